@@ -1,0 +1,188 @@
+/*
+ * dbtok: a client for the Databricks Token API (create, list, revoke personal
+ * access tokens) that allocates nothing.
+ *
+ * Ownership in one paragraph: the caller owns every byte. A dbtok_client
+ * lives wherever the caller puts it (static, stack, inside another struct);
+ * the work buffer handed to dbtok_init() holds each request and response;
+ * strings returned by an operation are views into that work buffer, valid
+ * until the next call on the same client (or dbtok_close()). The config's
+ * strings and the port's context must outlive the client.
+ *
+ * One client is one connection: create, list and revoke on the same client
+ * reuse it (HTTP keep-alive), and a connection the server closed while idle
+ * is reopened before a request is sent. A client is not thread-safe; use one
+ * per thread.
+ */
+#ifndef DBTOK_H
+#define DBTOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dbtok/dbtok_config.h"
+#include "dbtok/dbtok_port.h"
+#include "dbtok/dbtok_types.h"
+#include "dbtok/dbtok_version.h"
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How to reach the workspace. Every pointer must stay valid while the client
+ * lives; dbtok keeps a copy of this struct, not of the strings. */
+typedef struct {
+    const char *host;     /* workspace host name, no scheme, no port ("x.cloud.databricks.com") */
+    uint16_t port;        /* 0 means 443 */
+    const char *token;    /* bearer personal access token; never logged */
+    const uint8_t *ca;    /* trusted CA certificates, PEM (NUL-terminated, NUL counted in ca_len) or DER */
+    size_t ca_len;
+    uint32_t timeout_ms;  /* per-request deadline covering connect, handshake, send and
+                             receive; 0 means DBTOK_DEFAULT_TIMEOUT_MS */
+    const char *user_agent_extra; /* optional "name/version ..." appended to the User-Agent */
+} dbtok_config;
+
+/* One token's metadata, as create and list report it. Views into the work buffer. */
+typedef struct {
+    dbtok_str token_id;
+    dbtok_str comment;        /* empty when the service sent none */
+    int64_t creation_time_ms; /* epoch milliseconds */
+    int64_t expiry_time_ms;   /* epoch milliseconds, or -1: never expires */
+} dbtok_token_info;
+
+/* What dbtok_token_create returns. token_value is the secret: shown once,
+ * never logged; call dbtok_result_wipe() when you have stored it. */
+typedef struct {
+    dbtok_str token_value;
+    dbtok_token_info info;
+} dbtok_created_token;
+
+/* Details of the last failed call, copied into the client (not a view). */
+typedef struct {
+    dbtok_err err;
+    int http_status;                            /* 0 when no response arrived */
+    char error_code[DBTOK_MAX_ERROR_CODE_LEN];  /* "RESOURCE_DOES_NOT_EXIST", or "403" when the
+                                                   service sent an integer; "" if none */
+    char message[DBTOK_MAX_ERROR_MESSAGE_LEN];  /* the service's message, cut to fit; "" if none */
+    bool message_truncated;
+    uint32_t retry_after_ms;                    /* from Retry-After or RetryInfo; 0 when absent */
+    int32_t tls_error;                          /* mbedTLS error code behind DBTOK_ERR_TLS and friends */
+    uint32_t cert_flags;                        /* MBEDTLS_X509_BADCERT_* behind DBTOK_ERR_CERT_VERIFY */
+} dbtok_error_info;
+
+/* Counters a test or a device's telemetry can read. */
+typedef struct {
+    uint32_t connects;       /* TCP connections opened */
+    uint32_t handshakes;     /* TLS handshakes completed */
+    uint32_t requests;       /* HTTP requests sent */
+    uint32_t bytes_sent;     /* HTTP bytes (before TLS) */
+    uint32_t bytes_received; /* HTTP bytes (after TLS) */
+} dbtok_stats;
+
+/* The client. Allocate it anywhere; treat every field as private. */
+typedef struct dbtok_client {
+    dbtok_config config;
+    dbtok_port port;
+    uint8_t *work;
+    size_t work_len;
+    bool connected;
+    bool ca_loaded;
+    uint64_t deadline_ms;
+    int last_port_error;
+    dbtok_error_info error;
+    dbtok_stats stats;
+    mbedtls_ssl_context ssl;
+    mbedtls_ssl_config ssl_conf;
+    mbedtls_x509_crt ca_chain;
+    mbedtls_ctr_drbg_context drbg;
+} dbtok_client;
+
+/*
+ * Prepare a client. Nothing is sent yet; the first operation connects.
+ *
+ * client: caller-owned, uninitialised memory.
+ * config, port: copied; the strings, CA bytes and port context they point to
+ *   must stay valid until dbtok_close().
+ * work, work_len: the buffer for requests and responses, at least
+ *   DBTOK_MIN_WORK_BUFFER bytes, owned by the client until dbtok_close().
+ *   Size it for the largest response you expect: a list of N tokens needs
+ *   about N * 400 bytes.
+ *
+ * Errors: DBTOK_ERR_INVALID_ARG (NULL or empty host/token, host too long or
+ * with characters not allowed in a host name, a token with CR/LF, a port
+ * missing connect/send/recv/close/now_ms/entropy), DBTOK_ERR_BUFFER_TOO_SMALL,
+ * DBTOK_ERR_CRYPTO (the CA bytes do not parse, the entropy source fails).
+ * On error the client needs no dbtok_close().
+ */
+dbtok_err dbtok_init(dbtok_client *client, const dbtok_config *config, const dbtok_port *port,
+                     uint8_t *work, size_t work_len);
+
+/*
+ * POST /api/2.0/token/create.
+ *
+ * comment: NUL-terminated UTF-8 or NULL for none; escaped, never able to
+ *   break the JSON or the HTTP framing.
+ * lifetime_seconds: 0 or negative for the workspace's default (no expiry
+ *   unless an admin caps it).
+ * out: filled on DBTOK_OK; its views live in the work buffer until the next
+ *   call on this client. out->token_value is the secret.
+ *
+ * The request is sent at most once. If it was sent and the answer was lost
+ * (reset, timeout, truncated response), the result is
+ * DBTOK_ERR_OUTCOME_UNKNOWN: a token may exist on the server that nobody
+ * holds; list and revoke it by its comment.
+ *
+ * Errors: every dbtok_err except DBTOK_ERR_ABORTED.
+ */
+dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
+                             dbtok_created_token *out);
+
+/* Called once per token, in the server's order. info's views are valid only
+ * during the call. Return 0 to continue, non-zero to stop the listing (the
+ * call then returns DBTOK_ERR_ABORTED and the connection is closed). */
+typedef int (*dbtok_token_cb)(void *user, const dbtok_token_info *info);
+
+/*
+ * GET /api/2.0/token/list, handing each token to cb. A missing `token_infos`
+ * is an empty list. The list is idempotent: if a kept-alive connection turns
+ * out dead, or the answer is lost before any byte arrived, it is retried once
+ * on a new connection.
+ *
+ * Errors: every dbtok_err except DBTOK_ERR_OUTCOME_UNKNOWN.
+ */
+dbtok_err dbtok_token_list(dbtok_client *client, dbtok_token_cb cb, void *user);
+
+/*
+ * POST /api/2.0/token/delete for token_id (NUL-terminated). An unknown id is
+ * DBTOK_ERR_API with http_status 404 and error_code RESOURCE_DOES_NOT_EXIST.
+ *
+ * Errors: every dbtok_err except DBTOK_ERR_ABORTED and
+ * DBTOK_ERR_OUTCOME_UNKNOWN (a lost answer is DBTOK_ERR_IO/_TIMEOUT/_PROTOCOL;
+ * revoking again is harmless).
+ */
+dbtok_err dbtok_token_revoke(dbtok_client *client, const char *token_id);
+
+/* Details of the last failed call on this client. Valid until the next call. */
+const dbtok_error_info *dbtok_last_error(const dbtok_client *client);
+
+/* Counters since dbtok_init(). */
+const dbtok_stats *dbtok_get_stats(const dbtok_client *client);
+
+/* Overwrite the work buffer (and with it every view a create returned, the
+ * token value included). Call it once the secret is stored. */
+void dbtok_result_wipe(dbtok_client *client);
+
+/* Close the connection (TLS close_notify when possible), free mbedTLS state
+ * and wipe the work buffer. The client may then be initialised again. */
+void dbtok_close(dbtok_client *client);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DBTOK_H */

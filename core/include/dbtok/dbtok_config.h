@@ -1,0 +1,66 @@
+/*
+ * dbtok compile-time limits.
+ *
+ * Every value here has a default that suits a device talking to a real
+ * Databricks workspace. Override any of them by defining
+ * DBTOK_USER_CONFIG_FILE to a header name (e.g. -DDBTOK_USER_CONFIG_FILE=\"my_dbtok.h\")
+ * that #defines the values you want; it is included before the defaults.
+ */
+#ifndef DBTOK_CONFIG_H
+#define DBTOK_CONFIG_H
+
+#ifdef DBTOK_USER_CONFIG_FILE
+#include DBTOK_USER_CONFIG_FILE
+#endif
+
+/* Longest host name accepted (RFC 1035 limit is 253). */
+#ifndef DBTOK_MAX_HOST_LEN
+#define DBTOK_MAX_HOST_LEN 253
+#endif
+
+/*
+ * Longest header line the response reader keeps (status line, or a header
+ * whose value dbtok needs). Longer lines of headers dbtok ignores are skipped.
+ * Lives inside dbtok_client.
+ */
+#ifndef DBTOK_HTTP_LINE_MAX
+#define DBTOK_HTTP_LINE_MAX 160
+#endif
+
+/* Upper bound on the whole response header section, in bytes. */
+#ifndef DBTOK_HTTP_MAX_HEADER_BYTES
+#define DBTOK_HTTP_MAX_HEADER_BYTES 16384
+#endif
+
+/* Copies of an API error kept in the client after a failed call. */
+#ifndef DBTOK_MAX_ERROR_CODE_LEN
+#define DBTOK_MAX_ERROR_CODE_LEN 48
+#endif
+#ifndef DBTOK_MAX_ERROR_MESSAGE_LEN
+#define DBTOK_MAX_ERROR_MESSAGE_LEN 256
+#endif
+
+/* Per-request deadline (connect, handshake, send, receive) when the config gives 0. */
+#ifndef DBTOK_DEFAULT_TIMEOUT_MS
+#define DBTOK_DEFAULT_TIMEOUT_MS 60000u
+#endif
+
+/* Smallest work buffer dbtok_init accepts: one request plus a small response. */
+#ifndef DBTOK_MIN_WORK_BUFFER
+#define DBTOK_MIN_WORK_BUFFER 1024u
+#endif
+
+#if DBTOK_MAX_HOST_LEN < 1 || DBTOK_MAX_HOST_LEN > 253
+#error "DBTOK_MAX_HOST_LEN must be between 1 and 253"
+#endif
+#if DBTOK_HTTP_LINE_MAX < 64
+#error "DBTOK_HTTP_LINE_MAX must be at least 64"
+#endif
+#if DBTOK_MAX_ERROR_CODE_LEN < 8 || DBTOK_MAX_ERROR_MESSAGE_LEN < 8
+#error "error code and message copies need at least 8 bytes"
+#endif
+#if DBTOK_MIN_WORK_BUFFER < 512
+#error "DBTOK_MIN_WORK_BUFFER below 512 cannot hold a request"
+#endif
+
+#endif /* DBTOK_CONFIG_H */

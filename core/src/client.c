@@ -1,0 +1,110 @@
+/*
+ * Client life cycle: init, close, wipe, and what a caller reads afterwards.
+ */
+#include <string.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "client_internal.h"
+
+static bool host_is_valid(const char *host)
+{
+    size_t i;
+    for (i = 0; host[i] != 0; i++) {
+        char ch = host[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                  ch == '-' || ch == '.' || ch == ':';
+        if (!ok || i >= DBTOK_MAX_HOST_LEN) {
+            return false;
+        }
+    }
+    return i > 0;
+}
+
+/* A bearer token is visible ASCII: anything else could break the header. */
+static bool token_is_valid(const char *token)
+{
+    size_t i;
+    for (i = 0; token[i] != 0; i++) {
+        if ((unsigned char)token[i] <= 0x20 || (unsigned char)token[i] >= 0x7f) {
+            return false;
+        }
+    }
+    return i > 0;
+}
+
+static bool port_is_complete(const dbtok_port *p)
+{
+    return p->connect != NULL && p->send != NULL && p->recv != NULL && p->close != NULL &&
+           p->now_ms != NULL && p->entropy != NULL;
+}
+
+dbtok_err dbtok_init(dbtok_client *client, const dbtok_config *config, const dbtok_port *port,
+                     uint8_t *work, size_t work_len)
+{
+    if (client == NULL || config == NULL || port == NULL || work == NULL) {
+        return DBTOK_ERR_INVALID_ARG;
+    }
+    memset(client, 0, sizeof *client);
+    if (config->host == NULL || config->token == NULL || config->ca == NULL || config->ca_len == 0 ||
+        !host_is_valid(config->host) || !token_is_valid(config->token) || !port_is_complete(port)) {
+        return DBTOK_ERR_INVALID_ARG;
+    }
+    if (work_len < DBTOK_MIN_WORK_BUFFER) {
+        return DBTOK_ERR_BUFFER_TOO_SMALL;
+    }
+    client->config = *config;
+    if (client->config.port == 0) {
+        client->config.port = 443;
+    }
+    if (client->config.timeout_ms == 0) {
+        client->config.timeout_ms = DBTOK_DEFAULT_TIMEOUT_MS;
+    }
+    client->port = *port;
+    client->work = work;
+    client->work_len = work_len;
+    if (tls_init(client) != DBTOK_OK) {
+        client->work = NULL; /* nothing to close */
+        return DBTOK_ERR_CRYPTO;
+    }
+    return DBTOK_OK;
+}
+
+uint32_t client_remaining_ms(const dbtok_client *c)
+{
+    uint64_t now = c->port.now_ms(c->port.ctx);
+    uint64_t left = c->deadline_ms > now ? c->deadline_ms - now : 0;
+    return left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+}
+
+const dbtok_error_info *dbtok_last_error(const dbtok_client *client)
+{
+    return &client->error;
+}
+
+const dbtok_stats *dbtok_get_stats(const dbtok_client *client)
+{
+    return &client->stats;
+}
+
+void dbtok_result_wipe(dbtok_client *client)
+{
+    if (client != NULL && client->work != NULL) {
+        mbedtls_platform_zeroize(client->work, client->work_len);
+    }
+}
+
+/* Time granted to send close_notify when the client is closed. */
+#define CLOSE_GRACE_MS 1000u
+
+void dbtok_close(dbtok_client *client)
+{
+    if (client == NULL || client->work == NULL) {
+        return;
+    }
+    client->deadline_ms = client->port.now_ms(client->port.ctx) + CLOSE_GRACE_MS;
+    tls_disconnect(client);
+    tls_free(client);
+    dbtok_result_wipe(client);
+    client->work = NULL;
+}

@@ -1,0 +1,64 @@
+/*
+ * What the client's source files share: the TLS session over the port, the
+ * exchange of one request for one response, and tracing.
+ */
+#ifndef DBTOK_CLIENT_INTERNAL_H
+#define DBTOK_CLIENT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dbtok/dbtok.h"
+#include "http_writer.h"
+
+/* tls.c: mbedTLS over the port's byte stream. */
+dbtok_err tls_init(dbtok_client *c);       /* once per client: RNG, CA chain, config */
+dbtok_err tls_connect(dbtok_client *c);    /* TCP connect and full handshake */
+bool tls_is_reusable(dbtok_client *c);     /* the kept-alive connection has not been closed */
+/* Hands all of buf to TLS. *sent counts the bytes accepted even on failure. */
+dbtok_err tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, size_t *sent);
+/* > 0 bytes, 0 orderly close, or a negative dbtok_err. */
+int tls_recv(dbtok_client *c, uint8_t *buf, size_t len);
+void tls_disconnect(dbtok_client *c);      /* close_notify when possible, then close */
+void tls_free(dbtok_client *c);
+
+/* Milliseconds left before the current request's deadline (0 when passed). */
+uint32_t client_remaining_ms(const dbtok_client *c);
+
+/* exchange.c: one request, one response, in the work buffer. */
+typedef struct {
+    const char *method;
+    const char *path;
+    /* Writes the JSON body (NULL: no body). Called again for a second attempt,
+     * since the first request is wiped once sent. */
+    void (*write_body)(const void *arg, http_buf *out);
+    const void *body_arg;
+    bool idempotent;      /* may be sent again after its answer was lost */
+    bool outcome_matters; /* a lost answer is DBTOK_ERR_OUTCOME_UNKNOWN (create) */
+} exchange_request;
+
+typedef struct {
+    int status;
+    uint32_t retry_after_s;
+    bool has_retry_after;
+    uint8_t *body;        /* == work; body_len bytes, then a NUL */
+    size_t body_len;
+} exchange_response;
+
+dbtok_err exchange(dbtok_client *c, const exchange_request *req, exchange_response *resp);
+
+/* trace.c: TRACE-level log of what goes over the wire, secrets redacted. */
+bool trace_enabled(const dbtok_client *c);
+void trace_text(const dbtok_client *c, const char *text, size_t len);
+void trace_request(const dbtok_client *c, const uint8_t *req, size_t len);
+void trace_line(void *client, const char *line, size_t len);
+/* Body text, with [redact, redact + redact_len) replaced (redact may be NULL)
+ * and every occurrence of the bearer token hidden. */
+void trace_body(const dbtok_client *c, const char *body, size_t len, const char *redact, size_t redact_len);
+
+/* errors.c */
+void client_error_reset(dbtok_client *c);
+dbtok_err client_fail(dbtok_client *c, dbtok_err err);
+
+#endif /* DBTOK_CLIENT_INTERNAL_H */

@@ -1,0 +1,58 @@
+/*
+ * Error text and the per-call error record.
+ */
+#include <string.h>
+
+#include "client_internal.h"
+
+const char *dbtok_strerror(dbtok_err err)
+{
+    switch (err) {
+    case DBTOK_OK:
+        return "success";
+    case DBTOK_ERR_INVALID_ARG:
+        return "invalid argument";
+    case DBTOK_ERR_BUFFER_TOO_SMALL:
+        return "work buffer too small";
+    case DBTOK_ERR_DNS:
+        return "host name did not resolve";
+    case DBTOK_ERR_CONNECT:
+        return "could not connect";
+    case DBTOK_ERR_TLS:
+        return "TLS handshake or record failure";
+    case DBTOK_ERR_CERT_VERIFY:
+        return "server certificate not trusted";
+    case DBTOK_ERR_TIMEOUT:
+        return "timed out";
+    case DBTOK_ERR_IO:
+        return "connection broken";
+    case DBTOK_ERR_PROTOCOL:
+        return "invalid HTTP response";
+    case DBTOK_ERR_REDIRECT:
+        return "unexpected redirect (wrong host or path?)";
+    case DBTOK_ERR_NOT_JSON:
+        return "response is not JSON (wrong host or path, or a proxy page?)";
+    case DBTOK_ERR_JSON:
+        return "malformed JSON response";
+    case DBTOK_ERR_API:
+        return "the service returned an error";
+    case DBTOK_ERR_OUTCOME_UNKNOWN:
+        return "request sent but its answer was lost; outcome unknown";
+    case DBTOK_ERR_ABORTED:
+        return "stopped by the caller";
+    case DBTOK_ERR_CRYPTO:
+        return "TLS setup failed";
+    }
+    return "unknown error";
+}
+
+void client_error_reset(dbtok_client *c)
+{
+    memset(&c->error, 0, sizeof c->error);
+}
+
+dbtok_err client_fail(dbtok_client *c, dbtok_err err)
+{
+    c->error.err = err;
+    return err;
+}

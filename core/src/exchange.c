@@ -1,0 +1,165 @@
+/*
+ * One request, one response, over the client's kept-alive connection.
+ *
+ * The work buffer holds the request while it is sent and then the response
+ * body, received in place: each recv lands right after the body gathered so
+ * far and the reader compacts the new body bytes down onto it.
+ *
+ * When a request may be sent a second time is the heart of this file. It may
+ * when it provably never reached the server whole (sending failed before the
+ * transport took every byte, so the server cannot hold a complete request),
+ * or when it is idempotent and its answer was lost to a broken connection.
+ * A kept-alive connection the server already closed is noticed before
+ * anything is sent and simply reopened. Otherwise a lost answer is reported,
+ * and for a create it is DBTOK_ERR_OUTCOME_UNKNOWN: sending it again could
+ * leave a second live token that nobody holds.
+ */
+#include <string.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "client_internal.h"
+#include "http_reader.h"
+
+/* How far an attempt got before it failed. */
+typedef enum {
+    PHASE_SETUP,   /* building, connecting, handshaking: nothing was sent */
+    PHASE_SEND,    /* sending broke off: the server has no whole request */
+    PHASE_RECEIVE  /* the whole request went out; the answer is what failed */
+} attempt_phase;
+
+static dbtok_err build_request(dbtok_client *c, const exchange_request *req, size_t *req_len)
+{
+    http_buf body = {c->work, c->work_len, 0};
+    http_request h;
+    dbtok_err err;
+
+    if (req->write_body != NULL) {
+        req->write_body(req->body_arg, &body);
+        if (http_buf_overflow(&body)) {
+            return DBTOK_ERR_BUFFER_TOO_SMALL;
+        }
+    }
+    h.method = req->method;
+    h.path = req->path;
+    h.host = c->config.host;
+    h.port = c->config.port;
+    h.token = c->config.token;
+    h.user_agent_extra = c->config.user_agent_extra;
+    err = http_write_request(c->work, c->work_len, &h, body.len, req_len);
+    if (err == DBTOK_OK && *req_len >= c->work_len) {
+        err = DBTOK_ERR_BUFFER_TOO_SMALL; /* no room left for the response */
+    }
+    return err;
+}
+
+/* Reads one response into the work buffer, body first, NUL after it. */
+static dbtok_err receive_response(dbtok_client *c, exchange_response *resp)
+{
+    http_reader reader;
+    size_t body_len = 0;
+    int state = 0;
+
+    http_reader_init(&reader, trace_enabled(c) ? trace_line : NULL, c);
+    while (state == 0) {
+        size_t room = c->work_len - body_len - 1; /* one byte kept for the NUL */
+        size_t consumed = 0;
+        size_t fresh = 0;
+        int n;
+        if (room == 0) {
+            return DBTOK_ERR_BUFFER_TOO_SMALL;
+        }
+        n = tls_recv(c, c->work + body_len, room);
+        if (n < 0) {
+            return (dbtok_err)n;
+        }
+        if (n == 0) {
+            state = http_reader_eof(&reader);
+            break;
+        }
+        c->stats.bytes_received += (uint32_t)n;
+        state = http_reader_feed(&reader, c->work + body_len, (size_t)n, &consumed, &fresh);
+        body_len += fresh;
+        if (state == 1 && consumed < (size_t)n) {
+            /* Bytes after the response that nobody asked for: do not trust
+             * this connection for another request. */
+            reader.conn_close = true;
+        }
+    }
+    if (state < 0) {
+        return (dbtok_err)state;
+    }
+    c->work[body_len] = 0;
+    resp->status = reader.status;
+    resp->has_retry_after = reader.has_retry_after;
+    resp->retry_after_s = reader.retry_after_s;
+    resp->body = c->work;
+    resp->body_len = body_len;
+    if (reader.conn_close) {
+        tls_disconnect(c);
+    }
+    return DBTOK_OK;
+}
+
+static dbtok_err attempt(dbtok_client *c, const exchange_request *req, exchange_response *resp,
+                         attempt_phase *phase)
+{
+    size_t req_len = 0;
+    size_t sent = 0;
+    dbtok_err err;
+
+    *phase = PHASE_SETUP;
+    err = build_request(c, req, &req_len);
+    if (err != DBTOK_OK) {
+        return err;
+    }
+    if (c->connected && !tls_is_reusable(c)) {
+        tls_disconnect(c);
+    }
+    if (!c->connected) {
+        err = tls_connect(c);
+        if (err != DBTOK_OK) {
+            return err;
+        }
+    }
+    trace_request(c, c->work, req_len);
+    c->stats.requests++;
+    err = tls_send_all(c, c->work, req_len, &sent);
+    c->stats.bytes_sent += (uint32_t)sent;
+    /* The request carries the bearer token: wipe it as soon as it is out. */
+    mbedtls_platform_zeroize(c->work, req_len);
+    *phase = sent == req_len ? PHASE_RECEIVE : PHASE_SEND;
+    if (err == DBTOK_OK) {
+        err = receive_response(c, resp);
+    }
+    if (err != DBTOK_OK) {
+        tls_disconnect(c); /* half-used: never reused */
+    }
+    return err;
+}
+
+dbtok_err exchange(dbtok_client *c, const exchange_request *req, exchange_response *resp)
+{
+    int attempts;
+
+    /* A second attempt runs only on a new connection (the failed one is
+     * closed) and only under the rules at the top of this file. */
+    for (attempts = 1;; attempts++) {
+        attempt_phase phase = PHASE_SETUP;
+        dbtok_err err = attempt(c, req, resp, &phase);
+        if (err == DBTOK_OK || phase == PHASE_SETUP) {
+            return err;
+        }
+        if (phase == PHASE_RECEIVE) {
+            if (req->outcome_matters) {
+                return DBTOK_ERR_OUTCOME_UNKNOWN;
+            }
+            if (!req->idempotent || err != DBTOK_ERR_IO) {
+                return err;
+            }
+        }
+        if (attempts == 2) {
+            return err;
+        }
+    }
+}

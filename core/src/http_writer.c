@@ -1,0 +1,286 @@
+/*
+ * HTTP/1.1 request writer: a counting byte builder and the request head.
+ *
+ * Every caller-supplied text that lands in the head is checked before a byte
+ * is written, so a CR/LF in a token or host can never smuggle in a header or
+ * a second request.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "http_writer.h"
+
+#include "dbtok/dbtok_config.h"
+#include "dbtok/dbtok_version.h"
+
+/* The build defines DBTOK_HAVE_MBEDTLS; a core-only build (unit tests, fuzzers)
+ * has no mbedTLS headers and says so in the User-Agent. */
+#ifdef DBTOK_HAVE_MBEDTLS
+#include <mbedtls/version.h>
+#define HTTP_TLS_VERSION MBEDTLS_VERSION_STRING
+#else
+#define HTTP_TLS_VERSION "none"
+#endif
+
+#define HTTP_DEFAULT_PORT 443u
+
+/* Count n more bytes; saturate rather than wrap, so an absurd request still
+ * reads as "too big". */
+static void grow(http_buf *b, size_t n)
+{
+    b->len = (n > SIZE_MAX - b->len) ? SIZE_MAX : b->len + n;
+}
+
+void http_buf_put(http_buf *b, const char *s, size_t n)
+{
+    /* Write only when the whole piece fits, so the buffer never holds a torn
+     * piece followed by later ones; once over, only count. */
+    if (n > 0 && b->len <= b->cap && n <= b->cap - b->len) {
+        memcpy(b->buf + b->len, s, n);
+    }
+    grow(b, n);
+}
+
+void http_buf_puts(http_buf *b, const char *s)
+{
+    http_buf_put(b, s, strlen(s));
+}
+
+static void put_u64(http_buf *b, uint64_t v)
+{
+    char tmp[20]; /* UINT64_MAX has 20 digits */
+    size_t i = sizeof tmp;
+
+    do {
+        tmp[--i] = (char)('0' + (int)(v % 10u));
+        v /= 10u;
+    } while (v != 0u);
+    http_buf_put(b, tmp + i, sizeof tmp - i);
+}
+
+void http_buf_put_i64(http_buf *b, int64_t v)
+{
+    if (v < 0) {
+        http_buf_put(b, "-", 1);
+        /* -(v + 1) cannot overflow, even for INT64_MIN. */
+        put_u64(b, (uint64_t)(-(v + 1)) + 1u);
+    } else {
+        put_u64(b, (uint64_t)v);
+    }
+}
+
+void http_buf_put_u32(http_buf *b, uint32_t v)
+{
+    put_u64(b, v);
+}
+
+void http_buf_put_json_string(http_buf *b, const char *s, size_t n)
+{
+    size_t need;
+    size_t room;
+
+    http_buf_put(b, "\"", 1);
+    room = (b->len < b->cap) ? b->cap - b->len : 0u;
+    /* dbtok_json_escape writes only when it can add a NUL after the text; that
+     * NUL lands exactly where the closing quote goes, so "fits with its NUL"
+     * is the same test as "fits with its closing quote". */
+    need = dbtok_json_escape(room > 0u ? (char *)b->buf + b->len : NULL, room, s, n);
+    if (need < room) {
+        b->len += need;
+        http_buf_put(b, "\"", 1);
+    } else {
+        grow(b, need);
+        grow(b, 1);
+    }
+}
+
+/* RFC 9110 tchar: what a method may be made of. */
+static int is_tchar(unsigned char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+        return 1;
+    }
+    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+static int is_hex(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* A header value: anything but control characters (which include CR, LF, NUL). */
+static int value_ok(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20u || c == 0x7fu) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int method_ok(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (!is_tchar((unsigned char)s[i])) {
+            return 0;
+        }
+    }
+    return n > 0;
+}
+
+/* origin-form: starts with '/', visible ASCII only (a space would end the
+ * request-target early; non-ASCII must already be percent-encoded). */
+static int path_ok(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n == 0 || s[0] != '/') {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20u || c >= 0x7fu) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* An IPv6 literal's characters (hex, ':' and '.' for an embedded IPv4). */
+static int ipv6_ok(const char *s, size_t n)
+{
+    size_t i;
+    int colon = 0;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ':') {
+            colon = 1;
+        } else if (!is_hex(c) && c != '.') {
+            return 0;
+        }
+    }
+    return colon;
+}
+
+/*
+ * A DNS name, an IPv4 address, or an IPv6 literal with or without brackets.
+ * *bracket is set when the literal needs brackets added in the Host header.
+ */
+static int host_ok(const char *s, size_t n, int *bracket)
+{
+    size_t i;
+
+    *bracket = 0;
+    if (n == 0 || n > DBTOK_MAX_HOST_LEN) {
+        return 0;
+    }
+    if (s[0] == '[') {
+        return n > 2 && s[n - 1] == ']' && ipv6_ok(s + 1, n - 2);
+    }
+    if (memchr(s, ':', n) != NULL) {
+        *bracket = 1;
+        return ipv6_ok(s, n);
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The head, in one place for both the measuring and the writing pass so the
+ * two can never disagree. */
+static void put_head(http_buf *b, const http_request *req, int bracket, size_t body_len)
+{
+    http_buf_puts(b, req->method);
+    http_buf_put(b, " ", 1);
+    http_buf_puts(b, req->path);
+    http_buf_puts(b, " HTTP/1.1\r\nHost: ");
+    if (bracket) {
+        http_buf_put(b, "[", 1);
+    }
+    http_buf_puts(b, req->host);
+    if (bracket) {
+        http_buf_put(b, "]", 1);
+    }
+    if (req->port != HTTP_DEFAULT_PORT) {
+        http_buf_put(b, ":", 1);
+        http_buf_put_u32(b, req->port);
+    }
+    http_buf_puts(b, "\r\nUser-Agent: dbtok/" DBTOK_VERSION_STRING " mbedtls/" HTTP_TLS_VERSION);
+    if (req->user_agent_extra != NULL && req->user_agent_extra[0] != '\0') {
+        http_buf_put(b, " ", 1);
+        http_buf_puts(b, req->user_agent_extra);
+    }
+    http_buf_puts(b, "\r\nAuthorization: Bearer ");
+    http_buf_puts(b, req->token);
+    http_buf_puts(b, "\r\nAccept: application/json\r\n");
+    /* A POST always states its length: some servers refuse a body-less POST
+     * without Content-Length (411). */
+    if (body_len > 0 || strcmp(req->method, "POST") == 0) {
+        http_buf_puts(b, "Content-Type: application/json\r\nContent-Length: ");
+        put_u64(b, (uint64_t)body_len);
+        http_buf_puts(b, "\r\n");
+    }
+    http_buf_puts(b, "\r\n");
+}
+
+static int request_ok(const http_request *req, int *bracket)
+{
+    const char *extra = req->user_agent_extra;
+
+    if (req->method == NULL || req->path == NULL || req->host == NULL || req->token == NULL) {
+        return 0;
+    }
+    return method_ok(req->method, strlen(req->method)) && path_ok(req->path, strlen(req->path)) &&
+           host_ok(req->host, strlen(req->host), bracket) && req->port != 0u &&
+           req->token[0] != '\0' && value_ok(req->token, strlen(req->token)) &&
+           (extra == NULL || value_ok(extra, strlen(extra)));
+}
+
+dbtok_err http_write_request(uint8_t *buf, size_t cap, const http_request *req, size_t body_len,
+                             size_t *total_len)
+{
+    http_buf head = {NULL, 0, 0};
+    int bracket = 0;
+
+    if (total_len == NULL) {
+        return DBTOK_ERR_INVALID_ARG;
+    }
+    *total_len = 0;
+    if (req == NULL || (buf == NULL && cap > 0) || !request_ok(req, &bracket)) {
+        return DBTOK_ERR_INVALID_ARG;
+    }
+
+    /* Measure first: on failure the caller's body must still be where it was. */
+    put_head(&head, req, bracket, body_len);
+    if (body_len > SIZE_MAX - head.len) {
+        *total_len = SIZE_MAX;
+        return DBTOK_ERR_BUFFER_TOO_SMALL;
+    }
+    *total_len = head.len + body_len;
+    if (*total_len > cap) {
+        return DBTOK_ERR_BUFFER_TOO_SMALL;
+    }
+
+    if (body_len > 0) {
+        memmove(buf + head.len, buf, body_len);
+    }
+    /* cap = head.len: the head cannot spill into the body just moved. */
+    head.buf = buf;
+    head.cap = head.len;
+    head.len = 0;
+    put_head(&head, req, bracket, body_len);
+    return DBTOK_OK;
+}

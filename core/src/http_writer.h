@@ -1,0 +1,58 @@
+/*
+ * HTTP/1.1 request writer. Requests are built in the client's work buffer,
+ * head and body, with no copy beyond one memmove of the body.
+ */
+#ifndef DBTOK_HTTP_WRITER_H
+#define DBTOK_HTTP_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dbtok/dbtok_types.h"
+
+/*
+ * An append-only byte builder over a fixed buffer. `len` keeps counting past
+ * `cap` so a caller learns how much room it would have needed; nothing is
+ * written beyond `cap`. cap 0 (buf may be NULL) only measures.
+ */
+typedef struct {
+    uint8_t *buf;
+    size_t cap;
+    size_t len;
+} http_buf;
+
+void http_buf_put(http_buf *b, const char *s, size_t n);
+void http_buf_puts(http_buf *b, const char *s);
+void http_buf_put_i64(http_buf *b, int64_t v);
+void http_buf_put_u32(http_buf *b, uint32_t v);
+/* Appends s as a complete JSON string: quotes plus dbtok_json_escape(). */
+void http_buf_put_json_string(http_buf *b, const char *s, size_t n);
+static inline bool http_buf_overflow(const http_buf *b) { return b->len > b->cap; }
+
+typedef struct {
+    const char *method;           /* "GET" or "POST" */
+    const char *path;             /* "/api/2.0/token/list" */
+    const char *host;             /* Host header and nothing else; no port */
+    uint16_t port;                /* appended to Host unless 443 */
+    const char *token;            /* bearer token */
+    const char *user_agent_extra; /* may be NULL */
+} http_request;
+
+/*
+ * Writes a complete request into buf[0..cap). The body (body_len bytes,
+ * possibly 0) must already sit at buf[0..body_len); it is moved behind the
+ * head. Headers: Host, User-Agent (dbtok/<version> mbedtls/<version>
+ * [extra]), Authorization: Bearer, Accept: application/json, and for a body
+ * Content-Type: application/json and Content-Length; the connection is kept
+ * alive (HTTP/1.1 default).
+ *
+ * Returns DBTOK_OK with *total_len set; DBTOK_ERR_INVALID_ARG when the
+ * method, path, host, token or user-agent text contains CR, LF, NUL or other
+ * control characters (nothing is written then); DBTOK_ERR_BUFFER_TOO_SMALL
+ * when it does not fit (*total_len then says how many bytes it needs).
+ */
+dbtok_err http_write_request(uint8_t *buf, size_t cap, const http_request *req, size_t body_len,
+                             size_t *total_len);
+
+#endif /* DBTOK_HTTP_WRITER_H */

@@ -1,0 +1,330 @@
+/*
+ * mbedTLS over the port's byte stream: SNI, full chain and host name
+ * verification (there is no switch to turn it off), TLS 1.2 and 1.3.
+ *
+ * The port's timeouts are driven by the request deadline, so the BIO
+ * callbacks below ignore mbedTLS's own read timeout.
+ */
+#include <string.h>
+
+#include <mbedtls/error.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/version.h>
+#if defined(MBEDTLS_PSA_CRYPTO_C)
+#include <psa/crypto.h>
+#endif
+
+#include "client_internal.h"
+
+/* Set while only asking whether the idle connection is still open. */
+#define POLL_ONLY_MARK UINT64_MAX
+
+static int entropy_cb(void *ctx, unsigned char *out, size_t len)
+{
+    dbtok_client *c = ctx;
+    return c->port.entropy(c->port.ctx, out, len) == 0 ? 0 : -1;
+}
+
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    dbtok_client *c = ctx;
+    uint32_t left = client_remaining_ms(c);
+    int n;
+    if (left == 0) {
+        c->last_port_error = DBTOK_PORT_ERR_TIMEOUT;
+        return MBEDTLS_ERR_NET_SEND_FAILED;
+    }
+    n = c->port.send(c->port.ctx, buf, len, left);
+    if (n > 0) {
+        return n;
+    }
+    c->last_port_error = n == 0 ? DBTOK_PORT_ERR_IO : n;
+    return MBEDTLS_ERR_NET_SEND_FAILED;
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len, uint32_t mbedtls_timeout)
+{
+    dbtok_client *c = ctx;
+    bool poll_only = c->deadline_ms == POLL_ONLY_MARK;
+    uint32_t left = poll_only ? 0 : client_remaining_ms(c);
+    int n;
+    (void)mbedtls_timeout;
+    if (left == 0 && !poll_only) {
+        c->last_port_error = DBTOK_PORT_ERR_TIMEOUT;
+        return MBEDTLS_ERR_SSL_TIMEOUT;
+    }
+    n = c->port.recv(c->port.ctx, buf, len, left);
+    if (n >= 0) {
+        return n; /* 0 is an orderly close: mbedTLS reports MBEDTLS_ERR_SSL_CONN_EOF */
+    }
+    if (n == DBTOK_PORT_ERR_TIMEOUT) {
+        if (poll_only) {
+            return MBEDTLS_ERR_SSL_WANT_READ;
+        }
+        c->last_port_error = n;
+        return MBEDTLS_ERR_SSL_TIMEOUT;
+    }
+    c->last_port_error = DBTOK_PORT_ERR_IO;
+    return MBEDTLS_ERR_NET_RECV_FAILED;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (civil-from-days inverse). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    int64_t era, yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int64_t x509_time_to_unix(const mbedtls_x509_time *t)
+{
+    return days_from_civil(t->year, t->mon, t->day) * 86400 + (int64_t)t->hour * 3600 +
+           (int64_t)t->min * 60 + t->sec;
+}
+
+/*
+ * Certificate dates against the port's wall clock. mbedTLS checks them
+ * itself only when built with MBEDTLS_HAVE_TIME_DATE; a device usually is
+ * not, so dbtok checks here whenever the port can tell the time.
+ */
+static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    dbtok_client *c = ctx;
+    int64_t now;
+    (void)depth;
+    if (c->port.unix_time == NULL) {
+        return 0;
+    }
+    now = c->port.unix_time(c->port.ctx);
+    if (now < x509_time_to_unix(&crt->valid_from)) {
+        *flags |= MBEDTLS_X509_BADCERT_FUTURE;
+    }
+    if (now > x509_time_to_unix(&crt->valid_to)) {
+        *flags |= MBEDTLS_X509_BADCERT_EXPIRED;
+    }
+    return 0;
+}
+
+#if MBEDTLS_VERSION_MAJOR >= 3
+/*
+ * Signature algorithms offered, PKCS#1 v1.5 ahead of PSS. mbedTLS 3.6.6
+ * refuses a TLS 1.2 ServerKeyExchange signed with RSA-PSS (upstream issue
+ * 10672); a server that follows the client's order then picks PKCS#1 v1.5.
+ * TLS 1.3 ignores the PKCS#1 entries for handshake signatures and uses PSS.
+ */
+static const uint16_t sig_algs[] = {
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256, MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,       MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,       MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
+    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
+    MBEDTLS_TLS1_3_SIG_NONE};
+#endif
+
+dbtok_err tls_init(dbtok_client *c)
+{
+    static const unsigned char personalisation[] = "dbtok";
+    int ret;
+
+    mbedtls_ssl_init(&c->ssl);
+    mbedtls_ssl_config_init(&c->ssl_conf);
+    mbedtls_x509_crt_init(&c->ca_chain);
+    mbedtls_ctr_drbg_init(&c->drbg);
+
+#if defined(MBEDTLS_PSA_CRYPTO_C)
+    if (psa_crypto_init() != PSA_SUCCESS) {
+        c->error.tls_error = -1;
+        return DBTOK_ERR_CRYPTO;
+    }
+#endif
+    ret = mbedtls_ctr_drbg_seed(&c->drbg, entropy_cb, c, personalisation, sizeof personalisation - 1);
+    if (ret == 0) {
+        ret = mbedtls_x509_crt_parse(&c->ca_chain, c->config.ca, c->config.ca_len);
+        /* A PEM bundle reports how many certificates it skipped (a positive
+         * count); that is fine as long as at least one was loaded. */
+        if (ret > 0 && c->ca_chain.version != 0) {
+            ret = 0;
+        } else if (ret == 0 && c->ca_chain.version == 0) {
+            ret = MBEDTLS_ERR_X509_INVALID_FORMAT;
+        }
+    }
+    if (ret == 0) {
+        ret = mbedtls_ssl_config_defaults(&c->ssl_conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                          MBEDTLS_SSL_PRESET_DEFAULT);
+    }
+    if (ret == 0) {
+        mbedtls_ssl_conf_authmode(&c->ssl_conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+        mbedtls_ssl_conf_ca_chain(&c->ssl_conf, &c->ca_chain, NULL);
+        mbedtls_ssl_conf_rng(&c->ssl_conf, mbedtls_ctr_drbg_random, &c->drbg);
+        mbedtls_ssl_conf_verify(&c->ssl_conf, verify_cb, c);
+#if MBEDTLS_VERSION_MAJOR >= 3
+        mbedtls_ssl_conf_min_tls_version(&c->ssl_conf, MBEDTLS_SSL_VERSION_TLS1_2);
+        mbedtls_ssl_conf_sig_algs(&c->ssl_conf, sig_algs);
+#else
+        mbedtls_ssl_conf_min_version(&c->ssl_conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+#endif
+        ret = mbedtls_ssl_setup(&c->ssl, &c->ssl_conf);
+    }
+    if (ret != 0) {
+        c->error.tls_error = ret;
+        tls_free(c);
+        return DBTOK_ERR_CRYPTO;
+    }
+    return DBTOK_OK;
+}
+
+static dbtok_err map_port_error(int port_error, dbtok_err fallback)
+{
+    switch (port_error) {
+    case DBTOK_PORT_ERR_DNS:
+        return DBTOK_ERR_DNS;
+    case DBTOK_PORT_ERR_CONNECT:
+        return DBTOK_ERR_CONNECT;
+    case DBTOK_PORT_ERR_TIMEOUT:
+        return DBTOK_ERR_TIMEOUT;
+    default:
+        return fallback;
+    }
+}
+
+dbtok_err tls_connect(dbtok_client *c)
+{
+    uint32_t left = client_remaining_ms(c);
+    int ret;
+
+    if (left == 0) {
+        return DBTOK_ERR_TIMEOUT;
+    }
+    ret = c->port.connect(c->port.ctx, c->config.host, c->config.port, left);
+    if (ret != 0) {
+        return map_port_error(ret, DBTOK_ERR_CONNECT);
+    }
+    c->stats.connects++;
+    c->connected = true;
+    c->last_port_error = 0;
+
+    ret = mbedtls_ssl_session_reset(&c->ssl);
+    if (ret == 0) {
+        ret = mbedtls_ssl_set_hostname(&c->ssl, c->config.host);
+    }
+    if (ret == 0) {
+        mbedtls_ssl_set_bio(&c->ssl, c, bio_send, NULL, bio_recv);
+        do {
+            ret = mbedtls_ssl_handshake(&c->ssl);
+        } while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+    }
+    if (ret != 0) {
+        c->error.tls_error = ret;
+        c->port.close(c->port.ctx);
+        c->connected = false;
+        if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+            c->error.cert_flags = mbedtls_ssl_get_verify_result(&c->ssl);
+            return DBTOK_ERR_CERT_VERIFY;
+        }
+        return map_port_error(c->last_port_error, DBTOK_ERR_TLS);
+    }
+    c->stats.handshakes++;
+    return DBTOK_OK;
+}
+
+/*
+ * A kept-alive connection is reusable when nothing is waiting on it. An
+ * orderly close, a close_notify alert or stray bytes all mean the server is
+ * done with it, and a request must not be sent into it.
+ */
+bool tls_is_reusable(dbtok_client *c)
+{
+    uint64_t deadline = c->deadline_ms;
+    unsigned char probe;
+    int ret;
+    int rounds;
+
+    if (!c->connected) {
+        return false;
+    }
+    c->deadline_ms = POLL_ONLY_MARK;
+    /* A TLS 1.3 server may still send session tickets after the last
+     * response; each read consumes one record, so a few rounds suffice. */
+    for (rounds = 0; rounds < 4; rounds++) {
+        ret = mbedtls_ssl_read(&c->ssl, &probe, 1);
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+        if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+            continue;
+        }
+#endif
+        break;
+    }
+    c->deadline_ms = deadline;
+    return ret == MBEDTLS_ERR_SSL_WANT_READ;
+}
+
+dbtok_err tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, size_t *sent)
+{
+    int ret;
+    *sent = 0;
+    while (*sent < len) {
+        ret = mbedtls_ssl_write(&c->ssl, buf + *sent, len - *sent);
+        if (ret > 0) {
+            *sent += (size_t)ret;
+        } else if (ret != MBEDTLS_ERR_SSL_WANT_WRITE && ret != MBEDTLS_ERR_SSL_WANT_READ) {
+            c->error.tls_error = ret;
+            return map_port_error(c->last_port_error, ret == MBEDTLS_ERR_NET_SEND_FAILED ? DBTOK_ERR_IO
+                                                                                           : DBTOK_ERR_TLS);
+        }
+    }
+    return DBTOK_OK;
+}
+
+int tls_recv(dbtok_client *c, uint8_t *buf, size_t len)
+{
+    int ret;
+    int rounds;
+    /* Bounded: each round consumes a record that carried no application data. */
+    for (rounds = 0; rounds < 16; rounds++) {
+        ret = mbedtls_ssl_read(&c->ssl, buf, len);
+        if (ret >= 0) {
+            return ret;
+        }
+        switch (ret) {
+        case MBEDTLS_ERR_SSL_WANT_READ:
+        case MBEDTLS_ERR_SSL_WANT_WRITE:
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+        case MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET:
+#endif
+            continue;
+        case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
+        case MBEDTLS_ERR_SSL_CONN_EOF:
+            return 0;
+        default:
+            c->error.tls_error = ret;
+            return map_port_error(c->last_port_error,
+                                  ret == MBEDTLS_ERR_NET_RECV_FAILED ? DBTOK_ERR_IO : DBTOK_ERR_TLS);
+        }
+    }
+    return DBTOK_ERR_TLS;
+}
+
+void tls_disconnect(dbtok_client *c)
+{
+    if (!c->connected) {
+        return;
+    }
+    /* Best effort and non-blocking in practice: the alert fits the send buffer. */
+    if (client_remaining_ms(c) > 0) {
+        (void)mbedtls_ssl_close_notify(&c->ssl);
+    }
+    c->port.close(c->port.ctx);
+    c->connected = false;
+}
+
+void tls_free(dbtok_client *c)
+{
+    mbedtls_ssl_free(&c->ssl);
+    mbedtls_ssl_config_free(&c->ssl_conf);
+    mbedtls_x509_crt_free(&c->ca_chain);
+    mbedtls_ctr_drbg_free(&c->drbg);
+}

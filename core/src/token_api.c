@@ -1,0 +1,352 @@
+/*
+ * The three operations of the Token API and what their answers mean.
+ *
+ * Every answer is classified the same way: 3xx is a redirect (never
+ * followed), a body that is not JSON is DBTOK_ERR_NOT_JSON whatever the
+ * status (a 200 login page is not a success), a JSON error body becomes
+ * DBTOK_ERR_API with its error_code and message, and only a 2xx JSON object
+ * is decoded as a result.
+ */
+#include <string.h>
+
+#include "client_internal.h"
+#include "json.h"
+
+#define PATH_CREATE "/api/2.0/token/create"
+#define PATH_LIST "/api/2.0/token/list"
+#define PATH_DELETE "/api/2.0/token/delete"
+
+/* jsmn tokens live in the work buffer, after the body and its NUL. */
+static dbtok_err parse_body(dbtok_client *c, const exchange_response *resp, json_doc *doc)
+{
+    size_t used = resp->body_len + 1;
+    size_t align = sizeof(int) - 1;
+    size_t offset = (used + align) & ~align;
+    int needed = json_count_tokens((const char *)resp->body, resp->body_len);
+    if (needed < 0) {
+        return (dbtok_err)needed;
+    }
+    if (offset > c->work_len || (c->work_len - offset) / sizeof(jsmntok_t) < (size_t)needed) {
+        return DBTOK_ERR_BUFFER_TOO_SMALL;
+    }
+    return json_parse(doc, (char *)resp->body, resp->body_len, (jsmntok_t *)(void *)(c->work + offset),
+                      (unsigned int)needed);
+}
+
+static void copy_text(char *dst, size_t cap, const char *src, size_t len, bool *truncated)
+{
+    size_t n = len < cap - 1 ? len : cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+    if (truncated != NULL) {
+        *truncated = n < len;
+    }
+}
+
+/* "3.5s" as in google.rpc.RetryInfo, to milliseconds (0 when unreadable). */
+static uint32_t parse_retry_delay(dbtok_str s)
+{
+    uint32_t ms = 0;
+    uint32_t scale = 1000;
+    bool fraction = false;
+    size_t i;
+    for (i = 0; i < s.len; i++) {
+        char ch = s.ptr[i];
+        if (ch >= '0' && ch <= '9') {
+            if (!fraction) {
+                if (ms > UINT32_MAX / 10 - 1000) {
+                    return UINT32_MAX;
+                }
+                ms = ms * 10 + (uint32_t)(ch - '0') * 1000;
+            } else if (scale > 1) {
+                scale /= 10;
+                ms += (uint32_t)(ch - '0') * scale;
+            }
+        } else if (ch == '.' && !fraction) {
+            fraction = true;
+        } else if (ch == 's' && i + 1 == s.len) {
+            return ms;
+        } else {
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* error_code, message and RetryInfo from an error body; anything missing stays empty. */
+static void record_api_error(dbtok_client *c, json_doc *doc)
+{
+    int code = json_object_get(doc, 0, "error_code");
+    int message = json_object_get(doc, 0, "message");
+    int details = json_object_get(doc, 0, "details");
+    dbtok_str s;
+
+    if (code >= 0 && doc->tok[code].type == JSMN_STRING && json_string(doc, code, &s) == DBTOK_OK) {
+        copy_text(c->error.error_code, sizeof c->error.error_code, s.ptr, s.len, NULL);
+    } else if (code >= 0 && doc->tok[code].type == JSMN_PRIMITIVE) {
+        int64_t v;
+        if (json_int64(doc, code, &v) == DBTOK_OK) {
+            const char *text = doc->text + doc->tok[code].start;
+            copy_text(c->error.error_code, sizeof c->error.error_code, text,
+                      (size_t)(doc->tok[code].end - doc->tok[code].start), NULL);
+        }
+    }
+    if (message >= 0 && doc->tok[message].type == JSMN_STRING && json_string(doc, message, &s) == DBTOK_OK) {
+        copy_text(c->error.message, sizeof c->error.message, s.ptr, s.len, &c->error.message_truncated);
+    }
+    if (details >= 0 && doc->tok[details].type == JSMN_ARRAY && c->error.retry_after_ms == 0) {
+        int i = details + 1;
+        int n;
+        for (n = 0; n < doc->tok[details].size; n++) {
+            int type = json_object_get(doc, i, "@type");
+            int delay = json_object_get(doc, i, "retry_delay");
+            dbtok_str t;
+            if (type >= 0 && delay >= 0 && doc->tok[delay].type == JSMN_STRING &&
+                json_string(doc, type, &t) == DBTOK_OK && t.len >= 9 &&
+                memcmp(t.ptr + t.len - 9, "RetryInfo", 9) == 0 && json_string(doc, delay, &s) == DBTOK_OK) {
+                c->error.retry_after_ms = parse_retry_delay(s);
+            }
+            i = json_skip(doc, i);
+        }
+    }
+}
+
+/* A short, printable excerpt of a plain-text error body ("Invalid Token"). */
+static void record_text_body(dbtok_client *c, const exchange_response *resp)
+{
+    size_t i;
+    size_t n = 0;
+    if (resp->body_len == 0 || resp->body[0] == '<') {
+        return;
+    }
+    for (i = 0; i < resp->body_len && n + 1 < sizeof c->error.message; i++) {
+        uint8_t ch = resp->body[i];
+        if (ch == '\n' || ch == '\r') {
+            break;
+        }
+        c->error.message[n++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
+    }
+    c->error.message[n] = 0;
+    c->error.message_truncated = i < resp->body_len;
+}
+
+/*
+ * Runs the exchange and classifies the answer. On DBTOK_OK, doc holds a 2xx
+ * JSON object. secret_key names a field whose raw text must not be traced.
+ */
+static dbtok_err call(dbtok_client *c, const exchange_request *req, json_doc *doc, const char *secret_key)
+{
+    exchange_response resp;
+    dbtok_err err;
+    bool ok_status;
+
+    client_error_reset(c);
+    c->deadline_ms = c->port.now_ms(c->port.ctx) + c->config.timeout_ms;
+    err = exchange(c, req, &resp);
+    if (err != DBTOK_OK) {
+        return client_fail(c, err);
+    }
+    c->error.http_status = resp.status;
+    if (resp.has_retry_after) {
+        c->error.retry_after_ms = resp.retry_after_s > UINT32_MAX / 1000 ? UINT32_MAX : resp.retry_after_s * 1000;
+    }
+    if (resp.status >= 300 && resp.status < 400) {
+        trace_body(c, (const char *)resp.body, resp.body_len, NULL, 0);
+        return client_fail(c, DBTOK_ERR_REDIRECT);
+    }
+    ok_status = resp.status >= 200 && resp.status < 300;
+    err = parse_body(c, &resp, doc);
+    if (err == DBTOK_OK && doc->tok[0].type != JSMN_OBJECT) {
+        err = DBTOK_ERR_JSON;
+    }
+    if (err == DBTOK_OK) {
+        int secret = secret_key != NULL ? json_object_get(doc, 0, secret_key) : -1;
+        const jsmntok_t *t = secret >= 0 ? &doc->tok[secret] : NULL;
+        trace_body(c, (const char *)resp.body, resp.body_len, t != NULL ? doc->text + t->start : NULL,
+                   t != NULL ? (size_t)(t->end - t->start) : 0);
+    } else if (secret_key == NULL || !ok_status) {
+        trace_body(c, (const char *)resp.body, resp.body_len, NULL, 0);
+    } else {
+        trace_text(c, "| [unparsed body not shown: it may hold a secret]\n", 50);
+    }
+    if (err == DBTOK_ERR_NOT_JSON) {
+        record_text_body(c, &resp);
+    }
+    if (err != DBTOK_OK) {
+        return client_fail(c, err);
+    }
+    if (!ok_status) {
+        record_api_error(c, doc);
+        return client_fail(c, DBTOK_ERR_API);
+    }
+    return DBTOK_OK;
+}
+
+/* Reads token_id, comment and the two times of an info object. */
+static dbtok_err read_info(json_doc *doc, int obj, dbtok_token_info *info, bool decode)
+{
+    int id = json_object_get(doc, obj, "token_id");
+    int comment = json_object_get(doc, obj, "comment");
+    int created = json_object_get(doc, obj, "creation_time");
+    int expiry = json_object_get(doc, obj, "expiry_time");
+    dbtok_err err = DBTOK_OK;
+
+    if (doc->tok[obj].type != JSMN_OBJECT || id < 0 || doc->tok[id].type != JSMN_STRING ||
+        (comment >= 0 && doc->tok[comment].type != JSMN_STRING)) {
+        return DBTOK_ERR_JSON;
+    }
+    info->creation_time_ms = 0;
+    info->expiry_time_ms = -1;
+    if (created >= 0) {
+        err = json_int64(doc, created, &info->creation_time_ms);
+    }
+    if (err == DBTOK_OK && expiry >= 0) {
+        err = json_int64(doc, expiry, &info->expiry_time_ms);
+    }
+    if (err != DBTOK_OK || !decode) {
+        return err;
+    }
+    info->comment.ptr = "";
+    info->comment.len = 0;
+    err = json_string(doc, id, &info->token_id);
+    if (err == DBTOK_OK && comment >= 0) {
+        err = json_string(doc, comment, &info->comment);
+    }
+    return err;
+}
+
+typedef struct {
+    const char *comment;
+    int64_t lifetime_seconds;
+} create_args;
+
+static void write_create_body(const void *arg, http_buf *out)
+{
+    const create_args *a = arg;
+    const char *sep = "";
+    http_buf_puts(out, "{");
+    if (a->comment != NULL) {
+        http_buf_puts(out, "\"comment\":");
+        http_buf_put_json_string(out, a->comment, strlen(a->comment));
+        sep = ",";
+    }
+    if (a->lifetime_seconds > 0) {
+        http_buf_puts(out, sep);
+        http_buf_puts(out, "\"lifetime_seconds\":");
+        http_buf_put_i64(out, a->lifetime_seconds);
+    }
+    http_buf_puts(out, "}");
+}
+
+dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
+                             dbtok_created_token *out)
+{
+    create_args args;
+    exchange_request req;
+    json_doc doc;
+    int value;
+    int info;
+    dbtok_err err;
+
+    if (client == NULL || client->work == NULL || out == NULL) {
+        return DBTOK_ERR_INVALID_ARG;
+    }
+    args.comment = comment;
+    args.lifetime_seconds = lifetime_seconds;
+    req.method = "POST";
+    req.path = PATH_CREATE;
+    req.write_body = write_create_body;
+    req.body_arg = &args;
+    req.idempotent = false;
+    req.outcome_matters = true;
+    err = call(client, &req, &doc, "token_value");
+    if (err != DBTOK_OK) {
+        return err;
+    }
+    value = json_object_get(&doc, 0, "token_value");
+    info = json_object_get(&doc, 0, "token_info");
+    if (value < 0 || doc.tok[value].type != JSMN_STRING || info < 0 ||
+        read_info(&doc, info, &out->info, false) != DBTOK_OK) {
+        return client_fail(client, DBTOK_ERR_JSON);
+    }
+    err = read_info(&doc, info, &out->info, true);
+    if (err == DBTOK_OK) {
+        err = json_string(&doc, value, &out->token_value);
+    }
+    return err == DBTOK_OK ? DBTOK_OK : client_fail(client, err);
+}
+
+dbtok_err dbtok_token_list(dbtok_client *client, dbtok_token_cb cb, void *user)
+{
+    exchange_request req;
+    json_doc doc;
+    dbtok_token_info info;
+    int infos;
+    int i;
+    int n;
+    dbtok_err err;
+
+    if (client == NULL || client->work == NULL || cb == NULL) {
+        return DBTOK_ERR_INVALID_ARG;
+    }
+    req.method = "GET";
+    req.path = PATH_LIST;
+    req.write_body = NULL;
+    req.body_arg = NULL;
+    req.idempotent = true;
+    req.outcome_matters = false;
+    err = call(client, &req, &doc, NULL);
+    if (err != DBTOK_OK) {
+        return err;
+    }
+    infos = json_object_get(&doc, 0, "token_infos");
+    if (infos < 0 || (doc.tok[infos].type == JSMN_PRIMITIVE && doc.text[doc.tok[infos].start] == 'n')) {
+        return DBTOK_OK; /* absent or null: no tokens */
+    }
+    if (doc.tok[infos].type != JSMN_ARRAY) {
+        return client_fail(client, DBTOK_ERR_JSON);
+    }
+    /* Check every entry before handing out the first, so a caller never acts
+     * on the head of a list whose tail is broken. */
+    for (n = 0, i = infos + 1; n < doc.tok[infos].size; n++, i = json_skip(&doc, i)) {
+        if (read_info(&doc, i, &info, false) != DBTOK_OK) {
+            return client_fail(client, DBTOK_ERR_JSON);
+        }
+    }
+    for (n = 0, i = infos + 1; n < doc.tok[infos].size; n++, i = json_skip(&doc, i)) {
+        err = read_info(&doc, i, &info, true);
+        if (err != DBTOK_OK) {
+            return client_fail(client, err);
+        }
+        if (cb(user, &info) != 0) {
+            tls_disconnect(client);
+            return client_fail(client, DBTOK_ERR_ABORTED);
+        }
+    }
+    return DBTOK_OK;
+}
+
+static void write_delete_body(const void *arg, http_buf *out)
+{
+    const char *token_id = arg;
+    http_buf_puts(out, "{\"token_id\":");
+    http_buf_put_json_string(out, token_id, strlen(token_id));
+    http_buf_puts(out, "}");
+}
+
+dbtok_err dbtok_token_revoke(dbtok_client *client, const char *token_id)
+{
+    exchange_request req;
+    json_doc doc;
+
+    if (client == NULL || client->work == NULL || token_id == NULL || token_id[0] == 0) {
+        return DBTOK_ERR_INVALID_ARG;
+    }
+    req.method = "POST";
+    req.path = PATH_DELETE;
+    req.write_body = write_delete_body;
+    req.body_arg = token_id;
+    req.idempotent = false;
+    req.outcome_matters = false;
+    return call(client, &req, &doc, NULL);
+}

@@ -1,0 +1,136 @@
+# port/mbedtls/mbedtls.cmake - build mbedTLS 3.6 from source as the static library
+# `dbtok_mbedtls`, with dbtok's configuration.
+#
+#   include(port/mbedtls/mbedtls.cmake)
+#   target_link_libraries(my_target PRIVATE dbtok_mbedtls)
+#
+# We compile mbedTLS's library/*.c ourselves instead of add_subdirectory() on its CMake
+# project: the flags, the configuration header and the toolchain are then exactly ours,
+# and the same file serves host and cross builds.
+#
+# Cache variables:
+#   DBTOK_MBEDTLS_SOURCE_DIR   an mbedTLS 3.6 source tree (default: what scripts/fetch-deps
+#                              unpacks, <repo>/.deps/mbedtls-<pinned version>, or under
+#                              $DBTOK_DEPS_DIR when that is set at configure time)
+#   DBTOK_MBEDTLS_CONFIG_FILE  the configuration header (default: the host configuration
+#                              port/mbedtls/dbtok_mbedtls_config.h); its folder becomes a
+#                              PUBLIC include directory
+#   DBTOK_MBEDTLS_WARNINGS     OFF (default): mbedTLS's sources get the project's warning
+#                              flags minus -Wconversion/-Wsign-conversion (hundreds of
+#                              hits upstream); ON: those too, for auditing. Either way
+#                              warnings never fail the build of mbedTLS itself.
+include_guard(GLOBAL)
+
+get_filename_component(_dbtok_mbedtls_port_dir "${CMAKE_CURRENT_LIST_DIR}" ABSOLUTE)
+get_filename_component(_dbtok_repo_root "${CMAKE_CURRENT_LIST_DIR}/../.." ABSOLUTE)
+
+# The version is pinned in one place, scripts/fetch-deps; read it from there.
+file(STRINGS "${_dbtok_repo_root}/scripts/fetch-deps" _dbtok_pin_line
+     REGEX "^MBEDTLS_VERSION=[0-9]+\\.[0-9]+\\.[0-9]+$")
+string(REGEX REPLACE "^MBEDTLS_VERSION=" "" DBTOK_MBEDTLS_PINNED_VERSION "${_dbtok_pin_line}")
+if(NOT DBTOK_MBEDTLS_PINNED_VERSION)
+  message(FATAL_ERROR "mbedtls.cmake: no MBEDTLS_VERSION=x.y.z line in scripts/fetch-deps")
+endif()
+
+if(DEFINED ENV{DBTOK_DEPS_DIR} AND NOT "$ENV{DBTOK_DEPS_DIR}" STREQUAL "")
+  set(_dbtok_deps_dir "$ENV{DBTOK_DEPS_DIR}")
+else()
+  set(_dbtok_deps_dir "${_dbtok_repo_root}/.deps")
+endif()
+set(_dbtok_mbedtls_default_dir "${_dbtok_deps_dir}/mbedtls-${DBTOK_MBEDTLS_PINNED_VERSION}")
+
+# Follow a pin update in an existing build tree, unless the user chose another tree.
+if(DEFINED _DBTOK_MBEDTLS_DEFAULT_DIR
+   AND DBTOK_MBEDTLS_SOURCE_DIR STREQUAL _DBTOK_MBEDTLS_DEFAULT_DIR
+   AND NOT _DBTOK_MBEDTLS_DEFAULT_DIR STREQUAL _dbtok_mbedtls_default_dir)
+  set(DBTOK_MBEDTLS_SOURCE_DIR "${_dbtok_mbedtls_default_dir}" CACHE PATH
+      "mbedTLS 3.6 source tree" FORCE)
+endif()
+set(_DBTOK_MBEDTLS_DEFAULT_DIR "${_dbtok_mbedtls_default_dir}" CACHE INTERNAL "")
+
+set(DBTOK_MBEDTLS_SOURCE_DIR "${_dbtok_mbedtls_default_dir}" CACHE PATH
+    "mbedTLS 3.6 source tree (scripts/fetch-deps provides one)")
+set(DBTOK_MBEDTLS_CONFIG_FILE "${_dbtok_mbedtls_port_dir}/dbtok_mbedtls_config.h" CACHE
+    FILEPATH "mbedTLS configuration header (used as MBEDTLS_CONFIG_FILE)")
+option(DBTOK_MBEDTLS_WARNINGS "Show compiler warnings for mbedTLS's own sources" OFF)
+
+get_filename_component(_dbtok_mbedtls_dir "${DBTOK_MBEDTLS_SOURCE_DIR}" ABSOLUTE)
+
+if(NOT EXISTS "${_dbtok_mbedtls_dir}/include/mbedtls/build_info.h"
+   OR NOT EXISTS "${_dbtok_mbedtls_dir}/library/ssl_tls.c")
+  message(FATAL_ERROR
+    "mbedTLS source not found at ${_dbtok_mbedtls_dir}.\n"
+    "Run scripts/fetch-deps to download mbedTLS ${DBTOK_MBEDTLS_PINNED_VERSION}, or pass "
+    "-DDBTOK_MBEDTLS_SOURCE_DIR=<an mbedTLS 3.6 source tree>.")
+endif()
+
+file(STRINGS "${_dbtok_mbedtls_dir}/include/mbedtls/build_info.h" _dbtok_ver_line
+     REGEX "^#define MBEDTLS_VERSION_STRING +\"[0-9.]+\"")
+string(REGEX MATCH "[0-9]+\\.[0-9]+\\.[0-9]+" _dbtok_mbedtls_version "${_dbtok_ver_line}")
+if(NOT _dbtok_mbedtls_version MATCHES "^3\\.6\\.")
+  message(FATAL_ERROR
+    "${_dbtok_mbedtls_dir} holds mbedTLS '${_dbtok_mbedtls_version}'; dbtok's configuration "
+    "is written for the 3.6 LTS branch. Run scripts/fetch-deps or point "
+    "DBTOK_MBEDTLS_SOURCE_DIR at a 3.6 tree.")
+endif()
+if(NOT _dbtok_mbedtls_version STREQUAL DBTOK_MBEDTLS_PINNED_VERSION)
+  message(STATUS "dbtok: using mbedTLS ${_dbtok_mbedtls_version} from "
+                 "${_dbtok_mbedtls_dir} (the pinned version is ${DBTOK_MBEDTLS_PINNED_VERSION})")
+endif()
+
+# Release tarballs ship the generated sources; a git checkout of mbedTLS does not, and
+# generating them needs perl, python3 and jinja2, which we do not want in the build.
+set(_dbtok_mbedtls_generated
+    library/error.c
+    library/version_features.c
+    library/ssl_debug_helpers_generated.c
+    library/psa_crypto_driver_wrappers.h
+    library/psa_crypto_driver_wrappers_no_static.c)
+foreach(_f IN LISTS _dbtok_mbedtls_generated)
+  if(NOT EXISTS "${_dbtok_mbedtls_dir}/${_f}")
+    message(FATAL_ERROR
+      "${_dbtok_mbedtls_dir} lacks the generated file ${_f}: it looks like a git checkout "
+      "rather than a release. Run `make generated_files` in that tree, or use "
+      "scripts/fetch-deps.")
+  endif()
+endforeach()
+
+if(NOT EXISTS "${DBTOK_MBEDTLS_CONFIG_FILE}")
+  message(FATAL_ERROR "DBTOK_MBEDTLS_CONFIG_FILE=${DBTOK_MBEDTLS_CONFIG_FILE} does not exist")
+endif()
+get_filename_component(_dbtok_mbedtls_config_name "${DBTOK_MBEDTLS_CONFIG_FILE}" NAME)
+get_filename_component(_dbtok_mbedtls_config_dir "${DBTOK_MBEDTLS_CONFIG_FILE}" DIRECTORY)
+
+# Every library source: what the configuration leaves out compiles to an empty object, and
+# --gc-sections drops unused functions at link time. (3rdparty/ holds Everest and p256-m,
+# which this configuration does not enable.)
+file(GLOB _dbtok_mbedtls_sources CONFIGURE_DEPENDS "${_dbtok_mbedtls_dir}/library/*.c")
+
+add_library(dbtok_mbedtls STATIC ${_dbtok_mbedtls_sources})
+target_compile_definitions(dbtok_mbedtls PUBLIC
+    "MBEDTLS_CONFIG_FILE=\"${_dbtok_mbedtls_config_name}\"")
+target_include_directories(dbtok_mbedtls PUBLIC "${_dbtok_mbedtls_config_dir}")
+# SYSTEM: mbedTLS's headers must not trip the project's -Wconversion and friends.
+target_include_directories(dbtok_mbedtls SYSTEM PUBLIC "${_dbtok_mbedtls_dir}/include")
+target_include_directories(dbtok_mbedtls PRIVATE "${_dbtok_mbedtls_dir}/library")
+set_target_properties(dbtok_mbedtls PROPERTIES
+    C_STANDARD 99
+    C_STANDARD_REQUIRED ON
+    C_EXTENSIONS OFF
+    COMPILE_WARNING_AS_ERROR OFF)
+
+# mbedTLS is upstream's code, not written to dbtok's warning set: never fail the build on
+# its warnings (-Wno-error comes after the project's flags, so it wins). With gcc 12 and
+# clang 14, -Wall -Wextra -Wpedantic -Wshadow -Wvla are clean on 3.6.6 with our
+# configuration; only the conversion warnings fire (about 200), so only they are muted.
+# Implicit declarations stay errors: they are how a wrong platform setting in the
+# configuration (a libc function it no longer declares) shows up.
+if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
+  target_compile_options(dbtok_mbedtls PRIVATE -Wno-error)
+  if(NOT DBTOK_MBEDTLS_WARNINGS)
+    target_compile_options(dbtok_mbedtls PRIVATE -Wno-conversion -Wno-sign-conversion)
+  endif()
+  target_compile_options(dbtok_mbedtls PRIVATE
+      -Werror=implicit-function-declaration
+      -ffunction-sections -fdata-sections)
+endif()
