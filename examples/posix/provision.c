@@ -2,8 +2,10 @@
  * The C API in one page: create a token, find it in the list, revoke it,
  * all over one connection. Every byte lives in static storage.
  *
- *   provision HOST PORT TOKEN CA_FILE
+ *   provision HOST PORT TOKEN CA_FILE [PAUSE_MS]
  *
+ * PAUSE_MS stands for a device's other work between calls (the tests use it
+ * to let the server close the idle connection).
  * Prints what it did and the client's counters; exits 0 when the flow
  * completed, 1 otherwise.
  */
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <mbedtls/memory_buffer_alloc.h>
 
@@ -28,6 +31,15 @@ typedef struct {
     char wanted_id[80];
     int found;
 } search;
+
+static void pause_ms(long ms)
+{
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    while (ms > 0 && nanosleep(&ts, &ts) != 0) {
+    }
+}
 
 static int find_token(void *user, const dbtok_token_info *info)
 {
@@ -59,9 +71,14 @@ int main(int argc, char **argv)
     dbtok_err err;
     const dbtok_stats *stats;
 
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s HOST PORT TOKEN CA_FILE\n", argv[0]);
+    long pause = 0;
+
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: %s HOST PORT TOKEN CA_FILE [PAUSE_MS]\n", argv[0]);
         return 2;
+    }
+    if (argc == 6) {
+        pause = strtol(argv[5], NULL, 10);
     }
     mbedtls_memory_buffer_alloc_init(tls_arena, sizeof tls_arena);
     if (dbtok_posix_read_file(argv[4], ca_pem, sizeof ca_pem, &ca_len) != 0) {
@@ -95,12 +112,14 @@ int main(int argc, char **argv)
      * proves it arrived, then wipes it. */
     printf("created %s (value of %zu bytes)\n", s.wanted_id, created.token_value.len);
     dbtok_result_wipe(&client);
+    pause_ms(pause);
 
     err = dbtok_token_list(&client, find_token, &s);
     if (err != DBTOK_OK) {
         return fail("list", err);
     }
     printf("listed: %s\n", s.found ? "found" : "missing");
+    pause_ms(pause);
 
     err = dbtok_token_revoke(&client, s.wanted_id);
     if (err != DBTOK_OK) {
