@@ -111,18 +111,44 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 }
 
 #if MBEDTLS_VERSION_MAJOR >= 3
-/*
- * Signature algorithms offered, PKCS#1 v1.5 ahead of PSS. mbedTLS 3.6.6
- * refuses a TLS 1.2 ServerKeyExchange signed with RSA-PSS (upstream issue
- * 10672); a server that follows the client's order then picks PKCS#1 v1.5.
- * TLS 1.3 ignores the PKCS#1 entries for handshake signatures and uses PSS.
- */
+/* Signature algorithms offered first: ECDSA, then RSA for both versions. */
 static const uint16_t sig_algs[] = {
     MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256, MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
     MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,       MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
     MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,       MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
     MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
     MBEDTLS_TLS1_3_SIG_NONE};
+
+/*
+ * mbedTLS 3.6.6 refuses a TLS 1.2 ServerKeyExchange signed with RSA-PSS
+ * (upstream issue 10672, fixed after 3.6.6) although it offered PSS for TLS
+ * 1.3. A TLS 1.2-only server that picks PSS regardless of the client's order
+ * therefore fails the handshake; dbtok then handshakes once more offering TLS
+ * 1.2 without PSS, and keeps that for the client's later connections.
+ */
+static const uint16_t sig_algs_tls12_no_pss[] = {
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256, MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,       MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,       MBEDTLS_TLS1_3_SIG_NONE};
+
+static bool fall_back_from_pss(dbtok_client *c, int ret)
+{
+    if (ret != MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER ||
+        mbedtls_ssl_get_version_number(&c->ssl) != MBEDTLS_SSL_VERSION_TLS1_2 || c->tls12_no_pss) {
+        return false;
+    }
+    c->tls12_no_pss = true;
+    mbedtls_ssl_conf_sig_algs(&c->ssl_conf, sig_algs_tls12_no_pss);
+    mbedtls_ssl_conf_max_tls_version(&c->ssl_conf, MBEDTLS_SSL_VERSION_TLS1_2);
+    return true;
+}
+#else
+static bool fall_back_from_pss(dbtok_client *c, int ret)
+{
+    (void)c;
+    (void)ret;
+    return false;
+}
 #endif
 
 dbtok_err tls_init(dbtok_client *c)
@@ -191,20 +217,24 @@ static dbtok_err map_port_error(int port_error, dbtok_err fallback)
     }
 }
 
-dbtok_err tls_connect(dbtok_client *c)
+/* TCP connect and one handshake; returns 0 or the mbedTLS error, with the
+ * stream closed again on failure. */
+static int connect_and_handshake(dbtok_client *c, dbtok_err *port_err)
 {
     uint32_t left = client_remaining_ms(c);
     int ret;
 
+    *port_err = DBTOK_OK;
     if (left == 0) {
-        return DBTOK_ERR_TIMEOUT;
+        *port_err = DBTOK_ERR_TIMEOUT;
+        return -1;
     }
     ret = c->port.connect(c->port.ctx, c->config.host, c->config.port, left);
     if (ret != 0) {
-        return map_port_error(ret, DBTOK_ERR_CONNECT);
+        *port_err = map_port_error(ret, DBTOK_ERR_CONNECT);
+        return -1;
     }
     c->stats.connects++;
-    c->connected = true;
     c->last_port_error = 0;
 
     ret = mbedtls_ssl_session_reset(&c->ssl);
@@ -218,15 +248,31 @@ dbtok_err tls_connect(dbtok_client *c)
         } while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
     }
     if (ret != 0) {
-        c->error.tls_error = ret;
         c->port.close(c->port.ctx);
-        c->connected = false;
+    }
+    return ret;
+}
+
+dbtok_err tls_connect(dbtok_client *c)
+{
+    dbtok_err port_err;
+    int ret = connect_and_handshake(c, &port_err);
+
+    if (ret != 0 && port_err == DBTOK_OK && fall_back_from_pss(c, ret)) {
+        ret = connect_and_handshake(c, &port_err);
+    }
+    if (port_err != DBTOK_OK) {
+        return port_err;
+    }
+    if (ret != 0) {
+        c->error.tls_error = ret;
         if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
             c->error.cert_flags = mbedtls_ssl_get_verify_result(&c->ssl);
             return DBTOK_ERR_CERT_VERIFY;
         }
         return map_port_error(c->last_port_error, DBTOK_ERR_TLS);
     }
+    c->connected = true;
     c->stats.handshakes++;
     return DBTOK_OK;
 }

@@ -60,6 +60,10 @@
 #define MBEDTLS_PLATFORM_STD_MEM_HDR <stdio.h>
 #define MBEDTLS_PLATFORM_SNPRINTF_MACRO snprintf
 #define MBEDTLS_MEMORY_BUFFER_ALLOC_C
+/* The arena's block headers hold size_t and pointers: on a 64-bit host the
+ * default 4-byte alignment makes every access misaligned (UBSan says so, and
+ * some cores trap on it). */
+#define MBEDTLS_MEMORY_ALIGN_MULTIPLE 8
 
 /* ------------------------------------------------------------------------------------ */
 /* Randomness                                                                           */

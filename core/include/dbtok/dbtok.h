@@ -91,7 +91,7 @@ typedef struct dbtok_client {
     uint8_t *work;
     size_t work_len;
     bool connected;
-    bool ca_loaded;
+    bool tls12_no_pss;
     uint64_t deadline_ms;
     int last_port_error;
     dbtok_error_info error;

@@ -1,0 +1,137 @@
+/*
+ * Where the dbtok command-line tool finds its settings, in the order users of
+ * the Databricks CLI already know: command-line flags, then environment
+ * variables, then a profile in ~/.databrickscfg (or $DATABRICKS_CONFIG_FILE).
+ *
+ * Nothing here touches the heap or mbedTLS: values are copied into fixed
+ * arrays inside cli_settings, the profile file is read with open()/read()
+ * into a static buffer, and the environment is reached through a lookup
+ * function so that tests can supply their own without setenv().
+ */
+#ifndef CLI_CONFIG_H
+#define CLI_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dbtok/dbtok_config.h"
+
+/* Capacities, NUL included. A token's format is undocumented and may grow,
+ * so its room is generous; paths follow the usual Linux PATH_MAX. */
+#define CLI_TOKEN_MAX 1024u
+#define CLI_PATH_MAX 4096u
+#define CLI_PROFILE_MAX 256u
+#define CLI_HOST_MAX (DBTOK_MAX_HOST_LEN + 1u)
+
+/* Largest profile file read; a real one is a few hundred bytes. */
+#define CLI_CONFIG_FILE_MAX (64u * 1024u)
+
+/* The environment as the resolver sees it: get() returns the value of name,
+ * or NULL when it is not set. An empty value counts as not set. */
+typedef struct {
+    const char *(*get)(void *user, const char *name);
+    void *user;
+} cli_env;
+
+/* What the command line said. NULL means the flag was not given; the strings
+ * are borrowed (usually from argv) for the duration of cli_resolve(). */
+typedef struct {
+    const char *host;
+    const char *token;
+    const char *profile;
+    const char *ca_file;
+    const char *output;
+} cli_flags;
+
+typedef enum { CLI_OUTPUT_TEXT = 0, CLI_OUTPUT_JSON = 1 } cli_output_format;
+
+/* Where a resolved value came from, for -v and for error messages. */
+typedef enum {
+    CLI_FROM_NONE = 0,
+    CLI_FROM_FLAG,
+    CLI_FROM_ENV,
+    CLI_FROM_PROFILE,
+    CLI_FROM_DEFAULT
+} cli_source;
+
+/* The resolved settings; everything is a copy, nothing borrowed. */
+typedef struct {
+    char host[CLI_HOST_MAX]; /* normalised: no scheme, no port, no brackets around IPv6 */
+    uint16_t port;           /* 1..65535, 443 unless the URL named another */
+    char token[CLI_TOKEN_MAX];
+    char ca_file[CLI_PATH_MAX];
+    cli_output_format output;
+    char profile[CLI_PROFILE_MAX];     /* profile consulted; "" when the file was not read */
+    char config_file[CLI_PATH_MAX];    /* file consulted; "" when none was read */
+    cli_source host_from, token_from, ca_file_from, output_from;
+} cli_settings;
+
+/*
+ * Resolve every setting through flags, environment and profile file.
+ *
+ * The profile file is read only when it can matter: when host or token is
+ * still missing after flags and environment, or when a profile was asked for
+ * explicitly (-p or DATABRICKS_CONFIG_PROFILE), so a misspelt profile name is
+ * always reported. The profile chosen is -p, else DATABRICKS_CONFIG_PROFILE,
+ * else `default_profile` in the file's [__settings__], else DEFAULT. Keys of
+ * [DEFAULT] are not inherited by named profiles (as in the Go SDK and the
+ * Databricks CLI).
+ *
+ * Returns 0 with *out filled, or -1 with a one-line message (no "Error: "
+ * prefix, no newline) in err: a usage or configuration error. *out may hold
+ * a secret either way; wipe it with cli_settings_wipe().
+ */
+int cli_resolve(const cli_flags *flags, const cli_env *env, cli_settings *out, char *err,
+                size_t err_cap);
+
+/* Overwrite *s (the token included) with zeros in a way the compiler keeps. */
+void cli_settings_wipe(cli_settings *s);
+
+/* A short name for a source: "--host", "DATABRICKS_HOST", "profile", ...
+ * `what` picks the setting: 'h' host, 't' token, 'c' CA file, 'o' output. */
+const char *cli_source_name(cli_source src, char what);
+
+/*
+ * Normalise a workspace URL to host and port: `https://` is assumed when no
+ * scheme is given, `http://` and other schemes are refused (TLS only), path,
+ * query, fragment and trailing `/` are dropped, userinfo is refused, the
+ * port defaults to 443 and must be 1..65535, an IPv6 literal must be
+ * bracketed (`[::1]:8443`) and is returned without brackets. The host name is
+ * lowercased.
+ *
+ * Returns 0, or -1 with the reason in err (may be NULL).
+ */
+int cli_parse_host(const char *url, char *host, size_t host_cap, uint16_t *port, char *err,
+                   size_t err_cap);
+
+/* Result of an INI lookup. */
+typedef enum {
+    CLI_INI_FOUND = 0,      /* value copied */
+    CLI_INI_NO_KEY = 1,     /* the section exists, the key is not in it */
+    CLI_INI_NO_SECTION = 2, /* no such section */
+    CLI_INI_SYNTAX = 3,     /* a line is neither section, comment nor key = value; *line set */
+    CLI_INI_TOO_LONG = 4    /* the value does not fit in cap; *line set */
+} cli_ini_result;
+
+/*
+ * Look key up in [section] of the INI text (len bytes, need not be
+ * NUL-terminated). Rules, matching what the Databricks tools accept:
+ * - `[name]` starts a section (whitespace inside the brackets is trimmed;
+ *   names are case-sensitive); a section may appear more than once.
+ * - `key = value` or `key: value`; keys match case-insensitively; the last
+ *   occurrence wins; whitespace around key and value is trimmed.
+ * - Lines starting with `;` or `#` (after indentation) are comments. An
+ *   inline comment starts at `#` or `;` preceded by whitespace, so a token
+ *   containing `#` survives (`token = dapi#1 # note` gives `dapi#1`).
+ * - Then a value wrapped in matching double or single quotes is unquoted.
+ * - Key lines before the first section header belong to [DEFAULT].
+ * - CRLF line endings and a UTF-8 byte-order mark are accepted; a NUL byte
+ *   is a syntax error.
+ * A syntax error anywhere in the text is reported, whatever section was asked.
+ *
+ * line (may be NULL) receives the 1-based line of a syntax or length error.
+ */
+cli_ini_result cli_ini_get(const char *text, size_t len, const char *section, const char *key,
+                           char *value, size_t cap, unsigned *line);
+
+#endif /* CLI_CONFIG_H */

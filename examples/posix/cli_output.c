@@ -1,0 +1,371 @@
+/*
+ * Text and JSON output of the dbtok tool, composed into a caller buffer (see
+ * cli_output.h for why). No heap, no stdio streams: only snprintf into small
+ * stack buffers.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "cli_output.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- buffer primitives --------------------------------------------------- */
+
+void cli_out_init(cli_out *o, char *buf, size_t cap, cli_output_format format)
+{
+    memset(o, 0, sizeof *o);
+    o->buf = buf;
+    o->cap = cap;
+    o->format = format;
+}
+
+static void put(cli_out *o, const char *s, size_t n)
+{
+    if (o->overflow || n > o->cap - o->len) {
+        o->overflow = true;
+        return;
+    }
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+}
+
+static void puts_(cli_out *o, const char *s)
+{
+    put(o, s, strlen(s));
+}
+
+static void put_i64(cli_out *o, int64_t v)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
+    put(o, tmp, (size_t)n);
+}
+
+/* A JSON string, quotes included, escaped by the library's own escaper. */
+static void put_json_str(cli_out *o, dbtok_str s)
+{
+    size_t room, need;
+    put(o, "\"", 1);
+    if (o->overflow) {
+        return;
+    }
+    room = o->cap - o->len;
+    need = dbtok_json_escape(o->buf + o->len, room, s.ptr, s.len);
+    if (need >= room) { /* it writes only when the text and its NUL fit */
+        o->overflow = true;
+        return;
+    }
+    o->len += need;
+    put(o, "\"", 1);
+}
+
+/* Bytes for a text table cell: control characters and backslash escaped so a
+ * comment with a newline cannot break the one-line-per-token layout. */
+static void put_text_escaped(cli_out *o, dbtok_str s)
+{
+    size_t i;
+    for (i = 0; i < s.len && !o->overflow; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        char esc[5];
+        if (c == '\\') {
+            put(o, "\\\\", 2);
+        } else if (c == '\n') {
+            put(o, "\\n", 2);
+        } else if (c == '\r') {
+            put(o, "\\r", 2);
+        } else if (c == '\t') {
+            put(o, "\\t", 2);
+        } else if (c < 0x20u || c == 0x7fu) {
+            (void)snprintf(esc, sizeof esc, "\\x%02x", c);
+            put(o, esc, 4);
+        } else {
+            put(o, (const char *)&s.ptr[i], 1);
+        }
+    }
+}
+
+void cli_out_wipe(cli_out *o)
+{
+    volatile char *p = o->buf;
+    size_t n = o->len;
+    while (n-- > 0) {
+        *p++ = 0;
+    }
+    o->len = 0;
+}
+
+/* ---- time ---------------------------------------------------------------- */
+
+/* Proleptic Gregorian date of a day count from 1970-01-01, using 400-year eras
+ * of 146097 days so that no loop or table is needed. */
+static void civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day)
+{
+    int64_t z = days + 719468; /* days from 0000-03-01 */
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);                              /* [0, 146096] */
+    unsigned yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u; /* [0, 399] */
+    unsigned doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);                /* [0, 365] */
+    unsigned mp = (5u * doy + 2u) / 153u; /* month from March: [0, 11] */
+    *day = doy - (153u * mp + 2u) / 5u + 1u;
+    *month = mp < 10u ? mp + 3u : mp - 9u;
+    *year = (int64_t)yoe + era * 400 + (*month <= 2u ? 1 : 0);
+}
+
+size_t cli_format_time(char *dst, size_t cap, int64_t ms)
+{
+    int64_t secs = ms / 1000 - (ms % 1000 < 0 ? 1 : 0);
+    int64_t days = secs / 86400 - (secs % 86400 < 0 ? 1 : 0);
+    int64_t rem = secs - days * 86400; /* [0, 86399] */
+    int64_t year;
+    unsigned month, day;
+    int n;
+    civil_from_days(days, &year, &month, &day);
+    n = snprintf(dst, cap, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)year, month, day,
+                 (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
+    if (n < 0 || (size_t)n >= cap) {
+        return 0;
+    }
+    return (size_t)n;
+}
+
+static size_t expiry_text(char *dst, size_t cap, int64_t ms)
+{
+    if (ms == -1) {
+        (void)snprintf(dst, cap, "never");
+        return 5;
+    }
+    return cli_format_time(dst, cap, ms);
+}
+
+/* ---- create -------------------------------------------------------------- */
+
+static void put_json_info(cli_out *o, const dbtok_token_info *info, const char *indent)
+{
+    puts_(o, indent);
+    puts_(o, "  \"token_id\": ");
+    put_json_str(o, info->token_id);
+    puts_(o, ",\n");
+    puts_(o, indent);
+    puts_(o, "  \"creation_time\": ");
+    put_i64(o, info->creation_time_ms);
+    puts_(o, ",\n");
+    puts_(o, indent);
+    puts_(o, "  \"expiry_time\": ");
+    put_i64(o, info->expiry_time_ms);
+    puts_(o, ",\n");
+    puts_(o, indent);
+    puts_(o, "  \"comment\": ");
+    put_json_str(o, info->comment);
+    puts_(o, "\n");
+    puts_(o, indent);
+    puts_(o, "}");
+}
+
+void cli_out_created(cli_out *o, const dbtok_created_token *t)
+{
+    if (o->format == CLI_OUTPUT_JSON) {
+        puts_(o, "{\n  \"token_value\": ");
+        put_json_str(o, t->token_value);
+        puts_(o, ",\n  \"token_info\": {\n");
+        put_json_info(o, &t->info, "  ");
+        puts_(o, "\n}\n");
+        return;
+    }
+    /* Aligned like the list table; `awk '/^token_value/ {print $2}'` works. */
+    puts_(o, "token_value  ");
+    put_text_escaped(o, t->token_value);
+    puts_(o, "\ntoken_id     ");
+    put_text_escaped(o, t->info.token_id);
+    puts_(o, "\n");
+}
+
+/* ---- list: JSON ---------------------------------------------------------- */
+
+static void list_json_item(cli_out *o, const dbtok_token_info *info)
+{
+    puts_(o, o->count == 0 ? "[\n  {\n" : ",\n  {\n");
+    put_json_info(o, info, "  ");
+}
+
+/* ---- list: text -----------------------------------------------------------
+ *
+ * Column widths are known only after the last token, and each token's views
+ * die when its callback returns. So each token is first staged as one row
+ * `id TAB created TAB expires TAB comment LF` (cells escaped, so they hold no
+ * TAB or LF), and cli_out_list_end() then lays the rows out in place, last
+ * row first. That is safe because every laid-out row is longer than its
+ * staged form (a TAB becomes at least two spaces) and starts no earlier, so
+ * moving a row's cells back to front never overwrites bytes not yet moved.
+ */
+
+#define COL_GAP 2u
+#define ID_HEAD "ID"
+#define CREATED_HEAD "CREATED"
+#define EXPIRES_HEAD "EXPIRES"
+#define COMMENT_HEAD "COMMENT"
+
+static size_t max_sz(size_t a, size_t b)
+{
+    return a > b ? a : b;
+}
+
+static void list_text_item(cli_out *o, const dbtok_token_info *info)
+{
+    char created[32], expires[32];
+    size_t start = o->len, id_len, c_len, e_len;
+    c_len = cli_format_time(created, sizeof created, info->creation_time_ms);
+    e_len = expiry_text(expires, sizeof expires, info->expiry_time_ms);
+    put_text_escaped(o, info->token_id);
+    id_len = o->len - start;
+    put(o, "\t", 1);
+    put(o, created, c_len);
+    put(o, "\t", 1);
+    put(o, expires, e_len);
+    put(o, "\t", 1);
+    put_text_escaped(o, info->comment);
+    put(o, "\n", 1);
+    o->w_id = max_sz(o->w_id, id_len);
+    o->w_created = max_sz(o->w_created, c_len);
+    o->w_expires = max_sz(o->w_expires, e_len);
+}
+
+/* The four cells of the staged row starting at `start`: offsets and lengths. */
+typedef struct {
+    size_t at[4], len[4];
+    size_t end; /* one past the row's LF */
+} staged_row;
+
+static void split_row(const char *buf, size_t start, staged_row *r)
+{
+    size_t p = start;
+    int k;
+    for (k = 0; k < 4; k++) {
+        size_t q = p;
+        while (buf[q] != (k < 3 ? '\t' : '\n')) {
+            q++;
+        }
+        r->at[k] = p;
+        r->len[k] = q - p;
+        p = q + 1;
+    }
+    r->end = p;
+}
+
+/* Laid-out length of a row; a row without comment ends after its expiry,
+ * with no trailing padding. */
+static size_t row_width(const cli_out *o, const staged_row *r)
+{
+    size_t n = o->w_id + COL_GAP + o->w_created + COL_GAP;
+    if (r->len[3] == 0) {
+        return n + r->len[2] + 1;
+    }
+    return n + o->w_expires + COL_GAP + r->len[3] + 1;
+}
+
+/* Lay one staged row out at dst (dst >= its staged start, see above). */
+static void place_row(cli_out *o, const staged_row *r, size_t dst)
+{
+    size_t width[3];
+    size_t pos[4];
+    int k;
+    width[0] = o->w_id;
+    width[1] = o->w_created;
+    width[2] = r->len[3] == 0 ? r->len[2] : o->w_expires;
+    pos[0] = dst;
+    for (k = 1; k < 4; k++) {
+        pos[k] = pos[k - 1] + width[k - 1] + COL_GAP;
+    }
+    for (k = 3; k >= 0; k--) { /* back to front: each cell moves right or stays */
+        memmove(o->buf + pos[k], o->buf + r->at[k], r->len[k]);
+    }
+    for (k = 0; k < 3; k++) {
+        if (k == 2 && r->len[3] == 0) {
+            break;
+        }
+        memset(o->buf + pos[k] + r->len[k], ' ', width[k] - r->len[k] + COL_GAP);
+    }
+    o->buf[(r->len[3] == 0 ? pos[2] + r->len[2] : pos[3] + r->len[3])] = '\n';
+}
+
+static size_t header_width(const cli_out *o)
+{
+    return o->w_id + COL_GAP + o->w_created + COL_GAP + o->w_expires + COL_GAP +
+           (sizeof COMMENT_HEAD - 1) + 1;
+}
+
+static void place_header(cli_out *o)
+{
+    size_t at = 0;
+    memset(o->buf, ' ', header_width(o));
+    memcpy(o->buf + at, ID_HEAD, sizeof ID_HEAD - 1);
+    at += o->w_id + COL_GAP;
+    memcpy(o->buf + at, CREATED_HEAD, sizeof CREATED_HEAD - 1);
+    at += o->w_created + COL_GAP;
+    memcpy(o->buf + at, EXPIRES_HEAD, sizeof EXPIRES_HEAD - 1);
+    at += o->w_expires + COL_GAP;
+    memcpy(o->buf + at, COMMENT_HEAD, sizeof COMMENT_HEAD - 1);
+    o->buf[at + sizeof COMMENT_HEAD - 1] = '\n';
+}
+
+static void list_text_end(cli_out *o)
+{
+    size_t total, p, end;
+    o->w_id = max_sz(o->w_id, sizeof ID_HEAD - 1);
+    o->w_created = max_sz(o->w_created, sizeof CREATED_HEAD - 1);
+    o->w_expires = max_sz(o->w_expires, sizeof EXPIRES_HEAD - 1);
+
+    /* First pass: the laid-out size, to fail before moving anything. */
+    total = header_width(o);
+    for (p = 0; p < o->len;) {
+        staged_row r;
+        split_row(o->buf, p, &r);
+        total += row_width(o, &r);
+        p = r.end;
+    }
+    if (total > o->cap) {
+        o->overflow = true;
+        return;
+    }
+    /* Second pass, last row first; the header goes in front at the end. */
+    end = total;
+    while (o->len > 0) {
+        staged_row r;
+        size_t start = o->len - 1; /* the row's LF */
+        while (start > 0 && o->buf[start - 1] != '\n') {
+            start--;
+        }
+        split_row(o->buf, start, &r);
+        end -= row_width(o, &r);
+        place_row(o, &r, end);
+        o->len = start;
+    }
+    place_header(o);
+    o->len = total;
+}
+
+/* ---- list: dispatch ------------------------------------------------------ */
+
+int cli_out_list_cb(void *user, const dbtok_token_info *info)
+{
+    cli_out *o = user;
+    if (o->format == CLI_OUTPUT_JSON) {
+        list_json_item(o, info);
+    } else {
+        list_text_item(o, info);
+    }
+    o->count++;
+    return o->overflow ? 1 : 0;
+}
+
+void cli_out_list_end(cli_out *o)
+{
+    if (o->overflow) {
+        return;
+    }
+    if (o->format == CLI_OUTPUT_JSON) {
+        puts_(o, o->count == 0 ? "[]\n" : "\n]\n");
+        return;
+    }
+    list_text_end(o);
+}

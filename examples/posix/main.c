@@ -1,0 +1,851 @@
+/*
+ * dbtok: create, list and revoke Databricks personal access tokens from the
+ * command line, on top of the dbtok library and its POSIX port.
+ *
+ *   dbtok [GLOBAL] create [--comment TEXT] [--lifetime-seconds N]
+ *   dbtok [GLOBAL] list
+ *   dbtok [GLOBAL] delete TOKEN_ID        (revoke is an alias)
+ *
+ * Exit codes: 0 success, 1 the service answered with an error, 2 usage or
+ * configuration error, 3 the exchange could not complete, 4 a create whose
+ * outcome is unknown.
+ *
+ * Memory: every buffer is static (work, CA bundle, mbedTLS arena, output).
+ * libc calls that may still allocate: getaddrinfo() inside the port's
+ * connect (name resolution, NSS), and strerror() for unusual locales. Output
+ * goes through write(2) and snprintf() into buffers, not stdio streams (whose
+ * buffers glibc allocates), and dates are converted without gmtime_r() (see
+ * cli_output.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <mbedtls/version.h>
+#if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C)
+#include <mbedtls/memory_buffer_alloc.h>
+#endif
+#if defined(MBEDTLS_ERROR_C)
+#include <mbedtls/error.h>
+#endif
+#include <mbedtls/x509_crt.h>
+
+#include "dbtok/dbtok.h"
+#include "dbtok_posix.h"
+
+#include "cli_config.h"
+#include "cli_output.h"
+
+#define EXIT_API 1      /* the service answered with an error */
+#define EXIT_USAGE 2    /* usage or configuration error */
+#define EXIT_EXCHANGE 3 /* the exchange could not complete */
+#define EXIT_UNKNOWN 4  /* a create was sent, its answer lost */
+
+#define MIB (1024u * 1024u)
+
+/* Sizes: the system CA bundle (~140 roots) is ~220 KB of PEM and needs well
+ * over 1 MiB of arena once parsed; the work buffer holds a whole token list
+ * (600 tokens at ~400 bytes is under 256 KB, with room for chatty servers);
+ * the output buffer holds that list again, formatted. */
+static uint8_t g_ca[1 * MIB];
+static uint8_t g_work[4 * MIB];
+static char g_out_buf[4 * MIB];
+#if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C)
+static unsigned char g_arena[2 * MIB];
+#endif
+
+static dbtok_client g_client; /* large (mbedTLS contexts): not on the stack */
+static cli_settings g_settings;
+
+/* ---- messages ------------------------------------------------------------ */
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return -1;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* One line on stderr. Control characters in the text (a server's message can
+ * hold anything) are shown escaped so the line stays one line. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void say(const char *prefix, const char *fmt, ...)
+{
+    char text[1536];
+    char line[sizeof text * 4 + 32];
+    size_t n = 0, i;
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    n = (size_t)snprintf(line, sizeof line, "%s", prefix);
+    for (i = 0; text[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20u || c == 0x7fu) {
+            n += (size_t)snprintf(line + n, sizeof line - n, "\\x%02x", c);
+        } else {
+            line[n++] = (char)c;
+        }
+    }
+    line[n++] = '\n';
+    (void)write_all(STDERR_FILENO, line, n);
+}
+
+#define error_line(...) say("Error: ", __VA_ARGS__)
+#define HELP_HINT " (see 'dbtok --help')"
+
+/* ---- usage --------------------------------------------------------------- */
+
+static const char USAGE_GLOBAL[] =
+    "Global options (before or after the command):\n"
+    "  --host URL            workspace URL (https:// assumed; env DATABRICKS_HOST)\n"
+    "  -p, --profile NAME    profile in ~/.databrickscfg (env DATABRICKS_CONFIG_PROFILE)\n"
+    "  --token TOKEN         personal access token (env DATABRICKS_TOKEN)\n"
+    "  --ca-file PEM         trusted CA certificates (env DBTOK_CA_FILE; default\n"
+    "                        " DBTOK_POSIX_DEFAULT_CA_FILE ")\n"
+    "  -o, --output FORMAT   text or json (env DATABRICKS_OUTPUT_FORMAT; default text)\n"
+    "  --timeout SECONDS     deadline per request (default 60)\n"
+    "  -v, --verbose         trace the exchange on stderr (secrets redacted)\n"
+    "  -h, --help            show this help\n"
+    "  --version             show the version\n"
+    "\n"
+    "Settings come from flags, then the environment, then the profile\n"
+    "(-p, DATABRICKS_CONFIG_PROFILE, [__settings__] default_profile, or DEFAULT)\n"
+    "in DATABRICKS_CONFIG_FILE or ~/.databrickscfg.\n"
+    "\n"
+    "Exit codes: 0 ok, 1 the service answered with an error, 2 usage or\n"
+    "configuration error, 3 the exchange failed, 4 a create's outcome is unknown.\n";
+
+static const char USAGE_MAIN[] =
+    "Usage: dbtok [OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "Create, list and revoke Databricks personal access tokens.\n"
+    "\n"
+    "Commands:\n"
+    "  create [--comment TEXT] [--lifetime-seconds N]   create a token, print its value\n"
+    "  list                                             list your tokens\n"
+    "  delete TOKEN_ID                                  revoke a token (alias: revoke)\n"
+    "\n";
+
+static const char USAGE_CREATE[] =
+    "Usage: dbtok [OPTIONS] create [--comment TEXT] [--lifetime-seconds N]\n"
+    "\n"
+    "Create a personal access token and print its value (shown only once).\n"
+    "\n"
+    "  --comment TEXT          a description stored with the token\n"
+    "  --lifetime-seconds N    lifetime in seconds; omitted or 0: the workspace default\n"
+    "\n";
+
+static const char USAGE_LIST[] = "Usage: dbtok [OPTIONS] list\n"
+                                 "\n"
+                                 "List your tokens: id, creation and expiry time (UTC), comment.\n"
+                                 "\n";
+
+static const char USAGE_DELETE[] = "Usage: dbtok [OPTIONS] delete TOKEN_ID\n"
+                                   "       dbtok [OPTIONS] revoke TOKEN_ID\n"
+                                   "\n"
+                                   "Revoke the token with this id (see 'dbtok list').\n"
+                                   "\n";
+
+/* ---- arguments ----------------------------------------------------------- */
+
+typedef enum { CMD_NONE, CMD_CREATE, CMD_LIST, CMD_DELETE } command;
+
+typedef enum {
+    OPT_HOST,
+    OPT_PROFILE,
+    OPT_TOKEN,
+    OPT_CA_FILE,
+    OPT_OUTPUT,
+    OPT_TIMEOUT,
+    OPT_VERBOSE,
+    OPT_HELP,
+    OPT_VERSION,
+    OPT_COMMENT,
+    OPT_LIFETIME
+} option_id;
+
+typedef struct {
+    const char *name; /* long name without "--" */
+    char short_name;  /* 0 when none */
+    bool takes_value;
+    option_id id;
+} option;
+
+static const option OPTIONS[] = {
+    {"host", 0, true, OPT_HOST},
+    {"profile", 'p', true, OPT_PROFILE},
+    {"token", 0, true, OPT_TOKEN},
+    {"ca-file", 0, true, OPT_CA_FILE},
+    {"output", 'o', true, OPT_OUTPUT},
+    {"timeout", 0, true, OPT_TIMEOUT},
+    {"verbose", 'v', false, OPT_VERBOSE},
+    {"help", 'h', false, OPT_HELP},
+    {"version", 0, false, OPT_VERSION},
+    {"comment", 0, true, OPT_COMMENT},
+    {"lifetime-seconds", 0, true, OPT_LIFETIME},
+};
+
+typedef struct {
+    cli_flags flags;
+    command cmd;
+    const char *cmd_name;
+    const char *comment;  /* NULL: none */
+    const char *lifetime; /* as given, for the error message */
+    int64_t lifetime_seconds;
+    uint32_t timeout_ms;
+    const char *token_id;
+    bool verbose, help, version;
+    bool failed; /* err holds the first usage error */
+    char err[512];
+} args;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void usage_error(args *a, const char *fmt, ...)
+{
+    va_list ap;
+    if (a->failed) {
+        return; /* the first problem is the one worth reporting */
+    }
+    a->failed = true;
+    va_start(ap, fmt);
+    (void)vsnprintf(a->err, sizeof a->err, fmt, ap);
+    va_end(ap);
+}
+
+/* A decimal int64, all of it: no spaces, no suffix, no overflow. */
+static bool parse_i64(const char *s, int64_t *out)
+{
+    bool neg = *s == '-';
+    uint64_t v = 0, limit = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
+    if (neg || *s == '+') {
+        s++;
+    }
+    if (*s == '\0') {
+        return false;
+    }
+    for (; *s != '\0'; s++) {
+        unsigned d;
+        if (*s < '0' || *s > '9') {
+            return false;
+        }
+        d = (unsigned)(*s - '0');
+        if (v > (limit - d) / 10u) {
+            return false;
+        }
+        v = v * 10u + d;
+    }
+    *out = neg ? (v == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)v) : (int64_t)v;
+    return true;
+}
+
+static void apply_option(args *a, const option *opt, const char *value, const char *spelled)
+{
+    int64_t n = 0;
+    bool empty = value != NULL && value[0] == '\0';
+    switch (opt->id) {
+    case OPT_HOST:
+    case OPT_PROFILE:
+    case OPT_TOKEN:
+    case OPT_CA_FILE:
+    case OPT_OUTPUT:
+        if (empty) {
+            usage_error(a, "%s needs a non-empty value", spelled);
+            return;
+        }
+        if (opt->id == OPT_HOST) {
+            a->flags.host = value;
+        } else if (opt->id == OPT_PROFILE) {
+            a->flags.profile = value;
+        } else if (opt->id == OPT_TOKEN) {
+            a->flags.token = value;
+        } else if (opt->id == OPT_CA_FILE) {
+            a->flags.ca_file = value;
+        } else {
+            a->flags.output = value;
+        }
+        return;
+    case OPT_TIMEOUT:
+        /* The library takes milliseconds in a uint32_t. */
+        if (!parse_i64(value, &n) || n < 1 || n > (int64_t)(UINT32_MAX / 1000u)) {
+            usage_error(a, "--timeout must be a whole number of seconds from 1 to %u, not '%s'",
+                        (unsigned)(UINT32_MAX / 1000u), value);
+            return;
+        }
+        a->timeout_ms = (uint32_t)n * 1000u;
+        return;
+    case OPT_COMMENT:
+        a->comment = value;
+        return;
+    case OPT_LIFETIME:
+        a->lifetime = value;
+        if (!parse_i64(value, &a->lifetime_seconds)) {
+            usage_error(a, "--lifetime-seconds must be an integer, not '%s'", value);
+        }
+        return;
+    case OPT_VERBOSE:
+        a->verbose = true;
+        return;
+    case OPT_HELP:
+        a->help = true;
+        return;
+    case OPT_VERSION:
+        a->version = true;
+        return;
+    }
+}
+
+static const option *find_long(const char *name, size_t len)
+{
+    size_t i;
+    for (i = 0; i < sizeof OPTIONS / sizeof OPTIONS[0]; i++) {
+        if (strlen(OPTIONS[i].name) == len && memcmp(OPTIONS[i].name, name, len) == 0) {
+            return &OPTIONS[i];
+        }
+    }
+    return NULL;
+}
+
+static const option *find_short(char c)
+{
+    size_t i;
+    for (i = 0; i < sizeof OPTIONS / sizeof OPTIONS[0]; i++) {
+        if (OPTIONS[i].short_name == c) {
+            return &OPTIONS[i];
+        }
+    }
+    return NULL;
+}
+
+/* One option at argv[*i]: --name, --name=value, --name value, -x, -xVALUE,
+ * -x value. Advances *i past a separate value. */
+static void parse_option(args *a, int argc, char **argv, int *i)
+{
+    const char *arg = argv[*i];
+    const char *inline_value = NULL;
+    const option *opt;
+    char spelled[64];
+
+    if (arg[1] == '-') {
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+        opt = find_long(name, len);
+        inline_value = eq != NULL ? eq + 1 : NULL;
+    } else {
+        opt = find_short(arg[1]);
+        if (arg[2] != '\0') {
+            inline_value = arg + 2;
+        }
+    }
+    if (opt == NULL) {
+        usage_error(a, "unknown option '%s'", arg);
+        return;
+    }
+    if (arg[1] == '-') {
+        (void)snprintf(spelled, sizeof spelled, "--%s", opt->name);
+    } else {
+        (void)snprintf(spelled, sizeof spelled, "-%c", opt->short_name);
+    }
+    if (!opt->takes_value) {
+        if (inline_value != NULL) {
+            usage_error(a, "%s takes no value", spelled);
+            return;
+        }
+        apply_option(a, opt, NULL, spelled);
+        return;
+    }
+    if (inline_value == NULL) {
+        if (*i + 1 >= argc) {
+            usage_error(a, "%s needs a value", spelled);
+            return;
+        }
+        inline_value = argv[++*i];
+    }
+    apply_option(a, opt, inline_value, spelled);
+}
+
+static command find_command(const char *name)
+{
+    if (strcmp(name, "create") == 0) {
+        return CMD_CREATE;
+    }
+    if (strcmp(name, "list") == 0) {
+        return CMD_LIST;
+    }
+    if (strcmp(name, "delete") == 0 || strcmp(name, "revoke") == 0) {
+        return CMD_DELETE;
+    }
+    return CMD_NONE;
+}
+
+/* Options may come before or after the command (as with the Databricks CLI);
+ * `--` ends them. Parsing goes on after a usage error so that a --help
+ * anywhere still shows help. */
+static void parse_args(args *a, int argc, char **argv)
+{
+    bool options_done = false;
+    int i;
+    for (i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!options_done && strcmp(arg, "--") == 0) {
+            options_done = true;
+        } else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
+            parse_option(a, argc, argv, &i);
+        } else if (a->cmd == CMD_NONE) {
+            a->cmd = find_command(arg);
+            a->cmd_name = arg;
+            if (a->cmd == CMD_NONE) {
+                usage_error(a, "unknown command '%s'", arg);
+            }
+        } else if (a->cmd == CMD_DELETE && a->token_id == NULL) {
+            a->token_id = arg;
+        } else {
+            usage_error(a, "unexpected argument '%s'", arg);
+        }
+    }
+}
+
+/* What only makes sense once the whole command line is known. */
+static void check_args(args *a)
+{
+    if (a->failed) {
+        return;
+    }
+    if (a->cmd == CMD_NONE) {
+        usage_error(a, "no command given: use create, list or delete");
+    } else if (a->cmd != CMD_CREATE && (a->comment != NULL || a->lifetime != NULL)) {
+        usage_error(a, "%s is only valid with create",
+                    a->comment != NULL ? "--comment" : "--lifetime-seconds");
+    } else if (a->cmd == CMD_DELETE && (a->token_id == NULL || a->token_id[0] == '\0')) {
+        usage_error(a, "%s needs a TOKEN_ID argument", a->cmd_name);
+    }
+}
+
+static void print_help(command cmd)
+{
+    const char *head = cmd == CMD_CREATE   ? USAGE_CREATE
+                       : cmd == CMD_LIST   ? USAGE_LIST
+                       : cmd == CMD_DELETE ? USAGE_DELETE
+                                           : USAGE_MAIN;
+    (void)write_all(STDOUT_FILENO, head, strlen(head));
+    (void)write_all(STDOUT_FILENO, USAGE_GLOBAL, sizeof USAGE_GLOBAL - 1);
+}
+
+static void print_version(void)
+{
+    static const char text[] =
+        "dbtok " DBTOK_VERSION_STRING " (mbedtls " MBEDTLS_VERSION_STRING ")\n";
+    (void)write_all(STDOUT_FILENO, text, sizeof text - 1);
+}
+
+/* ---- reporting a failed call --------------------------------------------- */
+
+/* "host" or "host:port", IPv6 literals bracketed. */
+static void host_label(char *buf, size_t cap)
+{
+    bool v6 = strchr(g_settings.host, ':') != NULL;
+    if (g_settings.port == 443) {
+        (void)snprintf(buf, cap, v6 ? "[%s]" : "%s", g_settings.host);
+    } else {
+        (void)snprintf(buf, cap, v6 ? "[%s]:%u" : "%s:%u", g_settings.host,
+                       (unsigned)g_settings.port);
+    }
+}
+
+static void tls_text(int32_t code, char *buf, size_t cap)
+{
+    if (code == 0) {
+        (void)snprintf(buf, cap, "no further detail");
+        return;
+    }
+#if defined(MBEDTLS_ERROR_C)
+    char text[160];
+    mbedtls_strerror((int)code, text, sizeof text);
+    (void)snprintf(buf, cap, "%s (-0x%04x)", text, (unsigned)-code);
+#else
+    (void)snprintf(buf, cap, "mbedTLS error -0x%04x", (unsigned)-code);
+#endif
+}
+
+/* The verification flags as one line: "; "-joined reasons. */
+static void cert_text(uint32_t flags, char *buf, size_t cap)
+{
+#if !defined(MBEDTLS_X509_REMOVE_INFO)
+    char info[1024];
+    size_t i, n = 0;
+    int len = mbedtls_x509_crt_verify_info(info, sizeof info, "", flags);
+    if (len > 0 && cap > 0) {
+        for (i = 0; i < (size_t)len && info[i] != '\0' && n + 3 < cap; i++) {
+            if (info[i] == '\n') {
+                if (info[i + 1] != '\0') {
+                    buf[n++] = ';';
+                    buf[n++] = ' ';
+                }
+            } else {
+                buf[n++] = info[i];
+            }
+        }
+        buf[n] = '\0';
+        return;
+    }
+#endif
+    (void)snprintf(buf, cap, "verification flags 0x%08x", (unsigned)flags);
+}
+
+static int report_api_error(const dbtok_error_info *e)
+{
+    char code[DBTOK_MAX_ERROR_CODE_LEN + 16];
+    if (e->error_code[0] != '\0') {
+        (void)snprintf(code, sizeof code, "%s", e->error_code);
+    } else {
+        (void)snprintf(code, sizeof code, "HTTP %d", e->http_status);
+    }
+    /* Always `CODE: message`, so scripts can split on the first ": ". */
+    error_line("%s: %s%s (HTTP %d)", code, e->message[0] != '\0' ? e->message : "(no message)",
+               e->message_truncated ? "..." : "", e->http_status);
+    return EXIT_API;
+}
+
+static int output_too_large(void)
+{
+    error_line("the output does not fit in the %u MiB output buffer",
+               (unsigned)(sizeof g_out_buf / MIB));
+    return EXIT_EXCHANGE;
+}
+
+/* Print the one-line reason for err and return the exit code. */
+static int report(dbtok_err err, const dbtok_error_info *e, const args *a, const cli_out *out)
+{
+    char where[CLI_HOST_MAX + 16];
+    char detail[1024];
+    unsigned secs = a->timeout_ms != 0 ? a->timeout_ms / 1000u : DBTOK_DEFAULT_TIMEOUT_MS / 1000u;
+    int status = e != NULL ? e->http_status : 0;
+    host_label(where, sizeof where);
+
+    switch (err) {
+    case DBTOK_OK:
+        return 0;
+    case DBTOK_ERR_API:
+        return report_api_error(e);
+    case DBTOK_ERR_OUTCOME_UNKNOWN:
+        error_line("the create request was sent but its answer was lost; a token may exist: "
+                   "check with 'dbtok list'");
+        return EXIT_UNKNOWN;
+    case DBTOK_ERR_INVALID_ARG:
+        error_line("%s: check the host, token, comment or token id" HELP_HINT,
+                   dbtok_strerror(err));
+        return EXIT_USAGE;
+    case DBTOK_ERR_DNS:
+        error_line("cannot resolve host %s: check --host or the profile", g_settings.host);
+        break;
+    case DBTOK_ERR_CONNECT:
+        error_line("cannot connect to %s: connection refused or unreachable", where);
+        break;
+    case DBTOK_ERR_TLS:
+        tls_text(e != NULL ? e->tls_error : 0, detail, sizeof detail);
+        error_line("TLS with %s failed: %s", where, detail);
+        break;
+    case DBTOK_ERR_CERT_VERIFY:
+        cert_text(e != NULL ? e->cert_flags : 0, detail, sizeof detail);
+        error_line("the certificate of %s was refused: %s (trusted CAs from %s; see --ca-file)",
+                   where, detail, g_settings.ca_file);
+        break;
+    case DBTOK_ERR_TIMEOUT:
+        error_line("no complete answer from %s within %u s (see --timeout)", where, secs);
+        break;
+    case DBTOK_ERR_IO:
+        error_line("the connection to %s broke: %s", where, dbtok_strerror(err));
+        break;
+    case DBTOK_ERR_PROTOCOL:
+        error_line("%s sent an answer that is not valid HTTP/1.1: %s", where,
+                   dbtok_strerror(err));
+        break;
+    case DBTOK_ERR_REDIRECT:
+        error_line("%s answered HTTP %d, a redirect (not followed): the host is probably wrong, "
+                   "use the workspace URL",
+                   where, status);
+        break;
+    case DBTOK_ERR_NOT_JSON:
+        if (status >= 200 && status < 300) { /* what a wrong host or path looks like */
+            error_line("%s answered HTTP %d with a page that is not JSON (a login page?): the "
+                       "host is probably wrong, use the workspace URL",
+                       where, status);
+        } else {
+            error_line("%s answered HTTP %d with a body that is not JSON (an error page from a "
+                       "proxy?)",
+                       where, status);
+        }
+        break;
+    case DBTOK_ERR_JSON:
+        error_line("the answer from %s is not the JSON expected: %s", where, dbtok_strerror(err));
+        break;
+    case DBTOK_ERR_BUFFER_TOO_SMALL:
+        error_line("the answer from %s does not fit in the %u MiB work buffer", where,
+                   (unsigned)(sizeof g_work / MIB));
+        break;
+    case DBTOK_ERR_CRYPTO:
+        tls_text(e != NULL ? e->tls_error : 0, detail, sizeof detail);
+        error_line("TLS setup failed (entropy, CA certificates from %s, or the memory arena): %s",
+                   g_settings.ca_file, detail);
+        break;
+    case DBTOK_ERR_ABORTED:
+        if (out != NULL && out->overflow) {
+            return output_too_large();
+        }
+        error_line("%s", dbtok_strerror(err));
+        break;
+    default:
+        error_line("%s", dbtok_strerror(err));
+        break;
+    }
+    return EXIT_EXCHANGE;
+}
+
+/* ---- the operations ------------------------------------------------------ */
+
+/* Write the composed output; -1 (errno set) when stdout refused it. */
+static int write_output(const cli_out *out)
+{
+    return write_all(STDOUT_FILENO, out->buf, out->len);
+}
+
+static int do_create(const args *a, cli_out *out)
+{
+    dbtok_created_token t;
+    char id[160]; /* not secret: kept to say how to clean up if printing fails */
+    bool have_id;
+    int rc = 0;
+    dbtok_err err = dbtok_token_create(&g_client, a->comment, a->lifetime_seconds, &t);
+    if (err != DBTOK_OK) {
+        return report(err, dbtok_last_error(&g_client), a, NULL);
+    }
+    have_id = dbtok_str_copy(id, sizeof id, t.info.token_id) == DBTOK_OK;
+    cli_out_created(out, &t);
+    dbtok_result_wipe(&g_client); /* the output buffer now holds the only copy */
+    if (out->overflow || write_output(out) != 0) {
+        /* The token exists and nobody saw its value: say how to clean up. */
+        error_line("the token was created but could not be printed (%s); revoke it with "
+                   "'dbtok delete %s'",
+                   out->overflow ? "output buffer too small" : strerror(errno),
+                   have_id ? id : "<id from 'dbtok list'>");
+        rc = EXIT_EXCHANGE;
+    }
+    cli_out_wipe(out);
+    return rc;
+}
+
+static int do_list(const args *a, cli_out *out)
+{
+    dbtok_err err = dbtok_token_list(&g_client, cli_out_list_cb, out);
+    if (err != DBTOK_OK) {
+        return report(err, dbtok_last_error(&g_client), a, out);
+    }
+    cli_out_list_end(out);
+    if (out->overflow) {
+        return output_too_large();
+    }
+    if (write_output(out) != 0) {
+        error_line("cannot write the output: %s", strerror(errno));
+        return EXIT_EXCHANGE;
+    }
+    return 0;
+}
+
+static int do_delete(const args *a)
+{
+    dbtok_err err = dbtok_token_revoke(&g_client, a->token_id);
+    if (err != DBTOK_OK) {
+        return report(err, dbtok_last_error(&g_client), a, NULL);
+    }
+    return 0;
+}
+
+/* ---- setup --------------------------------------------------------------- */
+
+static const char *real_getenv(void *user, const char *name)
+{
+    (void)user;
+    return getenv(name);
+}
+
+/* "os/linux" from uname(), so the User-Agent says what the device runs. */
+static const char *user_agent_extra(void)
+{
+    static char ua[48];
+    struct utsname u;
+    size_t n = 3, i;
+    memcpy(ua, "os/", 3);
+    if (uname(&u) != 0) {
+        return "os/unknown";
+    }
+    for (i = 0; u.sysname[i] != '\0' && n + 1 < sizeof ua; i++) {
+        char c = u.sysname[i];
+        if (c >= 'A' && c <= 'Z') {
+            c = (char)(c - 'A' + 'a');
+        }
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.') {
+            ua[n++] = c;
+        }
+    }
+    ua[n] = '\0';
+    return n > 3 ? ua : "os/unknown";
+}
+
+static int load_ca(size_t *ca_len)
+{
+    int rc = dbtok_posix_read_file(g_settings.ca_file, g_ca, sizeof g_ca, ca_len);
+    if (rc == -1) {
+        error_line("cannot read the CA file %s (from %s): %s" HELP_HINT, g_settings.ca_file,
+                   cli_source_name(g_settings.ca_file_from, 'c'), strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (rc != 0) {
+        error_line("the CA file %s is larger than %u MiB", g_settings.ca_file,
+                   (unsigned)(sizeof g_ca / MIB));
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static void verbose_settings(void)
+{
+    char where[CLI_HOST_MAX + 16];
+    host_label(where, sizeof where);
+    say("dbtok: ", "host %s (from %s), token from %s, CA file %s",
+        where, cli_source_name(g_settings.host_from, 'h'),
+        cli_source_name(g_settings.token_from, 't'), g_settings.ca_file);
+    if (g_settings.config_file[0] != '\0') {
+        say("dbtok: ", "profile [%s] in %s", g_settings.profile, g_settings.config_file);
+    }
+}
+
+static void verbose_stats(void)
+{
+    const dbtok_stats *s = dbtok_get_stats(&g_client);
+    say("dbtok: ", "%u connection(s), %u handshake(s), %u request(s), %u bytes sent, %u received",
+        (unsigned)s->connects, (unsigned)s->handshakes, (unsigned)s->requests,
+        (unsigned)s->bytes_sent, (unsigned)s->bytes_received);
+}
+
+static int run(const args *a)
+{
+    dbtok_posix_ctx port_ctx;
+    dbtok_port port;
+    dbtok_config config;
+    cli_out out;
+    size_t ca_len = 0;
+    dbtok_err err;
+    int rc;
+
+    rc = load_ca(&ca_len);
+    if (rc != 0) {
+        return rc;
+    }
+#if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C)
+    /* Before any other mbedTLS call: with the project's configuration there is
+     * no libc fallback, every allocation comes from this arena. */
+    mbedtls_memory_buffer_alloc_init(g_arena, sizeof g_arena);
+#endif
+    dbtok_posix_port_init(&port_ctx, &port, a->verbose ? DBTOK_LOG_TRACE : 0);
+
+    memset(&config, 0, sizeof config);
+    config.host = g_settings.host;
+    config.port = g_settings.port;
+    config.token = g_settings.token;
+    config.ca = g_ca;
+    config.ca_len = ca_len;
+    config.timeout_ms = a->timeout_ms;
+    config.user_agent_extra = user_agent_extra();
+
+    err = dbtok_init(&g_client, &config, &port, g_work, sizeof g_work);
+    if (err != DBTOK_OK) {
+        /* dbtok_init() clears the client first and records the mbedTLS code
+         * behind DBTOK_ERR_CRYPTO (a CA file that does not parse, say). */
+        return report(err, dbtok_last_error(&g_client), a, NULL);
+    }
+    cli_out_init(&out, g_out_buf, sizeof g_out_buf, g_settings.output);
+    switch (a->cmd) {
+    case CMD_CREATE:
+        rc = do_create(a, &out);
+        break;
+    case CMD_LIST:
+        rc = do_list(a, &out);
+        break;
+    case CMD_DELETE:
+    default:
+        rc = do_delete(a);
+        break;
+    }
+    if (a->verbose) {
+        verbose_stats();
+    }
+    dbtok_close(&g_client);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static args a; /* static: zeroed, and off the stack */
+    cli_env env;
+    char err[1024];
+    struct sigaction ign;
+    int rc;
+
+    /* A closed stdout must be an error we report (a created token would be
+     * lost), not a silent death by SIGPIPE. */
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    (void)sigaction(SIGPIPE, &ign, NULL);
+
+    parse_args(&a, argc, argv);
+    if (a.help) {
+        print_help(a.cmd);
+        return 0;
+    }
+    if (a.version && !a.failed) {
+        print_version();
+        return 0;
+    }
+    check_args(&a);
+    if (a.failed) {
+        error_line("%s" HELP_HINT, a.err);
+        return EXIT_USAGE;
+    }
+
+    env.get = real_getenv;
+    env.user = NULL;
+    if (cli_resolve(&a.flags, &env, &g_settings, err, sizeof err) != 0) {
+        cli_settings_wipe(&g_settings);
+        error_line("%s" HELP_HINT, err);
+        return EXIT_USAGE;
+    }
+    if (a.verbose) {
+        verbose_settings();
+    }
+    rc = run(&a);
+    cli_settings_wipe(&g_settings);
+    return rc;
+}

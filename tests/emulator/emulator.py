@@ -1,0 +1,1052 @@
+#!/usr/bin/env python3
+"""HTTPS emulator of the Databricks Token API, for dbtok's tests and demo.
+
+Behaves like the real service as described in WIRE.md (create, list, delete, the error
+shapes, unknown fields, integer error codes) and adds two things the real service cannot
+offer: a control API under /__emulator/ and fault injection, so tests can observe exactly
+what a client sent and make the wire misbehave on purpose.
+
+The HTTP/1.1 server is hand-written over the TLS socket rather than built on http.server:
+fault injection needs byte-level control of framing (chunk sizes, truncation, resets,
+verbatim garbage), and strict request parsing catches client bugs that a lenient server
+would hide. Python standard library only.
+
+Usage:
+  emulator.py --cert server.pem --key server.key [--bind 127.0.0.1] [--port 0]
+              [--port-file PATH] [--token TOKEN ...] [--max-lifetime-seconds N]
+              [--tls-min 1.2|1.3] [--tls-max 1.2|1.3] [--tls13-tickets N]
+              [--idle-timeout S] [--exit-with-parent] [--quiet]
+
+The control API and fault kinds are documented in README.md next to this file.
+"""
+
+import argparse
+import copy
+import hashlib
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import ssl
+import struct
+import sys
+import threading
+import time
+
+CREATE_PATH = "/api/2.0/token/create"
+LIST_PATH = "/api/2.0/token/list"
+DELETE_PATH = "/api/2.0/token/delete"
+API_METHODS = {CREATE_PATH: "POST", LIST_PATH: "GET", DELETE_PATH: "POST"}
+CONTROL_PREFIX = "/__emulator/"
+
+DEFAULT_TOKEN = "dapi-emulator-test-token"
+DEFAULT_QUOTA = 600  # per user per workspace, as the real service enforces
+
+# Request limits: generous for a Token API client, small enough that a runaway client
+# is noticed rather than buffered forever.
+MAX_HEAD_BYTES = 32 * 1024
+MAX_BODY_BYTES = 1024 * 1024
+REQUEST_LOG_LIMIT = 200
+BARE_LF = re.compile(rb"(?<!\r)\n")
+
+REASONS = {
+    200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+    404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
+    429: "Too Many Requests", 431: "Request Header Fields Too Large",
+    500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
+    503: "Service Unavailable", 504: "Gateway Timeout",
+}
+
+FAULT_KINDS = {
+    "chunked", "close", "close_after", "status", "html_error", "login_page",
+    "reset_before", "reset_after", "truncate", "raw", "delay", "split",
+}
+
+JSON_STYLES = {"compact", "spaced", "pretty", "ascii"}
+
+HTML_503 = (
+    "<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head>\n"
+    "<body><h1>Service Unavailable</h1>\n"
+    "<p>No webapps are available to handle this request. Please try again later.</p>\n"
+    "</body></html>\n"
+)
+
+LOGIN_PAGE = (
+    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    "<title>Databricks - Sign In</title></head>\n<body>\n"
+    "<form method=\"post\" action=\"/login.html\">\n"
+    "<input type=\"email\" name=\"username\"><input type=\"password\" name=\"password\">\n"
+    "<button type=\"submit\">Sign In</button>\n</form>\n</body></html>\n"
+)
+
+QUIET = False
+
+
+def log(msg):
+    if not QUIET:
+        sys.stderr.write("[emulator] %s\n" % msg)
+        sys.stderr.flush()
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+class BadRequest(Exception):
+    """The request cannot be parsed: answer 4xx and close, as a real front end would."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class PeerGone(Exception):
+    """The client closed or reset the connection, or went idle past the timeout."""
+
+
+# --------------------------------------------------------------------------- state
+
+
+class State:
+    """Everything the control API can see or change. One lock guards it all: the
+    emulator's throughput is irrelevant, consistency for test assertions is not."""
+
+    def __init__(self, tokens, max_lifetime_seconds):
+        self.lock = threading.Lock()
+        self.boot_tokens = list(tokens)
+        self.default_config = {
+            "quota": DEFAULT_QUOTA,
+            "max_lifetime_seconds": max_lifetime_seconds,
+            "value_suffix": "",
+            "json_style": "compact",
+        }
+        self.conn_seq = 0
+        self.generation = 0
+        self.reset()
+
+    def reset(self):
+        # A request still in flight from before the reset (a delay fault, say) must not
+        # create a token in the next test's fresh state: it checks the generation.
+        self.generation += 1
+        self.tokens = {}  # token_id -> record, insertion order = creation order
+        self.revoked = []
+        self.faults = []
+        self.list_size = None
+        self.config = dict(self.default_config)
+        self.connections = 0
+        self.handshakes = 0
+        self.handshake_failures = 0
+        self.control_connections = 0
+        self.tls_versions = {}
+        self.requests = {}
+        self.control_requests = 0
+        self.malformed_requests = 0
+        self.request_log = []
+
+    # Called with the lock held.
+    def live_tokens(self):
+        t = now_ms()
+        return [r for r in self.tokens.values() if r["expiry_time"] < 0 or r["expiry_time"] > t]
+
+    def is_valid_bearer(self, value):
+        if value in self.boot_tokens:
+            return True
+        # Tokens the emulator issued authenticate too, like real PATs, until revoked or
+        # expired.
+        return any(r["token_value"] == value for r in self.live_tokens())
+
+    def new_token(self, comment, lifetime_seconds, creation_time=None):
+        value = "dapi" + secrets.token_hex(16) + self.config["value_suffix"]
+        created = now_ms() if creation_time is None else creation_time
+        expiry = -1 if not lifetime_seconds or lifetime_seconds <= 0 \
+            else created + lifetime_seconds * 1000
+        rec = {
+            "token_id": hashlib.sha256(value.encode()).hexdigest(),
+            "token_value": value,
+            "comment": comment,
+            "creation_time": created,
+            "expiry_time": expiry,
+            "seq": len(self.tokens) + len(self.revoked),
+        }
+        self.tokens[rec["token_id"]] = rec
+        return rec
+
+    def take_fault(self, method, path):
+        """First queued fault matching the request; consumes one use."""
+        for i, f in enumerate(self.faults):
+            if f["path"] not in ("*", path):
+                continue
+            if f.get("method") and f["method"].upper() != method:
+                continue
+            taken = copy.deepcopy(f)
+            if f["times"] > 0:
+                f["times"] -= 1
+                if f["times"] == 0:
+                    del self.faults[i]
+            return taken
+        return None
+
+    def snapshot(self):
+        return {
+            "connections": self.connections,
+            "handshakes": self.handshakes,
+            "handshake_failures": self.handshake_failures,
+            "control_connections": self.control_connections,
+            "tls_versions": dict(self.tls_versions),
+            "requests": dict(self.requests),
+            "control_requests": self.control_requests,
+            "malformed_requests": self.malformed_requests,
+            "tokens": [
+                {k: r[k] for k in ("token_id", "comment", "creation_time", "expiry_time",
+                                   "token_value")}
+                for r in self.live_tokens()
+            ],
+            "revoked": list(self.revoked),
+            "faults_pending": copy.deepcopy(self.faults),
+            "list_size": self.list_size,
+            "config": dict(self.config),
+            "request_log": copy.deepcopy(self.request_log),
+        }
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def dumps(obj, style):
+    """Serialise a response body. Styles exist so the client's parser meets whitespace
+    and \\u escapes (including surrogate pairs) as well as the compact form."""
+    if style == "pretty":
+        text = json.dumps(obj, ensure_ascii=False, indent=2)
+    elif style == "spaced":
+        text = json.dumps(obj, ensure_ascii=False, separators=(" , ", " : "))
+        text = " \t\r\n" + text + " \n"
+    elif style == "ascii":
+        text = json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
+    else:
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8")
+
+
+def token_info(rec, index):
+    """The wire form of a token: known fields in a rotating order, surrounded by fields
+    a client must skip (nested objects, arrays, numbers with exponents, escapes)."""
+    known = [
+        ("token_id", rec["token_id"]),
+        ("creation_time", rec["creation_time"]),
+        ("expiry_time", rec["expiry_time"]),
+    ]
+    if rec["comment"] is not None:  # the service omits a comment that was never given
+        known.append(("comment", rec["comment"]))
+    r = index % len(known)
+    known = known[r:] + known[:r]
+    before = [
+        ("created_by_id", 4242424242424242),
+        ("scopes", ["all-apis", "sql"]),
+        ("autoscope_state", {"enabled": False, "history": [1, {"k": None}, [], "]}"]}),
+    ]
+    after = [
+        ("owner_id", 4242424242424242),
+        ("created_by_username", "emu\"lator\\user@example.com"),
+        ("workspace_id", 6.02e+23),
+        ("last_used_day", None),
+    ]
+    if index % 2:
+        before, after = after, before
+    return dict(before + known + after)
+
+
+def error_body(code, message, details=None):
+    body = {"error_code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return body
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+class Request:
+    def __init__(self, method, target, version, headers, body):
+        self.method = method
+        self.target = target
+        self.path = target.split("?", 1)[0]
+        self.version = version
+        self.headers = headers  # list of (name, value) in wire order
+        self.body = body
+
+    def header(self, name):
+        name = name.lower()
+        for k, v in self.headers:
+            if k.lower() == name:
+                return v
+        return None
+
+    def wants_keep_alive(self):
+        conn = (self.header("Connection") or "").lower()
+        tokens = {t.strip() for t in conn.split(",")}
+        if self.version == "HTTP/1.0":
+            return "keep-alive" in tokens
+        return "close" not in tokens
+
+
+class Connection:
+    """One accepted client: buffered reads and the ways a connection can end."""
+
+    def __init__(self, sock, number, peer):
+        self.sock = sock
+        self.number = number
+        self.peer = peer
+        self.buf = b""
+
+    def _fill(self):
+        try:
+            data = self.sock.recv(65536)
+        except (socket.timeout, ssl.SSLError, OSError) as e:
+            raise PeerGone(str(e))
+        if not data:
+            raise PeerGone("closed by peer")
+        self.buf += data
+
+    def read_head(self):
+        """Bytes up to and including the blank line; None on a clean close between
+        requests (the normal end of a kept-alive connection)."""
+        while True:
+            end = self.buf.find(b"\r\n\r\n")
+            # A bare LF would make us wait forever for a CRLF CRLF that never comes;
+            # answer 400 at once so the client bug is visible.
+            if BARE_LF.search(self.buf, 0, end if end >= 0 else len(self.buf)):
+                raise BadRequest(400, "request lines must end with CRLF")
+            if end >= 0:
+                head, self.buf = self.buf[:end + 4], self.buf[end + 4:]
+                return head
+            if len(self.buf) > MAX_HEAD_BYTES:
+                raise BadRequest(431, "request head too large")
+            try:
+                self._fill()
+            except PeerGone:
+                if self.buf:
+                    raise BadRequest(400, "connection closed inside the request head")
+                return None
+
+    def read_exact(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def send(self, data):
+        try:
+            self.sock.sendall(data)
+            return True
+        except (ssl.SSLError, OSError):
+            return False
+
+    def close(self, how):
+        """how: "notify" (TLS close_notify, FIN), "fin" (FIN with no close_notify, which
+        a client must treat as truncation if it expected more) or "rst" (TCP reset)."""
+        try:
+            if how == "rst":
+                # SO_LINGER with zero timeout turns close() into an RST.
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                     struct.pack("ii", 1, 0))
+            else:
+                if how == "notify":
+                    # Non-blocking unwrap sends close_notify without waiting for the
+                    # client's reply.
+                    self.sock.settimeout(0)
+                    try:
+                        self.sock.unwrap()
+                    except (ssl.SSLError, OSError, ValueError):
+                        pass
+                    self.sock.settimeout(1.0)
+                self.sock.shutdown(socket.SHUT_WR)
+                # Drain briefly before close(): closing with unread input makes the
+                # kernel send RST, which could destroy the response we just wrote.
+                deadline = time.monotonic() + 1.0
+                while time.monotonic() < deadline:
+                    try:
+                        if not self.sock.recv(4096):
+                            break
+                    except (OSError, ValueError):
+                        break
+        except OSError:
+            pass
+        finally:
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+
+
+def parse_request(conn):
+    """Reads one request; strict about framing so client bugs surface as 400s."""
+    head = conn.read_head()
+    if head is None:
+        return None
+    try:
+        text = head[:-4].decode("latin-1")
+    except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes anything
+        raise BadRequest(400, "undecodable request head")
+    lines = text.split("\r\n")
+    if any("\n" in line or "\r" in line for line in lines):
+        raise BadRequest(400, "request lines must end with CRLF")
+    parts = lines[0].split(" ")
+    if len(parts) != 3:
+        raise BadRequest(400, "malformed request line")
+    method, target, version = parts
+    if version not in ("HTTP/1.1", "HTTP/1.0"):
+        raise BadRequest(400, "unsupported HTTP version %r" % version)
+    if not method.isalpha() or not method.isupper():
+        raise BadRequest(400, "malformed method")
+    if not target.startswith("/"):
+        raise BadRequest(400, "request target must be origin-form")
+    headers = []
+    for line in lines[1:]:
+        if not line or line[0] in " \t":
+            raise BadRequest(400, "obsolete line folding or empty header line")
+        name, sep, value = line.partition(":")
+        if not sep or not name or name != name.strip() or " " in name:
+            raise BadRequest(400, "malformed header line %r" % line[:60])
+        headers.append((name, value.strip(" \t")))
+    req = Request(method, target, version, headers, b"")
+    if version == "HTTP/1.1" and req.header("Host") is None:
+        raise BadRequest(400, "missing Host header")
+    if req.header("Transfer-Encoding") is not None:
+        # The dbtok client always sends Content-Length; anything else is a client bug.
+        raise BadRequest(400, "request Transfer-Encoding is not accepted by the emulator")
+    lengths = {v for k, v in headers if k.lower() == "content-length"}
+    if len(lengths) > 1:
+        raise BadRequest(400, "conflicting Content-Length headers")
+    if lengths:
+        value = lengths.pop()
+        if not value.isdigit():
+            raise BadRequest(400, "invalid Content-Length")
+        n = int(value)
+        if n > MAX_BODY_BYTES:
+            raise BadRequest(413, "request body too large")
+        try:
+            req.body = conn.read_exact(n)
+        except PeerGone:
+            raise BadRequest(400, "connection closed inside the request body")
+    return req
+
+
+def http_date():
+    return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime())
+
+
+def build_response(status, body, content_type, extra_headers=(), close=False,
+                   chunked=None):
+    """Serialises a response. Header names are lower-case, as behind the service's
+    proxies, so a client that matches header names case-sensitively fails here."""
+    lines = ["HTTP/1.1 %d %s" % (status, REASONS.get(status, "Status"))]
+    lines.append("date: " + http_date())
+    lines.append("server: databricks")
+    if content_type:
+        lines.append("content-type: " + content_type)
+    lines.append("x-request-id: " + secrets.token_hex(8))
+    lines.append("strict-transport-security: max-age=31536000; includeSubDomains; preload")
+    lines.append("x-content-type-options: nosniff")
+    lines.extend(extra_headers)
+    if chunked is not None:
+        lines.append("Transfer-Encoding: chunked")
+        if chunked.get("trailer", True):
+            lines.append("Trailer: X-Emulator-Trailer")
+        payload = encode_chunked(body, chunked)
+    else:
+        lines.append("content-length: %d" % len(body))
+        payload = body
+    if close:
+        lines.append("connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload
+
+
+def encode_chunked(body, fault):
+    """Chunked body with sizes cycled from the fault, chunk extensions on some chunks,
+    upper- and lower-case hex, and a trailer field: everything RFC 9112 allows."""
+    sizes = fault.get("sizes") or [1, 3, 7]
+    use_ext = fault.get("extensions", True)
+    out = []
+    pos = 0
+    i = 0
+    while pos < len(body):
+        piece = body[pos:pos + sizes[i % len(sizes)]]
+        size = ("%X" if i % 3 == 2 else "%x") % len(piece)
+        ext = ""
+        if use_ext and i % 2 == 1:
+            ext = ";ext=1" if i % 4 == 1 else ';name="quoted;value"'
+        out.append(("%s%s\r\n" % (size, ext)).encode("latin-1") + piece + b"\r\n")
+        pos += len(piece)
+        i += 1
+    last = "0;last=1\r\n" if use_ext else "0\r\n"
+    if fault.get("trailer", True):
+        last += "X-Emulator-Trailer: done\r\n"
+    out.append((last + "\r\n").encode("latin-1"))
+    return b"".join(out)
+
+
+# --------------------------------------------------------------------------- the API
+
+
+def bearer_check(state, req):
+    """Returns (status, body) for an auth failure, or None. Mirrors the service: 401
+    when no usable credential was sent, 403 with an integer error_code when the token
+    is wrong."""
+    auth = req.header("Authorization")
+    if auth is None or not auth.lower().startswith("bearer "):
+        return 401, error_body(401, "Credential was not sent or was of an unsupported "
+                                    "type for this API.")
+    if not state.is_valid_bearer(auth[7:]):
+        return 403, error_body(403, "Invalid access token.")
+    return None
+
+
+def json_object_body(req, empty_ok):
+    """Parses a request body as a JSON object; raises ApiError on anything else."""
+    if not req.body.strip():
+        if empty_ok:
+            return {}
+        raise ApiError(400, "MALFORMED_REQUEST", "Request body is empty.")
+    try:
+        obj = json.loads(req.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise ApiError(400, "MALFORMED_REQUEST", "Invalid JSON given in the body of the "
+                                                 "request: %s" % e)
+    if not isinstance(obj, dict):
+        raise ApiError(400, "MALFORMED_REQUEST", "Invalid JSON given in the body of the "
+                                                 "request - expected a map")
+    return obj
+
+
+class ApiError(Exception):
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def api_create(state, req):
+    body = json_object_body(req, empty_ok=True)
+    lifetime = body.get("lifetime_seconds")
+    comment = body.get("comment")
+    if lifetime is not None and (isinstance(lifetime, bool) or not isinstance(lifetime, int)):
+        raise ApiError(400, "MALFORMED_REQUEST", "Invalid JSON given in the body of the "
+                                                 "request - expected a number for "
+                                                 "lifetime_seconds")
+    if lifetime is not None and not -(2 ** 63) <= lifetime < 2 ** 63:
+        raise ApiError(400, "INVALID_PARAMETER_VALUE", "lifetime_seconds is out of range")
+    if comment is not None and not isinstance(comment, str):
+        raise ApiError(400, "MALFORMED_REQUEST", "Invalid JSON given in the body of the "
+                                                 "request - expected a string for comment")
+    cap = state.config["max_lifetime_seconds"]
+    if cap is not None and lifetime is not None and lifetime > cap:
+        raise ApiError(400, "INVALID_PARAMETER_VALUE",
+                       "Requested token lifetime of %d seconds exceeds the maximum lifetime "
+                       "of %d seconds allowed by the workspace administrator."
+                       % (lifetime, cap))
+    if len(state.live_tokens()) >= state.config["quota"]:
+        raise ApiError(400, "QUOTA_EXCEEDED",
+                       "Cannot create more than %d tokens for a user in this workspace. "
+                       "Revoke unused tokens and try again." % state.config["quota"])
+    rec = state.new_token(comment, lifetime)
+    return 200, {"token_value": rec["token_value"], "token_info": token_info(rec, rec["seq"])}
+
+
+def api_list(state, req):
+    if state.list_size is not None:
+        return 200, synthetic_list(state.list_size)
+    infos = [token_info(r, i) for i, r in enumerate(state.live_tokens())]
+    # With no tokens the service omits the key entirely rather than sending [].
+    return 200, ({"token_infos": infos} if infos else {})
+
+
+def synthetic_list(n):
+    """A list of n made-up entries that are never stored: lets memory tests ask for a
+    list far larger than the quota without filling the store."""
+    if n == 0:
+        return {}
+    base = now_ms() - 86_400_000
+    infos = []
+    for i in range(n):
+        rec = {
+            "token_id": hashlib.sha256(b"synthetic-%d" % i).hexdigest(),
+            "comment": "synthetic token %d" % i,
+            "creation_time": base + i,
+            "expiry_time": -1 if i % 3 == 0 else base + 86_400_000 * 30 + i,
+        }
+        infos.append(token_info(rec, i))
+    return {"token_infos": infos}
+
+
+def api_delete(state, req):
+    body = json_object_body(req, empty_ok=True)
+    token_id = body.get("token_id")
+    if token_id is None or token_id == "":
+        raise ApiError(400, "INVALID_PARAMETER_VALUE", "Missing required field: token_id")
+    if not isinstance(token_id, str):
+        raise ApiError(400, "MALFORMED_REQUEST", "Invalid JSON given in the body of the "
+                                                 "request - expected a string for token_id")
+    live = {r["token_id"] for r in state.live_tokens()}
+    if token_id not in live:
+        raise ApiError(404, "RESOURCE_DOES_NOT_EXIST",
+                       "No valid token with ID %s found." % token_id)
+    del state.tokens[token_id]
+    state.revoked.append(token_id)
+    return 200, {}
+
+
+API_HANDLERS = {CREATE_PATH: api_create, LIST_PATH: api_list, DELETE_PATH: api_delete}
+
+
+def process_api(state, req):
+    """Runs one client request against the store. Returns (status, body_object,
+    extra_headers). Called with the state lock held."""
+    denied = bearer_check(state, req)
+    if denied:
+        return denied[0], denied[1], []
+    expected = API_METHODS.get(req.path)
+    if expected is None:
+        return 404, error_body("ENDPOINT_NOT_FOUND", "No API found for '%s %s'"
+                               % (req.method, req.path)), []
+    if req.method != expected:
+        return 405, error_body("BAD_REQUEST", "Method %s is not allowed for %s"
+                               % (req.method, req.path)), ["allow: " + expected]
+    try:
+        status, obj = API_HANDLERS[req.path](state, req)
+        return status, obj, []
+    except ApiError as e:
+        return e.status, error_body(e.code, e.message), []
+
+
+# --------------------------------------------------------------------------- control API
+
+
+def validate_fault(f):
+    if not isinstance(f, dict):
+        raise ApiError(400, "INVALID_FAULT", "a fault must be an object")
+    kind = f.get("kind")
+    if kind not in FAULT_KINDS:
+        raise ApiError(400, "INVALID_FAULT", "unknown fault kind %r (known: %s)"
+                       % (kind, ", ".join(sorted(FAULT_KINDS))))
+    f = dict(f)
+    f.setdefault("path", "*")
+    f.setdefault("times", 1)
+    if not isinstance(f["times"], int) or f["times"] == 0 or f["times"] < -1:
+        raise ApiError(400, "INVALID_FAULT", "times must be a positive integer or -1")
+    if kind in ("chunked", "split"):
+        sizes = f.get("sizes", [1, 3, 7])
+        if not sizes or not all(isinstance(s, int) and s > 0 for s in sizes):
+            raise ApiError(400, "INVALID_FAULT", "sizes must be positive integers")
+    if kind == "status" and not isinstance(f.get("status"), int):
+        raise ApiError(400, "INVALID_FAULT", "status fault needs an integer status")
+    if kind == "raw" and not isinstance(f.get("data"), str):
+        raise ApiError(400, "INVALID_FAULT", "raw fault needs a string data")
+    if kind == "delay" and not isinstance(f.get("ms"), int):
+        raise ApiError(400, "INVALID_FAULT", "delay fault needs integer ms")
+    return f
+
+
+def process_control(state, req):
+    """Control API: no auth, never faulted, never counted as client traffic."""
+    path = req.path[len(CONTROL_PREFIX):]
+    if req.method == "GET" and path == "state":
+        return 200, state.snapshot()
+    if req.method != "POST":
+        return 405 if path in ("reset", "fill", "faults", "list_size", "config") else 404, \
+            error_body("BAD_REQUEST", "unknown control call %s %s" % (req.method, req.path))
+    body = json_object_body(req, empty_ok=True)
+    if path == "reset":
+        state.reset()
+        return 200, {}
+    if path == "fill":
+        count = body.get("count", 0)
+        size = body.get("comment_size")
+        lifetime = body.get("lifetime_seconds")
+        expired = bool(body.get("expired", False))
+        if not isinstance(count, int) or count < 0:
+            raise ApiError(400, "INVALID_PARAMETER_VALUE", "count must be >= 0")
+        ids = []
+        for i in range(count):
+            comment = "fill %d" % i
+            if isinstance(size, int):
+                comment = (comment + " " + "x" * size)[:size]
+            if expired:
+                # Created two hours ago, expired one hour ago: stored but not live.
+                rec = state.new_token(comment, 3600, creation_time=now_ms() - 7_200_000)
+            else:
+                rec = state.new_token(comment, lifetime)
+            ids.append(rec["token_id"])
+        return 200, {"token_ids": ids}
+    if path == "faults":
+        faults = body.get("faults")
+        if not isinstance(faults, list):
+            raise ApiError(400, "INVALID_FAULT", "body must be {\"faults\": [...]}")
+        checked = [validate_fault(f) for f in faults]
+        if body.get("replace"):
+            state.faults = []
+        state.faults.extend(checked)
+        return 200, {"pending": len(state.faults)}
+    if path == "list_size":
+        count = body.get("count")
+        if count is not None and (not isinstance(count, int) or count < 0):
+            raise ApiError(400, "INVALID_PARAMETER_VALUE", "count must be >= 0 or null")
+        state.list_size = count
+        return 200, {}
+    if path == "config":
+        for key, value in body.items():
+            if key not in state.config:
+                raise ApiError(400, "INVALID_PARAMETER_VALUE", "unknown config key %r" % key)
+            if key == "json_style" and value not in JSON_STYLES:
+                raise ApiError(400, "INVALID_PARAMETER_VALUE", "json_style must be one of "
+                               + ", ".join(sorted(JSON_STYLES)))
+            state.config[key] = value
+        return 200, dict(state.config)
+    return 404, error_body("ENDPOINT_NOT_FOUND", "unknown control call %s" % req.path)
+
+
+# --------------------------------------------------------------------------- serving
+
+
+class Server:
+    def __init__(self, args):
+        self.args = args
+        self.state = State(args.token or [DEFAULT_TOKEN], args.max_lifetime_seconds)
+        self.ctx = make_tls_context(args)
+        self.stop = threading.Event()
+
+    def serve_connection(self, raw, peer, number):
+        raw.settimeout(self.args.handshake_timeout)
+        try:
+            sock = self.ctx.wrap_socket(raw, server_side=True)
+        except (ssl.SSLError, OSError) as e:
+            with self.state.lock:
+                self.state.handshake_failures += 1
+            log("#%d %s:%d TLS handshake failed: %s" % (number, peer[0], peer[1], e))
+            try:
+                raw.close()
+            except OSError:
+                pass
+            return
+        with self.state.lock:
+            self.state.handshakes += 1
+            v = sock.version() or "unknown"
+            self.state.tls_versions[v] = self.state.tls_versions.get(v, 0) + 1
+        conn = Connection(sock, number, peer)
+        first = True
+        while not self.stop.is_set():
+            sock.settimeout(self.args.idle_timeout)
+            try:
+                req = parse_request(conn)
+            except BadRequest as e:
+                log("#%d malformed request -> %d (%s)" % (number, e.status, e.message))
+                with self.state.lock:
+                    self.state.malformed_requests += 1
+                body = dumps(error_body("MALFORMED_REQUEST", e.message), "compact")
+                conn.send(build_response(e.status, body, "application/json; charset=utf-8",
+                                         close=True))
+                conn.close("notify")
+                return
+            except PeerGone:
+                req = None
+            if req is None:
+                conn.close("fin")
+                return
+            is_control = req.path.startswith(CONTROL_PREFIX)
+            if first and is_control:
+                # A connection that opens with a control call belongs to the test, not
+                # to the client under test: move it out of the client counters so tests
+                # can assert on exactly the client's own connections and handshakes.
+                with self.state.lock:
+                    self.state.connections -= 1
+                    self.state.handshakes -= 1
+                    v = sock.version() or "unknown"
+                    self.state.tls_versions[v] -= 1
+                    if not self.state.tls_versions[v]:
+                        del self.state.tls_versions[v]
+                    self.state.control_connections += 1
+            first = False
+            if is_control:
+                keep = self.handle_control(conn, req)
+            else:
+                keep = self.handle_client(conn, req)
+            if not keep:
+                return
+
+    def handle_control(self, conn, req):
+        with self.state.lock:
+            self.state.control_requests += 1
+            try:
+                status, obj = process_control(self.state, req)
+            except ApiError as e:
+                status, obj = e.status, error_body(e.code, e.message)
+        keep = req.wants_keep_alive()
+        body = dumps(obj, "pretty")
+        ok = conn.send(build_response(status, body, "application/json; charset=utf-8",
+                                      close=not keep))
+        if not keep or not ok:
+            conn.close("notify")
+            return False
+        return True
+
+    def handle_client(self, conn, req):
+        with self.state.lock:
+            st = self.state
+            generation = st.generation
+            st.requests[req.path] = st.requests.get(req.path, 0) + 1
+            fault = st.take_fault(req.method, req.path)
+            entry = log_entry(st, conn.number, req, fault)
+            st.request_log.append(entry)
+            del st.request_log[:-REQUEST_LOG_LIMIT]
+        kind = fault["kind"] if fault else None
+        keep = req.wants_keep_alive()
+
+        if kind == "delay" and not fault.get("after_bytes"):
+            time.sleep(fault["ms"] / 1000.0)
+            with self.state.lock:
+                stale = self.state.generation != generation
+            if stale:
+                return self.finish(conn, req, entry, None, "fin", "dropped: reset meanwhile")
+
+        # Faults that answer instead of the API.
+        if kind == "reset_before":
+            return self.finish(conn, req, entry, None, "rst", "no response")
+        if kind in ("status", "html_error", "login_page", "raw"):
+            data, close = self.canned(fault, keep)
+            if kind == "raw" and fault.get("process"):
+                with self.state.lock:
+                    process_api(self.state, req)
+            ok = conn.send(data)
+            status = int(data[9:12]) if data[:5] == b"HTTP/" and data[9:12].isdigit() else 0
+            return self.finish(conn, req, entry, status, "notify" if close or not ok else None,
+                               "%dB" % len(data))
+
+        with self.state.lock:
+            status, obj, extra = process_api(self.state, req)
+            style = self.state.config["json_style"]
+        if kind == "reset_after":
+            return self.finish(conn, req, entry, status, "rst", "processed, no response")
+
+        close = not keep or kind == "close" or bool(fault and fault.get("close"))
+        data = build_response(status, dumps(obj, style), "application/json; charset=utf-8",
+                              extra_headers=extra, close=close,
+                              chunked=fault if kind == "chunked" else None)
+        if kind == "truncate":
+            cut = fault.get("bytes", len(data) // 2)
+            conn.send(data[:cut])
+            return self.finish(conn, req, entry, status, "fin",
+                               "truncated at %d of %dB" % (cut, len(data)))
+        if kind == "delay" and fault.get("after_bytes"):
+            cut = fault["after_bytes"]
+            ok = conn.send(data[:cut])
+            time.sleep(fault["ms"] / 1000.0)
+            ok = ok and conn.send(data[cut:])
+        elif kind == "split":
+            ok = True
+            pos = 0
+            i = 0
+            sizes = fault.get("sizes", [1, 3, 7])
+            while ok and pos < len(data):
+                n = sizes[i % len(sizes)]
+                ok = conn.send(data[pos:pos + n])
+                pos += n
+                i += 1
+                time.sleep(fault.get("pause_ms", 1) / 1000.0)
+        else:
+            ok = conn.send(data)
+        # Closing normally sends close_notify first, as a well-behaved server does;
+        # "close_notify": false makes it a bare FIN, which a client must also survive
+        # once the response is complete.
+        how = "notify" if fault is None or fault.get("close_notify", True) else "fin"
+        if kind == "close_after":
+            # A normal-looking keep-alive response, then the server drops the idle
+            # connection, as real front ends do: the client must reconnect by itself.
+            return self.finish(conn, req, entry, status, how, "%dB" % len(data))
+        return self.finish(conn, req, entry, status, how if close or not ok else None,
+                           "%dB" % len(data))
+
+    def canned(self, fault, keep):
+        """Responses that replace the API's answer. Returns (bytes, close_after)."""
+        kind = fault["kind"]
+        close = not keep or bool(fault.get("close"))
+        if kind == "raw":
+            return fault["data"].encode("latin-1"), bool(fault.get("close"))
+        if kind == "html_error":
+            return build_response(fault.get("status", 503), HTML_503.encode(),
+                                  "text/html; charset=utf-8", close=close), close
+        if kind == "login_page":
+            return build_response(200, LOGIN_PAGE.encode(), "text/html; charset=utf-8",
+                                  close=close), close
+        status = fault["status"]
+        default_code = {429: "REQUEST_LIMIT_EXCEEDED", 503: "TEMPORARILY_UNAVAILABLE"}
+        code = fault.get("error_code", default_code.get(status, "INTERNAL_ERROR"))
+        message = fault.get("message", {
+            429: "Too many requests. Please wait a moment and try again.",
+            503: "The service is temporarily unavailable. Please try again later.",
+        }.get(status, "Injected error."))
+        extra = []
+        if fault.get("retry_after") is not None:
+            extra.append("retry-after: %s" % fault["retry_after"])
+        if "body" in fault:
+            body = fault["body"].encode("utf-8")
+        else:
+            details = [
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo",
+                 "retry_delay": fault.get("retry_delay", "3.5s")},
+                {"@type": "type.googleapis.com/google.rpc.RequestInfo",
+                 "request_id": secrets.token_hex(16), "serving_data": ""},
+            ]
+            body = dumps(error_body(code, message, details), "compact")
+        ctype = fault.get("content_type", "application/json; charset=utf-8")
+        return build_response(status, body, ctype, extra_headers=extra, close=close), close
+
+    def finish(self, conn, req, entry, status, close_how, note):
+        with self.state.lock:
+            entry["status"] = status
+        fault = entry["fault"]
+        log("#%d %s %s -> %s%s %s" % (conn.number, req.method, req.path,
+                                      status if status is not None else "-",
+                                      " fault=" + fault if fault else "", note))
+        if close_how:
+            conn.close(close_how)
+            return False
+        return True
+
+    def run(self, listener):
+        parent = os.getppid()
+        listener.settimeout(0.2)
+        while not self.stop.is_set():
+            if self.args.exit_with_parent and os.getppid() != parent:
+                log("parent process exited; stopping")
+                break
+            try:
+                raw, peer = listener.accept()
+            except socket.timeout:
+                continue
+            except OSError as e:
+                if self.stop.is_set():
+                    break
+                log("accept failed: %s" % e)
+                time.sleep(0.05)
+                continue
+            with self.state.lock:
+                self.state.conn_seq += 1
+                number = self.state.conn_seq
+                self.state.connections += 1
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            t = threading.Thread(target=self.serve_connection, args=(raw, peer, number),
+                                 name="conn-%d" % number, daemon=True)
+            t.start()
+
+
+def log_entry(state, number, req, fault):
+    """What the client sent, for assertions: headers in wire order with the
+    credential replaced by its verdict, so the request log never holds a secret."""
+    auth = req.header("Authorization")
+    if auth is None:
+        verdict = "missing"
+    elif not auth.lower().startswith("bearer "):
+        verdict = "malformed"
+    else:
+        verdict = "valid" if state.is_valid_bearer(auth[7:]) else "invalid"
+    headers = [[k, "<redacted>" if k.lower() == "authorization" else v]
+               for k, v in req.headers]
+    return {
+        "conn": number,
+        "method": req.method,
+        "target": req.target,
+        "path": req.path,
+        "version": req.version,
+        "headers": headers,
+        "auth": verdict,
+        "body": req.body.decode("utf-8", errors="replace"),
+        "fault": fault["kind"] if fault else None,
+        "status": None,
+    }
+
+
+TLS_VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+
+
+def make_tls_context(args):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = TLS_VERSIONS[args.tls_min]
+    ctx.maximum_version = TLS_VERSIONS[args.tls_max]
+    ctx.load_cert_chain(args.cert, args.key)
+    if args.tls13_tickets is not None:
+        # Real servers send TLS 1.3 session tickets after the handshake; a client must
+        # cope with them arriving before the first response. 0 turns them off.
+        ctx.num_tickets = args.tls13_tickets
+    return ctx
+
+
+def write_port_file(path, port):
+    # Written to a temporary name and renamed, so a reader polling for the file never
+    # sees it empty or half-written.
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    global QUIET
+    p = argparse.ArgumentParser(description="Databricks Token API emulator (HTTPS).")
+    p.add_argument("--cert", required=True, help="server certificate chain (PEM)")
+    p.add_argument("--key", required=True, help="server private key (PEM)")
+    p.add_argument("--bind", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    p.add_argument("--port-file", help="write the listening port here once ready")
+    p.add_argument("--token", action="append",
+                   help="valid bearer token (repeatable; default %s)" % DEFAULT_TOKEN)
+    p.add_argument("--max-lifetime-seconds", type=int, default=None)
+    p.add_argument("--tls-min", choices=sorted(TLS_VERSIONS), default="1.2")
+    p.add_argument("--tls-max", choices=sorted(TLS_VERSIONS), default="1.3")
+    p.add_argument("--tls13-tickets", type=int, default=None,
+                   help="TLS 1.3 session tickets sent per handshake (OpenSSL default 2)")
+    p.add_argument("--idle-timeout", type=float, default=60.0,
+                   help="close a connection idle this long between requests")
+    p.add_argument("--handshake-timeout", type=float, default=60.0)
+    p.add_argument("--exit-with-parent", action="store_true",
+                   help="stop when the parent process exits (no orphans in CI)")
+    p.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    args = p.parse_args(argv)
+    QUIET = args.quiet
+
+    server = Server(args)
+    listener = socket.socket(socket.AF_INET6 if ":" in args.bind else socket.AF_INET,
+                             socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((args.bind, args.port))
+    listener.listen(64)
+    port = listener.getsockname()[1]
+
+    def on_signal(signum, _frame):
+        server.stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    if args.port_file:
+        write_port_file(args.port_file, port)
+    log("listening on https://%s:%d (TLS %s..%s)" % (args.bind, port, args.tls_min,
+                                                     args.tls_max))
+    try:
+        server.run(listener)
+    finally:
+        listener.close()
+        if args.port_file:
+            try:
+                os.unlink(args.port_file)
+            except OSError:
+                pass
+        log("stopped")
+    # Connection threads are daemons: they end with the process.
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

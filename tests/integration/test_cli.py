@@ -1,0 +1,927 @@
+#!/usr/bin/env python3
+"""Black-box tests of the `dbtok` command-line tool against the Token API emulator.
+
+    python3 tests/integration/test_cli.py --cli build/examples/posix/dbtok [unittest args]
+
+`--cli` may also come from $DBTOK_CLI; `--wrapper "valgrind -q --error-exitcode=99"` (or
+$DBTOK_CLI_WRAPPER) runs every invocation under a tool. Extra arguments go to unittest
+(-v, -k PATTERN, TestClass.test_name).
+
+The contract under test (fixed):
+  dbtok [GLOBAL] create [--comment TEXT] [--lifetime-seconds N]
+  dbtok [GLOBAL] list
+  dbtok [GLOBAL] delete TOKEN_ID          (revoke is an alias)
+  GLOBAL: --host URL, -p/--profile NAME, --token TOKEN, --ca-file PEM, -o/--output text|json,
+          --timeout SECONDS, -v/--verbose, --help, --version
+  exit 0 ok; 1 the service answered with an error; 2 usage/config error; 3 the exchange
+  could not complete; 4 a create was sent and its outcome is unknown.
+  stdout is empty on every failure; secrets never reach stderr.
+
+Every invocation runs with a scrubbed environment and a temporary HOME so the
+developer's own ~/.databrickscfg and DATABRICKS_* variables cannot leak in, and every
+invocation is checked for leaked secrets (see CliTestCase.run_cli).
+"""
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "emulator"))
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+
+from harness import Emulator, gen_certs  # noqa: E402
+
+CLI = None
+WRAPPER = []
+
+CREATE = "/api/2.0/token/create"
+LIST = "/api/2.0/token/list"
+DELETE = "/api/2.0/token/delete"
+
+OK, API_ERROR, USAGE, TRANSPORT, UNKNOWN = 0, 1, 2, 3, 4
+
+# Everything JSON string escaping can get wrong, in one comment.
+WEIRD_COMMENT = 'q"uote back\\slash new\nline tab\there ctl\x01 caf\u00e9 \U0001F600 /end'
+BAD_TOKEN = "dapi-wrong-0123456789abcdef0123456789abcdef"
+HASH_TOKEN = "dapi-with#hash-in-it"  # a token containing '#', for the INI comment rule
+
+# Sanitiser and coverage tools are configured through the environment; let them through.
+PASSTHROUGH_ENV = ("ASAN_", "UBSAN_", "LSAN_", "MSAN_", "TSAN_", "VALGRIND", "LLVM_PROFILE",
+                   "GCOV_")
+
+
+class Result:
+    def __init__(self, argv, proc, elapsed):
+        self.argv = argv
+        self.rc = proc.returncode
+        self.out_bytes = proc.stdout
+        self.err_bytes = proc.stderr
+        self.out = proc.stdout.decode("utf-8", errors="surrogateescape")
+        self.err = proc.stderr.decode("utf-8", errors="surrogateescape")
+        self.elapsed = elapsed
+
+    def describe(self):
+        return ("\n  argv: %s\n  exit: %s  (%.2f s)\n  stdout: %r\n  stderr: %s"
+                % (shlex.join(self.argv), self.rc, self.elapsed, self.out[:2000],
+                   self.err[-3000:] or "(empty)"))
+
+
+def free_closed_port():
+    """A port nothing listens on: bound once by us, then released."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def iso_utc(ms):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms // 1000))
+
+
+class CliTestCase(unittest.TestCase):
+    """One emulator per class (started once), reset before every test."""
+
+    emulator_options = {}
+    maxDiff = 4000
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = Emulator(**cls.emulator_options)
+        cls.emu.start()
+        cls.scratch = tempfile.mkdtemp(prefix="dbtok-test-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emu.stop()
+        shutil.rmtree(cls.scratch, ignore_errors=True)
+
+    def setUp(self):
+        self.emu.reset()
+        # A fresh, empty HOME per test: config files written by one test never reach
+        # the next.
+        self.home = tempfile.mkdtemp(dir=self.scratch, prefix="home-")
+        self.secrets = set(self.emu.tokens) | {BAD_TOKEN}
+
+    # ------------------------------------------------------------------ running the CLI
+
+    def run_cli(self, args, env=None, timeout=30):
+        """Runs dbtok with exactly `args` and a scrubbed environment (plus `env`),
+        then checks that no secret reached stderr and no bearer token reached stdout."""
+        full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home}
+        for k, v in os.environ.items():
+            if k.startswith(PASSTHROUGH_ENV):
+                full_env[k] = v
+        for k, v in (env or {}).items():
+            if k == "DATABRICKS_TOKEN":
+                self.secrets.add(v)
+            full_env[k] = v
+        argv = WRAPPER + [CLI] + [str(a) for a in args]
+        t0 = time.monotonic()
+        try:
+            proc = subprocess.run(argv, env=full_env, cwd=self.home, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.fail("dbtok did not finish within %d s: %s" % (timeout, shlex.join(argv)))
+        r = Result(argv, proc, time.monotonic() - t0)
+        self.check_no_leak(r)
+        return r
+
+    def dbtok(self, *args, token=None, host=None, ca_file=None, env=None, timeout=30):
+        """Runs dbtok with --host/--token/--ca-file for this class's emulator (override
+        any of them; pass "" to leave a flag out) followed by `args`."""
+        token = self.emu.token if token is None else token
+        host = self.emu.url if host is None else host
+        ca_file = self.emu.ca_file if ca_file is None else ca_file
+        argv = []
+        if host:
+            argv += ["--host", host]
+        if token:
+            argv += ["--token", token]
+            self.secrets.add(token)
+        if ca_file:
+            argv += ["--ca-file", ca_file]
+        return self.run_cli(argv + list(args), env=env, timeout=timeout)
+
+    def check_no_leak(self, r):
+        # Every token value the emulator has issued (and still holds) counts as a
+        # secret, including ones whose create response the client never saw whole.
+        for t in self.emu.state()["tokens"]:
+            self.secrets.add(t["token_value"])
+        for s in self.secrets:
+            if not s:
+                continue
+            self.assertNotIn(s, r.err, "a secret appeared on stderr" + r.describe())
+            if s.startswith("dapi") and len(s) >= 36:
+                # The random part alone is still the secret.
+                self.assertNotIn(s[4:36], r.err, "a token value appeared on stderr"
+                                 + r.describe())
+        for s in self.emu.tokens + [BAD_TOKEN]:
+            self.assertNotIn(s, r.out, "the bearer token appeared on stdout" + r.describe())
+
+    # ------------------------------------------------------------------ assertions
+
+    def assertOk(self, r):
+        self.assertEqual(r.rc, OK, "expected success" + r.describe())
+
+    def assertFails(self, r, code):
+        self.assertEqual(r.rc, code, "expected exit %d" % code + r.describe())
+        self.assertEqual(r.out_bytes, b"", "stdout must be empty on failure" + r.describe())
+
+    def assertApiError(self, r, error_code, status, message=None):
+        """Exit 1 and a line `Error: <ERROR_CODE>: <message>` naming the HTTP status."""
+        self.assertFails(r, API_ERROR)
+        want = "Error: %s: %s" % (error_code, message) if message else \
+            "Error: %s:" % error_code
+        lines = [ln for ln in r.err.splitlines() if want in ln]
+        self.assertTrue(lines, "no stderr line contains %r" % want + r.describe())
+        self.assertTrue(any(str(status) in ln for ln in lines),
+                        "the error line does not name HTTP status %d" % status + r.describe())
+
+    def json_out(self, r):
+        self.assertOk(r)
+        try:
+            return json.loads(r.out_bytes.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as e:
+            self.fail("stdout is not UTF-8 JSON (%s)" % e + r.describe())
+
+    def state(self):
+        return self.emu.state()
+
+    def requests(self, path):
+        return self.state()["requests"].get(path, 0)
+
+    def only_token(self):
+        tokens = self.state()["tokens"]
+        self.assertEqual(len(tokens), 1, tokens)
+        return tokens[0]
+
+    def assertInfoMatches(self, info, stored):
+        """A printed token-info object carries the stored values exactly."""
+        for key in ("token_id", "creation_time", "expiry_time"):
+            self.assertEqual(info.get(key), stored[key], key)
+        if stored["comment"] is not None:
+            self.assertEqual(info.get("comment"), stored["comment"])
+
+
+# ============================================================================ usage
+
+
+class UsageTests(CliTestCase):
+    """Exit 2 for anything wrong on the command line or in the configuration, with no
+    network traffic at all."""
+
+    def assertUsage(self, r):
+        self.assertFails(r, USAGE)
+        self.assertEqual(self.state()["connections"], 0,
+                         "a usage error must not connect" + r.describe())
+
+    def test_help(self):
+        r = self.run_cli(["--help"])
+        self.assertOk(r)
+        text = r.out + r.err
+        for word in ("create", "list", "delete"):
+            self.assertIn(word, text, r.describe())
+        self.assertEqual(self.state()["connections"], 0)
+
+    def test_version(self):
+        r = self.run_cli(["--version"])
+        self.assertOk(r)
+        self.assertRegex(r.out + r.err, r"\d+\.\d+", r.describe())
+        self.assertEqual(self.state()["connections"], 0)
+
+    def test_unknown_option(self):
+        self.assertUsage(self.dbtok("--bogus-option", "list"))
+        self.assertUsage(self.dbtok("list", "--bogus-option"))
+
+    def test_unknown_command(self):
+        self.assertUsage(self.dbtok("frobnicate"))
+
+    def test_no_command(self):
+        self.assertUsage(self.dbtok())
+
+    def test_delete_without_id(self):
+        self.assertUsage(self.dbtok("delete"))
+        self.assertUsage(self.dbtok("revoke"))
+
+    def test_bad_output_format(self):
+        self.assertUsage(self.dbtok("-o", "yaml", "list"))
+        self.assertUsage(self.dbtok("list", env={"DATABRICKS_OUTPUT_FORMAT": "yaml"}))
+
+    def test_bad_numbers(self):
+        self.assertUsage(self.dbtok("create", "--lifetime-seconds", "soon"))
+        self.assertUsage(self.dbtok("--timeout", "abc", "list"))
+
+    def test_missing_token(self):
+        self.assertUsage(self.dbtok("list", token=""))
+
+    def test_missing_host(self):
+        self.assertUsage(self.dbtok("list", host=""))
+
+    def test_unknown_profile(self):
+        cfg = os.path.join(self.home, ".databrickscfg")
+        with open(cfg, "w") as f:
+            f.write("[DEFAULT]\nhost = %s\ntoken = %s\n" % (self.emu.url, self.emu.token))
+        self.assertUsage(self.run_cli(["--ca-file", self.emu.ca_file, "-p", "nosuch", "list"]))
+        self.assertUsage(self.run_cli(["--ca-file", self.emu.ca_file, "list"],
+                                      env={"DATABRICKS_CONFIG_PROFILE": "nosuch"}))
+
+
+# ============================================================================ operations
+
+
+class OperationTests(CliTestCase):
+
+    def test_full_flow_json(self):
+        r = self.dbtok("-o", "json", "create", "--comment", "flow", "--lifetime-seconds",
+                       "3600")
+        created = self.json_out(r)
+        stored = self.only_token()
+        self.assertEqual(created["token_value"], stored["token_value"])
+        self.assertInfoMatches(created["token_info"], stored)
+        self.assertEqual(stored["comment"], "flow")
+        self.assertEqual(stored["expiry_time"], stored["creation_time"] + 3600 * 1000)
+
+        listed = self.json_out(self.dbtok("-o", "json", "list"))
+        self.assertIsInstance(listed, list)
+        self.assertEqual(len(listed), 1, listed)
+        self.assertInfoMatches(listed[0], stored)
+
+        r = self.dbtok("-o", "json", "delete", stored["token_id"])
+        self.assertOk(r)
+        self.assertEqual(r.out_bytes, b"", "delete prints nothing" + r.describe())
+        st = self.state()
+        self.assertEqual(st["tokens"], [])
+        self.assertEqual(st["revoked"], [stored["token_id"]])
+        self.assertEqual(self.json_out(self.dbtok("-o", "json", "list")), [])
+
+    def test_full_flow_text(self):
+        r = self.dbtok("create", "--comment", "text flow", "--lifetime-seconds", "7200")
+        self.assertOk(r)
+        stored = self.only_token()
+        self.assertIn(stored["token_value"], r.out, "create prints the value" + r.describe())
+        self.assertIn(stored["token_id"], r.out, "create prints the id" + r.describe())
+
+        r = self.dbtok("list")
+        self.assertOk(r)
+        row = [ln for ln in r.out.splitlines() if stored["token_id"] in ln]
+        self.assertEqual(len(row), 1, "one table row per token" + r.describe())
+        self.assertIn(iso_utc(stored["expiry_time"]), row[0],
+                      "expiry as ISO 8601 UTC" + r.describe())
+
+        r = self.dbtok("delete", stored["token_id"])
+        self.assertOk(r)
+        self.assertEqual(r.out_bytes, b"", r.describe())
+        r = self.dbtok("list")
+        self.assertOk(r)
+        self.assertNotIn(stored["token_id"], r.out, r.describe())
+        self.assertEqual(self.state()["revoked"], [stored["token_id"]])
+
+    def test_never_expiring(self):
+        created = self.json_out(self.dbtok("-o", "json", "create", "--comment", "forever"))
+        self.assertEqual(created["token_info"]["expiry_time"], -1)
+        r = self.dbtok("list")
+        self.assertOk(r)
+        row = [ln for ln in r.out.splitlines() if created["token_info"]["token_id"] in ln]
+        self.assertEqual(len(row), 1, r.describe())
+        self.assertIn("never", row[0], r.describe())
+
+    def test_create_without_options(self):
+        created = self.json_out(self.dbtok("-o", "json", "create"))
+        stored = self.only_token()
+        self.assertEqual(created["token_value"], stored["token_value"])
+        self.assertEqual(created["token_info"]["token_id"], stored["token_id"])
+        self.assertEqual(stored["expiry_time"], -1)
+
+    def test_weird_comment_round_trip(self):
+        # Each JSON style makes the client's decoder meet the comment differently:
+        # raw UTF-8, \u escapes with a surrogate pair, whitespace everywhere.
+        for style in ("compact", "ascii", "pretty", "spaced"):
+            with self.subTest(json_style=style):
+                self.emu.reset()
+                self.emu.config(json_style=style)
+                created = self.json_out(self.dbtok("-o", "json", "create", "--comment",
+                                                   WEIRD_COMMENT))
+                stored = self.only_token()
+                self.assertEqual(stored["comment"], WEIRD_COMMENT,
+                                 "the request body escaped the comment wrongly")
+                self.assertEqual(created["token_info"]["comment"], WEIRD_COMMENT)
+                listed = self.json_out(self.dbtok("-o", "json", "list"))
+                self.assertEqual([i["comment"] for i in listed], [WEIRD_COMMENT])
+                self.assertOk(self.dbtok("list"))  # the table copes with it too
+
+    def test_list_empty(self):
+        self.assertEqual(self.json_out(self.dbtok("-o", "json", "list")), [])
+        self.assertOk(self.dbtok("list"))
+
+    def test_list_full_quota(self):
+        ids = self.emu.fill(600, comment_size=120)
+        listed = self.json_out(self.dbtok("-o", "json", "list"))
+        self.assertEqual(len(listed), 600)
+        self.assertEqual(sorted(i["token_id"] for i in listed), sorted(ids))
+        stored = {t["token_id"]: t for t in self.state()["tokens"]}
+        for info in listed:
+            self.assertInfoMatches(info, stored[info["token_id"]])
+        r = self.dbtok("list")
+        self.assertOk(r)
+        for token_id in ids:
+            self.assertIn(token_id, r.out)
+
+    def test_list_larger_than_quota(self):
+        # Synthesised by the emulator, never stored: the client must stream, not cap.
+        self.emu.list_size(1500)
+        listed = self.json_out(self.dbtok("-o", "json", "list"))
+        self.assertEqual(len(listed), 1500)
+        self.assertEqual(len({i["token_id"] for i in listed}), 1500)
+
+    def test_revoke_alias(self):
+        self.emu.fill(1)
+        token_id = self.only_token()["token_id"]
+        r = self.dbtok("revoke", token_id)
+        self.assertOk(r)
+        self.assertEqual(r.out_bytes, b"")
+        self.assertEqual(self.state()["revoked"], [token_id])
+
+    def test_delete_unknown_id(self):
+        token_id = "0" * 64
+        r = self.dbtok("delete", token_id)
+        self.assertApiError(r, "RESOURCE_DOES_NOT_EXIST", 404,
+                            "No valid token with ID %s found." % token_id)
+
+    def test_delete_expired_token(self):
+        token_id = self.emu.fill(1, expired=True)[0]
+        self.assertApiError(self.dbtok("delete", token_id), "RESOURCE_DOES_NOT_EXIST", 404)
+
+    def test_bad_token(self):
+        # The service sends error_code as a JSON integer here.
+        for op in (["list"], ["create"], ["delete", "ab" * 32]):
+            with self.subTest(op=op[0]):
+                r = self.dbtok(*op, token=BAD_TOKEN)
+                self.assertApiError(r, 403, 403, "Invalid access token.")
+        self.assertEqual(self.state()["tokens"], [])
+
+    def test_quota_exceeded(self):
+        self.emu.fill(600)
+        r = self.dbtok("create", "--comment", "one too many")
+        self.assertApiError(r, "QUOTA_EXCEEDED", 400)
+        self.assertEqual(len(self.state()["tokens"]), 600)
+        self.assertEqual(self.requests(CREATE), 1)
+
+    def test_lifetime_above_cap(self):
+        self.emu.config(max_lifetime_seconds=3600)
+        r = self.dbtok("create", "--lifetime-seconds", "7200")
+        self.assertApiError(r, "INVALID_PARAMETER_VALUE", 400)
+        self.assertEqual(self.state()["tokens"], [])
+
+    def test_unusual_token_value(self):
+        # Token values are not validated: a "-2" suffix must pass through untouched.
+        self.emu.config(value_suffix="-2")
+        created = self.json_out(self.dbtok("-o", "json", "create"))
+        self.assertTrue(created["token_value"].endswith("-2"), created)
+        self.assertEqual(created["token_value"], self.only_token()["token_value"])
+
+    def test_one_connection_per_invocation(self):
+        self.assertOk(self.dbtok("list"))
+        st = self.state()
+        self.assertEqual((st["connections"], st["handshakes"]), (1, 1), st)
+
+    def test_request_shape(self):
+        self.assertOk(self.dbtok("create", "--comment", "shape", "--lifetime-seconds", "60"))
+        self.assertOk(self.dbtok("list"))
+        log = self.state()["request_log"]
+        self.assertEqual([(e["method"], e["path"]) for e in log],
+                         [("POST", CREATE), ("GET", LIST)])
+        for e in log:
+            headers = {k.lower(): v for k, v in e["headers"]}
+            self.assertEqual(e["auth"], "valid")
+            self.assertEqual(e["target"], e["path"], "no query string")
+            self.assertEqual(headers.get("host"), "localhost:%d" % self.emu.port)
+            self.assertTrue(headers.get("user-agent", "").startswith("dbtok/"), headers)
+        post = {k.lower(): v for k, v in log[0]["headers"]}
+        self.assertIn("content-length", post)
+        self.assertTrue(post.get("content-type", "").startswith("application/json"), post)
+        self.assertEqual(json.loads(log[0]["body"]),
+                         {"comment": "shape", "lifetime_seconds": 60})
+
+    def test_output_format_from_environment(self):
+        self.emu.fill(1)
+        env = {"DATABRICKS_OUTPUT_FORMAT": "json"}
+        listed = self.json_out(self.dbtok("list", env=env))
+        self.assertEqual(len(listed), 1)
+        r = self.dbtok("-o", "text", "list", env=env)  # the flag wins
+        self.assertOk(r)
+        self.assertIn("never", r.out, r.describe())
+        with self.assertRaises(ValueError, msg="-o text must not print JSON"):
+            json.loads(r.out)
+
+    def test_verbose_redacts_secrets(self):
+        r = self.dbtok("-v", "-o", "json", "create", "--comment", "verbose")
+        created = self.json_out(r)
+        self.assertTrue(r.err.strip(), "-v traces the exchange on stderr")
+        self.assertNotIn(created["token_value"], r.err)
+        self.assertNotIn(self.emu.token, r.err)
+        r = self.dbtok("-v", "-o", "json", "list")
+        self.assertEqual(len(self.json_out(r)), 1)
+        self.assertTrue(r.err.strip())
+        self.assertApiError(self.dbtok("-v", "list", token=BAD_TOKEN), 403, 403)
+        # run_cli has already checked every token for leaks after each call.
+
+
+# ============================================================================ faults
+
+
+class FaultTests(CliTestCase):
+    """The wire misbehaves; the exit code says what the caller can conclude."""
+
+    def fault(self, path, kind, **params):
+        params.update(path=path, kind=kind)
+        self.emu.faults([params])
+
+    def baseline_list(self):
+        r = self.dbtok("-o", "json", "list")
+        self.assertOk(r)
+        return r.out_bytes
+
+    def test_chunked_responses(self):
+        self.emu.fill(20, comment_size=50)
+        expected = self.baseline_list()
+        for sizes in ([1], [1, 3, 7], [2, 64, 5], [16, 255, 4096], [100000]):
+            with self.subTest(op="list", sizes=sizes):
+                self.fault(LIST, "chunked", sizes=sizes)
+                r = self.dbtok("-o", "json", "list")
+                self.assertOk(r)
+                self.assertEqual(r.out_bytes, expected)
+                self.assertEqual(self.state()["faults_pending"], [])
+        for sizes in ([1], [3, 7], [4096]):
+            with self.subTest(op="create", sizes=sizes):
+                self.emu.reset()
+                self.fault(CREATE, "chunked", sizes=sizes)
+                created = self.json_out(self.dbtok("-o", "json", "create", "--comment",
+                                                   WEIRD_COMMENT))
+                stored = self.only_token()
+                self.assertEqual(created["token_value"], stored["token_value"])
+                self.assertInfoMatches(created["token_info"], stored)
+                self.assertEqual(created["token_info"]["comment"], WEIRD_COMMENT)
+            with self.subTest(op="delete", sizes=sizes):
+                self.emu.reset()
+                token_id = self.emu.fill(1)[0]
+                self.fault(DELETE, "chunked", sizes=sizes)
+                r = self.dbtok("delete", token_id)
+                self.assertOk(r)
+                self.assertEqual(r.out_bytes, b"")
+                self.assertEqual(self.state()["revoked"], [token_id])
+        with self.subTest(op="list", extensions=False, trailer=False):
+            self.emu.reset()
+            self.emu.fill(3)
+            expected = self.baseline_list()
+            self.fault(LIST, "chunked", sizes=[5], extensions=False, trailer=False)
+            self.assertEqual(self.dbtok("-o", "json", "list").out_bytes, expected)
+
+    def test_chunked_error_response(self):
+        self.fault(DELETE, "chunked", sizes=[3])
+        self.assertApiError(self.dbtok("delete", "f" * 64), "RESOURCE_DOES_NOT_EXIST", 404)
+
+    def test_response_split_across_tls_records(self):
+        self.emu.fill(5)
+        expected = self.baseline_list()
+        self.fault(LIST, "split", sizes=[1, 2, 3, 50], pause_ms=0)
+        r = self.dbtok("-o", "json", "list")
+        self.assertOk(r)
+        self.assertEqual(r.out_bytes, expected)
+
+    def test_connection_close(self):
+        for kind in ("close", "close_after"):
+            for path, args in ((LIST, ["list"]), (CREATE, ["create"])):
+                with self.subTest(kind=kind, op=args[0]):
+                    self.emu.reset()
+                    self.fault(path, kind)
+                    self.assertOk(self.dbtok("-o", "json", *args))
+                    self.assertEqual(self.requests(path), 1)
+
+    def test_rate_limited_and_unavailable(self):
+        # times=3: a client may retry these, but not past the fault.
+        cases = ((429, "REQUEST_LIMIT_EXCEEDED", None), (503, "TEMPORARILY_UNAVAILABLE", "1"))
+        for status, code, retry_after in cases:
+            for path, args in ((LIST, ["list"]), (CREATE, ["create"])):
+                with self.subTest(status=status, op=args[0]):
+                    self.emu.reset()
+                    self.fault(path, "status", status=status, retry_after=retry_after,
+                               retry_delay="0.1s", times=3)
+                    self.assertApiError(self.dbtok(*args), code, status)
+                    self.assertEqual(self.state()["tokens"], [])
+
+    def test_html_error_page(self):
+        for path, args in ((LIST, ["list"]), (DELETE, ["delete", "ab" * 32])):
+            with self.subTest(op=args[0]):
+                self.emu.reset()
+                self.fault(path, "html_error", times=5)
+                self.assertFails(self.dbtok(*args), TRANSPORT)
+
+    def test_login_page_is_never_success(self):
+        self.emu.fill(2)
+        self.fault(LIST, "login_page", times=5)
+        self.assertFails(self.dbtok("list"), TRANSPORT)
+        self.fault(LIST, "login_page", times=5)
+        self.assertFails(self.dbtok("-o", "json", "list"), TRANSPORT)
+
+    def test_create_reset_after_processing(self):
+        # The token exists but its value is lost: report "outcome unknown" and never
+        # send the create again (that would leave a second live token nobody holds).
+        self.fault(CREATE, "reset_after", times=5)
+        r = self.dbtok("create", "--comment", "lost")
+        self.assertFails(r, UNKNOWN)
+        self.assertEqual(self.requests(CREATE), 1, "create must never be resent")
+        self.assertEqual(len(self.state()["tokens"]), 1)
+
+    def test_create_reset_before_processing(self):
+        # Not created, but the client cannot know that: still "outcome unknown".
+        self.fault(CREATE, "reset_before", times=5)
+        self.assertFails(self.dbtok("create", "--comment", "lost"), UNKNOWN)
+        self.assertEqual(self.requests(CREATE), 1, "create must never be resent")
+        self.assertEqual(self.state()["tokens"], [])
+
+    def test_list_reset_is_retried_once(self):
+        # list is idempotent: one retry on a fresh connection when nothing came back.
+        for kind in ("reset_before", "reset_after"):
+            with self.subTest(kind=kind):
+                self.emu.reset()
+                ids = self.emu.fill(2)
+                self.fault(LIST, kind)
+                listed = self.json_out(self.dbtok("-o", "json", "list"))
+                self.assertEqual(sorted(i["token_id"] for i in listed), sorted(ids))
+                st = self.state()
+                self.assertEqual(st["requests"].get(LIST), 2)
+                self.assertEqual(st["handshakes"], 2, "the retry uses a fresh connection")
+
+    def test_truncated_list(self):
+        self.emu.fill(10)
+        for where, params in (("body", {}), ("headers", {"bytes": 40}),
+                              ("status line", {"bytes": 5})):
+            with self.subTest(cut_in=where):
+                # times=5: this checks the verdict, not the retry policy.
+                self.fault(LIST, "truncate", times=5, **params)
+                self.assertFails(self.dbtok("-o", "json", "list"), TRANSPORT)
+
+    def test_truncated_create(self):
+        self.fault(CREATE, "truncate", times=5)
+        self.assertFails(self.dbtok("-o", "json", "create"), UNKNOWN)
+        self.assertEqual(self.requests(CREATE), 1)
+        self.assertEqual(len(self.state()["tokens"]), 1)
+
+    def test_protocol_violations(self):
+        self.emu.fill(1)
+
+        # Raw fault data goes out as latin-1, one byte per character.
+        def ok_json(body, extra=""):
+            return ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n%s"
+                    "Content-Length: %d\r\n\r\n%s" % (extra, len(body.encode("latin-1")), body))
+
+        valid = '{"token_infos":[]}'
+        cases = {
+            "bad status line": "HTTP/1.1 2OO OK\r\nContent-Length: 2\r\n\r\n{}",
+            "not HTTP at all": "SSH-2.0-OpenSSH_9.2\r\n\r\n",
+            "content-length and chunked": ok_json(
+                "2\r\n{}\r\n0\r\n\r\n", "Transfer-Encoding: chunked\r\n"),
+            "two different content-lengths": ok_json("{} ", "Content-Length: 2\r\n"),
+            "negative content-length": (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                "Content-Length: -2\r\n\r\n{}"),
+            "bad chunk size": (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"),
+            "body shorter than content-length": (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                "Content-Length: 50\r\n\r\n" + valid),
+            # A JSON body, so only the status can tell the client this is no success.
+            "redirect to login": (
+                "HTTP/1.1 302 Found\r\nLocation: https://localhost/login?next_url=%%2F\r\n"
+                "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                % (len(valid), valid)),
+            "200 plain text": (
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"),
+            "200 empty body": "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+            "trailing garbage after JSON": ok_json(valid + "}"),
+            "token_infos not an array": ok_json('{"token_infos":5}'),
+            "top level not an object": ok_json("[]"),
+            "truncated JSON": ok_json('{"token_infos":['),
+            "invalid UTF-8 in a string": ok_json('{"token_infos":[{"token_id":"\xff"}]}'),
+        }
+        for name, data in cases.items():
+            with self.subTest(case=name):
+                self.emu.reset()
+                self.fault(LIST, "raw", data=data, close=True, times=5)
+                r = self.dbtok("-o", "json", "list")
+                self.assertFails(r, TRANSPORT)
+                self.assertEqual(set(self.state()["requests"]), {LIST},
+                                 "redirects are never followed")
+
+    def test_timeout(self):
+        # times=2, so a retry (if any) meets the same silence.
+        self.fault(LIST, "delay", ms=3000, times=2)
+        r = self.dbtok("--timeout", "1", "list")
+        self.assertFails(r, TRANSPORT)
+        self.assertLess(r.elapsed, 10)
+
+    def test_create_timeout_is_unknown(self):
+        self.fault(CREATE, "delay", ms=3000, times=2)
+        r = self.dbtok("--timeout", "1", "create")
+        self.assertFails(r, UNKNOWN)
+        self.assertEqual(self.requests(CREATE), 1)
+
+    def test_stall_mid_response(self):
+        self.emu.fill(3)
+        self.fault(LIST, "delay", ms=3000, after_bytes=60, times=2)
+        self.assertFails(self.dbtok("--timeout", "1", "list"), TRANSPORT)
+
+    def test_slow_but_within_timeout(self):
+        self.fault(LIST, "delay", ms=500)
+        self.assertOk(self.dbtok("--timeout", "10", "list"))
+
+
+# ============================================================================ transport
+
+
+class TransportTests(CliTestCase):
+
+    def test_wrong_ca_file(self):
+        other = os.path.join(self.scratch, "other-ca")
+        gen_certs(other)
+        r = self.dbtok("list", ca_file=os.path.join(other, "ca.pem"))
+        self.assertFails(r, TRANSPORT)
+        r = self.dbtok("create", ca_file=os.path.join(other, "ca.pem"))
+        self.assertFails(r, TRANSPORT)  # nothing was sent, so the outcome is known
+        st = self.state()
+        self.assertEqual(st["requests"], {}, "no request may cross an unverified channel")
+        self.assertEqual(st["handshakes"], 0)
+
+    def test_no_ca_configured(self):
+        # The emulator's CA is in no system store. Whether the tool reports this as a
+        # certificate failure (3) or a missing-configuration error (2), it must fail
+        # before sending anything.
+        r = self.dbtok("list", ca_file="")
+        self.assertIn(r.rc, (USAGE, TRANSPORT), r.describe())
+        self.assertEqual(r.out_bytes, b"")
+        self.assertEqual(self.state()["requests"], {})
+
+    def test_unreadable_ca_file(self):
+        r = self.dbtok("list", ca_file=os.path.join(self.scratch, "missing.pem"))
+        self.assertIn(r.rc, (USAGE, TRANSPORT), r.describe())
+        self.assertEqual(r.out_bytes, b"")
+        self.assertEqual(self.state()["requests"], {})
+
+    def test_connection_refused(self):
+        port = free_closed_port()
+        r = self.dbtok("list", host="https://localhost:%d" % port)
+        self.assertFails(r, TRANSPORT)
+        r = self.dbtok("create", host="https://localhost:%d" % port)
+        self.assertFails(r, TRANSPORT)
+
+    def test_dns_failure(self):
+        r = self.dbtok("--timeout", "5", "list", host="https://dbtok-test.invalid")
+        self.assertFails(r, TRANSPORT)
+
+
+class HostnameMismatchTests(CliTestCase):
+    # A certificate from the trusted CA, but for another name.
+    emulator_options = {"san": "DNS:not-this-host.invalid"}
+
+    def test_certificate_for_another_name(self):
+        r = self.dbtok("list")
+        self.assertFails(r, TRANSPORT)
+        st = self.state()
+        self.assertEqual(st["requests"], {})
+        self.assertEqual(st["handshakes"], 0)
+
+
+class TlsVariantTests(CliTestCase):
+    """The client against ECDSA and RSA certificates, over TLS 1.2 and 1.3. Each test
+    starts its own emulator, so the class-wide one is not used."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.scratch = tempfile.mkdtemp(prefix="dbtok-test-")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.scratch, ignore_errors=True)
+
+    def setUp(self):
+        self.home = tempfile.mkdtemp(dir=self.scratch, prefix="home-")
+
+    def check(self, rsa, version):
+        versions = ["--tls-min", version, "--tls-max", version]
+        with Emulator(rsa=rsa, extra_args=versions) as emu:
+            self.emu = emu
+            self.secrets = set(emu.tokens)
+            created = self.json_out(self.dbtok("-o", "json", "create", "--comment", "tls"))
+            listed = self.json_out(self.dbtok("-o", "json", "list"))
+            self.assertEqual([i["token_id"] for i in listed],
+                             [created["token_info"]["token_id"]])
+            st = emu.state()
+            self.assertEqual(st["tls_versions"], {"TLSv" + version: 2}, st)
+
+    def test_ecdsa_tls12(self):
+        self.check(False, "1.2")
+
+    def test_ecdsa_tls13(self):
+        self.check(False, "1.3")
+
+    def test_rsa_tls12(self):
+        self.check(True, "1.2")
+
+    def test_rsa_tls13(self):
+        self.check(True, "1.3")
+
+
+# ============================================================================ configuration
+
+
+class ConfigTests(CliTestCase):
+    """Flags, then environment, then the profile file; each field on its own."""
+
+    emulator_options = {"tokens": ["dapi-emulator-test-token", HASH_TOKEN]}
+
+    def setUp(self):
+        super().setUp()
+        self.closed = "https://localhost:%d" % free_closed_port()
+
+    def write_cfg(self, text, path=None):
+        path = path or os.path.join(self.home, ".databrickscfg")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def profile(self, name, host=None, token=None):
+        return "[%s]\nhost = %s\ntoken = %s\n\n" % (name, host or self.emu.url,
+                                                    token or self.emu.token)
+
+    def cli(self, *args, env=None):
+        """dbtok with only the CA given on the command line."""
+        return self.run_cli(["--ca-file", self.emu.ca_file] + list(args), env=env)
+
+    def test_default_profile_from_home(self):
+        self.write_cfg("# written by the test\n" + self.profile("DEFAULT"))
+        self.assertOk(self.cli("list"))
+
+    def test_config_file_from_environment(self):
+        self.write_cfg(self.profile("DEFAULT", token=BAD_TOKEN))
+        other = self.write_cfg(self.profile("DEFAULT"), os.path.join(self.home, "alt.cfg"))
+        self.assertOk(self.cli("list", env={"DATABRICKS_CONFIG_FILE": other}))
+
+    def test_named_profile(self):
+        self.write_cfg(self.profile("DEFAULT", token=BAD_TOKEN) + self.profile("work"))
+        self.assertApiError(self.cli("list"), 403, 403)
+        self.assertOk(self.cli("-p", "work", "list"))
+        self.assertOk(self.cli("--profile", "work", "list"))
+        self.assertOk(self.cli("list", env={"DATABRICKS_CONFIG_PROFILE": "work"}))
+        # The flag beats the environment.
+        self.assertApiError(self.cli("-p", "DEFAULT", "list",
+                                     env={"DATABRICKS_CONFIG_PROFILE": "work"}), 403, 403)
+
+    def test_settings_default_profile(self):
+        self.write_cfg("[__settings__]\ndefault_profile = work\n\n"
+                       + self.profile("DEFAULT", token=BAD_TOKEN) + self.profile("work")
+                       + self.profile("other", token=BAD_TOKEN))
+        self.assertOk(self.cli("list"))
+        self.assertApiError(self.cli("-p", "DEFAULT", "list"), 403, 403)
+        self.assertApiError(self.cli("list", env={"DATABRICKS_CONFIG_PROFILE": "other"}),
+                            403, 403)
+
+    def test_environment_beats_profile(self):
+        self.write_cfg(self.profile("DEFAULT", host=self.closed, token=BAD_TOKEN))
+        self.assertOk(self.cli("list", env={"DATABRICKS_HOST": self.emu.url,
+                                            "DATABRICKS_TOKEN": self.emu.token}))
+        # Field by field: token from the environment, host from the profile.
+        self.write_cfg(self.profile("DEFAULT", token=BAD_TOKEN))
+        self.assertOk(self.cli("list", env={"DATABRICKS_TOKEN": self.emu.token}))
+
+    def test_flags_beat_environment(self):
+        env = {"DATABRICKS_HOST": self.closed, "DATABRICKS_TOKEN": BAD_TOKEN}
+        self.assertApiError(self.cli("--host", self.emu.url, "list", env=env), 403, 403)
+        self.assertOk(self.cli("--host", self.emu.url, "--token", self.emu.token, "list",
+                               env=env))
+
+    def test_flags_and_profile_mix(self):
+        self.write_cfg(self.profile("DEFAULT", host=self.closed))
+        self.assertOk(self.cli("--host", self.emu.url, "list"))
+
+    def test_inline_comments(self):
+        cases = {
+            "space before #": "token = %s # my token\n" % self.emu.token,
+            "tab before #": "token = %s\t# my token\n" % self.emu.token,
+            "# inside the token": "token = %s\n" % HASH_TOKEN,
+            "# inside the token, then a comment": "token = %s   # note\n" % HASH_TOKEN,
+        }
+        for name, line in cases.items():
+            with self.subTest(case=name):
+                self.write_cfg("[DEFAULT]\nhost = %s\n%s" % (self.emu.url, line))
+                self.assertOk(self.cli("list"))
+
+    def test_host_normalisation(self):
+        port = self.emu.port
+        for host in ("localhost:%d" % port,
+                     "https://localhost:%d/" % port,
+                     "https://localhost:%d/some/path/?o=123" % port,
+                     "https://localhost:%d?o=1#fragment" % port):
+            with self.subTest(host=host):
+                self.emu.reset()
+                self.assertOk(self.dbtok("list", host=host))
+                self.write_cfg("[DEFAULT]\nhost = %s\ntoken = %s\n" % (host, self.emu.token))
+                self.assertOk(self.cli("list"))
+                for entry in self.state()["request_log"]:
+                    self.assertEqual(entry["target"], LIST)
+                    headers = {k.lower(): v for k, v in entry["headers"]}
+                    self.assertEqual(headers.get("host"), "localhost:%d" % port)
+
+    def test_ca_file_from_environment(self):
+        other = os.path.join(self.scratch, "other-ca")
+        gen_certs(other)
+        wrong = os.path.join(other, "ca.pem")
+        self.assertOk(self.dbtok("list", ca_file="",
+                                 env={"DBTOK_CA_FILE": self.emu.ca_file}))
+        self.assertOk(self.dbtok("list", env={"DBTOK_CA_FILE": wrong}))  # flag wins
+        self.assertFails(self.dbtok("list", ca_file=wrong,
+                                    env={"DBTOK_CA_FILE": self.emu.ca_file}), TRANSPORT)
+
+
+# ============================================================================ main
+
+
+def main():
+    global CLI, WRAPPER
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--cli", default=os.environ.get("DBTOK_CLI"),
+                   help="path to the dbtok binary (default $DBTOK_CLI)")
+    p.add_argument("--wrapper", default=os.environ.get("DBTOK_CLI_WRAPPER", ""),
+                   help="command prefix for every invocation, e.g. 'valgrind -q'")
+    args, rest = p.parse_known_args()
+    if not args.cli:
+        sys.stderr.write("test_cli.py: no CLI given: pass --cli PATH/TO/dbtok "
+                         "(or set DBTOK_CLI)\n")
+        return 2
+    CLI = os.path.abspath(args.cli)
+    if not (os.path.isfile(CLI) and os.access(CLI, os.X_OK)):
+        sys.stderr.write("test_cli.py: dbtok binary not found or not executable: %s\n"
+                         "  build it first, then pass its path with --cli\n" % CLI)
+        return 2
+    WRAPPER = shlex.split(args.wrapper)
+    if shutil.which("openssl") is None:
+        sys.stderr.write("test_cli.py: openssl is required to generate test certificates\n")
+        return 2
+    program = unittest.main(argv=[sys.argv[0]] + rest, exit=False)
+    return 0 if program.result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

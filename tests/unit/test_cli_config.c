@@ -1,0 +1,760 @@
+/*
+ * Unit tests of the dbtok tool's settings resolution (examples/posix/cli_config.c):
+ * the INI reader, host URL normalisation, and the flag > environment >
+ * profile precedence. The environment is a table handed in through cli_env,
+ * profile files are written into a private temporary folder.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_config.h"
+
+/* ---- fixtures ------------------------------------------------------------ */
+
+#define MAX_VARS 8
+
+typedef struct {
+    const char *name[MAX_VARS];
+    const char *value[MAX_VARS];
+    int n;
+} fake_env;
+
+static const char *fake_get(void *user, const char *name)
+{
+    const fake_env *e = user;
+    int i;
+    for (i = 0; i < e->n; i++) {
+        if (strcmp(e->name[i], name) == 0) {
+            return e->value[i];
+        }
+    }
+    return NULL;
+}
+
+static void env_set(fake_env *e, const char *name, const char *value)
+{
+    assert_true(e->n < MAX_VARS);
+    e->name[e->n] = name;
+    e->value[e->n] = value;
+    e->n++;
+}
+
+static char g_dir[64];       /* private temporary folder, made per test */
+static char g_cfg_path[128]; /* g_dir/cfg */
+
+static int make_dir(void **state)
+{
+    (void)state;
+    strcpy(g_dir, "/tmp/dbtok-cli-test-XXXXXX");
+    if (mkdtemp(g_dir) == NULL) {
+        return -1;
+    }
+    (void)snprintf(g_cfg_path, sizeof g_cfg_path, "%s/cfg", g_dir);
+    return 0;
+}
+
+static int remove_dir(void **state)
+{
+    char path[128];
+    (void)state;
+    (void)unlink(g_cfg_path);
+    (void)snprintf(path, sizeof path, "%s/.databrickscfg", g_dir);
+    (void)unlink(path);
+    return rmdir(g_dir);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    size_t n = strlen(text);
+    assert_true(fd >= 0);
+    assert_int_equal((ssize_t)n, write(fd, text, n));
+    assert_int_equal(0, close(fd));
+}
+
+/* An environment whose DATABRICKS_CONFIG_FILE is g_cfg_path holding text. */
+static void env_with_file(fake_env *e, const char *text)
+{
+    memset(e, 0, sizeof *e);
+    write_file(g_cfg_path, text);
+    env_set(e, "DATABRICKS_CONFIG_FILE", g_cfg_path);
+}
+
+static cli_settings g_s;
+static char g_err[1024];
+
+static int resolve(const cli_flags *f, fake_env *e)
+{
+    cli_env env;
+    env.get = fake_get;
+    env.user = e;
+    return cli_resolve(f, &env, &g_s, g_err, sizeof g_err);
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+    if (strstr(hay, needle) == NULL) {
+        fail_msg("'%s' does not contain '%s'", hay, needle);
+    }
+}
+
+/* ---- INI ----------------------------------------------------------------- */
+
+static cli_ini_result ini(const char *text, const char *section, const char *key, char *out,
+                          size_t cap, unsigned *line)
+{
+    return cli_ini_get(text, strlen(text), section, key, out, cap, line);
+}
+
+static void test_ini_sections_and_keys(void **state)
+{
+    const char *text = "[DEFAULT]\n"
+                       "host = https://default.example\n"
+                       "token = dapiDEFAULT\n"
+                       "\n"
+                       "[dev]\n"
+                       "host=https://dev.example\n"
+                       "[empty]\n";
+    char v[64];
+    (void)state;
+    assert_int_equal(CLI_INI_FOUND, ini(text, "DEFAULT", "token", v, sizeof v, NULL));
+    assert_string_equal("dapiDEFAULT", v);
+    assert_int_equal(CLI_INI_FOUND, ini(text, "dev", "host", v, sizeof v, NULL));
+    assert_string_equal("https://dev.example", v);
+    /* No inheritance from DEFAULT. */
+    assert_int_equal(CLI_INI_NO_KEY, ini(text, "dev", "token", v, sizeof v, NULL));
+    assert_int_equal(CLI_INI_NO_KEY, ini(text, "empty", "host", v, sizeof v, NULL));
+    assert_int_equal(CLI_INI_NO_SECTION, ini(text, "prod", "host", v, sizeof v, NULL));
+    /* Section names are case-sensitive, keys are not. */
+    assert_int_equal(CLI_INI_NO_SECTION, ini(text, "DEV", "host", v, sizeof v, NULL));
+    assert_int_equal(CLI_INI_FOUND, ini(text, "dev", "HOST", v, sizeof v, NULL));
+}
+
+static void test_ini_comments(void **state)
+{
+    const char *text = "; a comment\n"
+                       "# another\n"
+                       "   # indented comment\n"
+                       "[p] ; comment after a header\n"
+                       "token = dapi#not#a#comment\n"
+                       "host = h.example # a comment\n"
+                       "a = x\t# tab before the hash\n"
+                       "b = y ; semicolon comment\n"
+                       "c = z;kept\n"
+                       "d = #kept-too\n"
+                       "e =   # \n";
+    char v[64];
+    (void)state;
+    assert_int_equal(CLI_INI_FOUND, ini(text, "p", "token", v, sizeof v, NULL));
+    assert_string_equal("dapi#not#a#comment", v);
+    assert_int_equal(CLI_INI_FOUND, ini(text, "p", "host", v, sizeof v, NULL));
+    assert_string_equal("h.example", v);
+    assert_int_equal(CLI_INI_FOUND, ini(text, "p", "a", v, sizeof v, NULL));
+    assert_string_equal("x", v);
+    assert_int_equal(CLI_INI_FOUND, ini(text, "p", "b", v, sizeof v, NULL));
+    assert_string_equal("y", v);
+    assert_int_equal(CLI_INI_FOUND, ini(text, "p", "c", v, sizeof v, NULL));
+    assert_string_equal("z;kept", v);
+    /* A value that starts with # has no whitespace before it once trimmed. */
+    assert_int_equal(CLI_INI_FOUND, ini(text, "p", "d", v, sizeof v, NULL));
+    assert_string_equal("#kept-too", v);
+    assert_int_equal(CLI_INI_FOUND, ini(text, "p", "e", v, sizeof v, NULL));
+    assert_string_equal("#", v);
+}
+
+static void test_ini_whitespace_quotes_separators(void **state)
+{
+    const char *text = "  [  spaced  ]  \n"
+                       "\t host \t=\t  h1  \t\n"
+                       "token: colon-separated\n"
+                       "eq = a=b==\n"
+                       "q1 = \"quoted # value\"\n"
+                       "q2 = 'single'\n"
+                       "q3 = \"unbalanced\n"
+                       "empty =\n";
+    char v[64];
+    (void)state;
+    assert_int_equal(CLI_INI_FOUND, ini(text, "spaced", "host", v, sizeof v, NULL));
+    assert_string_equal("h1", v);
+    assert_int_equal(CLI_INI_FOUND, ini(text, "spaced", "token", v, sizeof v, NULL));
+    assert_string_equal("colon-separated", v);
+    assert_int_equal(CLI_INI_FOUND, ini(text, "spaced", "eq", v, sizeof v, NULL));
+    assert_string_equal("a=b==", v);
+    /* The inline comment is cut before quotes are looked at, as in the Go SDK. */
+    assert_int_equal(CLI_INI_FOUND, ini(text, "spaced", "q1", v, sizeof v, NULL));
+    assert_string_equal("\"quoted", v);
+    assert_int_equal(CLI_INI_FOUND, ini(text, "spaced", "q2", v, sizeof v, NULL));
+    assert_string_equal("single", v);
+    assert_int_equal(CLI_INI_FOUND, ini(text, "spaced", "q3", v, sizeof v, NULL));
+    assert_string_equal("\"unbalanced", v);
+    assert_int_equal(CLI_INI_FOUND, ini(text, "spaced", "empty", v, sizeof v, NULL));
+    assert_string_equal("", v);
+}
+
+static void test_ini_last_wins_and_repeated_sections(void **state)
+{
+    const char *text = "[a]\nhost = first\n[b]\nhost = other\n[a]\nhost = second\n";
+    char v[64];
+    (void)state;
+    assert_int_equal(CLI_INI_FOUND, ini(text, "a", "host", v, sizeof v, NULL));
+    assert_string_equal("second", v);
+    assert_int_equal(CLI_INI_FOUND, ini(text, "b", "host", v, sizeof v, NULL));
+    assert_string_equal("other", v);
+}
+
+static void test_ini_crlf_bom_and_no_final_newline(void **state)
+{
+    const char *text = "\xEF\xBB\xBF[DEFAULT]\r\nhost = h.example\r\ntoken = dapi1 # c\r\n"
+                       "[x]\r\nhost = last";
+    char v[64];
+    (void)state;
+    assert_int_equal(CLI_INI_FOUND, ini(text, "DEFAULT", "host", v, sizeof v, NULL));
+    assert_string_equal("h.example", v);
+    assert_int_equal(CLI_INI_FOUND, ini(text, "DEFAULT", "token", v, sizeof v, NULL));
+    assert_string_equal("dapi1", v);
+    assert_int_equal(CLI_INI_FOUND, ini(text, "x", "host", v, sizeof v, NULL));
+    assert_string_equal("last", v);
+}
+
+static void test_ini_keys_before_any_header_are_default(void **state)
+{
+    char v[64];
+    (void)state;
+    assert_int_equal(CLI_INI_FOUND, ini("host = top\n[p]\nhost = p\n", "DEFAULT", "host", v,
+                                        sizeof v, NULL));
+    assert_string_equal("top", v);
+    assert_int_equal(CLI_INI_NO_KEY, ini("other = x\n[p]\nhost = p\n", "DEFAULT", "host", v,
+                                         sizeof v, NULL));
+    assert_int_equal(CLI_INI_NO_SECTION, ini("", "DEFAULT", "host", v, sizeof v, NULL));
+    assert_int_equal(CLI_INI_NO_SECTION, ini("# only\n[p]\n", "DEFAULT", "host", v, sizeof v,
+                                             NULL));
+}
+
+static void test_ini_syntax_errors(void **state)
+{
+    static const struct {
+        const char *text;
+        unsigned line;
+    } cases[] = {
+        {"[DEFAULT]\nhost = h\n[unterminated\n", 3},
+        {"[p]\njust words\n", 2},
+        {"[p]\n = no key\n", 2},
+        {"[]\n", 1},
+        {"[  ]\n", 1},
+        {"[p] junk\n", 1},
+        {"\n\n\n[q]\nhost\n", 5},
+    };
+    char v[64];
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned line = 0;
+        /* Reported whatever section was asked for. */
+        assert_int_equal(CLI_INI_SYNTAX, ini(cases[i].text, "other", "host", v, sizeof v, &line));
+        assert_int_equal(cases[i].line, line);
+    }
+    {
+        static const char nul[] = "[p]\nhost = a\0b\n";
+        unsigned line = 0;
+        assert_int_equal(CLI_INI_SYNTAX,
+                         cli_ini_get(nul, sizeof nul - 1, "p", "host", v, sizeof v, &line));
+        assert_int_equal(2, line);
+    }
+}
+
+static void test_ini_value_too_long(void **state)
+{
+    char v[8];
+    unsigned line = 0;
+    (void)state;
+    assert_int_equal(CLI_INI_FOUND, ini("[p]\nhost = 1234567\n", "p", "host", v, sizeof v, &line));
+    assert_string_equal("1234567", v);
+    assert_int_equal(CLI_INI_TOO_LONG,
+                     ini("[p]\n\nhost = 12345678\n", "p", "host", v, sizeof v, &line));
+    assert_int_equal(3, line);
+    /* A long value of a key nobody asked for is fine. */
+    assert_int_equal(CLI_INI_FOUND,
+                     ini("[p]\nother = 1234567890123\nhost = h\n", "p", "host", v, sizeof v, NULL));
+}
+
+/* ---- host normalisation -------------------------------------------------- */
+
+static void test_host_valid(void **state)
+{
+    static const struct {
+        const char *url, *host;
+        uint16_t port;
+    } cases[] = {
+        {"example.cloud.databricks.com", "example.cloud.databricks.com", 443},
+        {"https://example.cloud.databricks.com", "example.cloud.databricks.com", 443},
+        {"https://example.cloud.databricks.com/", "example.cloud.databricks.com", 443},
+        {"https://localhost:8443/", "localhost", 8443},
+        {"localhost:8443", "localhost", 8443},
+        {"HTTPS://Adb-123.4.AzureDatabricks.NET/?o=123#x", "adb-123.4.azuredatabricks.net", 443},
+        {"https://h.example/some/path?q=1", "h.example", 443},
+        {"h.example?o=1", "h.example", 443},
+        {"h.example#frag", "h.example", 443},
+        {"https://h.example:443", "h.example", 443},
+        {"https://h:1", "h", 1},
+        {"h:65535", "h", 65535},
+        {"h:08443", "h", 8443},
+        {"127.0.0.1:9", "127.0.0.1", 9},
+        {"https://[::1]:8443", "::1", 8443},
+        {"[::1]", "::1", 443},
+        {"https://[FE80::1]/x", "fe80::1", 443},
+        {"[::ffff:127.0.0.1]:8443/", "::ffff:127.0.0.1", 8443},
+        {"my_host.internal", "my_host.internal", 443},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char host[CLI_HOST_MAX];
+        char err[256] = "";
+        uint16_t port = 0;
+        if (cli_parse_host(cases[i].url, host, sizeof host, &port, err, sizeof err) != 0) {
+            fail_msg("%s: %s", cases[i].url, err);
+        }
+        assert_string_equal(cases[i].host, host);
+        assert_int_equal(cases[i].port, port);
+    }
+}
+
+static void test_host_invalid(void **state)
+{
+    static const struct {
+        const char *url, *why;
+    } cases[] = {
+        {"", "empty"},
+        {"http://h.example", "TLS only"},
+        {"HTTP://h.example", "TLS only"},
+        {"ftp://h.example", "scheme"},
+        {"https://", "no host"},
+        {"https:///path", "no host"},
+        {"https://user@h.example", "user"},
+        {"https://u:p@h.example:443", "user"},
+        {"h.example:0", "port"},
+        {"h.example:65536", "port"},
+        {"h.example:99999999999999999999", "port"},
+        {"h.example:", "port"},
+        {"h.example:44a", "port"},
+        {"h.example:-1", "port"},
+        {"https://h.example:443:1", "brackets"},
+        {"::1", "brackets"},
+        {"[::1", "unterminated"},
+        {"[::1]x", "junk"},
+        {"[::1]:", "port"},
+        {"[]", "no host"},
+        {"[zz::1]", "not allowed"},
+        {"[1.2.3.4]", "IPv6"},
+        {"h example", "spaces"},
+        {" h.example", "spaces"},
+        {"h.example\n", "control"},
+        {"https://bad!host", "not allowed"},
+        {"https://%41.example", "not allowed"},
+        {":443", "no host"},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char host[CLI_HOST_MAX];
+        char err[256] = "";
+        uint16_t port = 0;
+        if (cli_parse_host(cases[i].url, host, sizeof host, &port, err, sizeof err) == 0) {
+            fail_msg("'%s' was accepted as %s:%u", cases[i].url, host, port);
+        }
+        assert_contains(err, cases[i].why);
+    }
+}
+
+static void test_host_length_limit(void **state)
+{
+    char url[400];
+    char host[CLI_HOST_MAX];
+    char small[8];
+    uint16_t port;
+    (void)state;
+    memset(url, 'a', DBTOK_MAX_HOST_LEN);
+    url[DBTOK_MAX_HOST_LEN] = '\0';
+    assert_int_equal(0, cli_parse_host(url, host, sizeof host, &port, NULL, 0));
+    url[DBTOK_MAX_HOST_LEN] = 'a';
+    url[DBTOK_MAX_HOST_LEN + 1] = '\0';
+    assert_int_equal(-1, cli_parse_host(url, host, sizeof host, &port, NULL, 0));
+    /* The caller's buffer is respected too. */
+    assert_int_equal(-1, cli_parse_host("abcdefgh", small, sizeof small, &port, NULL, 0));
+    assert_int_equal(0, cli_parse_host("abcdefg", small, sizeof small, &port, NULL, 0));
+}
+
+/* ---- precedence ---------------------------------------------------------- */
+
+static const char *const PROFILES = "[__settings__]\n"
+                                    "\n"
+                                    "[DEFAULT]\n"
+                                    "host = https://default.example/\n"
+                                    "token = dapi-default\n"
+                                    "[dev]\n"
+                                    "host = dev.example:8443\n"
+                                    "token = dapi-dev#1 # trailing comment\n"
+                                    "[hostonly]\n"
+                                    "host = hostonly.example\n";
+
+static void test_flags_beat_env_beat_profile(void **state)
+{
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+
+    /* Profile only. */
+    env_with_file(&e, PROFILES);
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("default.example", g_s.host);
+    assert_int_equal(443, g_s.port);
+    assert_string_equal("dapi-default", g_s.token);
+    assert_int_equal(CLI_FROM_PROFILE, g_s.host_from);
+    assert_string_equal("DEFAULT", g_s.profile);
+    assert_string_equal(g_cfg_path, g_s.config_file);
+
+    /* Environment beats profile, per key. */
+    env_set(&e, "DATABRICKS_HOST", "env.example");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("env.example", g_s.host);
+    assert_int_equal(CLI_FROM_ENV, g_s.host_from);
+    assert_string_equal("dapi-default", g_s.token);
+    assert_int_equal(CLI_FROM_PROFILE, g_s.token_from);
+
+    env_set(&e, "DATABRICKS_TOKEN", "dapi-env");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("dapi-env", g_s.token);
+    assert_int_equal(CLI_FROM_ENV, g_s.token_from);
+
+    /* Flags beat both. */
+    f.host = "https://flag.example:9443/";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("flag.example", g_s.host);
+    assert_int_equal(9443, g_s.port);
+    assert_string_equal("dapi-env", g_s.token);
+    f.token = "dapi-flag";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("dapi-flag", g_s.token);
+    assert_int_equal(CLI_FROM_FLAG, g_s.token_from);
+    assert_int_equal(CLI_FROM_FLAG, g_s.host_from);
+}
+
+static void test_profile_choice(void **state)
+{
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+
+    /* DATABRICKS_CONFIG_PROFILE picks a profile; the inline comment rule holds. */
+    env_with_file(&e, PROFILES);
+    env_set(&e, "DATABRICKS_CONFIG_PROFILE", "dev");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("dev.example", g_s.host);
+    assert_int_equal(8443, g_s.port);
+    assert_string_equal("dapi-dev#1", g_s.token);
+    assert_string_equal("dev", g_s.profile);
+
+    /* -p beats the environment. */
+    f.profile = "DEFAULT";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("dapi-default", g_s.token);
+
+    /* __settings__ default_profile is used when nothing else names one. */
+    memset(&f, 0, sizeof f);
+    env_with_file(&e, "[__settings__]\ndefault_profile = dev\n[DEFAULT]\ntoken = d\nhost = d\n"
+                      "[dev]\nhost = dev.example\ntoken = dapi-dev\n");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("dapi-dev", g_s.token);
+    assert_string_equal("dev", g_s.profile);
+    f.profile = "DEFAULT";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("d", g_s.token);
+}
+
+static void test_per_key_mix(void **state)
+{
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+    /* Host from the profile, token from the environment: no inheritance of
+     * DEFAULT's token into [hostonly]. */
+    env_with_file(&e, PROFILES);
+    f.profile = "hostonly";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_string_equal("no token: set --token, DATABRICKS_TOKEN or a profile", g_err);
+    env_set(&e, "DATABRICKS_TOKEN", "dapi-env");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("hostonly.example", g_s.host);
+    assert_string_equal("dapi-env", g_s.token);
+}
+
+static void test_missing_profile_and_file(void **state)
+{
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+
+    /* A named profile that does not exist is an error, even when flags give
+     * everything else. */
+    env_with_file(&e, PROFILES);
+    f.profile = "nope";
+    f.host = "h.example";
+    f.token = "t";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "profile 'nope' not found in");
+    assert_contains(g_err, g_cfg_path);
+
+    /* So is one named by the environment, or by __settings__. */
+    memset(&f, 0, sizeof f);
+    env_set(&e, "DATABRICKS_CONFIG_PROFILE", "nope2");
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "profile 'nope2' not found");
+    env_with_file(&e, "[__settings__]\ndefault_profile = ghost\n[DEFAULT]\nhost=h\ntoken=t\n");
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "profile 'ghost' not found");
+
+    /* A missing file is fine when nothing asks for a profile. */
+    memset(&e, 0, sizeof e);
+    env_set(&e, "DATABRICKS_CONFIG_FILE", "/nonexistent/dbtok/cfg");
+    env_set(&e, "DATABRICKS_HOST", "h.example");
+    env_set(&e, "DATABRICKS_TOKEN", "t");
+    assert_int_equal(0, resolve(&f, &e));
+    /* ... but not when one is asked for. */
+    f.profile = "dev";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "profile 'dev' requested but config file /nonexistent/dbtok/cfg does "
+                           "not exist");
+    f.profile = "DEFAULT";
+    assert_int_equal(-1, resolve(&f, &e));
+
+    /* No file, no HOME: nothing to read, and nothing found. */
+    memset(&f, 0, sizeof f);
+    memset(&e, 0, sizeof e);
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "no token: set --token, DATABRICKS_TOKEN or a profile");
+    assert_contains(g_err, "no host");
+    env_set(&e, "DATABRICKS_TOKEN", "t");
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_string_equal("no host: set --host, DATABRICKS_HOST or a profile", g_err);
+    f.profile = "dev";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "profile 'dev' requested");
+
+    /* A file without DEFAULT, nothing named: not an error of its own. */
+    memset(&f, 0, sizeof f);
+    env_with_file(&e, "[other]\nhost = o\n");
+    env_set(&e, "DATABRICKS_HOST", "h.example");
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_string_equal("no token: set --token, DATABRICKS_TOKEN or a profile", g_err);
+}
+
+static void test_home_and_tilde(void **state)
+{
+    fake_env e;
+    cli_flags f;
+    char path[128];
+    (void)state;
+    memset(&f, 0, sizeof f);
+    memset(&e, 0, sizeof e);
+    (void)snprintf(path, sizeof path, "%s/.databrickscfg", g_dir);
+    write_file(path, "[DEFAULT]\nhost = home.example\ntoken = dapi-home\n");
+    env_set(&e, "HOME", g_dir);
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("home.example", g_s.host);
+    assert_string_equal(path, g_s.config_file);
+
+    write_file(g_cfg_path, "[DEFAULT]\nhost = tilde.example\ntoken = dapi-tilde\n");
+    env_set(&e, "DATABRICKS_CONFIG_FILE", "~/cfg");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("tilde.example", g_s.host);
+    assert_string_equal(g_cfg_path, g_s.config_file);
+}
+
+static void test_file_read_only_when_needed(void **state)
+{
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+    env_with_file(&e, "[DEFAULT]\nthis line is broken\n");
+    f.host = "h.example";
+    f.token = "t";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("", g_s.config_file);
+    /* A broken file that must be read is an error naming the line. */
+    f.token = NULL;
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, g_cfg_path);
+    assert_contains(g_err, "line 2");
+}
+
+static void test_empty_env_is_unset_and_values_trimmed(void **state)
+{
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+    env_with_file(&e, PROFILES);
+    env_set(&e, "DATABRICKS_HOST", "");
+    env_set(&e, "DATABRICKS_TOKEN", " dapi-pasted\n");
+    env_set(&e, "DATABRICKS_CONFIG_PROFILE", "");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("default.example", g_s.host);
+    assert_string_equal("dapi-pasted", g_s.token);
+
+    f.token = "dapi with space";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "--token");
+    /* The token itself never appears in a message. */
+    assert_null(strstr(g_err, "dapi"));
+}
+
+static void test_bad_host_names_its_origin(void **state)
+{
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+    env_with_file(&e, "[DEFAULT]\nhost = http://plain.example\ntoken = t\n");
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "TLS only");
+    assert_contains(g_err, "profile 'DEFAULT' in ");
+    env_set(&e, "DATABRICKS_HOST", "h:0");
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "DATABRICKS_HOST");
+    f.host = "[::1";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "--host");
+}
+
+static void test_output_and_ca_file(void **state)
+{
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+    memset(&e, 0, sizeof e);
+    env_set(&e, "DATABRICKS_HOST", "h.example");
+    env_set(&e, "DATABRICKS_TOKEN", "t");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_int_equal(CLI_OUTPUT_TEXT, g_s.output);
+    assert_string_equal("/etc/ssl/certs/ca-certificates.crt", g_s.ca_file);
+    assert_int_equal(CLI_FROM_DEFAULT, g_s.ca_file_from);
+
+    env_set(&e, "DATABRICKS_OUTPUT_FORMAT", "JSON");
+    env_set(&e, "DBTOK_CA_FILE", "/env/ca.pem");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_int_equal(CLI_OUTPUT_JSON, g_s.output);
+    assert_string_equal("/env/ca.pem", g_s.ca_file);
+
+    f.output = "text";
+    f.ca_file = "/flag/ca.pem";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_int_equal(CLI_OUTPUT_TEXT, g_s.output);
+    assert_string_equal("/flag/ca.pem", g_s.ca_file);
+    assert_int_equal(CLI_FROM_FLAG, g_s.ca_file_from);
+
+    f.output = "yaml";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_string_equal("--output must be text or json, not 'yaml'", g_err);
+    f.output = NULL;
+    e.value[2] = "table"; /* DATABRICKS_OUTPUT_FORMAT */
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "DATABRICKS_OUTPUT_FORMAT");
+}
+
+static void test_unreadable_or_large_file(void **state)
+{
+    fake_env e;
+    cli_flags f;
+    static char big[CLI_CONFIG_FILE_MAX + 2];
+    (void)state;
+    memset(&f, 0, sizeof f);
+    memset(&e, 0, sizeof e);
+    /* A folder in place of the file cannot be read. */
+    env_set(&e, "DATABRICKS_CONFIG_FILE", g_dir);
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "cannot read config file");
+
+    /* Neither can a symbolic link loop (open() fails, but not with ENOENT). */
+    {
+        char loop[128];
+        (void)snprintf(loop, sizeof loop, "%s/loop", g_dir);
+        assert_int_equal(0, symlink(loop, loop));
+        e.value[0] = loop;
+        assert_int_equal(-1, resolve(&f, &e));
+        (void)unlink(loop);
+        assert_contains(g_err, "cannot read config file");
+        assert_contains(g_err, "symbolic links");
+    }
+
+    memset(big, '#', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    env_with_file(&e, big);
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "too large");
+    /* Exactly the limit is fine (a file of comments: nothing found). */
+    big[CLI_CONFIG_FILE_MAX] = '\0';
+    env_with_file(&e, big);
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "no token");
+}
+
+static void test_wipe(void **state)
+{
+    cli_settings s;
+    size_t i;
+    const unsigned char *p = (const unsigned char *)&s;
+    (void)state;
+    memset(&s, 0x5a, sizeof s);
+    cli_settings_wipe(&s);
+    for (i = 0; i < sizeof s; i++) {
+        assert_int_equal(0, p[i]);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ini_sections_and_keys),
+        cmocka_unit_test(test_ini_comments),
+        cmocka_unit_test(test_ini_whitespace_quotes_separators),
+        cmocka_unit_test(test_ini_last_wins_and_repeated_sections),
+        cmocka_unit_test(test_ini_crlf_bom_and_no_final_newline),
+        cmocka_unit_test(test_ini_keys_before_any_header_are_default),
+        cmocka_unit_test(test_ini_syntax_errors),
+        cmocka_unit_test(test_ini_value_too_long),
+        cmocka_unit_test(test_host_valid),
+        cmocka_unit_test(test_host_invalid),
+        cmocka_unit_test(test_host_length_limit),
+        cmocka_unit_test_setup_teardown(test_flags_beat_env_beat_profile, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_profile_choice, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_per_key_mix, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_missing_profile_and_file, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_home_and_tilde, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_file_read_only_when_needed, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_empty_env_is_unset_and_values_trimmed, make_dir,
+                                        remove_dir),
+        cmocka_unit_test_setup_teardown(test_bad_host_names_its_origin, make_dir, remove_dir),
+        cmocka_unit_test(test_output_and_ca_file),
+        cmocka_unit_test_setup_teardown(test_unreadable_or_large_file, make_dir, remove_dir),
+        cmocka_unit_test(test_wipe),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
