@@ -28,8 +28,8 @@
 #include "dbtok/dbtok_config.h"
 #include "dbtok/dbtok_types.h"
 
-/* Called with every status and header line (without CRLF; only the first
- * DBTOK_HTTP_LINE_MAX bytes of a longer line) for tracing. May be NULL. */
+/* Called with every status, header and trailer line (without CRLF; only the
+ * first DBTOK_HTTP_LINE_MAX bytes of a longer line) for tracing. May be NULL. */
 typedef void (*http_line_cb)(void *user, const char *line, size_t len);
 
 typedef struct {
@@ -68,7 +68,9 @@ int http_reader_feed(http_reader *r, uint8_t *data, size_t len, size_t *consumed
 
 /*
  * The peer closed the stream. Returns 1 when that completes the response (a
- * body delimited by close), otherwise DBTOK_ERR_IO (the response was cut).
+ * body delimited by close, or a response already complete), DBTOK_ERR_PROTOCOL
+ * after an earlier protocol error, otherwise DBTOK_ERR_IO (the response was
+ * cut).
  */
 int http_reader_eof(http_reader *r);
 

@@ -167,7 +167,8 @@ static dbtok_err call(dbtok_client *c, const exchange_request *req, json_doc *do
     } else if (secret_key == NULL || !ok_status) {
         trace_body(c, (const char *)resp.body, resp.body_len, NULL, 0);
     } else {
-        trace_text(c, "| [unparsed body not shown: it may hold a secret]\n", 50);
+        static const char hidden[] = "| [unparsed body not shown: it may hold a secret]\n";
+        trace_text(c, hidden, sizeof hidden - 1);
     }
     if (err == DBTOK_ERR_NOT_JSON) {
         record_text_body(c, &resp);

@@ -117,7 +117,8 @@ typedef struct dbtok_client {
  * with characters not allowed in a host name, a token with CR/LF, a port
  * missing connect/send/recv/close/now_ms/entropy), DBTOK_ERR_BUFFER_TOO_SMALL,
  * DBTOK_ERR_CRYPTO (the CA bytes do not parse, the entropy source fails).
- * On error the client needs no dbtok_close().
+ * On error the client needs no dbtok_close(); dbtok_last_error() still
+ * reports the mbedTLS error behind DBTOK_ERR_CRYPTO.
  */
 dbtok_err dbtok_init(dbtok_client *client, const dbtok_config *config, const dbtok_port *port,
                      uint8_t *work, size_t work_len);

@@ -45,9 +45,11 @@ typedef struct {
 const char *dbtok_strerror(dbtok_err err);
 
 /*
- * Copy a view into dst as a NUL-terminated string. Returns DBTOK_OK, or
- * DBTOK_ERR_BUFFER_TOO_SMALL when it does not fit (dst then holds as much as
- * fits, still NUL-terminated, when cap > 0), never cutting silently.
+ * Copy a view into dst as a NUL-terminated string. Returns DBTOK_OK;
+ * DBTOK_ERR_BUFFER_TOO_SMALL when it does not fit (dst then holds the whole
+ * UTF-8 characters that fit, still NUL-terminated, when cap > 0), never
+ * cutting silently; DBTOK_ERR_INVALID_ARG for a NULL dst with cap > 0 or a
+ * NULL src.ptr with src.len > 0.
  */
 dbtok_err dbtok_str_copy(char *dst, size_t cap, dbtok_str src);
 
@@ -55,7 +57,8 @@ dbtok_err dbtok_str_copy(char *dst, size_t cap, dbtok_str src);
  * Write src (len bytes of UTF-8) as the inside of a JSON string: quote,
  * backslash and control characters escaped, other bytes copied. Returns the
  * length the escaped text needs; writes it (and a NUL) only when that length
- * is below cap. Pass cap 0 to measure.
+ * is below cap. Pass cap 0 to measure. A NULL src counts as empty. A NUL
+ * byte becomes \u0000, which dbtok's own parser refuses: do not send one.
  */
 size_t dbtok_json_escape(char *dst, size_t cap, const char *src, size_t len);
 
