@@ -33,7 +33,12 @@ typedef struct {
     /* Writes the JSON body (NULL: no body). Called again for a second attempt,
      * since the first request is wiped once sent. */
     void (*write_body)(const void *arg, http_buf *out);
-    const void *body_arg;
+    const void *write_arg;
+    /* Optional: takes a 2xx body as it arrives instead of gathering it whole.
+     * window[0..*len) holds the bytes not yet taken; the sink shrinks *len
+     * to what it still needs, moved to the front. */
+    dbtok_err (*body_sink)(void *arg, uint8_t *window, size_t *len, size_t cap, bool complete);
+    void *sink_arg;
     bool idempotent;      /* may be sent again after its answer was lost */
     bool outcome_matters; /* a lost answer is DBTOK_ERR_OUTCOME_UNKNOWN (create) */
 } exchange_request;
@@ -42,11 +47,14 @@ typedef struct {
     int status;
     uint32_t retry_after_s;
     bool has_retry_after;
-    uint8_t *body;        /* == work; body_len bytes, then a NUL */
+    uint8_t *body;        /* == work; body_len bytes, then a NUL (nothing left when a sink took it) */
     size_t body_len;
+    bool sunk;            /* a body sink consumed the body */
 } exchange_response;
 
-dbtok_err exchange(dbtok_client *c, const exchange_request *req, exchange_response *resp);
+/* The sink may clear req->idempotent once the caller has seen part of the
+ * answer, so req is not const. */
+dbtok_err exchange(dbtok_client *c, exchange_request *req, exchange_response *resp);
 
 /* trace.c: TRACE-level log of what goes over the wire, secrets redacted. */
 bool trace_enabled(const dbtok_client *c);

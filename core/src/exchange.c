@@ -35,7 +35,7 @@ static dbtok_err build_request(dbtok_client *c, const exchange_request *req, siz
     dbtok_err err;
 
     if (req->write_body != NULL) {
-        req->write_body(req->body_arg, &body);
+        req->write_body(req->write_arg, &body);
         if (http_buf_overflow(&body)) {
             return DBTOK_ERR_BUFFER_TOO_SMALL;
         }
@@ -53,12 +53,14 @@ static dbtok_err build_request(dbtok_client *c, const exchange_request *req, siz
     return err;
 }
 
-/* Reads one response into the work buffer, body first, NUL after it. */
-static dbtok_err receive_response(dbtok_client *c, exchange_response *resp)
+/* Reads one response into the work buffer, body first, NUL after it; or,
+ * for a 2xx with a sink, through the sink. */
+static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, exchange_response *resp)
 {
     http_reader reader;
     size_t body_len = 0;
     int state = 0;
+    bool sunk = false;
 
     http_reader_init(&reader, trace_enabled(c) ? trace_line : NULL, c);
     while (state == 0) {
@@ -75,15 +77,26 @@ static dbtok_err receive_response(dbtok_client *c, exchange_response *resp)
         }
         if (n == 0) {
             state = http_reader_eof(&reader);
-            break;
+        } else {
+            c->stats.bytes_received += (uint32_t)n;
+            state = http_reader_feed(&reader, c->work + body_len, (size_t)n, &consumed, &fresh);
+            body_len += fresh;
+            if (state == 1 && consumed < (size_t)n) {
+                /* Bytes after the response that nobody asked for: do not
+                 * trust this connection for another request. */
+                reader.conn_close = true;
+            }
         }
-        c->stats.bytes_received += (uint32_t)n;
-        state = http_reader_feed(&reader, c->work + body_len, (size_t)n, &consumed, &fresh);
-        body_len += fresh;
-        if (state == 1 && consumed < (size_t)n) {
-            /* Bytes after the response that nobody asked for: do not trust
-             * this connection for another request. */
-            reader.conn_close = true;
+        if (state >= 0 && req->body_sink != NULL && reader.head_done && reader.status >= 200 &&
+            reader.status < 300) {
+            dbtok_err err = req->body_sink(req->sink_arg, c->work, &body_len, c->work_len - 1, state == 1);
+            if (err != DBTOK_OK) {
+                return err;
+            }
+            sunk = true;
+        }
+        if (n == 0) {
+            break;
         }
     }
     if (state < 0) {
@@ -95,13 +108,14 @@ static dbtok_err receive_response(dbtok_client *c, exchange_response *resp)
     resp->retry_after_s = reader.retry_after_s;
     resp->body = c->work;
     resp->body_len = body_len;
+    resp->sunk = sunk;
     if (reader.conn_close) {
         tls_disconnect(c);
     }
     return DBTOK_OK;
 }
 
-static dbtok_err attempt(dbtok_client *c, const exchange_request *req, exchange_response *resp,
+static dbtok_err attempt(dbtok_client *c, exchange_request *req, exchange_response *resp,
                          attempt_phase *phase)
 {
     size_t req_len = 0;
@@ -130,7 +144,7 @@ static dbtok_err attempt(dbtok_client *c, const exchange_request *req, exchange_
     mbedtls_platform_zeroize(c->work, req_len);
     *phase = sent == req_len ? PHASE_RECEIVE : PHASE_SEND;
     if (err == DBTOK_OK) {
-        err = receive_response(c, resp);
+        err = receive_response(c, req, resp);
     }
     if (err != DBTOK_OK) {
         tls_disconnect(c); /* half-used: never reused */
@@ -138,7 +152,7 @@ static dbtok_err attempt(dbtok_client *c, const exchange_request *req, exchange_
     return err;
 }
 
-dbtok_err exchange(dbtok_client *c, const exchange_request *req, exchange_response *resp)
+dbtok_err exchange(dbtok_client *c, exchange_request *req, exchange_response *resp)
 {
     int attempts;
 

@@ -238,13 +238,13 @@ static int put_utf8(uint32_t cp, char *out)
 
 /* ---- validation of jsmn's tokens -------------------------------------- */
 
-static bool check_string(const char *s, const jsmntok_t *t)
+bool json_span_string_ok(const char *s, int start, int end)
 {
-    int pos = t->start;
+    int pos = start;
     uint32_t cp;
 
-    while (pos < t->end) {
-        if (!read_char(s, &pos, t->end, &cp)) {
+    while (pos < end) {
+        if (!read_char(s, &pos, end, &cp)) {
             return false;
         }
     }
@@ -295,16 +295,16 @@ static bool is_number(const char *s, int i, int end)
     return i == end;
 }
 
-static bool is_word(const char *s, const jsmntok_t *t, const char *word)
+static bool is_word(const char *s, int start, int end, const char *word)
 {
     size_t n = strlen(word);
-    return (size_t)(t->end - t->start) == n && memcmp(s + t->start, word, n) == 0;
+    return (size_t)(end - start) == n && memcmp(s + start, word, n) == 0;
 }
 
-static bool check_primitive(const char *s, const jsmntok_t *t)
+bool json_span_primitive_ok(const char *s, int start, int end)
 {
-    return is_word(s, t, "true") || is_word(s, t, "false") || is_word(s, t, "null") ||
-           is_number(s, t->start, t->end);
+    return is_word(s, start, end, "true") || is_word(s, start, end, "false") ||
+           is_word(s, start, end, "null") || is_number(s, start, end);
 }
 
 /* Where a token's text begins and ends, quotes included (jsmn's string
@@ -393,9 +393,9 @@ static bool check_tokens(const char *s, size_t len, const jsmntok_t *t, int ntok
     for (i = 0; i < ntok; i++) {
         bool ok;
         if (t[i].type == JSMN_STRING) {
-            ok = check_string(s, &t[i]);
+            ok = json_span_string_ok(s, t[i].start, t[i].end);
         } else if (t[i].type == JSMN_PRIMITIVE) {
-            ok = check_primitive(s, &t[i]);
+            ok = json_span_primitive_ok(s, t[i].start, t[i].end);
         } else {
             ok = check_container(s, t, ntok, i);
         }
@@ -463,20 +463,19 @@ int json_skip(const json_doc *doc, int i)
     return skip_tokens(doc->tok, doc->ntok, i);
 }
 
-/* Whether string token t decodes to exactly the C string key. Decoded text
- * never holds a NUL, so key's terminator can only match the end. */
-static bool key_equals(const char *s, const jsmntok_t *t, const char *key)
+/* Decoded text never holds a NUL, so key's terminator can only match the end. */
+bool json_span_equals(const char *s, int start, int end, const char *key)
 {
-    int pos = t->start;
+    int pos = start;
     size_t k = 0;
 
-    while (pos < t->end) {
+    while (pos < end) {
         char buf[4];
         uint32_t cp;
         int n;
         int j;
 
-        if (!read_char(s, &pos, t->end, &cp)) {
+        if (!read_char(s, &pos, end, &cp)) {
             return false;
         }
         n = put_utf8(cp, buf);
@@ -500,7 +499,7 @@ int json_object_get(const json_doc *doc, int obj, const char *key)
     }
     k = obj + 1;
     for (m = 0; m < doc->tok[obj].size && k + 1 < doc->ntok; m++) {
-        if (key_equals(doc->text, &doc->tok[k], key)) {
+        if (json_span_equals(doc->text, doc->tok[k].start, doc->tok[k].end, key)) {
             return k + 1;
         }
         k = skip_tokens(doc->tok, doc->ntok, k + 1);
@@ -508,59 +507,54 @@ int json_object_get(const json_doc *doc, int obj, const char *key)
     return -1;
 }
 
-dbtok_err json_string(json_doc *doc, int i, dbtok_str *out)
+dbtok_err json_span_decode(char *s, int start, int end, dbtok_str *out)
 {
-    const jsmntok_t *t;
-    char *s = doc->text;
-    int r;
-    int w;
+    int r = start;
+    int w = start;
 
-    if (i < 0 || i >= doc->ntok || doc->tok[i].type != JSMN_STRING) {
-        return DBTOK_ERR_JSON;
-    }
-    t = &doc->tok[i];
     /* Every escape and sequence is at least as long as its UTF-8, so the
      * write position never passes the read position. */
-    r = t->start;
-    w = t->start;
-    while (r < t->end) {
+    while (r < end) {
         uint32_t cp;
-        if (!read_char(s, &r, t->end, &cp)) {
+        if (!read_char(s, &r, end, &cp)) {
             return DBTOK_ERR_JSON;
         }
         w += put_utf8(cp, s + w);
     }
     s[w] = '\0';
-    out->ptr = s + t->start;
-    out->len = (size_t)(w - t->start);
+    out->ptr = s + start;
+    out->len = (size_t)(w - start);
     return DBTOK_OK;
 }
 
-dbtok_err json_int64(const json_doc *doc, int i, int64_t *out)
+dbtok_err json_string(json_doc *doc, int i, dbtok_str *out)
 {
-    const char *s = doc->text;
-    const jsmntok_t *t;
+    if (i < 0 || i >= doc->ntok || doc->tok[i].type != JSMN_STRING) {
+        return DBTOK_ERR_JSON;
+    }
+    return json_span_decode(doc->text, doc->tok[i].start, doc->tok[i].end, out);
+}
+
+dbtok_err json_span_int64(const char *s, int start, int end, int64_t *out)
+{
     bool neg;
     uint64_t limit;
     uint64_t mag = 0;
-    int pos;
+    int pos = start;
 
-    if (i < 0 || i >= doc->ntok || doc->tok[i].type != JSMN_PRIMITIVE) {
+    if (pos >= end) {
         return DBTOK_ERR_JSON;
     }
-    t = &doc->tok[i];
-    pos = t->start;
     neg = s[pos] == '-';
     if (neg) {
         pos++;
     }
     /* Integer syntax only: no leading zero, fraction or exponent. */
-    if (pos == t->end || skip_digits(s, pos, t->end) != t->end ||
-        (s[pos] == '0' && t->end - pos > 1)) {
+    if (pos == end || skip_digits(s, pos, end) != end || (s[pos] == '0' && end - pos > 1)) {
         return DBTOK_ERR_JSON;
     }
     limit = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
-    for (; pos < t->end; pos++) {
+    for (; pos < end; pos++) {
         uint64_t d = (uint64_t)(s[pos] - '0');
         if (mag > (limit - d) / 10u) {
             return DBTOK_ERR_JSON;
@@ -575,4 +569,12 @@ dbtok_err json_int64(const json_doc *doc, int i, int64_t *out)
         *out = -(int64_t)mag;
     }
     return DBTOK_OK;
+}
+
+dbtok_err json_int64(const json_doc *doc, int i, int64_t *out)
+{
+    if (i < 0 || i >= doc->ntok || doc->tok[i].type != JSMN_PRIMITIVE) {
+        return DBTOK_ERR_JSON;
+    }
+    return json_span_int64(doc->text, doc->tok[i].start, doc->tok[i].end, out);
 }

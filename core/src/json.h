@@ -62,4 +62,15 @@ dbtok_err json_string(json_doc *doc, int i, dbtok_str *out);
  * checks. Returns DBTOK_OK or DBTOK_ERR_JSON. */
 dbtok_err json_int64(const json_doc *doc, int i, int64_t *out);
 
+/*
+ * The same checks and decoders over a raw span s[start..end): a string's
+ * content without its quotes, or a primitive's text. The streaming list
+ * reader uses them on values it found itself.
+ */
+bool json_span_string_ok(const char *s, int start, int end);
+bool json_span_primitive_ok(const char *s, int start, int end);
+bool json_span_equals(const char *s, int start, int end, const char *key);
+dbtok_err json_span_decode(char *s, int start, int end, dbtok_str *out);
+dbtok_err json_span_int64(const char *s, int start, int end, int64_t *out);
+
 #endif /* DBTOK_JSON_H */

@@ -88,9 +88,10 @@ static int64_t x509_time_to_unix(const mbedtls_x509_time *t)
 }
 
 /*
- * Certificate dates against the port's wall clock. mbedTLS checks them
- * itself only when built with MBEDTLS_HAVE_TIME_DATE; a device usually is
- * not, so dbtok checks here whenever the port can tell the time.
+ * Certificate dates against the port's wall clock. dbtok's mbedTLS
+ * configurations leave MBEDTLS_HAVE_TIME_DATE out (a device has no gmtime,
+ * glibc's allocates), so this is where dates are checked, on every platform
+ * whose port can tell the time.
  */
 static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {

@@ -11,6 +11,7 @@
 
 #include "client_internal.h"
 #include "json.h"
+#include "list_reader.h"
 
 #define PATH_CREATE "/api/2.0/token/create"
 #define PATH_LIST "/api/2.0/token/list"
@@ -130,48 +131,54 @@ static void record_text_body(dbtok_client *c, const exchange_response *resp)
     c->error.message_truncated = i < resp->body_len;
 }
 
-/*
- * Runs the exchange and classifies the answer. On DBTOK_OK, doc holds a 2xx
- * JSON object. secret_key names a field whose raw text must not be traced.
- */
-static dbtok_err call(dbtok_client *c, const exchange_request *req, json_doc *doc, const char *secret_key)
+/* Sends the request under a fresh deadline; records the status and retry hint. */
+static dbtok_err run(dbtok_client *c, exchange_request *req, exchange_response *resp)
 {
-    exchange_response resp;
     dbtok_err err;
-    bool ok_status;
 
     client_error_reset(c);
     c->deadline_ms = c->port.now_ms(c->port.ctx) + c->config.timeout_ms;
-    err = exchange(c, req, &resp);
+    err = exchange(c, req, resp);
     if (err != DBTOK_OK) {
         return client_fail(c, err);
     }
-    c->error.http_status = resp.status;
-    if (resp.has_retry_after) {
-        c->error.retry_after_ms = resp.retry_after_s > UINT32_MAX / 1000 ? UINT32_MAX : resp.retry_after_s * 1000;
+    c->error.http_status = resp->status;
+    if (resp->has_retry_after) {
+        c->error.retry_after_ms = resp->retry_after_s > UINT32_MAX / 1000 ? UINT32_MAX : resp->retry_after_s * 1000;
     }
-    if (resp.status >= 300 && resp.status < 400) {
-        trace_body(c, (const char *)resp.body, resp.body_len, NULL, 0);
+    return DBTOK_OK;
+}
+
+/*
+ * Classifies a whole answer. On DBTOK_OK, doc holds a 2xx JSON object.
+ * secret_key names a field whose raw text must not be traced.
+ */
+static dbtok_err classify(dbtok_client *c, const exchange_response *resp, json_doc *doc, const char *secret_key)
+{
+    bool ok_status = resp->status >= 200 && resp->status < 300;
+    dbtok_err err;
+
+    if (resp->status >= 300 && resp->status < 400) {
+        trace_body(c, (const char *)resp->body, resp->body_len, NULL, 0);
         return client_fail(c, DBTOK_ERR_REDIRECT);
     }
-    ok_status = resp.status >= 200 && resp.status < 300;
-    err = parse_body(c, &resp, doc);
+    err = parse_body(c, resp, doc);
     if (err == DBTOK_OK && doc->tok[0].type != JSMN_OBJECT) {
         err = DBTOK_ERR_JSON;
     }
     if (err == DBTOK_OK) {
         int secret = secret_key != NULL ? json_object_get(doc, 0, secret_key) : -1;
         const jsmntok_t *t = secret >= 0 ? &doc->tok[secret] : NULL;
-        trace_body(c, (const char *)resp.body, resp.body_len, t != NULL ? doc->text + t->start : NULL,
+        trace_body(c, (const char *)resp->body, resp->body_len, t != NULL ? doc->text + t->start : NULL,
                    t != NULL ? (size_t)(t->end - t->start) : 0);
     } else if (secret_key == NULL || !ok_status) {
-        trace_body(c, (const char *)resp.body, resp.body_len, NULL, 0);
+        trace_body(c, (const char *)resp->body, resp->body_len, NULL, 0);
     } else {
         static const char hidden[] = "| [unparsed body not shown: it may hold a secret]\n";
         trace_text(c, hidden, sizeof hidden - 1);
     }
     if (err == DBTOK_ERR_NOT_JSON) {
-        record_text_body(c, &resp);
+        record_text_body(c, resp);
     }
     if (err != DBTOK_OK) {
         return client_fail(c, err);
@@ -183,8 +190,15 @@ static dbtok_err call(dbtok_client *c, const exchange_request *req, json_doc *do
     return DBTOK_OK;
 }
 
-/* Reads token_id, comment and the two times of an info object. */
-static dbtok_err read_info(json_doc *doc, int obj, dbtok_token_info *info, bool decode)
+static dbtok_err call(dbtok_client *c, exchange_request *req, json_doc *doc, const char *secret_key)
+{
+    exchange_response resp;
+    dbtok_err err = run(c, req, &resp);
+    return err != DBTOK_OK ? err : classify(c, &resp, doc, secret_key);
+}
+
+/* Reads and decodes token_id, comment and the two times of an info object. */
+static dbtok_err read_info(json_doc *doc, int obj, dbtok_token_info *info)
 {
     int id = json_object_get(doc, obj, "token_id");
     int comment = json_object_get(doc, obj, "comment");
@@ -198,18 +212,17 @@ static dbtok_err read_info(json_doc *doc, int obj, dbtok_token_info *info, bool 
     }
     info->creation_time_ms = 0;
     info->expiry_time_ms = -1;
+    info->comment.ptr = "";
+    info->comment.len = 0;
     if (created >= 0) {
         err = json_int64(doc, created, &info->creation_time_ms);
     }
     if (err == DBTOK_OK && expiry >= 0) {
         err = json_int64(doc, expiry, &info->expiry_time_ms);
     }
-    if (err != DBTOK_OK || !decode) {
-        return err;
+    if (err == DBTOK_OK) {
+        err = json_string(doc, id, &info->token_id);
     }
-    info->comment.ptr = "";
-    info->comment.len = 0;
-    err = json_string(doc, id, &info->token_id);
     if (err == DBTOK_OK && comment >= 0) {
         err = json_string(doc, comment, &info->comment);
     }
@@ -254,11 +267,11 @@ dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t 
     }
     args.comment = comment;
     args.lifetime_seconds = lifetime_seconds;
+    memset(&req, 0, sizeof req);
     req.method = "POST";
     req.path = PATH_CREATE;
     req.write_body = write_create_body;
-    req.body_arg = &args;
-    req.idempotent = false;
+    req.write_arg = &args;
     req.outcome_matters = true;
     err = call(client, &req, &doc, "token_value");
     if (err != DBTOK_OK) {
@@ -266,11 +279,10 @@ dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t 
     }
     value = json_object_get(&doc, 0, "token_value");
     info = json_object_get(&doc, 0, "token_info");
-    if (value < 0 || doc.tok[value].type != JSMN_STRING || info < 0 ||
-        read_info(&doc, info, &out->info, false) != DBTOK_OK) {
+    if (value < 0 || doc.tok[value].type != JSMN_STRING || info < 0) {
         return client_fail(client, DBTOK_ERR_JSON);
     }
-    err = read_info(&doc, info, &out->info, true);
+    err = read_info(&doc, info, &out->info);
     if (err == DBTOK_OK) {
         err = json_string(&doc, value, &out->token_value);
     }
@@ -280,51 +292,28 @@ dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t 
 dbtok_err dbtok_token_list(dbtok_client *client, dbtok_token_cb cb, void *user)
 {
     exchange_request req;
+    exchange_response resp;
+    list_reader reader;
     json_doc doc;
-    dbtok_token_info info;
-    int infos;
-    int i;
-    int n;
     dbtok_err err;
 
     if (client == NULL || client->work == NULL || cb == NULL) {
         return DBTOK_ERR_INVALID_ARG;
     }
+    memset(&req, 0, sizeof req);
     req.method = "GET";
     req.path = PATH_LIST;
-    req.write_body = NULL;
-    req.body_arg = NULL;
+    req.body_sink = list_reader_sink;
+    req.sink_arg = &reader;
     req.idempotent = true;
-    req.outcome_matters = false;
-    err = call(client, &req, &doc, NULL);
-    if (err != DBTOK_OK) {
+    list_reader_init(&reader, client, &req, cb, user);
+    /* A half-read answer (an abort, an entry too large) closes the
+     * connection inside the exchange: it is never reused. */
+    err = run(client, &req, &resp);
+    if (err != DBTOK_OK || resp.sunk) {
         return err;
     }
-    infos = json_object_get(&doc, 0, "token_infos");
-    if (infos < 0 || (doc.tok[infos].type == JSMN_PRIMITIVE && doc.text[doc.tok[infos].start] == 'n')) {
-        return DBTOK_OK; /* absent or null: no tokens */
-    }
-    if (doc.tok[infos].type != JSMN_ARRAY) {
-        return client_fail(client, DBTOK_ERR_JSON);
-    }
-    /* Check every entry before handing out the first, so a caller never acts
-     * on the head of a list whose tail is broken. */
-    for (n = 0, i = infos + 1; n < doc.tok[infos].size; n++, i = json_skip(&doc, i)) {
-        if (read_info(&doc, i, &info, false) != DBTOK_OK) {
-            return client_fail(client, DBTOK_ERR_JSON);
-        }
-    }
-    for (n = 0, i = infos + 1; n < doc.tok[infos].size; n++, i = json_skip(&doc, i)) {
-        err = read_info(&doc, i, &info, true);
-        if (err != DBTOK_OK) {
-            return client_fail(client, err);
-        }
-        if (cb(user, &info) != 0) {
-            tls_disconnect(client);
-            return client_fail(client, DBTOK_ERR_ABORTED);
-        }
-    }
-    return DBTOK_OK;
+    return classify(client, &resp, &doc, NULL);
 }
 
 static void write_delete_body(const void *arg, http_buf *out)
@@ -343,11 +332,10 @@ dbtok_err dbtok_token_revoke(dbtok_client *client, const char *token_id)
     if (client == NULL || client->work == NULL || token_id == NULL || token_id[0] == 0) {
         return DBTOK_ERR_INVALID_ARG;
     }
+    memset(&req, 0, sizeof req);
     req.method = "POST";
     req.path = PATH_DELETE;
     req.write_body = write_delete_body;
-    req.body_arg = token_id;
-    req.idempotent = false;
-    req.outcome_matters = false;
+    req.write_arg = token_id;
     return call(client, &req, &doc, NULL);
 }

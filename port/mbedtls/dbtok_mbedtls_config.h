@@ -32,11 +32,12 @@
 /* Bignum inline assembly: several times faster RSA/ECC on x86-64 and Arm, same code. */
 #define MBEDTLS_HAVE_ASM
 
-/* Certificate validity periods are checked on the host, which has a trustworthy clock:
- * HAVE_TIME gives time(), HAVE_TIME_DATE gives gmtime_r() for notBefore/notAfter. A
- * device without a wall clock needs a different answer (see DESIGN.md), not this file. */
+/* HAVE_TIME gives time() (TLS 1.3 ticket ages). HAVE_TIME_DATE is left out on purpose:
+ * dbtok checks every certificate's notBefore/notAfter itself, in its verify callback,
+ * against the port's unix_time() (core/src/tls.c), the same way on a host and on a
+ * device. mbedTLS's own check would call glibc's gmtime_r(), which allocates on the
+ * heap the first time it loads the time zone. */
 #define MBEDTLS_HAVE_TIME
-#define MBEDTLS_HAVE_TIME_DATE
 
 /* ------------------------------------------------------------------------------------ */
 /* Platform layer and memory: no heap                                                   */

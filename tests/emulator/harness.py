@@ -49,6 +49,7 @@ class Emulator:
     tokens:      valid bearer tokens (the first is `.token`); default the emulator's own.
     rsa:         RSA 2048 certificates instead of ECDSA P-256.
     san:         subjectAltName of the server certificate (to test hostname checks).
+    validity:    "expired" or "future" server certificate dates (to test date checks).
     max_lifetime_seconds: the emulator's lifetime cap for create.
     extra_args:  more emulator.py options, e.g. ["--tls-max", "1.2"].
     """
@@ -56,10 +57,11 @@ class Emulator:
     host = "127.0.0.1"
 
     def __init__(self, tokens=None, rsa=False, san=None, max_lifetime_seconds=None,
-                 extra_args=(), start_timeout=10.0, log_stderr=False):
+                 extra_args=(), start_timeout=10.0, log_stderr=False, validity=None):
         self.tokens = list(tokens) if tokens else [DEFAULT_TOKEN]
         self.rsa = rsa
         self.san = san
+        self.validity = validity
         self.max_lifetime_seconds = max_lifetime_seconds
         self.extra_args = list(extra_args)
         self.start_timeout = start_timeout
@@ -82,7 +84,7 @@ class Emulator:
     def start(self):
         self.dir = tempfile.mkdtemp(prefix="dbtok-emu-")
         try:
-            gen_certs(self.dir, rsa=self.rsa, san=self.san)
+            gen_certs(self.dir, rsa=self.rsa, san=self.san, validity=self.validity)
             port_file = os.path.join(self.dir, "port")
             cmd = [sys.executable, EMULATOR,
                    "--cert", os.path.join(self.dir, "server.pem"),
@@ -206,12 +208,14 @@ class Emulator:
         return self.control("POST", "config", settings)
 
 
-def gen_certs(directory, rsa=False, san=None):
+def gen_certs(directory, rsa=False, san=None, validity=None):
     cmd = [GEN_CERTS, directory]
     if rsa:
         cmd.append("--rsa")
     if san:
         cmd += ["--san", san]
+    if validity:
+        cmd += ["--validity", validity]
     r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=60)
     if r.returncode != 0:

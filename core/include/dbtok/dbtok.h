@@ -73,6 +73,9 @@ typedef struct {
     uint32_t retry_after_ms;                    /* from Retry-After or RetryInfo; 0 when absent */
     int32_t tls_error;                          /* mbedTLS error code behind DBTOK_ERR_TLS and friends */
     uint32_t cert_flags;                        /* MBEDTLS_X509_BADCERT_* behind DBTOK_ERR_CERT_VERIFY */
+    size_t needed_work_len;                     /* behind DBTOK_ERR_BUFFER_TOO_SMALL from a list: a
+                                                   work buffer this large would hold the entry that
+                                                   did not fit; 0 when unknown */
 } dbtok_error_info;
 
 /* Counters a test or a device's telemetry can read. */

@@ -1,0 +1,67 @@
+/*
+ * The token list, read as it streams in.
+ *
+ * A list can hold 600 tokens (10,000 from a test server), so its body is
+ * never held whole: bytes arrive in a window at the front of the work
+ * buffer, this reader walks them one JSON token at a time, validates
+ * everything (structure, strings, numbers, literals), and hands each entry of
+ * `token_infos` to the caller as soon as its closing brace arrives. Then the
+ * window drops what it has read. Memory is the window, whatever the length of
+ * the list; the only limit is that one entry (or one string outside the
+ * entries) must fit in it.
+ */
+#ifndef DBTOK_LIST_READER_H
+#define DBTOK_LIST_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client_internal.h"
+
+/* The four fields of an entry dbtok reports; others are skipped. */
+#define LIST_FIELDS 4
+
+typedef struct {
+    int start;       /* window offset of the value text (inside the quotes for a string) */
+    int end;
+    bool is_string;
+    bool present;
+} list_field;
+
+typedef struct {
+    dbtok_client *client;
+    dbtok_token_cb cb;
+    void *user;
+    exchange_request *req;  /* cleared of `idempotent` once an entry was handed out */
+
+    int pos;                /* next window byte to read */
+    int depth;              /* containers open */
+    uint64_t objects;       /* bit d-1: the container at depth d is an object */
+    uint8_t expect;         /* what the grammar allows next */
+    bool key_is_infos;      /* the key just read at depth 1 is "token_infos" */
+    bool infos_seen;
+    bool in_infos;          /* the array at depth 2 is token_infos */
+    int entry_start;        /* window offset of the entry being read, or -1 */
+    int field;              /* which field's value comes next in the entry, or -1 */
+    list_field fields[LIST_FIELDS];
+
+    bool measuring;         /* an entry outgrew the window: only its size is wanted */
+    bool in_string;
+    bool escaped;
+    size_t measured;
+} list_reader;
+
+void list_reader_init(list_reader *lr, dbtok_client *c, exchange_request *req, dbtok_token_cb cb, void *user);
+
+/*
+ * The exchange's body sink: window[0..*len) holds unread bytes; reads what it
+ * can, hands out complete entries, and moves what is still needed to the
+ * front (*len shrinks). complete says the response has ended. Returns
+ * DBTOK_OK, DBTOK_ERR_JSON, DBTOK_ERR_NOT_JSON, DBTOK_ERR_ABORTED, or
+ * DBTOK_ERR_BUFFER_TOO_SMALL (with the client's error.needed_work_len set
+ * when the size is known).
+ */
+dbtok_err list_reader_sink(void *arg, uint8_t *window, size_t *len, size_t cap, bool complete);
+
+#endif /* DBTOK_LIST_READER_H */

@@ -1,0 +1,257 @@
+/*
+ * The client under a heap trap: every malloc, calloc, realloc, free,
+ * posix_memalign, aligned_alloc and memalign in the process is counted from
+ * the first line of main, and the count is printed at the end.
+ *
+ *   heapless_client HOST PORT TOKEN CA_FILE WORK_LEN COMMAND
+ *
+ * COMMAND is
+ *   flow     create, list (the new token must be there), revoke
+ *   list     list every token: one line per entry (id, times, comment in hex)
+ *   toobig   list (expected to fail), then revoke an unknown id on the same
+ *            client: that must be answered on a new connection
+ *
+ * Each step prints "STEP err=N status=N code=S needed=N connects=N ...", N
+ * being a dbtok_err; the last line is "heap_calls=N".
+ * The port is the POSIX one, except that it connects to 127.0.0.1 without
+ * getaddrinfo (which allocates); HOST is still the name verified in the
+ * certificate. Output goes through write(2), never stdio's buffers.
+ */
+#define _GNU_SOURCE
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <mbedtls/memory_buffer_alloc.h>
+
+#include "dbtok/dbtok.h"
+#include "dbtok_posix.h"
+
+/* ---- the heap trap --------------------------------------------------------- */
+
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t size);
+extern void __libc_free(void *p);
+extern void *__libc_memalign(size_t align, size_t size);
+
+static unsigned long heap_calls;
+
+void *malloc(size_t size)
+{
+    heap_calls++;
+    return __libc_malloc(size);
+}
+
+void *calloc(size_t n, size_t size)
+{
+    heap_calls++;
+    return __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t size)
+{
+    heap_calls++;
+    return __libc_realloc(p, size);
+}
+
+void free(void *p)
+{
+    if (p != NULL) {
+        heap_calls++;
+    }
+    __libc_free(p);
+}
+
+int posix_memalign(void **out, size_t align, size_t size)
+{
+    heap_calls++;
+    *out = __libc_memalign(align, size);
+    return *out == NULL ? 12 : 0;
+}
+
+void *aligned_alloc(size_t align, size_t size)
+{
+    heap_calls++;
+    return __libc_memalign(align, size);
+}
+
+void *memalign(size_t align, size_t size)
+{
+    heap_calls++;
+    return __libc_memalign(align, size);
+}
+
+/* ---- output without stdio buffers ------------------------------------------ */
+
+static char line[16384];
+
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n > 0) {
+        ssize_t ignored = write(1, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+        (void)ignored;
+    }
+}
+
+/* ---- a port that needs no name resolution ---------------------------------- */
+
+static dbtok_posix_ctx posix_ctx;
+static dbtok_port posix_port;
+
+static int connect_loopback(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
+{
+    struct sockaddr_in sa;
+    int fd;
+    (void)ctx;
+    (void)host;
+    (void)timeout_ms;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return DBTOK_PORT_ERR_CONNECT;
+    }
+    /* The POSIX port's send and recv poll a non-blocking socket. */
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+        close(fd);
+        return DBTOK_PORT_ERR_CONNECT;
+    }
+    posix_ctx.fd = fd;
+    return 0;
+}
+
+/* ---- the client ------------------------------------------------------------- */
+
+static uint8_t arena[96 * 1024];
+static uint8_t ca[64 * 1024];
+static uint8_t work_storage[64 * 1024];
+static dbtok_client client;
+
+typedef struct {
+    const char *wanted;
+    unsigned long count;
+    int found;
+    int print;
+} walk;
+
+static int on_token(void *user, const dbtok_token_info *info)
+{
+    walk *w = user;
+    w->count++;
+    if (w->wanted != NULL && info->token_id.len == strlen(w->wanted) &&
+        memcmp(info->token_id.ptr, w->wanted, info->token_id.len) == 0) {
+        w->found = 1;
+    }
+    if (w->print) {
+        static const char hex[] = "0123456789abcdef";
+        char comment[2 * 4096 + 1];
+        size_t i;
+        size_t n = info->comment.len < 4096 ? info->comment.len : 4096;
+        for (i = 0; i < n; i++) {
+            comment[2 * i] = hex[(unsigned char)info->comment.ptr[i] >> 4];
+            comment[2 * i + 1] = hex[(unsigned char)info->comment.ptr[i] & 15];
+        }
+        comment[2 * n] = 0;
+        say("entry %.*s %lld %lld %s\n", (int)info->token_id.len, info->token_id.ptr,
+            (long long)info->creation_time_ms, (long long)info->expiry_time_ms, comment);
+    }
+    return 0;
+}
+
+static void report(const char *step, dbtok_err err)
+{
+    const dbtok_error_info *e = dbtok_last_error(&client);
+    const dbtok_stats *s = dbtok_get_stats(&client);
+    say("%s err=%d status=%d code=%s needed=%zu connects=%u handshakes=%u requests=%u\n", step, (int)err,
+        e->http_status, e->error_code, e->needed_work_len, s->connects, s->handshakes, s->requests);
+}
+
+int main(int argc, char **argv)
+{
+    dbtok_config config;
+    dbtok_port port;
+    dbtok_created_token created;
+    size_t ca_len;
+    size_t work_len;
+    char id[128];
+    walk w;
+    dbtok_err err;
+    int rc = 0;
+
+    if (argc != 7) {
+        say("usage: heapless_client HOST PORT TOKEN CA_FILE WORK_LEN flow|list|toobig\n");
+        return 2;
+    }
+    work_len = strtoul(argv[5], NULL, 10);
+    if (work_len > sizeof work_storage || dbtok_posix_read_file(argv[4], ca, sizeof ca, &ca_len) != 0) {
+        say("bad WORK_LEN or CA_FILE\n");
+        return 2;
+    }
+    mbedtls_memory_buffer_alloc_init(arena, sizeof arena);
+    dbtok_posix_port_init(&posix_ctx, &posix_port, 0);
+    port = posix_port;
+    port.connect = connect_loopback;
+    memset(&config, 0, sizeof config);
+    config.host = argv[1];
+    config.port = (uint16_t)strtoul(argv[2], NULL, 10);
+    config.token = argv[3];
+    config.ca = ca;
+    config.ca_len = ca_len;
+    config.timeout_ms = 30000;
+    err = dbtok_init(&client, &config, &port, work_storage, work_len);
+    if (err != DBTOK_OK) {
+        report("init", err);
+        return 1;
+    }
+    memset(&w, 0, sizeof w);
+    if (strcmp(argv[6], "flow") == 0) {
+        err = dbtok_token_create(&client, "heapless", 3600, &created);
+        report("create", err);
+        if (err == DBTOK_OK && dbtok_str_copy(id, sizeof id, created.info.token_id) == DBTOK_OK) {
+            dbtok_result_wipe(&client);
+            w.wanted = id;
+            err = dbtok_token_list(&client, on_token, &w);
+            report("list", err);
+            if (err == DBTOK_OK) {
+                err = dbtok_token_revoke(&client, id);
+                report("revoke", err);
+            }
+        }
+        rc = err == DBTOK_OK && w.found ? 0 : 1;
+    } else if (strcmp(argv[6], "list") == 0) {
+        w.print = 1;
+        err = dbtok_token_list(&client, on_token, &w);
+        report("list", err);
+        say("count=%lu\n", w.count);
+        rc = err == DBTOK_OK ? 0 : 1;
+    } else if (strcmp(argv[6], "toobig") == 0) {
+        err = dbtok_token_list(&client, on_token, &w);
+        report("list", err);
+        err = dbtok_token_revoke(&client, "0000");
+        report("revoke", err);
+    } else {
+        say("unknown command %s\n", argv[6]);
+        rc = 2;
+    }
+    dbtok_close(&client);
+    say("heap_calls=%lu\n", heap_calls);
+    return heap_calls == 0 ? rc : 3;
+}
