@@ -53,11 +53,13 @@
 #define MIB (1024u * 1024u)
 
 /* Sizes: the system CA bundle (~140 roots) is ~220 KB of PEM and needs well
- * over 1 MiB of arena once parsed; the work buffer holds a whole token list
- * (600 tokens at ~400 bytes is under 256 KB, with room for chatty servers);
- * the output buffer holds that list again, formatted. */
+ * over 1 MiB of arena once parsed; the work buffer needs to hold one request,
+ * one create answer and one list entry (the list streams through it), so
+ * 64 KiB leaves room for any entry a server could reasonably send; the
+ * output buffer holds the whole list, formatted, since nothing is printed
+ * before the call has succeeded (10,000 tokens fit). */
 static uint8_t g_ca[1 * MIB];
-static uint8_t g_work[4 * MIB];
+static uint8_t g_work[64 * 1024];
 static char g_out_buf[4 * MIB];
 #if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C)
 static unsigned char g_arena[2 * MIB];
@@ -603,8 +605,12 @@ static int report(dbtok_err err, const dbtok_error_info *e, const args *a, const
         error_line("the answer from %s is not the JSON expected: %s", where, dbtok_strerror(err));
         break;
     case DBTOK_ERR_BUFFER_TOO_SMALL:
-        error_line("the answer from %s does not fit in the %u MiB work buffer", where,
-                   (unsigned)(sizeof g_work / MIB));
+        if (e != NULL && e->needed_work_len > 0) {
+            error_line("a token in the answer from %s needs a %zu-byte work buffer; dbtok has %zu", where,
+                       e->needed_work_len, sizeof g_work);
+        } else {
+            error_line("the answer from %s does not fit in the %zu-byte work buffer", where, sizeof g_work);
+        }
         break;
     case DBTOK_ERR_CRYPTO:
         tls_text(e != NULL ? e->tls_error : 0, detail, sizeof detail);

@@ -5,21 +5,29 @@ real TLS; the list read through a 2 KiB work buffer whatever its length; an
 entry larger than the buffer refused with the size it needs, and its
 connection closed rather than reused.
 
-Usage: test_memory.py --client PATH/TO/heapless_client
+The CLI is run under an LD_PRELOAD heap counter (heap_count_preload.c): its
+only heap calls must come from glibc's name resolution, which it documents.
+
+Usage: test_memory.py --client PATH/TO/heapless_client --cli PATH/TO/dbtok
+                      --preload PATH/TO/heap_count_preload.so
 """
 import argparse
 import http.client
 import json
 import os
+import shutil
 import ssl
 import subprocess
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "emulator"))
 from harness import Emulator  # noqa: E402
 
 CLIENT = None
+CLI = None
+PRELOAD = None
 WORK = 2048  # the issue's budget for listing 600 tokens
 OK, BUFFER_TOO_SMALL, API_ERROR = "0", "-2", "-13"  # dbtok_err values
 
@@ -146,9 +154,52 @@ class Memory(unittest.TestCase):
         self.assertEqual(fields["list"]["err"], BUFFER_TOO_SMALL, r.stdout)
 
 
+class CliHeap(unittest.TestCase):
+    """Outside glibc's resolver, the CLI makes no heap call: not for reading
+    the profile file, not for tracing, not for output."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = Emulator().__enter__()
+        cls.tmp = tempfile.mkdtemp(prefix="dbtok-heap-")
+        with open(os.path.join(cls.tmp, ".databrickscfg"), "w") as f:
+            f.write("[__settings__]\ndefault_profile = dev\n\n[dev]\nhost = %s  # the emulator\n"
+                    "token = %s\n" % (cls.emu.url, cls.emu.token))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emu.__exit__(None, None, None)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def cli(self, *args):
+        report = os.path.join(self.tmp, "heap.txt")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.tmp,
+               "DBTOK_CA_FILE": self.emu.ca_file, "LD_PRELOAD": PRELOAD, "DBTOK_HEAP_REPORT": report}
+        r = subprocess.run([CLI] + list(args), env=env, capture_output=True, text=True, timeout=60)
+        with open(report) as f:
+            counts = dict(part.split("=") for part in f.read().split())
+        return r, {k: int(v) for k, v in counts.items()}
+
+    def test_only_name_resolution_allocates(self):
+        r, counts = self.cli("-o", "json", "create", "--comment", "heap")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        token_id = json.loads(r.stdout)["token_info"]["token_id"]
+        runs = [("-v", "list"), ("list",), ("-o", "json", "list"), ("delete", token_id)]
+        results = [counts] + [self.cli(*a)[1] for a in runs]
+        for args, c in zip([("create",)] + runs, results):
+            with self.subTest(args=args):
+                self.assertEqual(c["other"], 0, c)
+                self.assertGreater(c["resolver"], 0, c)  # the counter is really there
+        self.assertEqual(self.emu.state()["tokens"], [])
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--client", required=True)
+    parser.add_argument("--cli", required=True)
+    parser.add_argument("--preload", required=True)
     args, rest = parser.parse_known_args()
     CLIENT = os.path.abspath(args.client)
+    CLI = os.path.abspath(args.cli)
+    PRELOAD = os.path.abspath(args.preload)
     unittest.main(argv=[sys.argv[0]] + rest)
