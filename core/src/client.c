@@ -7,18 +7,20 @@
 
 #include "client_internal.h"
 
-static bool host_is_valid(const char *host)
+/* The writer's checks, run once here so a bad host (an empty name, a port
+ * glued to it, a path), a bad user-agent text or a header-breaking token is
+ * refused at init rather than by every later call. */
+static bool headers_are_safe(const dbtok_config *config)
 {
-    size_t i;
-    for (i = 0; host[i] != 0; i++) {
-        char ch = host[i];
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                  ch == '-' || ch == '.' || ch == ':';
-        if (!ok || i >= DBTOK_MAX_HOST_LEN) {
-            return false;
-        }
-    }
-    return i > 0;
+    http_request h;
+    size_t len;
+    h.method = "GET";
+    h.path = "/";
+    h.host = config->host;
+    h.port = config->port;
+    h.token = config->token;
+    h.user_agent_extra = config->user_agent_extra;
+    return http_write_request(NULL, 0, &h, 0, &len) != DBTOK_ERR_INVALID_ARG;
 }
 
 /* A bearer token is visible ASCII: anything else could break the header. */
@@ -46,16 +48,16 @@ dbtok_err dbtok_init(dbtok_client *client, const dbtok_config *config, const dbt
         return DBTOK_ERR_INVALID_ARG;
     }
     memset(client, 0, sizeof *client);
+    client->config = *config;
+    if (client->config.port == 0) {
+        client->config.port = 443;
+    }
     if (config->host == NULL || config->token == NULL || config->ca == NULL || config->ca_len == 0 ||
-        !host_is_valid(config->host) || !token_is_valid(config->token) || !port_is_complete(port)) {
+        !token_is_valid(config->token) || !headers_are_safe(&client->config) || !port_is_complete(port)) {
         return DBTOK_ERR_INVALID_ARG;
     }
     if (work_len < DBTOK_MIN_WORK_BUFFER) {
         return DBTOK_ERR_BUFFER_TOO_SMALL;
-    }
-    client->config = *config;
-    if (client->config.port == 0) {
-        client->config.port = 443;
     }
     if (client->config.timeout_ms == 0) {
         client->config.timeout_ms = DBTOK_DEFAULT_TIMEOUT_MS;

@@ -36,8 +36,9 @@ typedef struct {
     const void *write_arg;
     /* Optional: takes a 2xx body as it arrives instead of gathering it whole.
      * window[0..*len) holds the bytes not yet taken; the sink shrinks *len
-     * to what it still needs, moved to the front. */
-    dbtok_err (*body_sink)(void *arg, uint8_t *window, size_t *len, size_t cap, bool complete);
+     * to what it still needs, moved to the front. first marks the first call
+     * for a response (a second attempt starts a new body). */
+    dbtok_err (*body_sink)(void *arg, uint8_t *window, size_t *len, size_t cap, bool complete, bool first);
     void *sink_arg;
     bool idempotent;      /* may be sent again after its answer was lost */
     bool outcome_matters; /* a lost answer is DBTOK_ERR_OUTCOME_UNKNOWN (create) */
@@ -45,8 +46,7 @@ typedef struct {
 
 typedef struct {
     int status;
-    uint32_t retry_after_s;
-    bool has_retry_after;
+    bool has_retry_after; /* the hint itself is in the client's error record */
     uint8_t *body;        /* == work; body_len bytes, then a NUL (nothing left when a sink took it) */
     size_t body_len;
     bool sunk;            /* a body sink consumed the body */
@@ -68,5 +68,9 @@ void trace_body(const dbtok_client *c, const char *body, size_t len, const char 
 /* errors.c */
 void client_error_reset(dbtok_client *c);
 dbtok_err client_fail(dbtok_client *c, dbtok_err err);
+/* A printable excerpt of a plain-text body ("Invalid Token") as the message. */
+void client_record_text(dbtok_client *c, const uint8_t *body, size_t len);
+/* Copies text into the error message, the bearer token masked if echoed. */
+void client_record_message(dbtok_client *c, const char *text, size_t len);
 
 #endif /* DBTOK_CLIENT_INTERNAL_H */

@@ -56,3 +56,42 @@ dbtok_err client_fail(dbtok_client *c, dbtok_err err)
     c->error.err = err;
     return err;
 }
+
+void client_record_text(dbtok_client *c, const uint8_t *body, size_t len)
+{
+    char *msg = c->error.message;
+    size_t n = 0;
+    size_t i = 0;
+
+    /* HTML says nothing useful in one line; plain text usually does. */
+    if (len == 0 || body[0] == '<') {
+        return;
+    }
+    while (i < len && body[i] != '\n' && body[i] != '\r' && n + 1 < sizeof c->error.message) {
+        msg[n++] = (body[i] >= 0x20 && body[i] < 0x7f) ? (char)body[i] : '?';
+        i++;
+    }
+    msg[n] = 0;
+    c->error.message_truncated = i < len && body[i] != '\n' && body[i] != '\r';
+    client_record_message(c, msg, n);
+}
+
+void client_record_message(dbtok_client *c, const char *text, size_t len)
+{
+    char *msg = c->error.message;
+    size_t cap = sizeof c->error.message;
+    size_t n = len < cap - 1 ? len : cap - 1;
+    size_t token_len = strlen(c->config.token);
+    size_t i;
+
+    memmove(msg, text, n);
+    msg[n] = 0;
+    c->error.message_truncated = c->error.message_truncated || n < len;
+    /* A server that echoes the credential must not get it printed. */
+    for (i = 0; token_len > 0 && i + token_len <= n; i++) {
+        if (memcmp(msg + i, c->config.token, token_len) == 0) {
+            memset(msg + i, '*', token_len);
+            i += token_len - 1;
+        }
+    }
+}

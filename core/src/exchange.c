@@ -61,6 +61,7 @@ static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, 
     size_t body_len = 0;
     int state = 0;
     bool sunk = false;
+    bool head_recorded = false;
 
     http_reader_init(&reader, trace_enabled(c) ? trace_line : NULL, c);
     while (state == 0) {
@@ -87,9 +88,19 @@ static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, 
                 reader.conn_close = true;
             }
         }
+        if (reader.head_done && !head_recorded) {
+            /* Kept even if the body then fails: the caller learns what
+             * answered, and when it may try again. */
+            c->error.http_status = reader.status;
+            if (reader.has_retry_after) {
+                c->error.retry_after_ms =
+                    reader.retry_after_s > UINT32_MAX / 1000 ? UINT32_MAX : reader.retry_after_s * 1000;
+            }
+            head_recorded = true;
+        }
         if (state >= 0 && req->body_sink != NULL && reader.head_done && reader.status >= 200 &&
             reader.status < 300) {
-            dbtok_err err = req->body_sink(req->sink_arg, c->work, &body_len, c->work_len - 1, state == 1);
+            dbtok_err err = req->body_sink(req->sink_arg, c->work, &body_len, c->work_len - 1, state == 1, !sunk);
             if (err != DBTOK_OK) {
                 return err;
             }
@@ -105,7 +116,6 @@ static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, 
     c->work[body_len] = 0;
     resp->status = reader.status;
     resp->has_retry_after = reader.has_retry_after;
-    resp->retry_after_s = reader.retry_after_s;
     resp->body = c->work;
     resp->body_len = body_len;
     resp->sunk = sunk;
@@ -124,17 +134,16 @@ static dbtok_err attempt(dbtok_client *c, exchange_request *req, exchange_respon
 
     *phase = PHASE_SETUP;
     err = build_request(c, req, &req_len);
-    if (err != DBTOK_OK) {
-        return err;
-    }
-    if (c->connected && !tls_is_reusable(c)) {
+    if (err == DBTOK_OK && c->connected && !tls_is_reusable(c)) {
         tls_disconnect(c);
     }
-    if (!c->connected) {
+    if (err == DBTOK_OK && !c->connected) {
         err = tls_connect(c);
-        if (err != DBTOK_OK) {
-            return err;
-        }
+    }
+    if (err != DBTOK_OK) {
+        /* The request, bearer token included, must not outlive a failure. */
+        mbedtls_platform_zeroize(c->work, req_len < c->work_len ? req_len : c->work_len);
+        return err;
     }
     trace_request(c, c->work, req_len);
     c->stats.requests++;

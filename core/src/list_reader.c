@@ -157,7 +157,9 @@ static dbtok_err scalar(list_reader *lr, const char *w, int start, int end, bool
     } else if (lr->in_infos && lr->depth == DEPTH_INFOS) {
         return DBTOK_ERR_JSON; /* an entry that is not an object */
     } else if (lr->entry_start >= 0 && lr->depth == DEPTH_ENTRY && lr->field >= 0 &&
-               !lr->fields[lr->field].present) {
+               !lr->fields[lr->field].present &&
+               (is_string || end - start != 4 || memcmp(w + start, "null", 4) != 0)) {
+        /* A null field counts as absent. */
         list_field *f = &lr->fields[lr->field];
         f->start = start;
         f->end = end;
@@ -322,7 +324,7 @@ static bool is_json_start(const uint8_t *w, size_t len, bool *undecided)
     return i < len && (w[i] == '{' || w[i] == '[');
 }
 
-dbtok_err list_reader_sink(void *arg, uint8_t *window, size_t *len, size_t cap, bool complete)
+dbtok_err list_reader_sink(void *arg, uint8_t *window, size_t *len, size_t cap, bool complete, bool first)
 {
     list_reader *lr = arg;
     char *w = (char *)window;
@@ -332,6 +334,10 @@ dbtok_err list_reader_sink(void *arg, uint8_t *window, size_t *len, size_t cap, 
     bool undecided;
     dbtok_err err;
 
+    if (first) {
+        /* Only a list that handed out nothing is sent again. */
+        list_reader_init(lr, lr->client, lr->req, lr->cb, lr->user);
+    }
     if (lr->measuring) {
         err = measure(lr, window, *len);
         *len = 0;
@@ -339,6 +345,7 @@ dbtok_err list_reader_sink(void *arg, uint8_t *window, size_t *len, size_t cap, 
     }
     if (lr->depth == 0 && lr->expect == EXPECT_VALUE && !is_json_start(window, *len, &undecided)) {
         if (!undecided || complete) {
+            client_record_text(lr->client, window, *len);
             return DBTOK_ERR_NOT_JSON; /* a login page, plain text, an empty body */
         }
     }

@@ -57,11 +57,12 @@ void list_reader_init(list_reader *lr, dbtok_client *c, exchange_request *req, d
 /*
  * The exchange's body sink: window[0..*len) holds unread bytes; reads what it
  * can, hands out complete entries, and moves what is still needed to the
- * front (*len shrinks). complete says the response has ended. Returns
+ * front (*len shrinks). complete says the response has ended; first starts
+ * reading a new response (a retry after a broken answer). Returns
  * DBTOK_OK, DBTOK_ERR_JSON, DBTOK_ERR_NOT_JSON, DBTOK_ERR_ABORTED, or
  * DBTOK_ERR_BUFFER_TOO_SMALL (with the client's error.needed_work_len set
  * when the size is known).
  */
-dbtok_err list_reader_sink(void *arg, uint8_t *window, size_t *len, size_t cap, bool complete);
+dbtok_err list_reader_sink(void *arg, uint8_t *window, size_t *len, size_t cap, bool complete, bool first);
 
 #endif /* DBTOK_LIST_READER_H */

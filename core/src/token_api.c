@@ -34,14 +34,11 @@ static dbtok_err parse_body(dbtok_client *c, const exchange_response *resp, json
                       (unsigned int)needed);
 }
 
-static void copy_text(char *dst, size_t cap, const char *src, size_t len, bool *truncated)
+static void copy_code(char *dst, size_t cap, const char *src, size_t len)
 {
     size_t n = len < cap - 1 ? len : cap - 1;
     memcpy(dst, src, n);
     dst[n] = 0;
-    if (truncated != NULL) {
-        *truncated = n < len;
-    }
 }
 
 /* "3.5s" as in google.rpc.RetryInfo, to milliseconds (0 when unreadable). */
@@ -74,8 +71,9 @@ static uint32_t parse_retry_delay(dbtok_str s)
     return 0;
 }
 
-/* error_code, message and RetryInfo from an error body; anything missing stays empty. */
-static void record_api_error(dbtok_client *c, json_doc *doc)
+/* error_code, message and RetryInfo from an error body; anything missing
+ * stays empty. A Retry-After header wins over RetryInfo. */
+static void record_api_error(dbtok_client *c, const exchange_response *resp, json_doc *doc)
 {
     int code = json_object_get(doc, 0, "error_code");
     int message = json_object_get(doc, 0, "message");
@@ -83,19 +81,19 @@ static void record_api_error(dbtok_client *c, json_doc *doc)
     dbtok_str s;
 
     if (code >= 0 && doc->tok[code].type == JSMN_STRING && json_string(doc, code, &s) == DBTOK_OK) {
-        copy_text(c->error.error_code, sizeof c->error.error_code, s.ptr, s.len, NULL);
+        copy_code(c->error.error_code, sizeof c->error.error_code, s.ptr, s.len);
     } else if (code >= 0 && doc->tok[code].type == JSMN_PRIMITIVE) {
         int64_t v;
         if (json_int64(doc, code, &v) == DBTOK_OK) {
             const char *text = doc->text + doc->tok[code].start;
-            copy_text(c->error.error_code, sizeof c->error.error_code, text,
-                      (size_t)(doc->tok[code].end - doc->tok[code].start), NULL);
+            copy_code(c->error.error_code, sizeof c->error.error_code, text,
+                      (size_t)(doc->tok[code].end - doc->tok[code].start));
         }
     }
     if (message >= 0 && doc->tok[message].type == JSMN_STRING && json_string(doc, message, &s) == DBTOK_OK) {
-        copy_text(c->error.message, sizeof c->error.message, s.ptr, s.len, &c->error.message_truncated);
+        client_record_message(c, s.ptr, s.len);
     }
-    if (details >= 0 && doc->tok[details].type == JSMN_ARRAY && c->error.retry_after_ms == 0) {
+    if (details >= 0 && doc->tok[details].type == JSMN_ARRAY && !resp->has_retry_after) {
         int i = details + 1;
         int n;
         for (n = 0; n < doc->tok[details].size; n++) {
@@ -112,26 +110,7 @@ static void record_api_error(dbtok_client *c, json_doc *doc)
     }
 }
 
-/* A short, printable excerpt of a plain-text error body ("Invalid Token"). */
-static void record_text_body(dbtok_client *c, const exchange_response *resp)
-{
-    size_t i;
-    size_t n = 0;
-    if (resp->body_len == 0 || resp->body[0] == '<') {
-        return;
-    }
-    for (i = 0; i < resp->body_len && n + 1 < sizeof c->error.message; i++) {
-        uint8_t ch = resp->body[i];
-        if (ch == '\n' || ch == '\r') {
-            break;
-        }
-        c->error.message[n++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
-    }
-    c->error.message[n] = 0;
-    c->error.message_truncated = i < resp->body_len;
-}
-
-/* Sends the request under a fresh deadline; records the status and retry hint. */
+/* Sends the request under a fresh deadline. */
 static dbtok_err run(dbtok_client *c, exchange_request *req, exchange_response *resp)
 {
     dbtok_err err;
@@ -139,14 +118,7 @@ static dbtok_err run(dbtok_client *c, exchange_request *req, exchange_response *
     client_error_reset(c);
     c->deadline_ms = c->port.now_ms(c->port.ctx) + c->config.timeout_ms;
     err = exchange(c, req, resp);
-    if (err != DBTOK_OK) {
-        return client_fail(c, err);
-    }
-    c->error.http_status = resp->status;
-    if (resp->has_retry_after) {
-        c->error.retry_after_ms = resp->retry_after_s > UINT32_MAX / 1000 ? UINT32_MAX : resp->retry_after_s * 1000;
-    }
-    return DBTOK_OK;
+    return err == DBTOK_OK ? DBTOK_OK : client_fail(c, err);
 }
 
 /*
@@ -178,13 +150,13 @@ static dbtok_err classify(dbtok_client *c, const exchange_response *resp, json_d
         trace_text(c, hidden, sizeof hidden - 1);
     }
     if (err == DBTOK_ERR_NOT_JSON) {
-        record_text_body(c, resp);
+        client_record_text(c, resp->body, resp->body_len);
     }
     if (err != DBTOK_OK) {
         return client_fail(c, err);
     }
     if (!ok_status) {
-        record_api_error(c, doc);
+        record_api_error(c, resp, doc);
         return client_fail(c, DBTOK_ERR_API);
     }
     return DBTOK_OK;
@@ -206,6 +178,9 @@ static dbtok_err read_info(json_doc *doc, int obj, dbtok_token_info *info)
     int expiry = json_object_get(doc, obj, "expiry_time");
     dbtok_err err = DBTOK_OK;
 
+    if (comment >= 0 && doc->tok[comment].type == JSMN_PRIMITIVE && doc->text[doc->tok[comment].start] == 'n') {
+        comment = -1; /* null: no comment */
+    }
     if (doc->tok[obj].type != JSMN_OBJECT || id < 0 || doc->tok[id].type != JSMN_STRING ||
         (comment >= 0 && doc->tok[comment].type != JSMN_STRING)) {
         return DBTOK_ERR_JSON;

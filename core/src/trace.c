@@ -72,14 +72,6 @@ void trace_request(const dbtok_client *c, const uint8_t *req, size_t len)
     }
 }
 
-void trace_line(void *client, const char *line, size_t len)
-{
-    const dbtok_client *c = client;
-    trace_text(c, "< ", 2);
-    trace_text(c, line, len);
-    trace_text(c, "\n", 1);
-}
-
 /* Writes text, hiding every occurrence of the bearer token. */
 static void trace_hiding_token(const dbtok_client *c, const char *text, size_t len)
 {
@@ -99,6 +91,16 @@ static void trace_hiding_token(const dbtok_client *c, const char *text, size_t l
         }
     }
     trace_text(c, text + start, len - start);
+}
+
+/* Response header lines too: a server may echo the credential (say, in
+ * WWW-Authenticate). */
+void trace_line(void *client, const char *line, size_t len)
+{
+    const dbtok_client *c = client;
+    trace_text(c, "< ", 2);
+    trace_hiding_token(c, line, len);
+    trace_text(c, "\n", 1);
 }
 
 void trace_body(const dbtok_client *c, const char *body, size_t len, const char *redact, size_t redact_len)

@@ -12,7 +12,11 @@
  *            client: that must be answered on a new connection
  *
  * Each step prints "STEP err=N status=N code=S needed=N connects=N ...", N
- * being a dbtok_err; the last line is "heap_calls=N".
+ * being a dbtok_err. The client runs on a thread whose stack is painted
+ * first, so the end also reports the deepest stack use of the whole path
+ * (dbtok, mbedTLS, the port and libc), the mbedTLS arena's peak when mbedTLS
+ * was built with MBEDTLS_MEMORY_DEBUG, and last "heap_calls=N", counted from
+ * the start of that thread.
  * The port is the POSIX one, except that it connects to 127.0.0.1 without
  * getaddrinfo (which allocates); HOST is still the name verified in the
  * certificate. Output goes through write(2), never stdio's buffers.
@@ -22,6 +26,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,7 +167,7 @@ static int on_token(void *user, const dbtok_token_info *info)
     }
     if (w->print) {
         static const char hex[] = "0123456789abcdef";
-        char comment[2 * 4096 + 1];
+        static char comment[2 * 4096 + 1]; /* static: the stack is being measured */
         size_t i;
         size_t n = info->comment.len < 4096 ? info->comment.len : 4096;
         for (i = 0; i < n; i++) {
@@ -184,7 +189,7 @@ static void report(const char *step, dbtok_err err)
         e->http_status, e->error_code, e->needed_work_len, s->connects, s->handshakes, s->requests);
 }
 
-int main(int argc, char **argv)
+static int run_client(int argc, char **argv)
 {
     dbtok_config config;
     dbtok_port port;
@@ -252,6 +257,64 @@ int main(int argc, char **argv)
         rc = 2;
     }
     dbtok_close(&client);
-    say("heap_calls=%lu\n", heap_calls);
-    return heap_calls == 0 ? rc : 3;
+#if defined(MBEDTLS_MEMORY_DEBUG)
+    {
+        size_t peak_bytes;
+        size_t peak_blocks;
+        mbedtls_memory_buffer_alloc_max_get(&peak_bytes, &peak_blocks);
+        say("arena_peak=%zu\n", peak_bytes);
+    }
+#endif
+    return rc;
+}
+
+/* ---- running it on a painted stack ------------------------------------------ */
+
+#define STACK_SIZE (256 * 1024)
+#define PAINT 0xA5
+
+static uint8_t thread_stack[STACK_SIZE] __attribute__((aligned(64)));
+
+typedef struct {
+    int argc;
+    char **argv;
+    int rc;
+    unsigned long heap_calls;
+} thread_args;
+
+/* Creating and ending the thread is libc's business, not the client's: only
+ * the calls in between are counted. */
+static void *client_thread(void *arg)
+{
+    thread_args *t = arg;
+    heap_calls = 0;
+    t->rc = run_client(t->argc, t->argv);
+    t->heap_calls = heap_calls;
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    pthread_attr_t attr;
+    pthread_t thread;
+    thread_args t;
+    size_t untouched = 0;
+
+    memset(thread_stack, PAINT, sizeof thread_stack);
+    t.argc = argc;
+    t.argv = argv;
+    t.rc = 1;
+    t.heap_calls = 0;
+    if (pthread_attr_init(&attr) != 0 || pthread_attr_setstack(&attr, thread_stack, sizeof thread_stack) != 0 ||
+        pthread_create(&thread, &attr, client_thread, &t) != 0 || pthread_join(thread, NULL) != 0) {
+        say("cannot run the client thread\n");
+        return 2;
+    }
+    /* The stack grows down from the top: count paint left at the bottom. */
+    while (untouched < sizeof thread_stack && thread_stack[untouched] == PAINT) {
+        untouched++;
+    }
+    say("stack_peak=%zu\n", sizeof thread_stack - untouched);
+    say("heap_calls=%lu\n", t.heap_calls);
+    return t.heap_calls == 0 ? t.rc : 3;
 }

@@ -113,12 +113,14 @@ typedef struct dbtok_client {
  *   must stay valid until dbtok_close().
  * work, work_len: the buffer for requests and responses, at least
  *   DBTOK_MIN_WORK_BUFFER bytes, owned by the client until dbtok_close().
- *   Size it for the largest response you expect: a list of N tokens needs
- *   about N * 400 bytes.
+ *   It holds one request, one create answer (with its JSON tokens) or error
+ *   body, and one list entry at a time: the list streams through it, so
+ *   2 KiB serves a 600-token list of typical entries.
  *
- * Errors: DBTOK_ERR_INVALID_ARG (NULL or empty host/token, host too long or
- * with characters not allowed in a host name, a token with CR/LF, a port
- * missing connect/send/recv/close/now_ms/entropy), DBTOK_ERR_BUFFER_TOO_SMALL,
+ * Errors: DBTOK_ERR_INVALID_ARG (NULL or empty host/token, a host that is
+ * not a DNS name or IP address (no scheme, port or path), a token that is not
+ * visible ASCII, user_agent_extra with control characters, a port missing
+ * connect/send/recv/close/now_ms/entropy), DBTOK_ERR_BUFFER_TOO_SMALL,
  * DBTOK_ERR_CRYPTO (the CA bytes do not parse, the entropy source fails).
  * On error the client needs no dbtok_close(); dbtok_last_error() still
  * reports the mbedTLS error behind DBTOK_ERR_CRYPTO.
@@ -152,10 +154,17 @@ dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t 
 typedef int (*dbtok_token_cb)(void *user, const dbtok_token_info *info);
 
 /*
- * GET /api/2.0/token/list, handing each token to cb. A missing `token_infos`
- * is an empty list. The list is idempotent: if a kept-alive connection turns
- * out dead, or the answer is lost before any byte arrived, it is retried once
- * on a new connection.
+ * GET /api/2.0/token/list, handing each token to cb as soon as it has
+ * arrived: the answer streams through the work buffer, so its length does
+ * not matter, only that one entry fits (DBTOK_ERR_BUFFER_TOO_SMALL with
+ * error.needed_work_len otherwise). A missing or null `token_infos` is an
+ * empty list; a null comment is an empty one.
+ *
+ * Because entries are handed out before the answer has ended, a call that
+ * fails may already have called cb: the entries it saw are real tokens, but
+ * the list is incomplete. Nothing malformed is ever handed out, and no entry
+ * twice: the request is retried once on a new connection only when its
+ * answer broke before the first entry was handed out.
  *
  * Errors: every dbtok_err except DBTOK_ERR_OUTCOME_UNKNOWN.
  */
