@@ -27,7 +27,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,20 +93,62 @@ void *memalign(size_t align, size_t size)
     return __libc_memalign(align, size);
 }
 
-/* ---- output without stdio buffers ------------------------------------------ */
+/* ---- output ----------------------------------------------------------------
+ *
+ * The client's thread only appends to a static buffer with the small
+ * formatters below (printf's machinery would dominate the stack being
+ * measured); main writes it out with write(2) after the thread ended.
+ */
 
-static char line[16384];
+static char out[16 * 1024 * 1024];
+static size_t out_len;
 
-static void say(const char *fmt, ...)
+static void put(const char *s, size_t n)
 {
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (n > 0) {
-        ssize_t ignored = write(1, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
-        (void)ignored;
+    if (n > sizeof out - out_len) {
+        n = sizeof out - out_len;
+    }
+    memcpy(out + out_len, s, n);
+    out_len += n;
+}
+
+static void puts_(const char *s)
+{
+    put(s, strlen(s));
+}
+
+static void put_i64(long long v)
+{
+    char digits[24];
+    size_t n = 0;
+    unsigned long long m = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        digits[sizeof digits - 1 - n++] = (char)('0' + m % 10);
+        m /= 10;
+    } while (m > 0);
+    if (v < 0) {
+        digits[sizeof digits - 1 - n++] = '-';
+    }
+    put(digits + sizeof digits - n, n);
+}
+
+static void put_field(const char *name, long long v)
+{
+    puts_(" ");
+    puts_(name);
+    puts_("=");
+    put_i64(v);
+}
+
+static void flush_out(void)
+{
+    size_t done = 0;
+    while (done < out_len) {
+        ssize_t n = write(1, out + done, out_len - done);
+        if (n <= 0) {
+            return;
+        }
+        done += (size_t)n;
     }
 }
 
@@ -167,16 +208,21 @@ static int on_token(void *user, const dbtok_token_info *info)
     }
     if (w->print) {
         static const char hex[] = "0123456789abcdef";
-        static char comment[2 * 4096 + 1]; /* static: the stack is being measured */
         size_t i;
-        size_t n = info->comment.len < 4096 ? info->comment.len : 4096;
-        for (i = 0; i < n; i++) {
-            comment[2 * i] = hex[(unsigned char)info->comment.ptr[i] >> 4];
-            comment[2 * i + 1] = hex[(unsigned char)info->comment.ptr[i] & 15];
+        puts_("entry ");
+        put(info->token_id.ptr, info->token_id.len);
+        puts_(" ");
+        put_i64(info->creation_time_ms);
+        puts_(" ");
+        put_i64(info->expiry_time_ms);
+        puts_(" ");
+        for (i = 0; i < info->comment.len; i++) {
+            char pair[2];
+            pair[0] = hex[(unsigned char)info->comment.ptr[i] >> 4];
+            pair[1] = hex[(unsigned char)info->comment.ptr[i] & 15];
+            put(pair, 2);
         }
-        comment[2 * n] = 0;
-        say("entry %.*s %lld %lld %s\n", (int)info->token_id.len, info->token_id.ptr,
-            (long long)info->creation_time_ms, (long long)info->expiry_time_ms, comment);
+        puts_("\n");
     }
     return 0;
 }
@@ -185,8 +231,16 @@ static void report(const char *step, dbtok_err err)
 {
     const dbtok_error_info *e = dbtok_last_error(&client);
     const dbtok_stats *s = dbtok_get_stats(&client);
-    say("%s err=%d status=%d code=%s needed=%zu connects=%u handshakes=%u requests=%u\n", step, (int)err,
-        e->http_status, e->error_code, e->needed_work_len, s->connects, s->handshakes, s->requests);
+    puts_(step);
+    put_field("err", err);
+    put_field("status", e->http_status);
+    puts_(" code=");
+    puts_(e->error_code);
+    put_field("needed", (long long)e->needed_work_len);
+    put_field("connects", s->connects);
+    put_field("handshakes", s->handshakes);
+    put_field("requests", s->requests);
+    puts_("\n");
 }
 
 static int run_client(int argc, char **argv)
@@ -202,12 +256,12 @@ static int run_client(int argc, char **argv)
     int rc = 0;
 
     if (argc != 7) {
-        say("usage: heapless_client HOST PORT TOKEN CA_FILE WORK_LEN flow|list|toobig\n");
+        puts_("usage: heapless_client HOST PORT TOKEN CA_FILE WORK_LEN flow|list|toobig\n");
         return 2;
     }
     work_len = strtoul(argv[5], NULL, 10);
     if (work_len > sizeof work_storage || dbtok_posix_read_file(argv[4], ca, sizeof ca, &ca_len) != 0) {
-        say("bad WORK_LEN or CA_FILE\n");
+        puts_("bad WORK_LEN or CA_FILE\n");
         return 2;
     }
     mbedtls_memory_buffer_alloc_init(arena, sizeof arena);
@@ -245,7 +299,9 @@ static int run_client(int argc, char **argv)
         w.print = 1;
         err = dbtok_token_list(&client, on_token, &w);
         report("list", err);
-        say("count=%lu\n", w.count);
+        puts_("count=");
+        put_i64((long long)w.count);
+        puts_("\n");
         rc = err == DBTOK_OK ? 0 : 1;
     } else if (strcmp(argv[6], "toobig") == 0) {
         err = dbtok_token_list(&client, on_token, &w);
@@ -253,7 +309,7 @@ static int run_client(int argc, char **argv)
         err = dbtok_token_revoke(&client, "0000");
         report("revoke", err);
     } else {
-        say("unknown command %s\n", argv[6]);
+        puts_("unknown command\n");
         rc = 2;
     }
     dbtok_close(&client);
@@ -262,7 +318,10 @@ static int run_client(int argc, char **argv)
         size_t peak_bytes;
         size_t peak_blocks;
         mbedtls_memory_buffer_alloc_max_get(&peak_bytes, &peak_blocks);
-        say("arena_peak=%zu\n", peak_bytes);
+        puts_("arena_peak=");
+        put_i64((long long)peak_bytes);
+        puts_("\n");
+        (void)peak_blocks;
     }
 #endif
     return rc;
@@ -307,14 +366,21 @@ int main(int argc, char **argv)
     t.heap_calls = 0;
     if (pthread_attr_init(&attr) != 0 || pthread_attr_setstack(&attr, thread_stack, sizeof thread_stack) != 0 ||
         pthread_create(&thread, &attr, client_thread, &t) != 0 || pthread_join(thread, NULL) != 0) {
-        say("cannot run the client thread\n");
+        puts_("cannot run the client thread\n");
+        flush_out();
         return 2;
     }
     /* The stack grows down from the top: count paint left at the bottom. */
     while (untouched < sizeof thread_stack && thread_stack[untouched] == PAINT) {
         untouched++;
     }
-    say("stack_peak=%zu\n", sizeof thread_stack - untouched);
-    say("heap_calls=%lu\n", t.heap_calls);
+    puts_("stack_peak=");
+    put_i64((long long)(sizeof thread_stack - untouched));
+    puts_("\nclient_size=");
+    put_i64((long long)sizeof(dbtok_client));
+    puts_("\nheap_calls=");
+    put_i64((long long)t.heap_calls);
+    puts_("\n");
+    flush_out();
     return t.heap_calls == 0 ? t.rc : 3;
 }
