@@ -46,15 +46,26 @@ typedef struct {
 
 typedef struct {
     int status;
-    bool has_retry_after; /* the hint itself is in the client's error record */
     uint8_t *body;        /* == work; body_len bytes, then a NUL (nothing left when a sink took it) */
     size_t body_len;
     bool sunk;            /* a body sink consumed the body */
 } exchange_response;
 
 /* The sink may clear req->idempotent once the caller has seen part of the
- * answer, so req is not const. */
-dbtok_err exchange(dbtok_client *c, exchange_request *req, exchange_response *resp);
+ * answer, so req is not const. *reached says whether the last attempt's
+ * request went out whole, so that the server may have acted on it. */
+dbtok_err exchange(dbtok_client *c, exchange_request *req, exchange_response *resp, bool *reached);
+
+struct json_doc;
+
+/* response.c: on DBTOK_OK, doc holds a 2xx JSON object; secret_key names a
+ * field whose raw text must not be traced. */
+dbtok_err response_classify(dbtok_client *c, const exchange_response *resp, struct json_doc *doc,
+                            const char *secret_key);
+
+/* retry.c: the exchange, classified, retried under the client's policy. On
+ * DBTOK_OK, doc holds a 2xx JSON object, or the body sink consumed it. */
+dbtok_err client_call(dbtok_client *c, exchange_request *req, struct json_doc *doc, const char *secret_key);
 
 /* trace.c: TRACE-level log of what goes over the wire, secrets redacted. */
 bool trace_enabled(const dbtok_client *c);

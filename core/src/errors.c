@@ -49,6 +49,7 @@ const char *dbtok_strerror(dbtok_err err)
 void client_error_reset(dbtok_client *c)
 {
     memset(&c->error, 0, sizeof c->error);
+    c->retry_hint = false;
 }
 
 dbtok_err client_fail(dbtok_client *c, dbtok_err err)

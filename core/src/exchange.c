@@ -53,6 +53,23 @@ static dbtok_err build_request(dbtok_client *c, const exchange_request *req, siz
     return err;
 }
 
+/* Retry-After as milliseconds from now: delta seconds, or an HTTP-date when
+ * the port has a wall clock. */
+static void record_retry_after(dbtok_client *c, const http_reader *r)
+{
+    uint64_t seconds;
+    if (r->has_retry_after) {
+        seconds = r->retry_after_s;
+    } else if (r->has_retry_after_date && c->port.unix_time != NULL) {
+        int64_t now = c->port.unix_time(c->port.ctx);
+        seconds = r->retry_after_date > now ? (uint64_t)(r->retry_after_date - now) : 0;
+    } else {
+        return;
+    }
+    c->error.retry_after_ms = seconds > UINT32_MAX / 1000 ? UINT32_MAX : (uint32_t)seconds * 1000;
+    c->retry_hint = true;
+}
+
 /* Reads one response into the work buffer, body first, NUL after it; or,
  * for a 2xx with a sink, through the sink. */
 static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, exchange_response *resp)
@@ -92,10 +109,7 @@ static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, 
             /* Kept even if the body then fails: the caller learns what
              * answered, and when it may try again. */
             c->error.http_status = reader.status;
-            if (reader.has_retry_after) {
-                c->error.retry_after_ms =
-                    reader.retry_after_s > UINT32_MAX / 1000 ? UINT32_MAX : reader.retry_after_s * 1000;
-            }
+            record_retry_after(c, &reader);
             head_recorded = true;
         }
         if (state >= 0 && req->body_sink != NULL && reader.head_done && reader.status >= 200 &&
@@ -115,7 +129,6 @@ static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, 
     }
     c->work[body_len] = 0;
     resp->status = reader.status;
-    resp->has_retry_after = reader.has_retry_after;
     resp->body = c->work;
     resp->body_len = body_len;
     resp->sunk = sunk;
@@ -161,7 +174,7 @@ static dbtok_err attempt(dbtok_client *c, exchange_request *req, exchange_respon
     return err;
 }
 
-dbtok_err exchange(dbtok_client *c, exchange_request *req, exchange_response *resp)
+dbtok_err exchange(dbtok_client *c, exchange_request *req, exchange_response *resp, bool *reached)
 {
     int attempts;
 
@@ -170,6 +183,7 @@ dbtok_err exchange(dbtok_client *c, exchange_request *req, exchange_response *re
     for (attempts = 1;; attempts++) {
         attempt_phase phase = PHASE_SETUP;
         dbtok_err err = attempt(c, req, resp, &phase);
+        *reached = phase == PHASE_RECEIVE;
         if (err == DBTOK_OK || phase == PHASE_SETUP) {
             return err;
         }

@@ -14,6 +14,8 @@
 
 #include "http_reader.h"
 
+#include "civil_time.h"
+
 /* Phases, in the low bits of r->state. */
 enum {
     ST_STATUS,      /* the status line */
@@ -167,6 +169,8 @@ static void reset_head(http_reader *r)
     r->content_length = 0;
     r->has_retry_after = false;
     r->retry_after_s = 0;
+    r->has_retry_after_date = false;
+    r->retry_after_date = 0;
     r->head_done = false;
     r->state = ST_STATUS;
     r->version_minor = 0;
@@ -251,10 +255,13 @@ static void retry_after(http_reader *r, const char *v, size_t n)
 {
     uint64_t s;
 
-    /* An HTTP-date is legal but needs a wall clock to use: accept, ignore. */
+    /* Delta seconds, or an HTTP-date that a caller with a wall clock can
+     * turn into a delay. Anything else is ignored. */
     if (parse_dec(v, n, RETRY_AFTER_MAX, &s) >= 0) {
         r->has_retry_after = true;
         r->retry_after_s = (uint32_t)s;
+    } else if (http_date_parse(v, n, &r->retry_after_date)) {
+        r->has_retry_after_date = true;
     }
 }
 

@@ -11,8 +11,8 @@
  * Transfer-Encoding: chunked (chunk extensions and trailers tolerated; any
  * other coding, or chunked together with Content-Length, is rejected); a body
  * delimited by close when neither is present; 1xx interim responses skipped;
- * no body for 204 and 304. Connection: close and Retry-After (delta seconds)
- * are recorded. Rejected as DBTOK_ERR_PROTOCOL: a bad status line, a header
+ * no body for 204 and 304. Connection: close and Retry-After (delta seconds
+ * or an HTTP-date) are recorded. Rejected as DBTOK_ERR_PROTOCOL: a bad status line, a header
  * line without a colon or with space before it, obs-fold continuation lines,
  * control characters in header lines, a header section over
  * DBTOK_HTTP_MAX_HEADER_BYTES, malformed or overflowing lengths and chunk
@@ -41,6 +41,8 @@ typedef struct {
     uint64_t content_length;
     bool has_retry_after;
     uint32_t retry_after_s;   /* Retry-After in delta seconds */
+    bool has_retry_after_date;
+    int64_t retry_after_date; /* Retry-After as an HTTP-date, Unix seconds */
     bool head_done;           /* the final (non-1xx) head has been read */
 
     /* private */

@@ -21,7 +21,7 @@
 
 #include "dbtok/dbtok_types.h"
 
-typedef struct {
+typedef struct json_doc {
     char *text;      /* the body, decoded in place */
     size_t len;
     jsmntok_t *tok;

@@ -15,6 +15,7 @@
 #include <psa/crypto.h>
 #endif
 
+#include "civil_time.h"
 #include "client_internal.h"
 
 /* Set while only asking whether the idle connection is still open. */
@@ -69,22 +70,9 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len, uint32_t mbedtls_
     return MBEDTLS_ERR_NET_RECV_FAILED;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (civil-from-days inverse). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    int64_t era, yoe, doy, doe;
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static int64_t x509_time_to_unix(const mbedtls_x509_time *t)
 {
-    return days_from_civil(t->year, t->mon, t->day) * 86400 + (int64_t)t->hour * 3600 +
-           (int64_t)t->min * 60 + t->sec;
+    return civil_to_unix(t->year, t->mon, t->day, t->hour, t->min, t->sec);
 }
 
 /*

@@ -126,7 +126,9 @@ static const char USAGE_GLOBAL[] =
     "  --ca-file PEM         trusted CA certificates (env DBTOK_CA_FILE; default\n"
     "                        " DBTOK_POSIX_DEFAULT_CA_FILE ")\n"
     "  -o, --output FORMAT   text or json (env DATABRICKS_OUTPUT_FORMAT; default text)\n"
-    "  --timeout SECONDS     deadline per request (default 60)\n"
+    "  --timeout SECONDS     deadline for the whole command, retries included (default 60)\n"
+    "  --retries N           tries after the first when the service says 429/503 or\n"
+    "                        a connection fails before a request went out (default 3)\n"
     "  -v, --verbose         trace the exchange on stderr (secrets redacted)\n"
     "  -h, --help            show this help\n"
     "  --version             show the version\n"
@@ -180,6 +182,7 @@ typedef enum {
     OPT_CA_FILE,
     OPT_OUTPUT,
     OPT_TIMEOUT,
+    OPT_RETRIES,
     OPT_VERBOSE,
     OPT_HELP,
     OPT_VERSION,
@@ -201,6 +204,7 @@ static const option OPTIONS[] = {
     {"ca-file", 0, true, OPT_CA_FILE},
     {"output", 'o', true, OPT_OUTPUT},
     {"timeout", 0, true, OPT_TIMEOUT},
+    {"retries", 0, true, OPT_RETRIES},
     {"verbose", 'v', false, OPT_VERBOSE},
     {"help", 'h', false, OPT_HELP},
     {"version", 0, false, OPT_VERSION},
@@ -216,6 +220,7 @@ typedef struct {
     const char *lifetime; /* as given, for the error message */
     int64_t lifetime_seconds;
     uint32_t timeout_ms;
+    int retries; /* -1: the library's default */
     const char *token_id;
     bool verbose, help, version;
     bool failed; /* err holds the first usage error */
@@ -297,6 +302,13 @@ static void apply_option(args *a, const option *opt, const char *value, const ch
             return;
         }
         a->timeout_ms = (uint32_t)n * 1000u;
+        return;
+    case OPT_RETRIES:
+        if (!parse_i64(value, &n) || n < 0 || n > 254) {
+            usage_error(a, "--retries must be a whole number from 0 to 254, not '%s'", value);
+            return;
+        }
+        a->retries = (int)n;
         return;
     case OPT_COMMENT:
         a->comment = value;
@@ -783,7 +795,10 @@ static int run(const args *a)
     config.token = g_settings.token;
     config.ca = g_ca;
     config.ca_len = ca_len;
-    config.timeout_ms = a->timeout_ms;
+    /* One deadline for the command: each request and all the retries. */
+    config.timeout_ms = a->timeout_ms != 0 ? a->timeout_ms : DBTOK_DEFAULT_TIMEOUT_MS;
+    config.retry.deadline_ms = config.timeout_ms;
+    config.retry.max_attempts = (uint8_t)(a->retries >= 0 ? a->retries + 1 : 0);
     config.user_agent_extra = user_agent_extra();
 
     err = dbtok_init(&g_client, &config, &port, g_work, sizeof g_work);
@@ -826,6 +841,7 @@ int main(int argc, char **argv)
     ign.sa_handler = SIG_IGN;
     (void)sigaction(SIGPIPE, &ign, NULL);
 
+    a.retries = -1;
     parse_args(&a, argc, argv);
     if (a.help) {
         print_help(a.cmd);

@@ -203,6 +203,16 @@ static int64_t posix_unix_time(void *ctx)
     return (int64_t)time(NULL);
 }
 
+static void posix_sleep_ms(void *ctx, uint32_t ms)
+{
+    struct timespec ts;
+    (void)ctx;
+    ts.tv_sec = (time_t)(ms / 1000u);
+    ts.tv_nsec = (long)(ms % 1000u) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
 static void posix_log(void *ctx, int level, const char *text, size_t len)
 {
     dbtok_posix_ctx *p = ctx;
@@ -224,6 +234,7 @@ void dbtok_posix_port_init(dbtok_posix_ctx *ctx, dbtok_port *port, int log_level
     port->now_ms = posix_now_ms;
     port->entropy = posix_entropy;
     port->unix_time = posix_unix_time;
+    port->sleep_ms = posix_sleep_ms;
     port->log = log_level > 0 ? posix_log : NULL;
 }
 

@@ -2,7 +2,7 @@
  * dbtok's POSIX port: BSD sockets (IPv4 and IPv6 through getaddrinfo),
  * connect and I/O with poll() timeouts, EINTR retried, no SIGPIPE, the
  * monotonic clock, getrandom() entropy, the wall clock for certificate dates,
- * and an optional log on stderr.
+ * nanosleep() between retries, and an optional log on stderr.
  */
 #ifndef DBTOK_POSIX_H
 #define DBTOK_POSIX_H

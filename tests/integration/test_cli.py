@@ -549,16 +549,52 @@ class FaultTests(CliTestCase):
                     self.assertEqual(self.requests(path), 1)
 
     def test_rate_limited_and_unavailable(self):
-        # times=3: a client may retry these, but not past the fault.
-        cases = ((429, "REQUEST_LIMIT_EXCEEDED", None), (503, "TEMPORARILY_UNAVAILABLE", "1"))
+        # The service keeps refusing: every retry is spent, the last answer
+        # is reported, and no token was made.
+        cases = ((429, "REQUEST_LIMIT_EXCEEDED", None), (503, "TEMPORARILY_UNAVAILABLE", "0"))
         for status, code, retry_after in cases:
             for path, args in ((LIST, ["list"]), (CREATE, ["create"])):
                 with self.subTest(status=status, op=args[0]):
                     self.emu.reset()
                     self.fault(path, "status", status=status, retry_after=retry_after,
-                               retry_delay="0.1s", times=3)
-                    self.assertApiError(self.dbtok(*args), code, status)
+                               retry_delay="0.1s", times=10)
+                    self.assertApiError(self.dbtok("--retries", "2", *args), code, status)
+                    self.assertEqual(self.requests(path), 3, "the first try and 2 retries")
                     self.assertEqual(self.state()["tokens"], [])
+
+    def test_rate_limit_then_success(self):
+        # 429 and 503 say the request was not acted on: even a create is
+        # sent again, and exactly one token results.
+        for status in (429, 503):
+            with self.subTest(status=status):
+                self.emu.reset()
+                self.fault(CREATE, "status", status=status, retry_delay="0.2s", times=2)
+                r = self.dbtok("-o", "json", "create", "--comment", "patient")
+                self.assertOk(r)
+                self.assertEqual(self.requests(CREATE), 3)
+                self.assertEqual(self.only_token()["comment"], "patient")
+                self.assertEqual(json.loads(r.out)["token_info"]["token_id"], self.only_token()["token_id"])
+
+    def test_retry_after_is_honoured(self):
+        self.fault(LIST, "status", status=503, retry_after="2", times=1)
+        r = self.dbtok("list")
+        self.assertOk(r)
+        self.assertGreaterEqual(r.elapsed, 1.9)
+        self.assertEqual(self.requests(LIST), 2)
+
+    def test_no_retries_when_told(self):
+        self.fault(LIST, "status", status=503, retry_after="0", times=1)
+        self.assertApiError(self.dbtok("--retries", "0", "list"), "TEMPORARILY_UNAVAILABLE", 503)
+        self.assertEqual(self.requests(LIST), 1)
+
+    def test_list_retried_after_broken_answer(self):
+        # An answer cut short: the list is idempotent and is asked for again.
+        self.emu.fill(2)
+        self.fault(LIST, "truncate", times=1)
+        r = self.dbtok("-o", "json", "list")
+        self.assertOk(r)
+        self.assertEqual(len(json.loads(r.out)), 2)
+        self.assertEqual(self.requests(LIST), 2)
 
     def test_html_error_page(self):
         for path, args in ((LIST, ["list"]), (DELETE, ["delete", "ab" * 32])):
@@ -660,7 +696,8 @@ class FaultTests(CliTestCase):
             with self.subTest(case=name):
                 self.emu.reset()
                 self.fault(LIST, "raw", data=data, close=True, times=5)
-                r = self.dbtok("-o", "json", "list")
+                # No retries: a cut answer would otherwise be asked for again.
+                r = self.dbtok("--retries", "0", "-o", "json", "list")
                 self.assertFails(r, TRANSPORT)
                 self.assertEqual(set(self.state()["requests"]), {LIST},
                                  "redirects are never followed")

@@ -9,6 +9,9 @@
  * connection the server closed. Everything the client sends is recorded per
  * connection. Link it instead of core/src/tls.c.
  *
+ * Built with FAKE_TLS_NO_CMOCKA (the fuzz harnesses), a broken contract
+ * aborts instead of failing a cmocka test.
+ *
  * It also provides a fake dbtok_port: a test clock, deterministic entropy
  * and a log that captures all text, so tests can assert on traces. The
  * port's transport functions exist only to satisfy dbtok_init; with the
@@ -74,6 +77,8 @@ typedef struct {
 
 struct fake_script;
 typedef void (*fake_recv_hook)(struct fake_script *s, dbtok_client *c);
+/* The most bytes the next recv may hand out (0: no limit of its own). */
+typedef size_t (*fake_chunk_hook)(struct fake_script *s);
 
 typedef struct fake_script {
     fake_conn conns[FAKE_MAX_CONNS];
@@ -95,6 +100,10 @@ typedef struct fake_script {
     unsigned frees;
     unsigned disconnects;    /* tls_disconnect calls on an open connection */
     fake_recv_hook on_recv;  /* called before every recv; may be NULL */
+    /* Called by every recv that hands out bytes, after the response's own
+     * chunk limit; may be NULL. A fuzz harness draws each split from its
+     * input here, so one response arrives in uneven pieces. */
+    fake_chunk_hook next_chunk;
     void *user;
     unsigned hook_calls;
 } fake_script;
@@ -130,7 +139,15 @@ typedef struct {
     bool log_overflow;
     unsigned log_calls;
     unsigned transport_calls;   /* connect/send/recv/close reached: must stay 0 */
+    int64_t unix_time;          /* what unix_time answers, when a test installs it */
+    uint32_t sleeps[16];        /* waits asked of sleep_ms, in order (the clock moves on) */
+    unsigned sleep_count;
 } fake_port_ctx;
+
+/* Optional port functions a test may install: sleep_ms advances the test
+ * clock and records the wait; unix_time answers ctx->unix_time. */
+void fake_port_sleep_ms(void *ctx, uint32_t ms);
+int64_t fake_port_unix_time(void *ctx);
 
 /* Fills port with the fake's functions over ctx (cleared); log only when with_log. */
 void fake_port_make(dbtok_port *port, fake_port_ctx *ctx, bool with_log);

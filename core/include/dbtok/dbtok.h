@@ -34,6 +34,25 @@
 extern "C" {
 #endif
 
+/*
+ * When a call is tried again. A call is retried after 429 or 503 (or the
+ * error codes REQUEST_LIMIT_EXCEEDED and TEMPORARILY_UNAVAILABLE), and after
+ * a DNS, connect or handshake failure, that is whenever the service provably
+ * did not act on it; a list also after its answer broke before any entry was
+ * handed out. A create or revoke whose request went out whole is never sent
+ * again. Waits follow Retry-After (seconds or HTTP-date) or RetryInfo when the
+ * service gives one, else base_ms doubling up to max_ms, with random jitter
+ * (half to all of the wait). Nothing is retried without port.sleep_ms, or when
+ * the wait would end past the deadline. Zero fields take the defaults in
+ * dbtok_config.h.
+ */
+typedef struct {
+    uint8_t max_attempts; /* tries per call, the first included; 1 = never retry */
+    uint32_t base_ms;
+    uint32_t max_ms;
+    uint32_t deadline_ms; /* a whole call, from its start to its last answer */
+} dbtok_retry;
+
 /* How to reach the workspace. Every pointer must stay valid while the client
  * lives; dbtok keeps a copy of this struct, not of the strings. */
 typedef struct {
@@ -45,6 +64,7 @@ typedef struct {
     uint32_t timeout_ms;  /* per-request deadline covering connect, handshake, send and
                              receive; 0 means DBTOK_DEFAULT_TIMEOUT_MS */
     const char *user_agent_extra; /* optional "name/version ..." appended to the User-Agent */
+    dbtok_retry retry;
 } dbtok_config;
 
 /* One token's metadata, as create and list report it. Views into the work buffer. */
@@ -71,6 +91,7 @@ typedef struct {
     char message[DBTOK_MAX_ERROR_MESSAGE_LEN];  /* the service's message, cut to fit; "" if none */
     bool message_truncated;
     uint32_t retry_after_ms;                    /* from Retry-After or RetryInfo; 0 when absent */
+    uint8_t attempts;                           /* tries the call made */
     int32_t tls_error;                          /* mbedTLS error code behind DBTOK_ERR_TLS and friends */
     uint32_t cert_flags;                        /* MBEDTLS_X509_BADCERT_* behind DBTOK_ERR_CERT_VERIFY */
     size_t needed_work_len;                     /* behind DBTOK_ERR_BUFFER_TOO_SMALL from a list: a
@@ -96,6 +117,7 @@ typedef struct dbtok_client {
     bool connected;
     bool tls12_no_pss;
     uint64_t deadline_ms;
+    bool retry_hint; /* the service said when to try again */
     int last_port_error;
     dbtok_error_info error;
     dbtok_stats stats;

@@ -45,6 +45,24 @@
 #define DBTOK_DEFAULT_TIMEOUT_MS 60000u
 #endif
 
+/*
+ * Retries (dbtok_retry in dbtok.h; 0 there means these). The Databricks SDKs
+ * wait about `attempt` seconds, at most 10 s, for up to 5 minutes; a device
+ * usually prefers to give up sooner and try again at its next boot or cycle.
+ */
+#ifndef DBTOK_DEFAULT_MAX_ATTEMPTS
+#define DBTOK_DEFAULT_MAX_ATTEMPTS 4u        /* the first try and 3 retries */
+#endif
+#ifndef DBTOK_DEFAULT_RETRY_BASE_MS
+#define DBTOK_DEFAULT_RETRY_BASE_MS 1000u    /* first wait; doubles each time */
+#endif
+#ifndef DBTOK_DEFAULT_RETRY_MAX_MS
+#define DBTOK_DEFAULT_RETRY_MAX_MS 10000u    /* longest wait dbtok chooses itself */
+#endif
+#ifndef DBTOK_DEFAULT_DEADLINE_MS
+#define DBTOK_DEFAULT_DEADLINE_MS 120000u    /* a whole call, retries included */
+#endif
+
 /* Smallest work buffer dbtok_init accepts: one request plus a small response. */
 #ifndef DBTOK_MIN_WORK_BUFFER
 #define DBTOK_MIN_WORK_BUFFER 1024u
@@ -58,6 +76,12 @@
 #endif
 #if DBTOK_MAX_ERROR_CODE_LEN < 8 || DBTOK_MAX_ERROR_MESSAGE_LEN < 8
 #error "error code and message copies need at least 8 bytes"
+#endif
+#if DBTOK_DEFAULT_MAX_ATTEMPTS < 1 || DBTOK_DEFAULT_MAX_ATTEMPTS > 255
+#error "DBTOK_DEFAULT_MAX_ATTEMPTS must be between 1 and 255"
+#endif
+#if DBTOK_DEFAULT_RETRY_BASE_MS > DBTOK_DEFAULT_RETRY_MAX_MS
+#error "DBTOK_DEFAULT_RETRY_BASE_MS must not exceed DBTOK_DEFAULT_RETRY_MAX_MS"
 #endif
 #if DBTOK_MIN_WORK_BUFFER < 512
 #error "DBTOK_MIN_WORK_BUFFER below 512 cannot hold a request"

@@ -73,6 +73,13 @@ typedef struct dbtok_port {
     int64_t (*unix_time)(void *ctx);
 
     /*
+     * Optional (may be NULL): wait ms milliseconds. dbtok waits between the
+     * attempts of a retried call (429, 503, a refused connection); without it
+     * a call is tried once.
+     */
+    void (*sleep_ms)(void *ctx, uint32_t ms);
+
+    /*
      * Optional (may be NULL): diagnostic text. A message may arrive in several
      * fragments; it is complete when a fragment ends in '\n'. dbtok never
      * passes the bearer token or a token value here.

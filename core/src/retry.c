@@ -1,0 +1,104 @@
+/*
+ * Calls, tried again when that is safe and worth it.
+ *
+ * Safe: the service provably did not act on the request. It said so (429,
+ * 503, REQUEST_LIMIT_EXCEEDED, TEMPORARILY_UNAVAILABLE), or the request never
+ * went out whole (DNS, connect, handshake failed, or sending broke off). A
+ * list is also safe to repeat after a broken answer, until its first entry
+ * was handed out. A create or revoke that went out whole is never repeated:
+ * the exchange reports a lost create as DBTOK_ERR_OUTCOME_UNKNOWN.
+ *
+ * Worth it: another attempt fits in the call's deadline after the wait the
+ * service asked for, or an exponential backoff with jitter.
+ */
+#include <string.h>
+
+#include "client_internal.h"
+
+static bool said_try_later(const dbtok_error_info *e)
+{
+    return e->http_status == 429 || e->http_status == 503 ||
+           strcmp(e->error_code, "REQUEST_LIMIT_EXCEEDED") == 0 ||
+           strcmp(e->error_code, "TEMPORARILY_UNAVAILABLE") == 0;
+}
+
+static bool retryable(const dbtok_client *c, const exchange_request *req, dbtok_err err, bool reached)
+{
+    switch (err) {
+    case DBTOK_ERR_API:
+    case DBTOK_ERR_NOT_JSON: /* a proxy's 503 page */
+        return said_try_later(&c->error);
+    case DBTOK_ERR_DNS:
+    case DBTOK_ERR_CONNECT:
+    case DBTOK_ERR_TLS:
+        return !reached;
+    case DBTOK_ERR_TIMEOUT:
+    case DBTOK_ERR_IO:
+        return !reached || req->idempotent;
+    default:
+        return false;
+    }
+}
+
+static uint32_t setting(uint32_t value, uint32_t fallback)
+{
+    return value != 0 ? value : fallback;
+}
+
+/* The wait before the next attempt (attempt counts from 1). */
+static uint32_t backoff_ms(dbtok_client *c, unsigned attempt)
+{
+    uint32_t base = setting(c->config.retry.base_ms, DBTOK_DEFAULT_RETRY_BASE_MS);
+    uint32_t cap = setting(c->config.retry.max_ms, DBTOK_DEFAULT_RETRY_MAX_MS);
+    uint32_t wait = base;
+    unsigned char noise[2] = {0, 0};
+    uint32_t half;
+
+    if (c->retry_hint) {
+        return c->error.retry_after_ms; /* the service's own answer, even beyond cap */
+    }
+    while (attempt > 1 && wait < cap) {
+        wait = wait > cap / 2 ? cap : wait * 2;
+        attempt--;
+    }
+    wait = wait < cap ? wait : cap;
+    /* Jitter spreads out devices that failed together; a failing entropy
+     * source only takes it away. */
+    (void)c->port.entropy(c->port.ctx, noise, sizeof noise);
+    half = wait / 2;
+    return half + (uint32_t)(((uint64_t)(wait - half) * (uint32_t)((noise[0] << 8) | noise[1])) / 65536u);
+}
+
+dbtok_err client_call(dbtok_client *c, exchange_request *req, struct json_doc *doc, const char *secret_key)
+{
+    uint32_t max_attempts = setting(c->config.retry.max_attempts, DBTOK_DEFAULT_MAX_ATTEMPTS);
+    uint64_t start = c->port.now_ms(c->port.ctx);
+    uint64_t deadline = start + setting(c->config.retry.deadline_ms, DBTOK_DEFAULT_DEADLINE_MS);
+    unsigned attempt;
+
+    for (attempt = 1;; attempt++) {
+        exchange_response resp;
+        bool reached = false;
+        uint64_t now = c->port.now_ms(c->port.ctx);
+        uint32_t wait;
+        dbtok_err err;
+
+        client_error_reset(c);
+        c->deadline_ms = now + c->config.timeout_ms < deadline ? now + c->config.timeout_ms : deadline;
+        err = exchange(c, req, &resp, &reached);
+        if (err == DBTOK_OK && !resp.sunk) {
+            err = response_classify(c, &resp, doc, secret_key);
+        }
+        c->error.attempts = (uint8_t)attempt;
+        if (err == DBTOK_OK || attempt >= max_attempts || c->port.sleep_ms == NULL ||
+            !retryable(c, req, err, reached)) {
+            return client_fail(c, err);
+        }
+        wait = backoff_ms(c, attempt);
+        now = c->port.now_ms(c->port.ctx);
+        if (now + wait >= deadline) {
+            return client_fail(c, err); /* no time left for another try */
+        }
+        c->port.sleep_ms(c->port.ctx, wait);
+    }
+}

@@ -1,0 +1,75 @@
+/*
+ * Unit tests: calendar dates to Unix time and HTTP-dates (Retry-After).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "civil_time.h"
+
+static void test_civil_to_unix(void **state)
+{
+    (void)state;
+    assert_int_equal(civil_to_unix(1970, 1, 1, 0, 0, 0), 0);
+    assert_int_equal(civil_to_unix(1994, 11, 6, 8, 49, 37), 784111777);
+    assert_int_equal(civil_to_unix(2000, 2, 29, 0, 0, 0), 951782400);  /* a leap day */
+    assert_int_equal(civil_to_unix(2026, 11, 28, 15, 27, 22), 1795879642);
+    assert_int_equal(civil_to_unix(1969, 12, 31, 23, 59, 59), -1);
+    assert_int_equal(civil_to_unix(2100, 3, 1, 0, 0, 0), 4107542400); /* 2100 is no leap year */
+}
+
+static void expect_date(const char *text, int64_t want)
+{
+    int64_t got = 0;
+    if (!http_date_parse(text, strlen(text), &got) || got != want) {
+        fail_msg("\"%s\": got %lld, want %lld", text, (long long)got, (long long)want);
+    }
+}
+
+static void expect_no_date(const char *text)
+{
+    int64_t got = 0;
+    if (http_date_parse(text, strlen(text), &got)) {
+        fail_msg("\"%s\" accepted as %lld", text, (long long)got);
+    }
+}
+
+static void test_http_date_forms(void **state)
+{
+    (void)state;
+    expect_date("Sun, 06 Nov 1994 08:49:37 GMT", 784111777);  /* IMF-fixdate */
+    expect_date("Sunday, 06-Nov-94 08:49:37 GMT", 784111777); /* RFC 850 */
+    expect_date("Sun Nov  6 08:49:37 1994", 784111777);       /* asctime */
+    expect_date("Sun Nov 16 08:49:37 1994", 784111777 + 10 * 86400);
+    expect_date("Sat, 28 Nov 2026 15:27:22 GMT", 1795879642);
+    expect_date("Saturday, 28-Nov-26 15:27:22 GMT", 1795879642);
+}
+
+static void test_http_date_rejects(void **state)
+{
+    (void)state;
+    expect_no_date("");
+    expect_no_date("120");
+    expect_no_date("Sun, 06 Nov 1994 08:49:37");     /* no GMT */
+    expect_no_date("Sun, 06 Nov 1994 08:49:37 UTC"); /* only GMT is HTTP */
+    expect_no_date("Sun, 6 Nov 1994 08:49:37 GMT");  /* two-digit day */
+    expect_no_date("Sun, 06 Foo 1994 08:49:37 GMT");
+    expect_no_date("Sun, 06 Nov 1994 24:00:00 GMT");
+    expect_no_date("Sun, 00 Nov 1994 08:49:37 GMT");
+    expect_no_date("Sun, 06 Nov 1994 08:49:37 GMT ");
+    expect_no_date("Sun Nov  6 08:49:37 94");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_civil_to_unix),
+        cmocka_unit_test(test_http_date_forms),
+        cmocka_unit_test(test_http_date_rejects),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
