@@ -19,6 +19,10 @@
 #                              flags minus -Wconversion/-Wsign-conversion (hundreds of
 #                              hits upstream); ON: those too, for auditing. Either way
 #                              warnings never fail the build of mbedTLS itself.
+#   DBTOK_MBEDTLS_HEADERS_ONLY OFF (default). ON: `dbtok_mbedtls` is an INTERFACE target
+#                              with only the headers and the configuration, for compiling
+#                              code against mbedTLS on a target whose C library cannot
+#                              build mbedTLS itself (the freestanding RISC-V core build).
 include_guard(GLOBAL)
 
 get_filename_component(_dbtok_mbedtls_port_dir "${CMAKE_CURRENT_LIST_DIR}" ABSOLUTE)
@@ -53,6 +57,7 @@ set(DBTOK_MBEDTLS_SOURCE_DIR "${_dbtok_mbedtls_default_dir}" CACHE PATH
 set(DBTOK_MBEDTLS_CONFIG_FILE "${_dbtok_mbedtls_port_dir}/dbtok_mbedtls_config.h" CACHE
     FILEPATH "mbedTLS configuration header (used as MBEDTLS_CONFIG_FILE)")
 option(DBTOK_MBEDTLS_WARNINGS "Show compiler warnings for mbedTLS's own sources" OFF)
+option(DBTOK_MBEDTLS_HEADERS_ONLY "Only mbedTLS's headers and configuration, no library" OFF)
 
 get_filename_component(_dbtok_mbedtls_dir "${DBTOK_MBEDTLS_SOURCE_DIR}" ABSOLUTE)
 
@@ -100,6 +105,15 @@ if(NOT EXISTS "${DBTOK_MBEDTLS_CONFIG_FILE}")
 endif()
 get_filename_component(_dbtok_mbedtls_config_name "${DBTOK_MBEDTLS_CONFIG_FILE}" NAME)
 get_filename_component(_dbtok_mbedtls_config_dir "${DBTOK_MBEDTLS_CONFIG_FILE}" DIRECTORY)
+
+if(DBTOK_MBEDTLS_HEADERS_ONLY)
+  add_library(dbtok_mbedtls INTERFACE)
+  target_compile_definitions(dbtok_mbedtls INTERFACE
+      "MBEDTLS_CONFIG_FILE=\"${_dbtok_mbedtls_config_name}\"")
+  target_include_directories(dbtok_mbedtls INTERFACE "${_dbtok_mbedtls_config_dir}")
+  target_include_directories(dbtok_mbedtls SYSTEM INTERFACE "${_dbtok_mbedtls_dir}/include")
+  return()
+endif()
 
 # Every library source: what the configuration leaves out compiles to an empty object, and
 # --gc-sections drops unused functions at link time. (3rdparty/ holds Everest and p256-m,
