@@ -85,7 +85,13 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 {
     dbtok_client *c = ctx;
     int64_t now;
-    (void)depth;
+    /* An untrusted leaf that signs itself is worth naming: it is a test or
+     * misconfigured server, not a missing CA certificate. */
+    if (depth == 0 && (*flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) != 0 &&
+        crt->issuer_raw.len == crt->subject_raw.len &&
+        memcmp(crt->issuer_raw.p, crt->subject_raw.p, crt->subject_raw.len) == 0) {
+        *flags |= MBEDTLS_X509_BADCERT_OTHER;
+    }
     if (c->port.unix_time == NULL) {
         return 0;
     }

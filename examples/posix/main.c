@@ -505,6 +505,23 @@ static void tls_text(int32_t code, char *buf, size_t cap)
 }
 
 /* The verification flags as one line: "; "-joined reasons. */
+/* What the commonest handshake failures usually mean, ahead of mbedTLS's text. */
+static const char *tls_hint(int32_t code)
+{
+    switch (code) {
+    case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+        return "the server refused the handshake (does it offer only TLS 1.0/1.1, or no AES-GCM or "
+               "ChaCha20 suite?): ";
+    case MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION:
+        return "the server offers neither TLS 1.2 nor TLS 1.3: ";
+    case MBEDTLS_ERR_SSL_INVALID_RECORD:
+    case MBEDTLS_ERR_SSL_CONN_EOF:
+        return "the server did not answer in TLS (is it plain HTTP on this port?): ";
+    default:
+        return "";
+    }
+}
+
 static void cert_text(uint32_t flags, char *buf, size_t cap)
 {
 #if !defined(MBEDTLS_X509_REMOVE_INFO)
@@ -580,9 +597,15 @@ static int report(dbtok_err err, const dbtok_error_info *e, const args *a, const
         break;
     case DBTOK_ERR_TLS:
         tls_text(e != NULL ? e->tls_error : 0, detail, sizeof detail);
-        error_line("TLS with %s failed: %s", where, detail);
+        error_line("TLS with %s failed: %s%s", where, tls_hint(e != NULL ? e->tls_error : 0), detail);
         break;
     case DBTOK_ERR_CERT_VERIFY:
+        if (e != NULL && (e->cert_flags & MBEDTLS_X509_BADCERT_OTHER) != 0) {
+            /* dbtok's mark for a leaf that signs itself */
+            error_line("the certificate of %s was refused: it is self-signed, no CA vouches for it "
+                       "(trusted CAs from %s; see --ca-file)", where, g_settings.ca_file);
+            break;
+        }
         cert_text(e != NULL ? e->cert_flags : 0, detail, sizeof detail);
         error_line("the certificate of %s was refused: %s (trusted CAs from %s; see --ca-file)",
                    where, detail, g_settings.ca_file);

@@ -50,6 +50,7 @@ class Emulator:
     rsa:         RSA 2048 certificates instead of ECDSA P-256.
     san:         subjectAltName of the server certificate (to test hostname checks).
     validity:    "expired" or "future" server certificate dates (to test date checks).
+    self_signed: a server certificate that signs itself (to test chain checks).
     max_lifetime_seconds: the emulator's lifetime cap for create.
     extra_args:  more emulator.py options, e.g. ["--tls-max", "1.2"].
     """
@@ -57,11 +58,13 @@ class Emulator:
     host = "127.0.0.1"
 
     def __init__(self, tokens=None, rsa=False, san=None, max_lifetime_seconds=None,
-                 extra_args=(), start_timeout=10.0, log_stderr=False, validity=None):
+                 extra_args=(), start_timeout=10.0, log_stderr=False, validity=None,
+                 self_signed=False):
         self.tokens = list(tokens) if tokens else [DEFAULT_TOKEN]
         self.rsa = rsa
         self.san = san
         self.validity = validity
+        self.self_signed = self_signed
         self.max_lifetime_seconds = max_lifetime_seconds
         self.extra_args = list(extra_args)
         self.start_timeout = start_timeout
@@ -84,7 +87,8 @@ class Emulator:
     def start(self):
         self.dir = tempfile.mkdtemp(prefix="dbtok-emu-")
         try:
-            gen_certs(self.dir, rsa=self.rsa, san=self.san, validity=self.validity)
+            gen_certs(self.dir, rsa=self.rsa, san=self.san, validity=self.validity,
+                      self_signed=self.self_signed)
             port_file = os.path.join(self.dir, "port")
             cmd = [sys.executable, EMULATOR,
                    "--cert", os.path.join(self.dir, "server.pem"),
@@ -171,6 +175,9 @@ class Emulator:
         # The chain is still verified; the name is not, so control keeps working when a
         # test deliberately gives the server a certificate for another name.
         ctx.check_hostname = False
+        if self.validity or self.self_signed:
+            # A server certificate made to be refused: control still needs in.
+            ctx.verify_mode = ssl.CERT_NONE
         conn = http.client.HTTPSConnection(self.host, self.port, context=ctx, timeout=10)
         try:
             data = None if body is None else json.dumps(body).encode()
@@ -208,7 +215,7 @@ class Emulator:
         return self.control("POST", "config", settings)
 
 
-def gen_certs(directory, rsa=False, san=None, validity=None):
+def gen_certs(directory, rsa=False, san=None, validity=None, self_signed=False):
     cmd = [GEN_CERTS, directory]
     if rsa:
         cmd.append("--rsa")
@@ -216,6 +223,8 @@ def gen_certs(directory, rsa=False, san=None, validity=None):
         cmd += ["--san", san]
     if validity:
         cmd += ["--validity", validity]
+    if self_signed:
+        cmd.append("--self-signed")
     r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=60)
     if r.returncode != 0:

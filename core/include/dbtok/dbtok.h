@@ -93,7 +93,8 @@ typedef struct {
     uint32_t retry_after_ms;                    /* from Retry-After or RetryInfo; 0 when absent */
     uint8_t attempts;                           /* tries the call made */
     int32_t tls_error;                          /* mbedTLS error code behind DBTOK_ERR_TLS and friends */
-    uint32_t cert_flags;                        /* MBEDTLS_X509_BADCERT_* behind DBTOK_ERR_CERT_VERIFY */
+    uint32_t cert_flags;                        /* MBEDTLS_X509_BADCERT_* behind DBTOK_ERR_CERT_VERIFY;
+                                                   _OTHER marks a self-signed leaf */
     size_t needed_work_len;                     /* behind DBTOK_ERR_BUFFER_TOO_SMALL from a list: a
                                                    work buffer this large would hold the entry that
                                                    did not fit; 0 when unknown */

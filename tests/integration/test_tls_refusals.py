@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""TLS refusals: each is refused before any request goes out, each with its
+own message, and nothing reaches stdout. Certificates are made at test time
+(tests/emulator/gen-certs); the TLS 1.1-only server is `openssl s_server`, the
+plaintext one Python's http.server.
+
+Usage: test_tls_refusals.py --cli PATH/TO/dbtok
+"""
+import argparse
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "emulator"))
+from harness import Emulator  # noqa: E402
+
+CLI = None
+TRANSPORT = 3
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Refusals(unittest.TestCase):
+    def setUp(self):
+        self.home = tempfile.mkdtemp(prefix="dbtok-tls-")
+
+    def list_with(self, url, ca_file, token="dapi-emulator-test-token"):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home,
+               "DATABRICKS_CONFIG_FILE": "/dev/null"}
+        r = subprocess.run([CLI, "--host", url, "--token", token, "--ca-file", ca_file, "--retries", "0", "list"],
+                           capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(r.returncode, TRANSPORT, r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertNotIn(token, r.stderr)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        return r.stderr
+
+    def refused_by_emulator(self, expect, **certs):
+        with Emulator(**certs) as emu:
+            err = self.list_with(emu.url, emu.ca_file, emu.token)
+            self.assertIn(expect, err)
+            self.assertEqual(emu.state()["requests"], {}, "nothing may be sent to a refused server")
+        return err
+
+    def test_untrusted_ca(self):
+        with Emulator() as emu, Emulator() as other:
+            err = self.list_with(emu.url, other.ca_file, emu.token)
+            self.assertIn("not correctly signed by the trusted CA", err)
+            self.assertEqual(emu.state()["requests"], {})
+
+    def test_wrong_host_name(self):
+        self.refused_by_emulator("Common Name (CN) does not match", san="DNS:other.example")
+
+    def test_expired(self):
+        self.refused_by_emulator("validity has expired", validity="expired")
+
+    def test_not_yet_valid(self):
+        self.refused_by_emulator("validity starts in the future", validity="future")
+
+    def test_self_signed_leaf(self):
+        self.refused_by_emulator("it is self-signed", self_signed=True)
+
+    def test_tls_1_1_only_server(self):
+        with Emulator() as emu:
+            port = free_port()
+            server = subprocess.Popen(
+                ["openssl", "s_server", "-accept", str(port), "-cert", os.path.join(emu.dir, "server.pem"),
+                 "-key", os.path.join(emu.dir, "server.key"), "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0",
+                 "-quiet"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:
+                    try:
+                        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                        break
+                    except OSError:
+                        time.sleep(0.1)
+                err = self.list_with("https://localhost:%d" % port, emu.ca_file)
+                self.assertIn("the server refused the handshake", err)
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+
+    def test_plaintext_server(self):
+        class Quiet(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        server = http.server.HTTPServer(("127.0.0.1", 0), Quiet)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            with Emulator() as emu:
+                err = self.list_with("https://localhost:%d" % server.server_address[1], emu.ca_file)
+                self.assertIn("did not answer in TLS", err)
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cli", required=True)
+    args, rest = parser.parse_known_args()
+    CLI = os.path.abspath(args.cli)
+    unittest.main(argv=[sys.argv[0]] + rest)
