@@ -1,0 +1,97 @@
+/*
+ * mps2-an385 board support. See board.h.
+ *
+ * The two things marked TEST ONLY stand in for hardware this board lacks. A real
+ * board must not ship them: entropy must come from a TRNG, and the wall clock from an
+ * RTC set by a trusted source (or be left out, accepting that expired certificates
+ * are not refused).
+ */
+#include "board.h"
+
+#include "semihost.h"
+
+#define CPU_HZ 25000000u          /* MPS2 FPGA images clock the core at 25 MHz */
+#define UART0_BASE 0x40004000u
+#define UART_BAUD 115200u
+
+#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+#define SYST_CSR_ENABLE 0x1u
+#define SYST_CSR_TICKINT 0x2u
+#define SYST_CSR_CLKSOURCE_CPU 0x4u
+#define NVIC_ISER0 (*(volatile uint32_t *)0xE000E100u)
+
+/* Written by the interrupt handlers, which get no context argument. */
+static volatile uint32_t ticks_ms;
+static dbtok_uart_cmsdk *uart0;
+
+void mps2_systick_handler(void)
+{
+    ticks_ms++;
+}
+
+void mps2_uart0_rx_handler(void)
+{
+    dbtok_uart_cmsdk_rx_isr(uart0);
+}
+
+static uint32_t board_millis(void *ctx)
+{
+    (void)ctx;
+    return ticks_ms;
+}
+
+/* TEST ONLY: the host's /dev/urandom through semihosting, in place of a TRNG. */
+static int board_entropy(void *ctx, uint8_t *buf, size_t len)
+{
+    mps2_board *b = ctx;
+    return semihost_read(b->urandom, buf, len) == (int)len ? 0 : -1;
+}
+
+/* TEST ONLY: the host's clock through semihosting, in place of an RTC. */
+static int64_t board_unix_time(void *ctx)
+{
+    mps2_board *b = ctx;
+    return semihost_time() + b->clock_offset_s;
+}
+
+static void board_log(void *ctx, int level, const char *text, size_t len)
+{
+    (void)ctx;
+    (void)level;
+    semihost_write(text, len);
+}
+
+/* Sleep until the next interrupt: SysTick within a millisecond, or UART0 RX. */
+static void board_idle(void *ctx)
+{
+    (void)ctx;
+    __asm__ volatile("wfi");
+}
+
+int mps2_board_init(mps2_board *b, int64_t clock_offset_s, bool trace)
+{
+    b->clock_offset_s = clock_offset_s;
+    b->urandom = semihost_open("/dev/urandom", SEMIHOST_OPEN_RB);
+    if (b->urandom < 0) {
+        return -1;
+    }
+
+    uart0 = &b->uart0;
+    dbtok_uart_cmsdk_init(&b->uart0, UART0_BASE, CPU_HZ / UART_BAUD);
+    NVIC_ISER0 = 1u << MPS2_IRQ_UART0_RX;
+
+    SYST_RVR = CPU_HZ / 1000u - 1u;
+    SYST_CVR = 0;
+    SYST_CSR = SYST_CSR_CLKSOURCE_CPU | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+
+    dbtok_uart_cmsdk_link(&b->uart0, &b->board.link);
+    b->board.ctx = b;
+    b->board.millis = board_millis;
+    b->board.entropy = board_entropy;
+    b->board.unix_time = board_unix_time;
+    b->board.log = trace ? board_log : NULL;
+    b->board.idle = board_idle;
+    return 0;
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""The provisioning firmware, booted in QEMU with UART0 wired to the Token API emulator.
+
+It must create a token, find it, revoke it and see it gone, on one TCP connection and
+one TLS handshake, with TLS 1.3 and 1.2, with ECDSA and RSA certificates, with a list
+long enough for full-size TLS records and after a 503 that asks it to wait; and it must
+refuse a certificate that is expired, not yet valid or for another name, before any
+request is sent. The firmware's exit code says which step failed (firmware.h).
+
+Usage: test_firmware.py --qemu PATH --cpu cortex-m3 --elf dbtok_fw.elf [unittest args]
+"""
+import argparse
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "emulator"))
+sys.path.insert(0, HERE)
+from harness import Emulator  # noqa: E402
+import qemu_run  # noqa: E402
+
+ELF = CPU = None
+
+EXIT_OK, EXIT_CA_FILE, EXIT_CREATE = 0, 11, 20
+CREATE, LIST, DELETE = "/api/2.0/token/create", "/api/2.0/token/list", "/api/2.0/token/delete"
+# MBEDTLS_X509_BADCERT_* flags the firmware prints as cert-flags.
+EXPIRED, CN_MISMATCH, FUTURE = 0x01, 0x04, 0x200
+YEAR = 365 * 86400
+
+
+class FirmwareTest(unittest.TestCase):
+    emulator_options = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = Emulator(**cls.emulator_options).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emu.__exit__(None, None, None)
+
+    def setUp(self):
+        self.emu.reset()
+
+    def boot(self, **options):
+        run = qemu_run.run(ELF, CPU, self.emu, **options)
+        self.assertFalse(run.timed_out, "QEMU did not finish:\n" + run.output)
+        return run
+
+    def assert_whole_flow(self, tls_version, others=0):
+        run = self.boot()
+        self.assertEqual(run.returncode, EXIT_OK, run.output)
+        created = [line.split()[2] for line in run.output.splitlines()
+                   if line.startswith("dbtok-fw: created ")]
+        self.assertEqual(len(created), 1, run.output)
+        self.assertEqual(run.values("stats")["connects"], 1, run.output)
+
+        state = self.emu.state()
+        self.assertEqual(state["connections"], 1)
+        self.assertEqual(state["handshakes"], 1)
+        self.assertEqual(state["tls_versions"], {tls_version: 1})
+        self.assertEqual(state["requests"], {CREATE: 1, LIST: 2, DELETE: 1})
+        self.assertEqual(state["revoked"], created)
+        self.assertEqual(len(state["tokens"]), others)
+        create = [r for r in state["request_log"] if r["path"] == CREATE][0]
+        self.assertEqual(create["status"], 200)
+        self.assertIn('"comment":"dbtok firmware mps2-an385"', create["body"])
+        self.assertIn('"lifetime_seconds":3600', create["body"])
+
+    def assert_refused(self, flag, **options):
+        run = self.boot(**options)
+        self.assertEqual(run.returncode, EXIT_CREATE, run.output)
+        self.assertIn("server certificate not trusted", run.output)
+        flags = int(run.output.split("cert-flags ")[1].split(")")[0])
+        self.assertTrue(flags & flag, run.output)
+        state = self.emu.state()
+        self.assertEqual(state["requests"], {})
+        self.assertEqual(state["tokens"], [])
+
+
+class Tls13Ecdsa(FirmwareTest):
+    def test_create_list_revoke_on_one_session(self):
+        self.assert_whole_flow("TLSv1.3")
+
+    def test_list_in_full_size_records(self):
+        # 40 other tokens make a list of about 20 KB: at least one 16 KiB record, which
+        # must be decrypted within the arena, and a list read through the work buffer.
+        self.emu.fill(40)
+        self.assert_whole_flow("TLSv1.3", others=40)
+
+    def test_retry_after_503(self):
+        # The service asks to come back in a second: the port's sleep_ms waits, and the
+        # create goes out again on the same session.
+        self.emu.faults([{"path": CREATE, "kind": "status", "status": 503, "retry_after": "1"}])
+        run = self.boot()
+        self.assertEqual(run.returncode, EXIT_OK, run.output)
+        self.assertGreaterEqual(run.values("stats")["flow-ms"], 1000, run.output)
+        state = self.emu.state()
+        self.assertEqual(state["requests"][CREATE], 2)
+        self.assertEqual(state["handshakes"], 1)
+        self.assertEqual(state["tokens"], [])
+
+    def test_expired_certificate_is_refused(self):
+        self.assert_refused(EXPIRED, extra_args=["--clock-offset=%d" % (2 * YEAR)])
+
+    def test_not_yet_valid_certificate_is_refused(self):
+        self.assert_refused(FUTURE, extra_args=["--clock-offset=-86400"])
+
+    def test_other_host_name_is_refused(self):
+        self.assert_refused(CN_MISMATCH, host="workspace.example.com")
+
+    def test_der_ca(self):
+        # The form a device keeps its trust anchor in.
+        ca = qemu_run.der_ca(self.emu, self.emu.dir)
+        run = self.boot(ca_file=ca)
+        self.assertEqual(run.returncode, EXIT_OK, run.output)
+
+    def test_unreadable_ca_file(self):
+        run = self.boot(ca_file="/nonexistent/ca.pem")
+        self.assertEqual(run.returncode, EXIT_CA_FILE, run.output)
+        self.assertEqual(self.emu.state()["handshakes"], 0)
+
+
+class Tls12Ecdsa(FirmwareTest):
+    emulator_options = {"extra_args": ["--tls-max", "1.2"]}
+
+    def test_create_list_revoke_on_one_session(self):
+        self.assert_whole_flow("TLSv1.2")
+
+
+class Tls13Rsa(FirmwareTest):
+    emulator_options = {"rsa": True}
+
+    def test_create_list_revoke_on_one_session(self):
+        self.assert_whole_flow("TLSv1.3")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--qemu", required=True)
+    parser.add_argument("--cpu", required=True, choices=sorted(qemu_run.MACHINES))
+    parser.add_argument("--elf", required=True)
+    args, rest = parser.parse_known_args()
+    if not os.path.isfile(args.qemu):
+        sys.exit("qemu-system-arm not found (%s): scripts/install-deps qemu-system-arm" % args.qemu)
+    qemu_run.QEMU = args.qemu
+    ELF, CPU = os.path.abspath(args.elf), args.cpu
+    unittest.main(argv=[sys.argv[0]] + rest)
