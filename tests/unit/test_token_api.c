@@ -1102,6 +1102,75 @@ static void test_no_sleep_no_retry(void **state)
     assert_int_equal(last(fx)->attempts, 1);
 }
 
+/* ---- the fault matrix: every answer cut, and reset, at every byte ---------- */
+
+typedef enum { OP_CREATE, OP_LIST, OP_REVOKE } matrix_op;
+
+static dbtok_err run_op(fixture *fx, matrix_op op, list_rec *rec)
+{
+    dbtok_created_token out;
+    rec_init(rec);
+    switch (op) {
+    case OP_CREATE:
+        return dbtok_token_create(&fx->client, "matrix", 60, &out);
+    case OP_LIST:
+        return dbtok_token_list(&fx->client, record_cb, rec);
+    default:
+        return dbtok_token_revoke(&fx->client, "abc");
+    }
+}
+
+static void cut_everywhere(fixture *fx, matrix_op op, const char *response)
+{
+    static const fake_end ends[] = {FAKE_END_CLOSE, FAKE_END_RESET};
+    size_t len = strlen(response);
+    size_t at;
+    size_t e;
+
+    for (e = 0; e < sizeof ends / sizeof ends[0]; e++) {
+        for (at = 0; at < len; at++) {
+            fake_conn *conn;
+            fake_response *r;
+            list_rec rec;
+            dbtok_err err;
+
+            restart(fx);
+            conn = fake_add_conn(&fx->script);
+            r = fake_add_response(conn, response);
+            r->cut = true;
+            r->cut_at = at;
+            r->end = ends[e];
+            r->chunk = 5;
+            /* A list may be asked for again: that second try is refused. */
+            fake_add_conn(&fx->script)->connect_err = DBTOK_ERR_CONNECT;
+            err = run_op(fx, op, &rec);
+            if (err == DBTOK_OK || (op == OP_CREATE && err != DBTOK_ERR_OUTCOME_UNKNOWN) ||
+                (op == OP_REVOKE && err != DBTOK_ERR_IO && err != DBTOK_ERR_PROTOCOL) ||
+                (op == OP_LIST && err != DBTOK_ERR_IO && err != DBTOK_ERR_PROTOCOL && err != DBTOK_ERR_CONNECT)) {
+                fail_msg("op %d cut at %zu (end %zu): got %d", (int)op, at, e, (int)err);
+            }
+            if (fx->pctx.log_len > 0 && fake_contains(fx->pctx.log, fx->pctx.log_len, BEARER)) {
+                fail_msg("the bearer token reached the log (op %d cut at %zu)", (int)op, at);
+            }
+            assert_int_equal(fake_complete_requests(&fx->script, START_CREATE), op == OP_CREATE ? 1 : 0);
+        }
+    }
+}
+
+static void test_fault_matrix_every_byte(void **state)
+{
+    fixture *fx = *state;
+    start(fx);
+    cut_everywhere(fx, OP_CREATE, json(fx, 200, CREATE_BODY));
+    cut_everywhere(fx, OP_LIST, json(fx, 200, LIST_BODY));
+    cut_everywhere(fx, OP_LIST,
+                   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "7;x=1\r\n{\"token\r\n1b\r\n_infos\":[{\"token_id\":\"a\"}]}\r\n0\r\nX-T: 1\r\n\r\n");
+    cut_everywhere(fx, OP_REVOKE, json(fx, 200, "{}"));
+    cut_everywhere(fx, OP_REVOKE,
+                   json(fx, 404, "{\"error_code\":\"RESOURCE_DOES_NOT_EXIST\",\"message\":\"No valid token\"}"));
+}
+
 static void test_error_message_truncated(void **state)
 {
     fixture *fx = *state;
@@ -2268,6 +2337,7 @@ int main(void)
         T(test_html_login_page_200),
         T(test_proxy_503_html),
         T(test_plain_text_400),
+        T(test_fault_matrix_every_byte),
         T(test_retry_429_then_create),
         T(test_retry_backoff_doubles_to_cap),
         T(test_retry_gives_up_after_max_attempts),

@@ -1,0 +1,235 @@
+/*
+ * Unit tests: the streaming list reader on its own, fed the way the exchange
+ * feeds it (a window of a given size, input arriving in given pieces), over a
+ * conformance-style table: what must come out, and what must be refused.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "list_reader.h"
+
+#define MAX_WINDOW 4096
+
+typedef struct {
+    unsigned count;
+    char ids[64][80];
+    char comments[64][80];
+    int64_t created[64];
+    int64_t expiry[64];
+} seen;
+
+static int collect(void *user, const dbtok_token_info *info)
+{
+    seen *s = user;
+    if (s->count < 64) {
+        (void)snprintf(s->ids[s->count], sizeof s->ids[0], "%.*s", (int)info->token_id.len, info->token_id.ptr);
+        (void)snprintf(s->comments[s->count], sizeof s->comments[0], "%.*s", (int)info->comment.len,
+                       info->comment.ptr);
+        s->created[s->count] = info->creation_time_ms;
+        s->expiry[s->count] = info->expiry_time_ms;
+    }
+    s->count++;
+    return 0;
+}
+
+/* Feeds body through a window of cap bytes, piece bytes per receive (0: as
+ * many as fit), exactly as exchange.c does. */
+static dbtok_err feed(const char *body, size_t cap, size_t piece, seen *out)
+{
+    static uint8_t window[MAX_WINDOW];
+    static dbtok_client client;
+    exchange_request req;
+    list_reader lr;
+    size_t body_len = strlen(body);
+    size_t pos = 0;
+    size_t len = 0;
+    bool first = true;
+
+    memset(&client, 0, sizeof client);
+    client.config.token = "dapi-secret";
+    memset(&req, 0, sizeof req);
+    req.idempotent = true;
+    memset(out, 0, sizeof *out);
+    list_reader_init(&lr, &client, &req, collect, out);
+    for (;;) {
+        size_t room = cap - len;
+        size_t n = body_len - pos;
+        dbtok_err err;
+        if (room == 0) {
+            return DBTOK_ERR_BUFFER_TOO_SMALL;
+        }
+        n = n < room ? n : room;
+        n = piece != 0 && n > piece ? piece : n;
+        memcpy(window + len, body + pos, n);
+        len += n;
+        pos += n;
+        err = list_reader_sink(&lr, window, &len, cap, pos == body_len, first);
+        first = false;
+        if (err != DBTOK_OK || pos == body_len) {
+            return err;
+        }
+    }
+}
+
+static void expect_everywhere(const char *body, dbtok_err want, unsigned entries)
+{
+    static const size_t caps[] = {MAX_WINDOW, 512, 160};
+    static const size_t pieces[] = {0, 1, 2, 3, 7, 64};
+    size_t c;
+    size_t p;
+    for (c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        for (p = 0; p < sizeof pieces / sizeof pieces[0]; p++) {
+            seen s;
+            dbtok_err got = feed(body, caps[c], pieces[p], &s);
+            if (got != want || (want == DBTOK_OK && s.count != entries)) {
+                fail_msg("window %zu, pieces of %zu: got %d with %u entries, want %d with %u for %s", caps[c],
+                         pieces[p], (int)got, s.count, (int)want, entries, body);
+            }
+        }
+    }
+}
+
+static void test_accepts(void **state)
+{
+    static const struct {
+        const char *body;
+        unsigned entries;
+    } cases[] = {
+        {"{}", 0},
+        {"{\"token_infos\":null}", 0},
+        {"{\"token_infos\":[]}", 0},
+        {" \t\r\n{ \"token_infos\" : [ { \"token_id\" : \"a\" } , {\"token_id\":\"b\"} ] } \n", 2},
+        {"{\"x\":{\"token_infos\":[{\"no\":1}]},\"token_infos\":[{\"token_id\":\"a\"}],\"y\":[1,2,{}]}", 1},
+        {"{\"token_infos\":[{\"scopes\":[\"a\",{\"k\":[null,true,false,-1.5e+10]}],\"token_id\":\"a\","
+         "\"comment\":null,\"workspace_id\":6.02e+23}]}",
+         1},
+        {"{\"token\\u005finfos\":[{\"token\\u005fid\":\"escaped keys\"}]}", 1},
+        {"{\"token_infos\":[{\"token_id\":\"a\",\"token_id\":\"second is ignored\"}]}", 1},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        expect_everywhere(cases[i].body, DBTOK_OK, cases[i].entries);
+    }
+}
+
+static void test_decodes_fields(void **state)
+{
+    seen s;
+    (void)state;
+    assert_int_equal(feed("{\"token_infos\":[{\"comment\":\"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\"\","
+                          "\"expiry_time\":-1,\"token_id\":\"id1\",\"creation_time\":1795879642000}]}",
+                          256, 1, &s),
+                     DBTOK_OK);
+    assert_int_equal(s.count, 1);
+    assert_string_equal(s.ids[0], "id1");
+    assert_string_equal(s.comments[0], "caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\"");
+    assert_int_equal(s.created[0], 1795879642000);
+    assert_int_equal(s.expiry[0], -1);
+}
+
+static void test_rejects(void **state)
+{
+    static const char *const bad_json[] = {
+        "{\"token_infos\":[{\"token_id\":\"a\"},]}",
+        "{\"token_infos\":[],}",
+        "{\"token_infos\":[,]}",
+        "{token_infos:[]}",
+        "{'token_infos':[]}",
+        "{\"token_infos\":tru}",
+        "{\"token_infos\":nul}",
+        "{\"token_infos\":True}",
+        "{\"x\":01}",
+        "{\"x\":1.}",
+        "{\"x\":.5}",
+        "{\"x\":+1}",
+        "{\"x\":1e}",
+        "{\"x\":-}",
+        "{\"x\":\"unterminated}",
+        "{\"x\":\"\\ud83d\"}",
+        "{\"x\":\"\\ude00\\ud83d\"}",
+        "{\"x\":\"\xc0\xaf\"}",
+        "{\"x\":\"\xe0\x80\xaf\"}",
+        "{\"x\":\"\xed\xa0\x80\"}",
+        "{\"x\":\"\xf4\x90\x80\x80\"}",
+        "{\"x\":\"tab\there\"}",
+        "{\"x\":\"\\u0000\"}",
+        "{\"x\":\"\\q\"}",
+        "{}{}",
+        "{} x",
+        "{\"a\" 1}",
+        "{\"a\":1 \"b\":2}",
+        "{\"a\"::1}",
+        "{\"a\":}",
+        "{\"a\":1,\"b\"}",
+        "{\"x\":[1 2]}",
+        "{\"x\":[1,,2]}",
+        "{\"x\":[}",
+        "{\"x\":{]}",
+        "{\"token_infos\":[",
+        "{\"token_infos\":5}",
+        "{\"token_infos\":{}}",
+        "{\"token_infos\":[1]}",
+        "{\"token_infos\":[{\"comment\":\"no id\"}]}",
+        "{\"token_infos\":[{\"token_id\":7}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"creation_time\":9223372036854775808}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"creation_time\":1.5}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"comment\":[]}]}",
+        "{\"token_infos\":[],\"token_infos\":[]}",
+        "[]",
+    };
+    char deep[256];
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof bad_json / sizeof bad_json[0]; i++) {
+        expect_everywhere(bad_json[i], DBTOK_ERR_JSON, 0);
+    }
+    /* Nesting deeper than the reader's 64 levels. */
+    memset(deep, 0, sizeof deep);
+    deep[0] = '{';
+    strcat(deep, "\"x\":");
+    for (i = 0; i < 70; i++) {
+        strcat(deep, "[");
+    }
+    expect_everywhere(deep, DBTOK_ERR_JSON, 0);
+}
+
+static void test_not_json(void **state)
+{
+    (void)state;
+    expect_everywhere("<html><body>Sign in</body></html>", DBTOK_ERR_NOT_JSON, 0);
+    expect_everywhere("Invalid Token", DBTOK_ERR_NOT_JSON, 0);
+    expect_everywhere("   ", DBTOK_ERR_NOT_JSON, 0);
+}
+
+/* An entry larger than the window is refused with the size that would do. */
+static void test_entry_too_large(void **state)
+{
+    char body[1024];
+    seen s;
+    (void)state;
+    (void)snprintf(body, sizeof body, "{\"token_infos\":[{\"token_id\":\"a\"},{\"token_id\":\"b\",\"comment\":\"%0400d\"}]}",
+                   0);
+    assert_int_equal(feed(body, 128, 0, &s), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(s.count, 1);
+    assert_int_equal(feed(body, 512, 0, &s), DBTOK_OK);
+    assert_int_equal(s.count, 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_accepts),
+        cmocka_unit_test(test_decodes_fields),
+        cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_not_json),
+        cmocka_unit_test(test_entry_too_large),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
