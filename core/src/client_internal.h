@@ -67,6 +67,10 @@ dbtok_err response_classify(dbtok_client *c, const exchange_response *resp, stru
  * DBTOK_OK, doc holds a 2xx JSON object, or the body sink consumed it. */
 dbtok_err client_call(dbtok_client *c, exchange_request *req, struct json_doc *doc, const char *secret_key);
 
+/* token_api.c: a create whose comment carries marker (after a space). */
+dbtok_err token_create_tagged(dbtok_client *client, const char *comment, const char *marker,
+                              int64_t lifetime_seconds, dbtok_created_token *out);
+
 /* trace.c: TRACE-level log of what goes over the wire, secrets redacted. */
 bool trace_enabled(const dbtok_client *c);
 void trace_text(const dbtok_client *c, const char *text, size_t len);

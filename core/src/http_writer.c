@@ -75,24 +75,25 @@ void http_buf_put_u32(http_buf *b, uint32_t v)
     put_u64(b, v);
 }
 
-void http_buf_put_json_string(http_buf *b, const char *s, size_t n)
+void http_buf_put_json_text(http_buf *b, const char *s, size_t n)
 {
-    size_t need;
-    size_t room;
-
-    http_buf_put(b, "\"", 1);
-    room = (b->len < b->cap) ? b->cap - b->len : 0u;
-    /* dbtok_json_escape writes only when it can add a NUL after the text; that
-     * NUL lands exactly where the closing quote goes, so "fits with its NUL"
-     * is the same test as "fits with its closing quote". */
-    need = dbtok_json_escape(room > 0u ? (char *)b->buf + b->len : NULL, room, s, n);
+    size_t room = (b->len < b->cap) ? b->cap - b->len : 0u;
+    /* dbtok_json_escape writes only when it can add a NUL after the text;
+     * that byte is where whatever follows (a closing quote at least) goes,
+     * so demanding it costs nothing. */
+    size_t need = dbtok_json_escape(room > 0u ? (char *)b->buf + b->len : NULL, room, s, n);
     if (need < room) {
         b->len += need;
-        http_buf_put(b, "\"", 1);
     } else {
         grow(b, need);
-        grow(b, 1);
     }
+}
+
+void http_buf_put_json_string(http_buf *b, const char *s, size_t n)
+{
+    http_buf_put(b, "\"", 1);
+    http_buf_put_json_text(b, s, n);
+    http_buf_put(b, "\"", 1);
 }
 
 /* RFC 9110 tchar: what a method may be made of. */

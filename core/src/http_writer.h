@@ -26,7 +26,9 @@ void http_buf_put(http_buf *b, const char *s, size_t n);
 void http_buf_puts(http_buf *b, const char *s);
 void http_buf_put_i64(http_buf *b, int64_t v);
 void http_buf_put_u32(http_buf *b, uint32_t v);
-/* Appends s as a complete JSON string: quotes plus dbtok_json_escape(). */
+/* Appends s escaped for the inside of a JSON string (dbtok_json_escape). */
+void http_buf_put_json_text(http_buf *b, const char *s, size_t n);
+/* Appends s as a complete JSON string: quotes around the escaped text. */
 void http_buf_put_json_string(http_buf *b, const char *s, size_t n);
 static inline bool http_buf_overflow(const http_buf *b) { return b->len > b->cap; }
 

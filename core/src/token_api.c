@@ -48,6 +48,7 @@ static dbtok_err read_info(json_doc *doc, int obj, dbtok_token_info *info)
 
 typedef struct {
     const char *comment;
+    const char *marker; /* appended to the comment after a space, or NULL */
     int64_t lifetime_seconds;
 } create_args;
 
@@ -57,8 +58,13 @@ static void write_create_body(const void *arg, http_buf *out)
     const char *sep = "";
     http_buf_puts(out, "{");
     if (a->comment != NULL) {
-        http_buf_puts(out, "\"comment\":");
-        http_buf_put_json_string(out, a->comment, strlen(a->comment));
+        http_buf_puts(out, "\"comment\":\"");
+        http_buf_put_json_text(out, a->comment, strlen(a->comment));
+        if (a->marker != NULL) {
+            http_buf_puts(out, a->comment[0] != 0 ? " " : "");
+            http_buf_put_json_text(out, a->marker, strlen(a->marker));
+        }
+        http_buf_puts(out, "\"");
         sep = ",";
     }
     if (a->lifetime_seconds > 0) {
@@ -72,6 +78,12 @@ static void write_create_body(const void *arg, http_buf *out)
 dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                              dbtok_created_token *out)
 {
+    return token_create_tagged(client, comment, NULL, lifetime_seconds, out);
+}
+
+dbtok_err token_create_tagged(dbtok_client *client, const char *comment, const char *marker,
+                              int64_t lifetime_seconds, dbtok_created_token *out)
+{
     create_args args;
     exchange_request req;
     json_doc doc;
@@ -82,7 +94,8 @@ dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t 
     if (client == NULL || client->work == NULL || out == NULL) {
         return DBTOK_ERR_INVALID_ARG;
     }
-    args.comment = comment;
+    args.comment = comment != NULL || marker == NULL ? comment : "";
+    args.marker = marker;
     args.lifetime_seconds = lifetime_seconds;
     memset(&req, 0, sizeof req);
     req.method = "POST";

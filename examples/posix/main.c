@@ -126,7 +126,8 @@ static const char USAGE_GLOBAL[] =
     "  --ca-file PEM         trusted CA certificates (env DBTOK_CA_FILE; default\n"
     "                        " DBTOK_POSIX_DEFAULT_CA_FILE ")\n"
     "  -o, --output FORMAT   text or json (env DATABRICKS_OUTPUT_FORMAT; default text)\n"
-    "  --timeout SECONDS     deadline for the whole command, retries included (default 60)\n"
+    "  --timeout SECONDS     deadline for each call to the service, retries included\n"
+    "                        (default 60)\n"
     "  --retries N           tries after the first when the service says 429/503 or\n"
     "                        a connection fails before a request went out (default 3)\n"
     "  -v, --verbose         trace the exchange on stderr (secrets redacted)\n"
@@ -146,18 +147,21 @@ static const char USAGE_MAIN[] =
     "Create, list and revoke Databricks personal access tokens.\n"
     "\n"
     "Commands:\n"
-    "  create [--comment TEXT] [--lifetime-seconds N]   create a token, print its value\n"
+    "  create [--comment TEXT] [--lifetime-seconds N] [--recover]\n"
+    "                                                   create a token, print its value\n"
     "  list                                             list your tokens\n"
     "  delete TOKEN_ID                                  revoke a token (alias: revoke)\n"
     "\n";
 
 static const char USAGE_CREATE[] =
-    "Usage: dbtok [OPTIONS] create [--comment TEXT] [--lifetime-seconds N]\n"
+    "Usage: dbtok [OPTIONS] create [--comment TEXT] [--lifetime-seconds N] [--recover]\n"
     "\n"
     "Create a personal access token and print its value (shown only once).\n"
     "\n"
     "  --comment TEXT          a description stored with the token\n"
     "  --lifetime-seconds N    lifetime in seconds; omitted or 0: the workspace default\n"
+    "  --recover               if the answer is lost, find the token by a marker added to\n"
+    "                          the comment, revoke it and create again (no orphan left)\n"
     "\n";
 
 static const char USAGE_LIST[] = "Usage: dbtok [OPTIONS] list\n"
@@ -187,7 +191,8 @@ typedef enum {
     OPT_HELP,
     OPT_VERSION,
     OPT_COMMENT,
-    OPT_LIFETIME
+    OPT_LIFETIME,
+    OPT_RECOVER
 } option_id;
 
 typedef struct {
@@ -210,6 +215,7 @@ static const option OPTIONS[] = {
     {"version", 0, false, OPT_VERSION},
     {"comment", 0, true, OPT_COMMENT},
     {"lifetime-seconds", 0, true, OPT_LIFETIME},
+    {"recover", 0, false, OPT_RECOVER},
 };
 
 typedef struct {
@@ -223,6 +229,7 @@ typedef struct {
     int retries; /* -1: the library's default */
     const char *token_id;
     bool verbose, help, version;
+    bool recover; /* create: find and revoke a token whose answer was lost, then create again */
     bool failed; /* err holds the first usage error */
     char err[512];
 } args;
@@ -321,6 +328,9 @@ static void apply_option(args *a, const option *opt, const char *value, const ch
         return;
     case OPT_VERBOSE:
         a->verbose = true;
+        return;
+    case OPT_RECOVER:
+        a->recover = true;
         return;
     case OPT_HELP:
         a->help = true;
@@ -450,9 +460,9 @@ static void check_args(args *a)
     }
     if (a->cmd == CMD_NONE) {
         usage_error(a, "no command given: use create, list or delete");
-    } else if (a->cmd != CMD_CREATE && (a->comment != NULL || a->lifetime != NULL)) {
+    } else if (a->cmd != CMD_CREATE && (a->comment != NULL || a->lifetime != NULL || a->recover)) {
         usage_error(a, "%s is only valid with create",
-                    a->comment != NULL ? "--comment" : "--lifetime-seconds");
+                    a->comment != NULL ? "--comment" : a->lifetime != NULL ? "--lifetime-seconds" : "--recover");
     } else if (a->cmd == CMD_DELETE && (a->token_id == NULL || a->token_id[0] == '\0')) {
         usage_error(a, "%s needs a TOKEN_ID argument", a->cmd_name);
     }
@@ -679,7 +689,8 @@ static int do_create(const args *a, cli_out *out)
     char id[160]; /* not secret: kept to say how to clean up if printing fails */
     bool have_id;
     int rc = 0;
-    dbtok_err err = dbtok_token_create(&g_client, a->comment, a->lifetime_seconds, &t);
+    dbtok_err err = a->recover ? dbtok_token_create_recover(&g_client, a->comment, a->lifetime_seconds, &t)
+                               : dbtok_token_create(&g_client, a->comment, a->lifetime_seconds, &t);
     if (err != DBTOK_OK) {
         return report(err, dbtok_last_error(&g_client), a, NULL);
     }
@@ -818,7 +829,7 @@ static int run(const args *a)
     config.token = g_settings.token;
     config.ca = g_ca;
     config.ca_len = ca_len;
-    /* One deadline for the command: each request and all the retries. */
+    /* One deadline per call: its requests and all its retries. */
     config.timeout_ms = a->timeout_ms != 0 ? a->timeout_ms : DBTOK_DEFAULT_TIMEOUT_MS;
     config.retry.deadline_ms = config.timeout_ms;
     config.retry.max_attempts = (uint8_t)(a->retries >= 0 ? a->retries + 1 : 0);

@@ -619,6 +619,48 @@ class FaultTests(CliTestCase):
         self.assertEqual(self.requests(CREATE), 1, "create must never be resent")
         self.assertEqual(len(self.state()["tokens"]), 1)
 
+    def test_recover_leaves_exactly_one_token(self):
+        # Every way the answer to a create can be lost, once, and a fault in
+        # the recovery's own list and revoke: --recover ends with exactly one
+        # live token of the flow, the one it printed.
+        cases = [
+            ("reset after processing", [{"path": CREATE, "kind": "reset_after"}]),
+            ("reset before processing", [{"path": CREATE, "kind": "reset_before"}]),
+            ("truncated answer", [{"path": CREATE, "kind": "truncate"}]),
+            ("stalled answer", [{"path": CREATE, "kind": "delay", "ms": 4000}]),
+            ("lost twice", [{"path": CREATE, "kind": "reset_after", "times": 2}]),
+            ("recovery list broken", [{"path": CREATE, "kind": "reset_after"},
+                                      {"path": LIST, "kind": "reset_before"}]),
+            ("recovery revoke throttled", [{"path": CREATE, "kind": "reset_after"},
+                                           {"path": DELETE, "kind": "status", "status": 429,
+                                            "retry_delay": "0.1s"}]),
+            ("no fault", []),
+        ]
+        for name, faults in cases:
+            with self.subTest(case=name):
+                self.emu.reset()
+                self.emu.fill(2)  # unrelated tokens stay untouched
+                if faults:
+                    self.emu.faults(faults)
+                r = self.dbtok("--timeout", "3", "-o", "json", "create", "--comment", "device 7",
+                               "--recover")
+                self.assertOk(r)
+                created = json.loads(r.out)["token_info"]
+                ours = [t for t in self.state()["tokens"] if (t["comment"] or "").startswith("device 7")]
+                self.assertEqual(len(ours), 1, ours)
+                self.assertEqual(ours[0]["token_id"], created["token_id"])
+                self.assertEqual(len(self.state()["tokens"]), 3)
+
+    def test_recover_gives_up_with_none_left(self):
+        # The answer is lost every time: after three creates, each orphan
+        # revoked, the command fails and no token of the flow is left.
+        self.fault(CREATE, "reset_after", times=10)
+        r = self.dbtok("create", "--comment", "doomed", "--recover")
+        self.assertFails(r, TRANSPORT)
+        self.assertEqual(self.requests(CREATE), 3)
+        self.assertEqual(self.state()["tokens"], [])
+        self.assertEqual(len(self.state()["revoked"]), 3)
+
     def test_create_reset_before_processing(self):
         # Not created, but the client cannot know that: still "outcome unknown".
         self.fault(CREATE, "reset_before", times=5)

@@ -171,6 +171,21 @@ dbtok_err dbtok_init(dbtok_client *client, const dbtok_config *config, const dbt
 dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                              dbtok_created_token *out);
 
+/*
+ * dbtok_token_create, made safe to use when answers get lost: the comment
+ * carries a random marker ("<comment> [dbtok:0123456789abcdef]"), and after a
+ * lost answer the client lists the tokens, revokes the one carrying the
+ * marker (its value is lost, so it is only a liability) and creates once
+ * more, for up to three creates. It returns DBTOK_OK with exactly one new
+ * token, or an error with none left behind (DBTOK_ERR_IO when all three
+ * answers were lost); DBTOK_ERR_OUTCOME_UNKNOWN only when the list or revoke
+ * of the recovery failed too, so that a token may still exist.
+ *
+ * Errors: as dbtok_token_create.
+ */
+dbtok_err dbtok_token_create_recover(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
+                                     dbtok_created_token *out);
+
 /* Called once per token, in the server's order. info's views are valid only
  * during the call. Return 0 to continue, non-zero to stop the listing (the
  * call then returns DBTOK_ERR_ABORTED and the connection is closed). */
