@@ -762,6 +762,20 @@ class FaultTests(CliTestCase):
         self.fault(LIST, "delay", ms=3000, after_bytes=60, times=2)
         self.assertFails(self.dbtok("--timeout", "1", "list"), TRANSPORT)
 
+    def test_one_byte_per_second(self):
+        # A server that trickles its answer cannot hold the client past its
+        # deadline, retries included.
+        self.fault(LIST, "split", sizes=[1], pause_ms=1000, times=10)
+        r = self.dbtok("--timeout", "2", "list")
+        self.assertFails(r, TRANSPORT)
+        self.assertLess(r.elapsed, 6)
+
+    def test_stops_mid_header(self):
+        self.fault(LIST, "delay", ms=5000, after_bytes=20, times=10)
+        r = self.dbtok("--timeout", "2", "list")
+        self.assertFails(r, TRANSPORT)
+        self.assertLess(r.elapsed, 6)
+
     def test_slow_but_within_timeout(self):
         self.fault(LIST, "delay", ms=500)
         self.assertOk(self.dbtok("--timeout", "10", "list"))
