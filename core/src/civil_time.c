@@ -55,7 +55,7 @@ static bool month(const char **p, const char *end, int *out)
         return false;
     }
     for (m = 0; m < 12; m++) {
-        if (memcmp(*p, names + 3 * m, 3) == 0) {
+        if (memcmp(*p, names + (size_t)m * 3u, 3) == 0) {
             *p += 3;
             *out = m + 1;
             return true;
@@ -74,7 +74,7 @@ static bool clock_time(const char **p, const char *end, int *h, int *mi, int *s)
 bool http_date_parse(const char *s, size_t len, int64_t *unix_seconds)
 {
     const char *end = s + len;
-    const char *p = s;
+    const char *p;
     const char *comma = memchr(s, ',', len);
     int d = 0;
     int m = 0;

@@ -109,7 +109,6 @@ static bool read_escape(const char *s, int *pos, int end, uint32_t *cp)
 {
     int i = *pos;
     int32_t u;
-    int32_t lo;
 
     if (end - i < 2) {
         return false;
@@ -129,6 +128,7 @@ static bool read_escape(const char *s, int *pos, int end, uint32_t *cp)
             return false;
         }
         if (u >= 0xD800 && u <= 0xDBFF) {
+            int32_t lo;
             if (end - i < 12 || s[i + 6] != '\\' || s[i + 7] != 'u') {
                 return false;
             }

@@ -10,9 +10,6 @@
 
 dbtok_err dbtok_str_copy(char *dst, size_t cap, dbtok_str src)
 {
-    size_t n;
-    int back;
-
     if ((dst == NULL && cap > 0) || (src.ptr == NULL && src.len > 0)) {
         return DBTOK_ERR_INVALID_ARG;
     }
@@ -26,7 +23,8 @@ dbtok_err dbtok_str_copy(char *dst, size_t cap, dbtok_str src)
     if (cap > 0) {
         /* Cut before a whole character, not inside one, so a truncated
          * message is still valid UTF-8 (at most 3 continuation bytes). */
-        n = cap - 1;
+        size_t n = cap - 1;
+        int back;
         for (back = 0; back < 3 && n > 0 && ((unsigned char)src.ptr[n] & 0xC0u) == 0x80u; back++) {
             n--;
         }

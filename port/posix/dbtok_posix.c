@@ -58,12 +58,12 @@ static int connect_one(const struct addrinfo *ai, uint32_t timeout_ms, int *fd_o
     int err = 0;
     socklen_t err_len = sizeof err;
     int one = 1;
-    int ready;
 
     if (fd < 0) {
         return DBTOK_PORT_ERR_CONNECT;
     }
     if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+        int ready;
         if (errno != EINPROGRESS && errno != EINTR) {
             close(fd);
             return DBTOK_PORT_ERR_CONNECT;
@@ -98,7 +98,8 @@ static int posix_connect(void *ctx, const char *host, uint16_t port, uint32_t ti
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_ADDRCONFIG;
-    snprintf(service, sizeof service, "%u", (unsigned)port);
+    /* Cannot be cut: a 16-bit port has at most 5 digits. */
+    (void)snprintf(service, sizeof service, "%u", (unsigned)port);
     /* getaddrinfo cannot be bounded in time; glibc's resolver timeouts apply. */
     if (getaddrinfo(host, service, &hints, &list) != 0 || list == NULL) {
         return DBTOK_PORT_ERR_DNS;
