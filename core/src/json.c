@@ -244,7 +244,12 @@ bool json_span_string_ok(const char *s, int start, int end)
     uint32_t cp;
 
     while (pos < end) {
-        if (!read_char(s, &pos, end, &cp)) {
+        unsigned char b = (unsigned char)s[pos];
+        /* Printable ASCII other than the backslash is most of every body:
+         * step over it without the general decoder. */
+        if (b >= 0x20 && b < 0x80 && b != '\\') {
+            pos++;
+        } else if (!read_char(s, &pos, end, &cp)) {
             return false;
         }
     }
@@ -469,6 +474,11 @@ bool json_span_equals(const char *s, int start, int end, const char *key)
     int pos = start;
     size_t k = 0;
 
+    /* Without an escape the raw bytes are the decoded text. */
+    if (memchr(s + start, '\\', (size_t)(end - start)) == NULL) {
+        size_t n = strlen(key);
+        return n == (size_t)(end - start) && memcmp(s + start, key, n) == 0;
+    }
     while (pos < end) {
         char buf[4];
         uint32_t cp;
@@ -509,11 +519,13 @@ int json_object_get(const json_doc *doc, int obj, const char *key)
 
 dbtok_err json_span_decode(char *s, int start, int end, dbtok_str *out)
 {
-    int r = start;
-    int w = start;
+    const char *escape = memchr(s + start, '\\', (size_t)(end - start));
+    int r = escape != NULL ? (int)(escape - s) : end;
+    int w = r;
 
-    /* Every escape and sequence is at least as long as its UTF-8, so the
-     * write position never passes the read position. */
+    /* The text was validated, so up to the first escape it is its own
+     * decoding. From there on, every escape and sequence is at least as long
+     * as its UTF-8, so the write position never passes the read position. */
     while (r < end) {
         uint32_t cp;
         if (!read_char(s, &r, end, &cp)) {

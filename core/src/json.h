@@ -53,7 +53,8 @@ int json_object_get(const json_doc *doc, int obj, const char *key);
 
 /*
  * Decode string token i in place (all escapes, \u surrogate pairs to UTF-8)
- * and NUL-terminate it; out views the result. Decode each token once only.
+ * and NUL-terminate it; out views the result. Decode each token once only,
+ * and only after json_parse validated it.
  * Returns DBTOK_OK or DBTOK_ERR_JSON (not a string).
  */
 dbtok_err json_string(json_doc *doc, int i, dbtok_str *out);
@@ -65,7 +66,8 @@ dbtok_err json_int64(const json_doc *doc, int i, int64_t *out);
 /*
  * The same checks and decoders over a raw span s[start..end): a string's
  * content without its quotes, or a primitive's text. The streaming list
- * reader uses them on values it found itself.
+ * reader uses them on values it found itself. json_span_decode wants a span
+ * json_span_string_ok accepted.
  */
 bool json_span_string_ok(const char *s, int start, int end);
 bool json_span_primitive_ok(const char *s, int start, int end);

@@ -182,8 +182,11 @@ static dbtok_err key(list_reader *lr, const char *w, int start, int end)
         lr->infos_seen = lr->infos_seen || lr->key_is_infos;
     } else if (lr->entry_start >= 0 && lr->depth == DEPTH_ENTRY) {
         lr->field = -1;
-        for (i = 0; i < LIST_FIELDS; i++) {
-            if (json_span_equals(w, start, end, field_names[i])) {
+        for (i = 0; i < LIST_FIELDS && lr->field < 0; i++) {
+            /* The first byte rules most names out; an escaped first byte
+             * ('\\') still takes the full comparison. */
+            if ((w[start] == field_names[i][0] || w[start] == '\\') &&
+                json_span_equals(w, start, end, field_names[i])) {
                 lr->field = i;
             }
         }
