@@ -20,7 +20,7 @@ COMPONENTS = (
     ("firmware", re.compile(r"/dbtok_fw[a-z_]*\.dir/|dbtok_fw_measure_alloc")),
 )
 
-_OUTPUT = re.compile(r"^(\.\S+)\s+0x[0-9a-f]+\s+0x[0-9a-f]+")
+_OUTPUT = re.compile(r"^(\.\S+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)")
 _INPUT_FULL = re.compile(r"^ (\S+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$")
 _INPUT_NAME = re.compile(r"^ (\S+)$")
 _INPUT_REST = re.compile(r"^\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$")
@@ -41,9 +41,12 @@ def object_of(source):
 
 
 def parse(path):
-    """Returns a list of (output_section, input_section, source, size) for every input
-    section placed in the image, skipping the discarded ones and fill."""
+    """Returns (placed, outputs): a list of (output_section, input_section, source, size)
+    for every input section placed in the image, skipping the discarded ones and fill;
+    and {output_section: size} as linked. The inputs of a section can add up to more
+    than its size: the linker merges identical strings from different objects."""
     placed = []
+    outputs = {}
     with open(path, encoding="utf-8", errors="replace") as f:
         lines = f.read().splitlines()
     try:
@@ -56,6 +59,7 @@ def parse(path):
         m = _OUTPUT.match(line)
         if m:
             output = m.group(1)
+            outputs[output] = int(m.group(2), 16)
             pending = None
             continue
         if output is None or line.startswith(" *"):
@@ -73,7 +77,7 @@ def parse(path):
         if m and pending is not None:
             placed.append((output, pending, m.group(3).strip(), int(m.group(2), 16)))
         pending = None
-    return placed
+    return placed, outputs
 
 
 def by_component(placed):

@@ -8,16 +8,17 @@
  * is off, and mbedTLS's check_config.h validates the result at build time.
  *
  * What it gives: a TLS 1.2 + 1.3 client, ECDHE over X25519 and P-256, RSA chains and
- * ECDSA P-256 chains (SHA-256 and SHA-384 signatures), AES-GCM, PSA crypto (TLS 1.3
- * needs it), all memory from a static arena, no file system, no sockets, no clock.
+ * ECDSA P-256 chains (SHA-256 and SHA-384 signatures) to a DER trust anchor, AES-GCM,
+ * PSA crypto (TLS 1.3 needs it), all memory from a static arena, no file system, no
+ * sockets, no clock.
  *
  * What the firmware must provide:
  *   - mbedtls_memory_buffer_alloc_init(arena, size) before any other mbedTLS call;
  *   - mbedtls_psa_external_get_random(): PSA's random numbers, straight from the
  *     board's TRNG (port/baremetal's dbtok_bm_psa_rng.c forwards it to the port);
  *   - dbtok_mbedtls_exit(), called if the arena is found corrupted (see below);
- *   - memcpy, memmove, memset, memcmp, memchr, strlen, strchr, strcmp, strstr: a C
- *     library's, or port/baremetal/freestanding/string.c.
+ *   - memcpy, memmove, memset, memcmp, memchr, strlen, strchr, strcmp: a C library's,
+ *     or port/baremetal/freestanding/string.c.
  * dbtok's core seeds its own CTR_DRBG for the TLS layer from the port's entropy hook
  * and checks certificate dates itself against the port's optional wall clock.
  */
@@ -163,13 +164,13 @@ int dbtok_measure_fprintf(void *stream, const char *format, ...);
 /* X.509                                                                                */
 /* ------------------------------------------------------------------------------------ */
 
-/* PEM because that is how CA bundles are shipped (DER works too); RSASSA-PSS signed
+/* Trust anchors in DER, the form a device keeps in flash: one CA certificate, which is
+ * what each cloud's workspaces chain to. For a PEM bundle of several CAs, add
+ * MBEDTLS_PEM_PARSE_C and MBEDTLS_BASE64_C (about 1 KB of flash). RSASSA-PSS signed
  * certificates and TLS 1.3 with RSA keys need PSS in the X.509 layer. */
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C
 #define MBEDTLS_X509_RSASSA_PSS_SUPPORT
-#define MBEDTLS_PEM_PARSE_C
-#define MBEDTLS_BASE64_C
 /* No text descriptions of certificates and OIDs: dbtok never prints them, and the OID
  * tables shrink by their description strings. */
 #define MBEDTLS_X509_REMOVE_INFO

@@ -39,9 +39,10 @@ class Run:
         return {k: int(v) for k, v in re.findall(r"([a-z-]+)=(\d+)", m.group(1))}
 
 
-def der_ca(emu, directory):
-    """The emulator's CA as DER, the form a device keeps in flash. Returns the path."""
-    path = os.path.join(directory, "ca.der")
+def der_ca(emu):
+    """The emulator's CA certificate in DER, the form the firmware takes (a device keeps
+    its trust anchor so). Written next to the emulator's PEM; returns the path."""
+    path = os.path.join(os.path.dirname(emu.ca_file), "ca.der")
     subprocess.run(["openssl", "x509", "-in", emu.ca_file, "-outform", "DER", "-out", path],
                    check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                    stderr=subprocess.PIPE, timeout=30)
@@ -49,8 +50,9 @@ def der_ca(emu, directory):
 
 
 def run(elf, cpu, emu, ca_file=None, extra_args=(), host="localhost", timeout=60):
-    """Boot elf on the board for cpu with UART0 wired to emu; returns a Run."""
-    args = ["dbtok_fw", host, str(emu.port), emu.token, ca_file or emu.ca_file]
+    """Boot elf on the board for cpu with UART0 wired to emu; returns a Run. The CA
+    file defaults to the emulator's CA in DER."""
+    args = ["dbtok_fw", host, str(emu.port), emu.token, ca_file or der_ca(emu)]
     args += list(extra_args)
     # QEMU's option syntax: a comma inside a value is written twice.
     semihosting = "enable=on,target=native," + ",".join("arg=" + a.replace(",", ",,") for a in args)

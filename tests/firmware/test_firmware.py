@@ -22,7 +22,7 @@ import qemu_run  # noqa: E402
 
 ELF = CPU = None
 
-EXIT_OK, EXIT_CA_FILE, EXIT_CREATE = 0, 11, 20
+EXIT_OK, EXIT_CA_FILE, EXIT_INIT, EXIT_CREATE = 0, 11, 13, 20
 CREATE, LIST, DELETE = "/api/2.0/token/create", "/api/2.0/token/list", "/api/2.0/token/delete"
 # MBEDTLS_X509_BADCERT_* flags the firmware prints as cert-flags.
 EXPIRED, CN_MISMATCH, FUTURE = 0x01, 0x04, 0x200
@@ -110,11 +110,11 @@ class Tls13Ecdsa(FirmwareTest):
     def test_other_host_name_is_refused(self):
         self.assert_refused(CN_MISMATCH, host="workspace.example.com")
 
-    def test_der_ca(self):
-        # The form a device keeps its trust anchor in.
-        ca = qemu_run.der_ca(self.emu, self.emu.dir)
-        run = self.boot(ca_file=ca)
-        self.assertEqual(run.returncode, EXIT_OK, run.output)
+    def test_pem_ca_is_refused(self):
+        # The device profile reads DER trust anchors only (no PEM code in the image).
+        run = self.boot(ca_file=self.emu.ca_file)
+        self.assertEqual(run.returncode, EXIT_INIT, run.output)
+        self.assertEqual(self.emu.state()["handshakes"], 0)
 
     def test_unreadable_ca_file(self):
         run = self.boot(ca_file="/nonexistent/ca.pem")

@@ -11,9 +11,9 @@
 /* Exit codes: which step failed. The text on semihosting output says why. */
 #define DBTOK_FW_EXIT_OK 0
 #define DBTOK_FW_EXIT_USAGE 10       /* missing or malformed semihosting arguments */
-#define DBTOK_FW_EXIT_CA_FILE 11     /* the CA bundle cannot be read or is too large */
+#define DBTOK_FW_EXIT_CA_FILE 11     /* the CA certificate cannot be read or is too large */
 #define DBTOK_FW_EXIT_BOARD 12       /* no entropy source */
-#define DBTOK_FW_EXIT_INIT 13        /* dbtok_init failed */
+#define DBTOK_FW_EXIT_INIT 13        /* dbtok_init failed (a CA that does not parse) */
 #define DBTOK_FW_EXIT_CREATE 20      /* dbtok_token_create failed */
 #define DBTOK_FW_EXIT_LIST 30        /* the first list failed */
 #define DBTOK_FW_EXIT_NOT_LISTED 31  /* the new token is missing from the list */

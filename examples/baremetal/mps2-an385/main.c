@@ -8,8 +8,8 @@
  * storage:
  *   PROGRAM HOST PORT TOKEN CA_FILE [--clock-offset=SECONDS] [--trace]
  * HOST is the name the server's certificate must carry, PORT goes into the Host
- * header (the UART is already wired to the server), CA_FILE is a PEM bundle on the
- * host. --clock-offset moves the wall clock (tests of certificate dates); --trace
+ * header (the UART is already wired to the server), CA_FILE is the trust anchor, a CA
+ * certificate in DER, on the host. --clock-offset moves the wall clock (tests of certificate dates); --trace
  * shows dbtok's log. The exit code says which step failed (firmware.h); output
  * lines start with "dbtok-fw: ", and the last ones are the measurements that
  * bench/footprint reads.
@@ -31,7 +31,7 @@
 #endif
 
 #define WORK_SIZE 2048u  /* one request, a create answer and its JSON tokens, or one list entry */
-#define CA_MAX 2048u     /* one PEM CA certificate, as a device would store it */
+#define CA_MAX 2048u     /* one DER CA certificate, as a device stores it */
 #define CMDLINE_MAX 512u
 #define MAX_ARGS 8
 #define TIMEOUT_MS 30000u
@@ -40,7 +40,7 @@
 
 static uint8_t arena[DBTOK_FW_ARENA_SIZE];
 static uint8_t work[WORK_SIZE];
-static uint8_t ca_pem[CA_MAX];
+static uint8_t ca_der[CA_MAX];
 static char cmdline[CMDLINE_MAX];
 static dbtok_client client;
 static mps2_board board;
@@ -139,26 +139,21 @@ static bool read_settings(settings *s)
     return true;
 }
 
-/* The PEM bundle, NUL-terminated as mbedTLS wants PEM; returns its length with the
- * NUL, or 0 when it cannot be read or does not fit. */
+/* The CA certificate; returns its length, or 0 when it cannot be read or does not
+ * fit. */
 static size_t read_ca(const char *path)
 {
     int handle = semihost_open(path, SEMIHOST_OPEN_RB);
     int n;
-    uint8_t extra;
     if (handle < 0) {
         return 0;
     }
-    n = semihost_read(handle, ca_pem, sizeof ca_pem - 1);
-    if (n <= 0 || semihost_read(handle, &extra, 1) != 0) {
-        n = -1;
+    n = semihost_read(handle, ca_der, sizeof ca_der);
+    if (n == (int)sizeof ca_der) {
+        n = -1; /* a full buffer may have left some of the file behind */
     }
     semihost_close(handle);
-    if (n <= 0) {
-        return 0;
-    }
-    ca_pem[n] = 0;
-    return (size_t)n + 1;
+    return n > 0 ? (size_t)n : 0;
 }
 
 static int find_token(void *user, const dbtok_token_info *info)
@@ -240,7 +235,7 @@ static uint32_t provision(const dbtok_port *port, const settings *s, size_t ca_l
     config.host = s->host;
     config.port = s->port;
     config.token = s->token;
-    config.ca = ca_pem;
+    config.ca = ca_der;
     config.ca_len = ca_len;
     config.timeout_ms = TIMEOUT_MS;
     config.user_agent_extra = "board/mps2-an385";
@@ -310,7 +305,7 @@ uint32_t dbtok_fw_main(void)
     }
     ca_len = read_ca(s.ca_file);
     if (ca_len == 0) {
-        say("cannot read the CA bundle, or it is larger than 2 KiB\n");
+        say("cannot read the CA certificate, or it is 2 KiB or larger\n");
         return DBTOK_FW_EXIT_CA_FILE;
     }
     if (mps2_board_init(&board, s.clock_offset_s, s.trace) != 0) {

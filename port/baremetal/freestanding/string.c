@@ -1,6 +1,7 @@
 /*
  * mem* and str* for targets with no C library, and for firmware that would rather not
- * link one: what dbtok's core and mbedTLS's TLS client call, nothing more. Byte loops,
+ * link one: what dbtok's core and mbedTLS's TLS client (device profile) call, nothing
+ * more. Byte loops,
  * small rather than fast: a TLS record is copied in a millisecond or two even on a
  * Cortex-M0+, next to hundreds for a handshake. Compiled with
  * -fno-tree-loop-distribute-patterns so gcc cannot turn these loops back into calls
@@ -94,22 +95,4 @@ int strcmp(const char *a, const char *b)
         b++;
     }
     return (unsigned char)*a < (unsigned char)*b ? -1 : (unsigned char)*a > (unsigned char)*b;
-}
-
-/* mbedTLS looks for PEM markers with it. The inner loop stops at the end of either
- * string, so it never reads past haystack's NUL. */
-char *strstr(const char *haystack, const char *needle)
-{
-    for (;; haystack++) {
-        size_t i = 0;
-        while (needle[i] != '\0' && haystack[i] == needle[i]) {
-            i++;
-        }
-        if (needle[i] == '\0') {
-            return (char *)haystack;
-        }
-        if (*haystack == '\0') {
-            return NULL;
-        }
-    }
 }

@@ -16,6 +16,5 @@ void *memchr(const void *s, int c, size_t n);
 size_t strlen(const char *s);
 char *strchr(const char *s, int c);
 int strcmp(const char *a, const char *b);
-char *strstr(const char *haystack, const char *needle);
 
 #endif /* DBTOK_FREESTANDING_STRING_H */
