@@ -198,6 +198,9 @@ dbtok_err tls_connect(dbtok_client *c)
     if (idx >= s->n_conns && s->auto_conns && s->n_conns < FAKE_MAX_CONNS) {
         (void)fake_add_conn(s);
     }
+    if (idx >= s->n_conns && s->refuse_when_full) {
+        return DBTOK_ERR_CONNECT;
+    }
     if (idx >= s->n_conns) {
         fail_msg("fake_tls: connect #%u, but only %u connection(s) scripted", idx + 1, s->n_conns);
     }
@@ -260,6 +263,9 @@ dbtok_err tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, size_t *
     }
     conn->sent_len += n;
     *sent = n;
+    if (current()->on_send != NULL) {
+        current()->on_send(current(), current()->active, len, n);
+    }
     if (n < len) {
         return conn->send_err != DBTOK_OK ? conn->send_err : DBTOK_ERR_IO;
     }

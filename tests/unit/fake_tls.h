@@ -79,11 +79,16 @@ struct fake_script;
 typedef void (*fake_recv_hook)(struct fake_script *s, dbtok_client *c);
 /* The most bytes the next recv may hand out (0: no limit of its own). */
 typedef size_t (*fake_chunk_hook)(struct fake_script *s);
+/* After a send on conns[conn]: len bytes offered, sent of them taken (now
+ * the last bytes of that connection's record). */
+typedef void (*fake_send_hook)(struct fake_script *s, unsigned conn, size_t len, size_t sent);
 
 typedef struct fake_script {
     fake_conn conns[FAKE_MAX_CONNS];
     unsigned n_conns;        /* connections scripted; a connect beyond them fails the test */
     bool auto_conns;         /* ...unless this is set: then it gets a fresh default connection */
+    bool refuse_when_full;   /* a connect past the last one possible fails with DBTOK_ERR_CONNECT
+                                instead of failing the test (a server gone unreachable) */
     /* Answers, in order, for requests on connections that have no scripted
      * response of their own left; for tests that do not care which
      * connection carries which request. */
@@ -104,6 +109,7 @@ typedef struct fake_script {
      * chunk limit; may be NULL. A fuzz harness draws each split from its
      * input here, so one response arrives in uneven pieces. */
     fake_chunk_hook next_chunk;
+    fake_send_hook on_send;  /* called after every tls_send_all; may be NULL */
     void *user;
     unsigned hook_calls;
 } fake_script;
