@@ -1,0 +1,554 @@
+/*
+ * libFuzzer harness: JSON over jsmn (core/src/json.c), as dbtok decodes the
+ * create answer and error bodies, plus the span helpers the list reader uses.
+ *
+ * Input: a response body, as is.
+ *
+ * Checked:
+ *  - json_count_tokens and json_parse agree: a body the counter refuses is
+ *    refused by the parser with the same error; with exactly the counted
+ *    tokens the parser never runs short (token_api.c sizes the token array
+ *    by the count); one token fewer never succeeds; more tokens change
+ *    nothing.
+ *  - On success, the token tree is sound (offsets inside the text, json_skip
+ *    moving forward to a sibling), every string decodes to well-formed UTF-8
+ *    without NUL (judged by a separate validator), escaping the decoded text
+ *    and decoding it again gives it back, json_span_equals finds each
+ *    decoded string equal to its raw form and not to a shorter one, and
+ *    json_object_get answers, for every key of every object, the first member
+ *    with that key.
+ *  - json_int64 on every token against a reference built on strtoll.
+ *  - The raw input seen as string content and as a primitive:
+ *    json_span_string_ok and (on what it accepts) json_span_decode against
+ *    a reference decoder written from RFC 8259, json_span_primitive_ok
+ *    against the RFC's number grammar and the three literals.
+ *  - The create and error answers' own access pattern: the fields
+ *    token_api.c reads, looked up and decoded as it does.
+ * Buffers are exact-size heap copies, so AddressSanitizer sees any access
+ * past the body.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbtok/dbtok_types.h"
+#include "fuzz_common.h"
+#include "json.h"
+
+/* Bounds that keep one run fast; longer bodies teach nothing new. */
+#define MAX_BODY 65536
+#define MAX_MEMBERS_CHECKED 64
+
+/* ---- a reference for string content and primitives ----------------------- */
+
+static int ref_hex(uint8_t c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+static bool ref_u4(const uint8_t *s, size_t n, size_t i, uint32_t *v)
+{
+    size_t k;
+    *v = 0;
+    if (n < 4 || i > n - 4) {
+        return false;
+    }
+    for (k = 0; k < 4; k++) {
+        int d = ref_hex(s[i + k]);
+        if (d < 0) {
+            return false;
+        }
+        *v = *v * 16u + (uint32_t)d;
+    }
+    return true;
+}
+
+static size_t ref_put(uint32_t cp, uint8_t *out)
+{
+    if (cp < 0x80u) {
+        out[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800u) {
+        out[0] = (uint8_t)(0xC0u | (cp >> 6));
+        out[1] = (uint8_t)(0x80u | (cp & 0x3Fu));
+        return 2;
+    }
+    if (cp < 0x10000u) {
+        out[0] = (uint8_t)(0xE0u | (cp >> 12));
+        out[1] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
+        out[2] = (uint8_t)(0x80u | (cp & 0x3Fu));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0u | (cp >> 18));
+    out[1] = (uint8_t)(0x80u | ((cp >> 12) & 0x3Fu));
+    out[2] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
+    out[3] = (uint8_t)(0x80u | (cp & 0x3Fu));
+    return 4;
+}
+
+/*
+ * JSON string content s[0..n) (no quotes) decoded into out (n bytes are
+ * always enough), as dbtok defines it: RFC 8259 escapes, a \u surrogate only
+ * as a high-low pair, no \u0000, raw bytes well-formed UTF-8 with nothing
+ * below U+0020. Raw runs are validated by fuzz_utf8_ok and copied, not
+ * decoded, unlike json.c.
+ */
+static bool ref_decode(const uint8_t *s, size_t n, uint8_t *out, size_t *out_len)
+{
+    size_t i = 0;
+    size_t w = 0;
+
+    while (i < n) {
+        if (s[i] == '\\') {
+            uint32_t u;
+            uint32_t lo;
+            if (i + 1 >= n) {
+                return false;
+            }
+            switch (s[i + 1]) {
+            case '"': out[w++] = '"'; i += 2; continue;
+            case '\\': out[w++] = '\\'; i += 2; continue;
+            case '/': out[w++] = '/'; i += 2; continue;
+            case 'b': out[w++] = 0x08; i += 2; continue;
+            case 'f': out[w++] = 0x0C; i += 2; continue;
+            case 'n': out[w++] = 0x0A; i += 2; continue;
+            case 'r': out[w++] = 0x0D; i += 2; continue;
+            case 't': out[w++] = 0x09; i += 2; continue;
+            case 'u': break;
+            default: return false;
+            }
+            if (!ref_u4(s, n, i + 2, &u) || u == 0 || (u >= 0xDC00u && u <= 0xDFFFu)) {
+                return false;
+            }
+            if (u >= 0xD800u && u <= 0xDBFFu) {
+                if (i + 12 > n || s[i + 6] != '\\' || s[i + 7] != 'u' || !ref_u4(s, n, i + 8, &lo) ||
+                    lo < 0xDC00u || lo > 0xDFFFu) {
+                    return false;
+                }
+                w += ref_put(0x10000u + ((u - 0xD800u) << 10) + (lo - 0xDC00u), out + w);
+                i += 12;
+            } else {
+                w += ref_put(u, out + w);
+                i += 6;
+            }
+        } else {
+            /* A run of raw bytes up to the next backslash. */
+            size_t j = i;
+            size_t k;
+            while (j < n && s[j] != '\\') {
+                j++;
+            }
+            for (k = i; k < j; k++) {
+                if (s[k] < 0x20u) {
+                    return false;
+                }
+            }
+            if (!fuzz_utf8_ok(s + i, j - i)) {
+                return false;
+            }
+            memcpy(out + w, s + i, j - i);
+            w += j - i;
+            i = j;
+        }
+    }
+    *out_len = w;
+    return true;
+}
+
+static size_t ref_digits(const uint8_t *s, size_t n, size_t i)
+{
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+        i++;
+    }
+    return i;
+}
+
+/* RFC 8259 number, or true/false/null. */
+static bool ref_primitive(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    size_t j;
+
+    if ((n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0) ||
+        (n == 4 && memcmp(s, "null", 4) == 0)) {
+        return true;
+    }
+    if (i < n && s[i] == '-') {
+        i++;
+    }
+    if (i >= n) {
+        return false;
+    }
+    if (s[i] == '0') {
+        i++;
+    } else if (s[i] >= '1' && s[i] <= '9') {
+        i = ref_digits(s, n, i);
+    } else {
+        return false;
+    }
+    if (i < n && s[i] == '.') {
+        j = ref_digits(s, n, i + 1);
+        if (j == i + 1) {
+            return false;
+        }
+        i = j;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-')) {
+            i++;
+        }
+        j = ref_digits(s, n, i);
+        if (j == i) {
+            return false;
+        }
+        i = j;
+    }
+    return i == n;
+}
+
+/* What json_span_int64 must answer for s[0..n): integer syntax (no
+ * fraction, exponent or leading zero) in int64 range, by strtoll. */
+static bool ref_int64(const uint8_t *s, size_t n, int64_t *v)
+{
+    char buf[32];
+    char *end;
+    size_t i = 0;
+    long long x;
+
+    if (n == 0 || n >= sizeof buf) {
+        /* 31 characters hold any int64 with sign and leading digits; a
+         * longer valid integer has more than 19 digits and overflows. */
+        return false;
+    }
+    if (s[0] == '-') {
+        i++;
+    }
+    if (i >= n || ref_digits(s, n, i) != n || (s[i] == '0' && n - i > 1)) {
+        return false;
+    }
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    errno = 0;
+    x = strtoll(buf, &end, 10);
+    if (errno == ERANGE || *end != '\0') {
+        return false;
+    }
+    *v = (int64_t)x;
+    return true;
+}
+
+/* ---- checks on decoded text -------------------------------------------- */
+
+/* A decoded view: at p, NUL-terminated, well-formed UTF-8 without NUL. */
+static void check_decoded(const dbtok_str *d, const char *at, size_t raw_len)
+{
+    FUZZ_CHECK(d->ptr == at);
+    FUZZ_CHECK(d->len <= raw_len);
+    FUZZ_CHECK(d->ptr[d->len] == '\0');
+    FUZZ_CHECK(fuzz_utf8_ok((const uint8_t *)d->ptr, d->len));
+}
+
+/* Escaping decoded text for a request and decoding it again is lossless,
+ * and the escaped form is valid string content. */
+static void check_round_trip(const char *text, size_t len)
+{
+    size_t need = dbtok_json_escape(NULL, 0, text, len);
+    char *esc = malloc(need + 1);
+    dbtok_str back;
+
+    FUZZ_CHECK(esc != NULL);
+    FUZZ_CHECK(dbtok_json_escape(esc, need + 1, text, len) == need);
+    FUZZ_CHECK(esc[need] == '\0');
+    FUZZ_CHECK(need <= (size_t)INT32_MAX);
+    FUZZ_CHECK(json_span_string_ok(esc, 0, (int)need));
+    FUZZ_CHECK(json_span_decode(esc, 0, (int)need, &back) == DBTOK_OK);
+    FUZZ_CHECK(back.len == len && memcmp(back.ptr, text, len) == 0);
+    free(esc);
+}
+
+/* json_span_equals on the raw text agrees with the decoded string, and a
+ * key one byte shorter (a prefix) is not equal. */
+static void check_equals(const char *raw, int start, int end, const dbtok_str *dec)
+{
+    char *shorter;
+
+    FUZZ_CHECK(json_span_equals(raw, start, end, dec->ptr));
+    if (dec->len == 0) {
+        return;
+    }
+    shorter = malloc(dec->len);
+    FUZZ_CHECK(shorter != NULL);
+    memcpy(shorter, dec->ptr, dec->len - 1);
+    shorter[dec->len - 1] = '\0';
+    FUZZ_CHECK(!json_span_equals(raw, start, end, shorter));
+    free(shorter);
+}
+
+/* ---- the raw input as one span ------------------------------------------ */
+
+static void check_spans(const uint8_t *data, size_t size)
+{
+    uint8_t *raw = fuzz_dup(data, size);
+    /* json_span_decode writes its NUL at the end offset, which inside a
+     * body is the closing quote: give it that byte. */
+    uint8_t *dec_buf = malloc(size + 1);
+    uint8_t *ref = malloc(size + 1);
+    size_t ref_len = 0;
+    bool ref_ok;
+    int64_t v = 0;
+    int64_t rv = 0;
+    dbtok_str d;
+    int n = (int)size;
+
+    FUZZ_CHECK(dec_buf != NULL && ref != NULL);
+    ref_ok = ref_decode(raw, size, ref, &ref_len);
+    FUZZ_CHECK(json_span_string_ok((const char *)raw, 0, n) == ref_ok);
+    memcpy(dec_buf, raw, size);
+    dec_buf[size] = 'X';
+    /* json_span_decode wants a span json_span_string_ok accepted. */
+    if (ref_ok) {
+        FUZZ_CHECK(json_span_decode((char *)dec_buf, 0, n, &d) == DBTOK_OK);
+        check_decoded(&d, (const char *)dec_buf, size);
+        FUZZ_CHECK(d.len == ref_len && memcmp(d.ptr, ref, ref_len) == 0);
+        check_equals((const char *)raw, 0, n, &d);
+        check_round_trip(d.ptr, d.len);
+    }
+    FUZZ_CHECK(json_span_primitive_ok((const char *)raw, 0, n) == ref_primitive(raw, size));
+    if (ref_int64(raw, size, &rv)) {
+        FUZZ_CHECK(json_span_int64((const char *)raw, 0, n, &v) == DBTOK_OK && v == rv);
+    } else {
+        FUZZ_CHECK(json_span_int64((const char *)raw, 0, n, &v) == DBTOK_ERR_JSON);
+    }
+    free(raw);
+    free(dec_buf);
+    free(ref);
+}
+
+/* ---- the parsed document ------------------------------------------------- */
+
+/* Token structure: offsets inside the text, json_skip moving forward. */
+static void check_tree(const json_doc *doc, size_t size)
+{
+    int i;
+
+    FUZZ_CHECK(doc->ntok >= 1);
+    FUZZ_CHECK(doc->tok[0].type == JSMN_OBJECT || doc->tok[0].type == JSMN_ARRAY);
+    FUZZ_CHECK(json_skip(doc, 0) == doc->ntok);
+    for (i = 0; i < doc->ntok; i++) {
+        const jsmntok_t *t = &doc->tok[i];
+        int next = json_skip(doc, i);
+        FUZZ_CHECK(t->start >= 0 && t->start <= t->end && (size_t)t->end <= size);
+        FUZZ_CHECK(next > i && next <= doc->ntok);
+        if (t->type == JSMN_STRING || t->type == JSMN_PRIMITIVE) {
+            FUZZ_CHECK(next == i + 1 || (t->type == JSMN_STRING && t->size == 1));
+        }
+        if (i > 0) {
+            FUZZ_CHECK(t->start >= doc->tok[i - 1].start);
+        }
+    }
+    FUZZ_CHECK(json_skip(doc, -1) == doc->ntok && json_skip(doc, doc->ntok) == doc->ntok);
+}
+
+/* For each key of each object, json_object_get finds the first member with
+ * that key. dec[] are the strings decoded from a second copy of the body. */
+static void check_object_get(const json_doc *doc, const dbtok_str *dec)
+{
+    int i;
+
+    for (i = 0; i < doc->ntok; i++) {
+        int k;
+        int m;
+        int members = doc->tok[i].size;
+        if (doc->tok[i].type != JSMN_OBJECT) {
+            FUZZ_CHECK(json_object_get(doc, i, "token_id") == -1);
+            continue;
+        }
+        if (members > MAX_MEMBERS_CHECKED) {
+            members = MAX_MEMBERS_CHECKED;
+        }
+        k = i + 1;
+        for (m = 0; m < members; m++) {
+            int expected = -1;
+            int k2 = i + 1;
+            int m2;
+            FUZZ_CHECK(k < doc->ntok && doc->tok[k].type == JSMN_STRING && doc->tok[k].size == 1);
+            for (m2 = 0; m2 <= m; m2++) {
+                if (dec[k2].len == dec[k].len && memcmp(dec[k2].ptr, dec[k].ptr, dec[k].len) == 0) {
+                    expected = k2 + 1;
+                    break;
+                }
+                k2 = json_skip(doc, k2);
+            }
+            FUZZ_CHECK(expected >= 0);
+            FUZZ_CHECK(json_object_get(doc, i, dec[k].ptr) == expected);
+            k = json_skip(doc, k);
+        }
+    }
+}
+
+/* The access pattern of token_api.c on a create answer or an error body:
+ * look up fields and read numbers (strings are decoded by check_decoders,
+ * since each may be decoded once only). Only that it is safe is checked
+ * here; what the results mean is the session harness's business. */
+static void decode_like_api(json_doc *doc)
+{
+    static const char *const info_keys[] = {"token_id", "comment", "creation_time", "expiry_time"};
+    int value = json_object_get(doc, 0, "token_value");
+    int info = json_object_get(doc, 0, "token_info");
+    int details = json_object_get(doc, 0, "details");
+    size_t k;
+    int64_t v;
+
+    FUZZ_CHECK(value >= -1 && value < doc->ntok && info >= -1 && info < doc->ntok);
+    for (k = 0; info >= 0 && k < sizeof info_keys / sizeof info_keys[0]; k++) {
+        int f = json_object_get(doc, info, info_keys[k]);
+        FUZZ_CHECK(f >= -1 && f < doc->ntok && f != 0);
+        if (f >= 0) {
+            (void)json_int64(doc, f, &v);
+        }
+    }
+    if (details >= 0 && doc->tok[details].type == JSMN_ARRAY) {
+        int i = details + 1;
+        int n;
+        for (n = 0; n < doc->tok[details].size; n++) {
+            int type = json_object_get(doc, i, "@type");
+            int delay = json_object_get(doc, i, "retry_delay");
+            FUZZ_CHECK(i < doc->ntok);
+            FUZZ_CHECK(type == -1 || (type > i && type < json_skip(doc, i)));
+            FUZZ_CHECK(delay == -1 || (delay > i && delay < json_skip(doc, i)));
+            i = json_skip(doc, i);
+        }
+        FUZZ_CHECK(i == json_skip(doc, details));
+    }
+}
+
+/* json_string and json_int64 on every token of the document (decoding it in
+ * place, as the API does), against the decodings of the second copy. */
+static void check_decoders(json_doc *doc, const dbtok_str *dec)
+{
+    int i;
+
+    for (i = 0; i < doc->ntok; i++) {
+        const jsmntok_t *t = &doc->tok[i];
+        dbtok_str s;
+        int64_t v = 0;
+        int64_t rv = 0;
+        dbtok_err err = json_string(doc, i, &s);
+        if (t->type == JSMN_STRING) {
+            FUZZ_CHECK(err == DBTOK_OK);
+            check_decoded(&s, doc->text + t->start, (size_t)(t->end - t->start));
+            FUZZ_CHECK(s.len == dec[i].len && memcmp(s.ptr, dec[i].ptr, s.len) == 0);
+            FUZZ_CHECK(json_int64(doc, i, &v) == DBTOK_ERR_JSON);
+        } else {
+            FUZZ_CHECK(err == DBTOK_ERR_JSON);
+            err = json_int64(doc, i, &v);
+            if (t->type == JSMN_PRIMITIVE &&
+                ref_int64((const uint8_t *)doc->text + t->start, (size_t)(t->end - t->start), &rv)) {
+                FUZZ_CHECK(err == DBTOK_OK && v == rv);
+            } else {
+                FUZZ_CHECK(err == DBTOK_ERR_JSON);
+            }
+        }
+    }
+    FUZZ_CHECK(json_string(doc, -1, &(dbtok_str){NULL, 0}) == DBTOK_ERR_JSON);
+    FUZZ_CHECK(json_string(doc, doc->ntok, &(dbtok_str){NULL, 0}) == DBTOK_ERR_JSON);
+}
+
+static void check_document(const uint8_t *data, size_t size)
+{
+    char *text = (char *)fuzz_dup(data, size);
+    char *copy = (char *)fuzz_dup(data, size);
+    int count = json_count_tokens(text, size);
+    /* Each token holds at least one byte of text, so size + 1 never runs out. */
+    unsigned big = (unsigned)size + 1u;
+    jsmntok_t *tok = malloc(sizeof(jsmntok_t) * big);
+    jsmntok_t *tok2 = malloc(sizeof(jsmntok_t) * big);
+    json_doc doc;
+    json_doc doc2;
+    dbtok_err err_big;
+    dbtok_err err;
+    dbtok_str *dec;
+    int i;
+
+    FUZZ_CHECK(tok != NULL && tok2 != NULL);
+    FUZZ_CHECK(count >= 0 || count == DBTOK_ERR_NOT_JSON || count == DBTOK_ERR_JSON);
+    err_big = json_parse(&doc2, copy, size, tok2, big);
+    FUZZ_CHECK(err_big == DBTOK_OK || err_big == DBTOK_ERR_NOT_JSON || err_big == DBTOK_ERR_JSON);
+    if (count < 0) {
+        FUZZ_CHECK(err_big == (dbtok_err)count);
+        goto out;
+    }
+    FUZZ_CHECK(err_big != DBTOK_ERR_NOT_JSON);
+    /* Exactly the counted tokens, as token_api.c allocates them. */
+    err = json_parse(&doc, text, size, tok, (unsigned)count);
+    if (count == 0) {
+        FUZZ_CHECK(err == DBTOK_ERR_BUFFER_TOO_SMALL && err_big != DBTOK_OK);
+        goto out;
+    }
+    FUZZ_CHECK(err == err_big);
+    if (count >= 2) {
+        json_doc few;
+        char *copy3 = (char *)fuzz_dup(data, size);
+        dbtok_err e = json_parse(&few, copy3, size, tok2, (unsigned)count - 1u);
+        FUZZ_CHECK(e == DBTOK_ERR_BUFFER_TOO_SMALL || e == DBTOK_ERR_JSON);
+        free(copy3);
+        /* tok2 was overwritten: parse the second copy again. */
+        FUZZ_CHECK(json_parse(&doc2, copy, size, tok2, big) == err_big);
+    }
+    if (err != DBTOK_OK) {
+        goto out;
+    }
+    FUZZ_CHECK(doc.ntok == count && doc2.ntok == count);
+    FUZZ_CHECK(memcmp(doc.tok, doc2.tok, sizeof(jsmntok_t) * (size_t)count) == 0);
+    check_tree(&doc, size);
+
+    /* Decode every string of the second copy once, for reference. */
+    dec = calloc((size_t)count, sizeof *dec);
+    FUZZ_CHECK(dec != NULL);
+    for (i = 0; i < count; i++) {
+        if (doc2.tok[i].type == JSMN_STRING) {
+            const jsmntok_t *t = &doc2.tok[i];
+            FUZZ_CHECK(json_string(&doc2, i, &dec[i]) == DBTOK_OK);
+            check_decoded(&dec[i], copy + t->start, (size_t)(t->end - t->start));
+            check_equals(text, t->start, t->end, &dec[i]);
+            check_round_trip(dec[i].ptr, dec[i].len);
+        }
+    }
+    /* Lookups compare against raw text, so they run before the in-place
+     * decoding of the first copy. */
+    check_object_get(&doc, dec);
+    if (doc.tok[0].type == JSMN_OBJECT) {
+        decode_like_api(&doc);
+    }
+    check_decoders(&doc, dec);
+    free(dec);
+out:
+    free(text);
+    free(copy);
+    free(tok);
+    free(tok2);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > MAX_BODY) {
+        return 0;
+    }
+    check_spans(data, size);
+    check_document(data, size);
+    return 0;
+}

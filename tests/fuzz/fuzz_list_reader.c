@@ -1,0 +1,306 @@
+/*
+ * libFuzzer harness: the streaming token list reader (core/src/list_reader.c)
+ * over any window size and any split of the body.
+ *
+ * Input: an 8-byte header, then the body of a list answer.
+ *   [0..1]  window size: 1 + (big-endian value % (body length + 64))
+ *   [2]     bit 0: the end of the body comes in a call of its own (as after
+ *           a close-delimited body) instead of with the last bytes;
+ *           bit 1: first read half the body, then start over with `first`
+ *           set (the exchange's second attempt);
+ *           bit 2: tracing on
+ *   [3]     the callback stops the listing at this entry (0: never)
+ *   [4..7]  split sizes (see fuzz_split_size), cycled
+ *
+ * The sink is driven as exchange.c drives it: bytes land after what the
+ * window still holds, never more than its room. Bytes past the valid part
+ * of the window are poisoned during each call, so AddressSanitizer reports
+ * a read of stale or unreceived bytes, not only one past the buffer.
+ *
+ * Checked: results are the documented ones; the sink only ever shrinks the
+ * window, and leaves room whenever it asks for more; every entry handed out
+ * is well-formed (views inside the window, NUL-terminated, UTF-8); the entries
+ * and the result do not depend on the split or the window (a reading through
+ * a window large enough for the whole body is the reference; a smaller
+ * window may only stop early with DBTOK_ERR_BUFFER_TOO_SMALL, after a prefix
+ * of the same entries); the needed_work_len it then reports is larger than
+ * the window and really gets past the entry that did not fit; a restarted
+ * reading gives the same entries as a fresh one; the request stays
+ * idempotent exactly until an entry is handed out; the bearer token never
+ * reaches the log or the error message.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "list_reader.h"
+
+#define HEADER 8
+#define MAX_BODY 65536
+#define BEARER "dapiFUZZbearer0123456789abcdef0123456789"
+
+/* What the callback saw: each entry as a self-delimiting record, so that
+ * one reading's records being a byte prefix of another's means the same
+ * first entries. */
+typedef struct {
+    uint8_t *rec;
+    size_t len;
+    size_t cap;
+    size_t count;
+    size_t stop_at;         /* return non-zero at this entry (0: never) */
+    const uint8_t *window;  /* the views must point into it */
+    size_t window_cap;
+} entries;
+
+typedef struct {
+    char *text;
+    size_t len;
+    size_t cap;
+} log_capture;
+
+static dbtok_client client;
+static log_capture logbuf;
+
+static void rec_put(entries *e, const void *p, size_t n)
+{
+    if (e->rec == NULL || e->len + n > e->cap) {
+        size_t cap = (e->cap + n) * 2 + 64;
+        e->rec = realloc(e->rec, cap);
+        FUZZ_CHECK(e->rec != NULL);
+        e->cap = cap;
+    }
+    memcpy(e->rec + e->len, p, n);
+    e->len += n;
+}
+
+static void check_view(const entries *e, const dbtok_str *s, bool may_be_literal)
+{
+    const uint8_t *p = (const uint8_t *)s->ptr;
+
+    FUZZ_CHECK(p != NULL);
+    if (may_be_literal && s->len == 0 && !(p >= e->window && p < e->window + e->window_cap)) {
+        FUZZ_CHECK(*p == '\0'); /* "no comment" is a static "" */
+        return;
+    }
+    FUZZ_CHECK(p >= e->window && p + s->len < e->window + e->window_cap);
+    FUZZ_CHECK(p[s->len] == '\0');
+    FUZZ_CHECK(fuzz_utf8_ok(p, s->len));
+}
+
+static int on_entry(void *user, const dbtok_token_info *info)
+{
+    entries *e = user;
+    uint64_t n;
+
+    check_view(e, &info->token_id, false);
+    check_view(e, &info->comment, true);
+    n = info->token_id.len;
+    rec_put(e, &n, sizeof n);
+    rec_put(e, info->token_id.ptr, info->token_id.len);
+    n = info->comment.len;
+    rec_put(e, &n, sizeof n);
+    rec_put(e, info->comment.ptr, info->comment.len);
+    rec_put(e, &info->creation_time_ms, sizeof info->creation_time_ms);
+    rec_put(e, &info->expiry_time_ms, sizeof info->expiry_time_ms);
+    e->count++;
+    return e->stop_at != 0 && e->count == e->stop_at;
+}
+
+static void on_log(void *ctx, int level, const char *text, size_t len)
+{
+    log_capture *l = ctx;
+    (void)level;
+    if (l->len + len > l->cap) {
+        size_t cap = (l->len + len) * 2;
+        l->text = realloc(l->text, cap);
+        FUZZ_CHECK(l->text != NULL);
+        l->cap = cap;
+    }
+    memcpy(l->text + l->len, text, len);
+    l->len += len;
+}
+
+typedef struct {
+    const uint8_t *sizes; /* NULL: everything that fits at once */
+    size_t n_sizes;
+    bool end_apart;
+    size_t stop_after;    /* stop feeding (not complete) once this many bytes went in; 0: never */
+} feeding;
+
+/* Reading stopped by feeding.stop_after, not by the sink. */
+#define STOPPED 1
+
+/*
+ * One response through the sink, as exchange.c feeds it: a window of cap
+ * bytes, the first call with first set. Returns the sink's final result, or
+ * STOPPED.
+ */
+static int read_body(list_reader *lr, const uint8_t *body, size_t len, size_t cap, const feeding *f,
+                     entries *e)
+{
+    uint8_t *window = malloc(cap);
+    size_t wlen = 0;
+    size_t pos = 0;
+    size_t next = 0;
+    bool first = true;
+    int result;
+
+    FUZZ_CHECK(window != NULL);
+    e->window = window;
+    e->window_cap = cap;
+    for (;;) {
+        size_t n = cap - wlen;
+        size_t old;
+        bool complete;
+        dbtok_err err;
+
+        if (f->sizes != NULL) {
+            size_t s = fuzz_split_size(f->sizes[next++ % f->n_sizes]);
+            n = s < n ? s : n;
+        }
+        n = n < len - pos ? n : len - pos;
+        memcpy(window + wlen, body + pos, n);
+        wlen += n;
+        pos += n;
+        if (f->stop_after != 0 && pos >= f->stop_after) {
+            result = STOPPED;
+            break;
+        }
+        complete = pos == len && (!f->end_apart || n == 0);
+        old = wlen;
+        FUZZ_POISON(window + wlen, cap - wlen);
+        err = list_reader_sink(lr, window, &wlen, cap, complete, first);
+        FUZZ_UNPOISON(window, cap);
+        first = false;
+        FUZZ_CHECK(err == DBTOK_OK || err == DBTOK_ERR_JSON || err == DBTOK_ERR_NOT_JSON ||
+                   err == DBTOK_ERR_ABORTED || err == DBTOK_ERR_BUFFER_TOO_SMALL);
+        FUZZ_CHECK(wlen <= old);
+        if (err != DBTOK_OK || complete) {
+            result = err;
+            break;
+        }
+        /* The exchange fails with no hint when the window has no room left. */
+        FUZZ_CHECK(wlen < cap);
+    }
+    free(window);
+    e->window = NULL;
+    return result;
+}
+
+static void entries_reset(entries *e, size_t stop_at)
+{
+    if (e->rec == NULL) {
+        rec_put(e, "", 0); /* never NULL for memcmp, even when nothing is recorded */
+    }
+    e->len = 0;
+    e->count = 0;
+    e->stop_at = stop_at;
+}
+
+/* A reading from scratch: a fresh reader, request and error record. */
+static int fresh_reading(list_reader *lr, exchange_request *req, const uint8_t *body, size_t len, size_t cap,
+                         const feeding *f, entries *e)
+{
+    int result;
+
+    memset(req, 0, sizeof *req);
+    req->idempotent = true;
+    memset(&client.error, 0, sizeof client.error);
+    list_reader_init(lr, &client, req, on_entry, e);
+    result = read_body(lr, body, len, cap, f, e);
+    FUZZ_CHECK(req->idempotent == (e->count == 0));
+    FUZZ_CHECK(memchr(client.error.message, '\0', sizeof client.error.message) != NULL);
+    FUZZ_CHECK(strstr(client.error.message, BEARER) == NULL);
+    return result;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static entries ref_e;
+    static entries test_e;
+    list_reader lr;
+    exchange_request req;
+    const uint8_t *body;
+    size_t len;
+    size_t cap;
+    size_t stop_at;
+    feeding whole;
+    feeding split;
+    int ref;
+    int got;
+
+    if (size < HEADER || size - HEADER > MAX_BODY) {
+        return 0;
+    }
+    body = data + HEADER;
+    len = size - HEADER;
+    cap = 1 + (((size_t)data[0] << 8) | data[1]) % (len + 64);
+    stop_at = data[3];
+
+    memset(&client, 0, sizeof client);
+    client.config.token = BEARER;
+    logbuf.len = 0;
+    if ((data[2] & 4u) != 0) {
+        client.port.ctx = &logbuf;
+        client.port.log = on_log;
+    }
+
+    /* The reference: the whole body in one window, in one call. */
+    whole.sizes = NULL;
+    whole.n_sizes = 0;
+    whole.end_apart = false;
+    whole.stop_after = 0;
+    entries_reset(&ref_e, stop_at);
+    ref = fresh_reading(&lr, &req, body, len, len + 1, &whole, &ref_e);
+    FUZZ_CHECK(ref != DBTOK_ERR_BUFFER_TOO_SMALL);
+
+    split.sizes = data + 4;
+    split.n_sizes = 4;
+    split.end_apart = (data[2] & 1u) != 0;
+    split.stop_after = 0;
+    entries_reset(&test_e, stop_at);
+    if ((data[2] & 2u) != 0 && len >= 2) {
+        /* A first attempt broken off halfway, then the same reader again
+         * with `first` set: it must forget everything of the first. */
+        feeding half = split;
+        bool entry_seen;
+        half.stop_after = len / 2;
+        (void)fresh_reading(&lr, &req, body, len, cap, &half, &test_e);
+        entry_seen = test_e.count > 0;
+        entries_reset(&test_e, stop_at);
+        memset(&client.error, 0, sizeof client.error);
+        got = read_body(&lr, body, len, cap, &split, &test_e);
+        FUZZ_CHECK(req.idempotent == (!entry_seen && test_e.count == 0));
+    } else {
+        got = fresh_reading(&lr, &req, body, len, cap, &split, &test_e);
+    }
+
+    if (got == DBTOK_ERR_BUFFER_TOO_SMALL) {
+        size_t needed = client.error.needed_work_len;
+        FUZZ_CHECK(test_e.count <= ref_e.count && test_e.len <= ref_e.len);
+        FUZZ_CHECK(memcmp(test_e.rec, ref_e.rec, test_e.len) == 0);
+        if (needed != 0) {
+            /* The work buffer it asks for is the window plus the NUL the
+             * exchange keeps: one byte less must get past that entry. */
+            size_t count_before = test_e.count;
+            FUZZ_CHECK(needed > cap + 1);
+            entries_reset(&test_e, stop_at);
+            got = fresh_reading(&lr, &req, body, len, needed - 1, &split, &test_e);
+            FUZZ_CHECK(got != DBTOK_ERR_BUFFER_TOO_SMALL || test_e.count > count_before);
+            FUZZ_CHECK(test_e.len <= ref_e.len && memcmp(test_e.rec, ref_e.rec, test_e.len) == 0);
+            if (got != DBTOK_ERR_BUFFER_TOO_SMALL) {
+                FUZZ_CHECK(got == ref);
+                FUZZ_CHECK(test_e.len == ref_e.len);
+            }
+        }
+    } else {
+        FUZZ_CHECK(got == ref);
+        FUZZ_CHECK(test_e.count == ref_e.count && test_e.len == ref_e.len);
+        FUZZ_CHECK(memcmp(test_e.rec, ref_e.rec, test_e.len) == 0);
+    }
+    FUZZ_CHECK(!fuzz_contains(logbuf.text, logbuf.len, BEARER, strlen(BEARER)));
+    return 0;
+}

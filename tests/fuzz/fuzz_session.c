@@ -1,0 +1,716 @@
+/*
+ * libFuzzer harness: a whole client session (dbtok_init, then creates,
+ * lists, revokes and recovering creates) over the scripted fake TLS layer of
+ * the unit tests, every answer and every transport event drawn from the
+ * input.
+ *
+ * Input: a 32-byte header, then the answers the server sends, in the order
+ * requests ask for them, separated by "\n@@\n". The first byte of each
+ * answer says how it ends once its bytes are out: 'R' a reset, 'T' a
+ * timeout, 'N' no bytes at all then a close, anything else a close.
+ *   [0]       work buffer: DBTOK_MIN_WORK_BUFFER + 64 * value bytes
+ *   [1]       bits 0-2: operations - 1; bit 3: no log; bit 4: wipe the
+ *             result after each create; bit 5: a User-Agent suffix;
+ *             bits 6-7: 0 no retries (no sleep_ms), else up to 1 + value
+ *             attempts per call, the port sleeping on the fake clock
+ *   [2..9]    operations: value % 4 picks create, list, revoke or
+ *             create_recover, value >> 2 its arguments (see run_op)
+ *   [10..25]  the connections, in the order they are opened: bits 0-2 are
+ *             5: connect fails (error from bits 3-4), 6: sending breaks
+ *             off after 32 * (bits 3-6) bytes on it, else it works;
+ *             bit 7: found closed when idle. Later ones work; past the
+ *             fake's last, connecting is refused.
+ *   [26..31]  split sizes for each recv (see fuzz_split_size; 0: as much as
+ *             fits), cycled
+ *
+ * Every request sent is logged with the answer it was given, so that each
+ * operation can be judged afterwards against the rules that keep a token
+ * from being created twice or left behind. Checked, besides everything
+ * AddressSanitizer sees (the work buffer is a heap block of exactly its
+ * size):
+ *  - a create or revoke that went out whole is sent again only after a
+ *    complete answer with an error status (the server said no, or "later");
+ *    a create whose answer was lost ends the call as
+ *    DBTOK_ERR_OUTCOME_UNKNOWN; a create that succeeded had a complete 2xx
+ *    answer, and one that never went out whole did not succeed;
+ *  - create_recover creates again after a lost answer only once a complete
+ *    list was read and, when it showed the lost create's marker, a revoke
+ *    was answered; with a new marker each time, and at most three creates;
+ *  - a list is never sent again once an entry was handed out;
+ *  - every result is a dbtok_err the operation may return, and the error
+ *    record agrees, with NUL-terminated text;
+ *  - views returned are inside the work buffer, NUL-terminated UTF-8;
+ *  - the bearer token is never in the log nor in an error message, and not
+ *    in the work buffer once a request is out (unless the server echoed it);
+ *    a created token's value is not in the log;
+ *  - dbtok_close wipes the work buffer; the port's own transport functions
+ *    are never called (the fake TLS layer aborts on any misuse of its
+ *    contract: connecting twice, receiving before sending, ...).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbtok/dbtok.h"
+#include "fake_tls.h"
+#include "fuzz_common.h"
+#include "http_reader.h"
+#include "list_reader.h"
+
+#define HEADER 32
+#define MAX_OPS 8
+#define N_CONN_KNOBS 16
+#define N_SPLITS 6
+#define SEPARATOR "\n@@\n"
+#define MAX_SECRETS 16
+#define MAX_ID 256
+#define MAX_REQUESTS 512
+/* An operation starts only while every connection has this much of the
+ * fake's record left: a create_recover with retries sends up to 36
+ * requests of about 1.2 KB. */
+#define SENT_RESERVE 45000u
+/* "[dbtok:" 16 hex digits "]" */
+#define MARKER_LEN 24
+
+#define HOST "adb-1234567890123456.7.azuredatabricks.net"
+#define BEARER "dapiFUZZbearer0123456789abcdef0123456789"
+
+enum { OP_CREATE, OP_LIST, OP_REVOKE, OP_RECOVER };
+
+/* One tls_send_all, and the answer it got. */
+typedef struct {
+    unsigned conn;
+    size_t off;   /* in conns[conn].sent */
+    size_t len;   /* bytes taken */
+    bool whole;   /* the whole request was taken */
+    char kind;    /* 'C' create, 'L' list, 'D' delete (revoke), '?' too short to tell */
+    int answer;   /* queue index of the answer read; -1 none left (silence); -2 never read */
+} request_rec;
+
+/* What the client could make of an answer: it reads the same bytes. */
+typedef struct {
+    bool complete;
+    int status;
+} answer_info;
+
+typedef struct {
+    fake_script script;
+    fake_port_ctx pctx;
+    dbtok_port port;
+    dbtok_config cfg;
+    dbtok_client client;
+    uint8_t *work;
+    size_t work_len;
+    const uint8_t *splits;
+    unsigned next_split;
+    bool input_has_bearer;
+    request_rec req[MAX_REQUESTS];
+    unsigned n_req;
+    bool req_overflow;
+    /* list callback state */
+    size_t stop_at;
+    size_t seen;
+    unsigned req_at_first_entry;
+    char last_id[MAX_ID];
+    /* created token values, to look for in the log */
+    char secrets[MAX_SECRETS][MAX_ID];
+    size_t n_secrets;
+} session;
+
+static session S;
+/* DBTOK_FUZZ_VERBOSE=1 prints each request, each operation's result and
+ * the log: what one wants to see when replaying a single input. */
+static int verbose = -1;
+static const uint8_t fake_ca[] = "not parsed: the fake TLS layer never looks at it";
+
+/* ---- transport script from the input ------------------------------------ */
+
+static size_t next_chunk(fake_script *s)
+{
+    uint8_t b = S.splits[S.next_split++ % N_SPLITS];
+    (void)s;
+    return b == 0 ? 0 : fuzz_split_size(b);
+}
+
+static bool starts(const uint8_t *p, size_t n, const char *prefix)
+{
+    size_t k = strlen(prefix);
+    return n >= k && memcmp(p, prefix, k) == 0;
+}
+
+static void on_send(fake_script *s, unsigned conn, size_t len, size_t sent)
+{
+    const fake_conn *c = &s->conns[conn];
+    request_rec *r;
+
+    if (S.n_req == MAX_REQUESTS) {
+        S.req_overflow = true;
+        return;
+    }
+    r = &S.req[S.n_req++];
+    r->conn = conn;
+    r->off = c->sent_len - sent;
+    r->len = sent;
+    r->whole = sent == len && len > 0;
+    r->answer = -2;
+    r->kind = starts(c->sent + r->off, sent, "POST /api/2.0/token/create ")   ? 'C'
+              : starts(c->sent + r->off, sent, "GET /api/2.0/token/list ")    ? 'L'
+              : starts(c->sent + r->off, sent, "POST /api/2.0/token/delete ") ? 'D'
+                                                                              : '?';
+}
+
+/* The first recv after a send picks its answer: the fake takes the next one
+ * of the queue. By then the request, bearer token included, is wiped. Later
+ * recvs are not scanned: with one-byte splits that would cost a scan of the
+ * work buffer per byte. */
+static void on_recv(fake_script *s, dbtok_client *c)
+{
+    request_rec *r = S.n_req > 0 ? &S.req[S.n_req - 1] : NULL;
+
+    if (r == NULL || r->answer != -2) {
+        return;
+    }
+    r->answer = s->next_queue < s->n_queue ? (int)s->next_queue : -1;
+    if (!S.input_has_bearer) {
+        FUZZ_CHECK(!fuzz_contains(c->work, c->work_len, BEARER, strlen(BEARER)));
+    }
+}
+
+static void port_sleep(void *ctx, uint32_t ms)
+{
+    ((fake_port_ctx *)ctx)->now_ms += ms;
+}
+
+static void script_connections(const uint8_t *knobs)
+{
+    static const dbtok_err connect_errs[4] = {DBTOK_ERR_CONNECT, DBTOK_ERR_TLS, DBTOK_ERR_TIMEOUT,
+                                              DBTOK_ERR_CERT_VERIFY};
+    unsigned i;
+
+    for (i = 0; i < N_CONN_KNOBS; i++) {
+        fake_conn *conn = fake_add_conn(&S.script);
+        uint8_t k = knobs[i];
+        switch (k & 7u) {
+        case 5:
+            conn->connect_err = connect_errs[(k >> 3) & 3u];
+            break;
+        case 6:
+            conn->send_fails = true;
+            conn->send_fail_after = (size_t)((k >> 3) & 0x0Fu) * 32u;
+            conn->send_err = (k & 0x40u) != 0 ? DBTOK_ERR_TIMEOUT : DBTOK_ERR_IO;
+            break;
+        default:
+            break;
+        }
+        conn->closed_when_idle = (k & 0x80u) != 0;
+    }
+    S.script.auto_conns = true;
+    S.script.refuse_when_full = true;
+}
+
+/* Splits the answers on the separator into the script's queue. */
+static void script_answers(const uint8_t *p, size_t n)
+{
+    size_t sep = strlen(SEPARATOR);
+
+    while (S.script.n_queue < FAKE_MAX_QUEUE) {
+        const uint8_t *end = NULL;
+        size_t len;
+        size_t i;
+        fake_response *r;
+
+        for (i = 0; i + sep <= n; i++) {
+            if (memcmp(p + i, SEPARATOR, sep) == 0) {
+                end = p + i;
+                break;
+            }
+        }
+        len = end != NULL ? (size_t)(end - p) : n;
+        r = fake_queue_response(&S.script, NULL);
+        if (len > 0) {
+            r->end = p[0] == 'R' ? FAKE_END_RESET : p[0] == 'T' ? FAKE_END_TIMEOUT : FAKE_END_CLOSE;
+            if (p[0] != 'N') {
+                r->bytes = (const char *)p + 1;
+                r->len = len - 1;
+            }
+        }
+        if (end == NULL) {
+            break;
+        }
+        p += len + sep;
+        n -= len + sep;
+    }
+}
+
+/* ---- answers as the client saw them -------------------------------------- */
+
+/* Whether answer idx is a complete HTTP response, its status, and its body
+ * (decoded from chunks) in *body, which the caller frees; NULL body: not
+ * wanted. */
+static answer_info read_answer(int idx, uint8_t **body, size_t *body_len)
+{
+    answer_info a = {false, 0};
+    const fake_response *r;
+    http_reader reader;
+    uint8_t *copy;
+    size_t consumed = 0;
+    size_t got = 0;
+    int rc = 0;
+
+    if (body != NULL) {
+        *body = NULL;
+        *body_len = 0;
+    }
+    if (idx < 0) {
+        return a;
+    }
+    r = &S.script.queue[idx];
+    copy = fuzz_dup((const uint8_t *)(r->bytes != NULL ? r->bytes : ""), r->bytes != NULL ? r->len : 0);
+    http_reader_init(&reader, NULL, NULL);
+    if (r->bytes != NULL && r->len > 0) {
+        rc = http_reader_feed(&reader, copy, r->len, &consumed, &got);
+    }
+    if (rc == 0 && r->end == FAKE_END_CLOSE) {
+        rc = http_reader_eof(&reader);
+    }
+    a.complete = rc == 1;
+    a.status = reader.status;
+    if (body != NULL && a.complete) {
+        *body = copy;
+        *body_len = got;
+    } else {
+        free(copy);
+    }
+    return a;
+}
+
+/* The marker a create_recover request carries, or NULL. */
+static const char *request_marker(const request_rec *r, char out[MARKER_LEN + 1])
+{
+    const uint8_t *p = S.script.conns[r->conn].sent + r->off;
+    size_t i;
+
+    for (i = 0; i + MARKER_LEN <= r->len; i++) {
+        if (memcmp(p + i, "[dbtok:", 7) == 0) {
+            memcpy(out, p + i, MARKER_LEN);
+            out[MARKER_LEN] = '\0';
+            return out;
+        }
+    }
+    return NULL;
+}
+
+/* Whether a list body shows a token whose comment holds marker, read by the
+ * same streaming reader the client uses. */
+typedef struct {
+    const char *marker;
+    bool found;
+} marker_search;
+
+static int find_marker(void *user, const dbtok_token_info *info)
+{
+    marker_search *m = user;
+    if (fuzz_contains(info->comment.ptr, info->comment.len, m->marker, strlen(m->marker))) {
+        m->found = true;
+    }
+    return 0;
+}
+
+static bool list_shows_marker(uint8_t *body, size_t len, const char *marker)
+{
+    static dbtok_client reader_client;
+    marker_search m;
+    exchange_request req;
+    list_reader lr;
+    size_t n = len;
+    uint8_t *window = malloc(len + 1);
+
+    FUZZ_CHECK(window != NULL);
+    memcpy(window, body, len);
+    memset(&reader_client, 0, sizeof reader_client);
+    reader_client.config.token = BEARER;
+    memset(&req, 0, sizeof req);
+    m.marker = marker;
+    m.found = false;
+    list_reader_init(&lr, &reader_client, &req, find_marker, &m);
+    (void)list_reader_sink(&lr, window, &n, len + 1, true, true);
+    free(window);
+    return m.found;
+}
+
+/* ---- the rules a call keeps, judged from its requests ---------------------- */
+
+static bool said_error(int answer)
+{
+    answer_info a = read_answer(answer, NULL, NULL);
+    return a.complete && a.status >= 400;
+}
+
+/*
+ * A create_recover that created again after the whole create req[i] (its
+ * answer lost) with req[j]: a list was read whole in between, and when it
+ * showed req[i]'s marker, a revoke was answered; req[j] carries a new
+ * marker.
+ */
+static void check_recovery(unsigned i, unsigned j)
+{
+    char m1[MARKER_LEN + 1];
+    char m2[MARKER_LEN + 1];
+    unsigned k;
+    unsigned list_ok = j;
+    uint8_t *body;
+    size_t body_len;
+    answer_info a = read_answer(S.req[i].answer, NULL, NULL);
+
+    FUZZ_CHECK(!a.complete); /* a complete 2xx is a success or a plain error, never recovered */
+    FUZZ_CHECK(request_marker(&S.req[i], m1) != NULL);
+    if (request_marker(&S.req[j], m2) != NULL) { /* a create cut short may not show it */
+        FUZZ_CHECK(strcmp(m1, m2) != 0);
+    }
+    for (k = i + 1; k < j; k++) {
+        if (S.req[k].kind == 'L' && S.req[k].whole) {
+            a = read_answer(S.req[k].answer, NULL, NULL);
+            if (a.complete && a.status >= 200 && a.status < 300) {
+                list_ok = k;
+            }
+        }
+    }
+    FUZZ_CHECK(list_ok != j);
+    (void)read_answer(S.req[list_ok].answer, &body, &body_len);
+    if (list_shows_marker(body, body_len, m1)) {
+        bool revoked = false;
+        for (k = list_ok + 1; k < j; k++) {
+            if (S.req[k].kind == 'D' && S.req[k].whole) {
+                a = read_answer(S.req[k].answer, NULL, NULL);
+                revoked = revoked || (a.complete && ((a.status >= 200 && a.status < 300) || a.status == 404));
+            }
+        }
+        FUZZ_CHECK(revoked);
+    }
+    free(body);
+}
+
+/* Requests first..last) of one call of kind op, which returned err. */
+static void judge_call(int op, unsigned first, unsigned last, dbtok_err err)
+{
+    unsigned i;
+    unsigned creates = 0;
+
+    if (S.req_overflow) {
+        return;
+    }
+    for (i = first; i < last; i++) {
+        const request_rec *r = &S.req[i];
+        unsigned j;
+        unsigned k;
+        bool list_between;
+        bool create_between;
+        if (!r->whole || (r->kind != 'C' && r->kind != 'D')) {
+            continue;
+        }
+        /* The next request of the same kind, and what came between. */
+        for (j = i + 1; j < last && S.req[j].kind != r->kind; j++) {
+        }
+        if (j == last) {
+            continue;
+        }
+        list_between = false;
+        create_between = false;
+        for (k = i + 1; k < j; k++) {
+            list_between = list_between || S.req[k].kind == 'L';
+            create_between = create_between || S.req[k].kind == 'C';
+        }
+        if (r->kind == 'D') {
+            /* A revoke again in a later round of create_recover is another
+             * revoke; within one call's retries it must have been refused. */
+            if (!create_between) {
+                FUZZ_CHECK(said_error(r->answer));
+            }
+        } else if (op != OP_RECOVER || !list_between) {
+            FUZZ_CHECK(said_error(r->answer));
+        } else if (!said_error(r->answer)) {
+            check_recovery(i, j);
+        }
+    }
+    for (i = first; i < last; i++) {
+        creates += S.req[i].whole && S.req[i].kind == 'C';
+    }
+    if (op == OP_RECOVER) {
+        /* Creates that were answered "later" are retries, not rounds; at
+         * most three rounds, each with its client's retries. */
+        FUZZ_CHECK(creates <= 3u * (S.cfg.retry.max_attempts > 0 ? S.cfg.retry.max_attempts : 4u));
+    }
+    if (op == OP_CREATE || op == OP_RECOVER) {
+        const request_rec *final = NULL;
+        for (i = first; i < last; i++) {
+            if (S.req[i].kind == 'C' && S.req[i].whole) {
+                final = &S.req[i];
+            }
+        }
+        if (err == DBTOK_OK) {
+            answer_info a;
+            FUZZ_CHECK(final != NULL && final == &S.req[last - 1]);
+            a = read_answer(final->answer, NULL, NULL);
+            FUZZ_CHECK(a.complete && a.status >= 200 && a.status < 300);
+        }
+        if (final == NULL) {
+            FUZZ_CHECK(err != DBTOK_OK && err != DBTOK_ERR_OUTCOME_UNKNOWN && err != DBTOK_ERR_API);
+        }
+        if (op == OP_CREATE && final != NULL && final == &S.req[last - 1] &&
+            !read_answer(final->answer, NULL, NULL).complete) {
+            FUZZ_CHECK(err == DBTOK_ERR_OUTCOME_UNKNOWN);
+        }
+    }
+}
+
+/* ---- views and errors ---------------------------------------------------- */
+
+static void check_view(const dbtok_str *s, bool may_be_literal)
+{
+    const uint8_t *p = (const uint8_t *)s->ptr;
+
+    FUZZ_CHECK(p != NULL);
+    if (may_be_literal && s->len == 0 && !(p >= S.work && p < S.work + S.work_len)) {
+        FUZZ_CHECK(*p == '\0');
+        return;
+    }
+    FUZZ_CHECK(p >= S.work && p + s->len < S.work + S.work_len);
+    FUZZ_CHECK(p[s->len] == '\0');
+    FUZZ_CHECK(fuzz_utf8_ok(p, s->len));
+}
+
+static void check_info(const dbtok_token_info *info)
+{
+    check_view(&info->token_id, false);
+    check_view(&info->comment, true);
+}
+
+static void check_error_record(dbtok_err err)
+{
+    const dbtok_error_info *e = dbtok_last_error(&S.client);
+
+    FUZZ_CHECK(err <= DBTOK_OK && err >= DBTOK_ERR_CRYPTO);
+    if (err != DBTOK_OK && err != DBTOK_ERR_INVALID_ARG) {
+        FUZZ_CHECK(e->err == err);
+    }
+    FUZZ_CHECK(memchr(e->error_code, '\0', sizeof e->error_code) != NULL);
+    FUZZ_CHECK(memchr(e->message, '\0', sizeof e->message) != NULL);
+    FUZZ_CHECK(strstr(e->message, BEARER) == NULL);
+    FUZZ_CHECK(e->http_status == 0 || (e->http_status >= 100 && e->http_status <= 999));
+}
+
+static void copy_id(const dbtok_str *id)
+{
+    if (id->len < MAX_ID) {
+        memcpy(S.last_id, id->ptr, id->len);
+        S.last_id[id->len] = '\0';
+    }
+}
+
+static int on_token(void *user, const dbtok_token_info *info)
+{
+    (void)user;
+    check_info(info);
+    if (S.seen++ == 0) {
+        S.req_at_first_entry = S.n_req;
+    }
+    copy_id(&info->token_id);
+    return S.stop_at != 0 && S.seen == S.stop_at;
+}
+
+/* ---- the operations ------------------------------------------------------ */
+
+static const char *comment_arg(unsigned sel)
+{
+    static char long_comment[701];
+    switch (sel) {
+    case 0:
+        return NULL;
+    case 1:
+        return "sensor 42";
+    case 2:
+        return "\"\xc3\xbcn\xc3\xaf\\c\xc3\xb8"
+               "d\xc3\xa9\"\n\t\x01";
+    default:
+        memset(long_comment, 'c', sizeof long_comment - 1);
+        return long_comment; /* more than a small work buffer holds */
+    }
+}
+
+static const char *token_id_arg(unsigned sel)
+{
+    static char long_id[601];
+    switch (sel) {
+    case 0:
+        return "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b";
+    case 1:
+        return S.last_id[0] != '\0' ? S.last_id : "0000";
+    case 2:
+        return "id\"with\\escapes\x01";
+    default:
+        memset(long_id, 'f', sizeof long_id - 1);
+        return long_id;
+    }
+}
+
+static void created(dbtok_err err, const dbtok_created_token *out, bool wipe)
+{
+    if (err != DBTOK_OK) {
+        return;
+    }
+    check_view(&out->token_value, false);
+    check_info(&out->info);
+    copy_id(&out->info.token_id);
+    if (out->token_value.len < MAX_ID && S.n_secrets < MAX_SECRETS) {
+        memcpy(S.secrets[S.n_secrets], out->token_value.ptr, out->token_value.len);
+        S.secrets[S.n_secrets][out->token_value.len] = '\0';
+        S.n_secrets++;
+    }
+    if (wipe) {
+        dbtok_result_wipe(&S.client);
+    }
+}
+
+static void run_op(uint8_t b, bool wipe)
+{
+    static const char *const names[4] = {"create", "list", "revoke", "create_recover"};
+    int op = b % 4;
+    unsigned arg = b >> 2;
+    unsigned first = S.n_req;
+    dbtok_created_token out;
+    dbtok_err err;
+
+    memset(&out, 0, sizeof out);
+    switch (op) {
+    case OP_CREATE:
+        err = dbtok_token_create(&S.client, comment_arg(arg & 3u), (arg & 4u) != 0 ? 7776000 : 0, &out);
+        FUZZ_CHECK(err != DBTOK_ERR_ABORTED);
+        created(err, &out, wipe);
+        break;
+    case OP_RECOVER:
+        err = dbtok_token_create_recover(&S.client, comment_arg(arg & 3u), (arg & 4u) != 0 ? 7776000 : 0, &out);
+        FUZZ_CHECK(err != DBTOK_ERR_ABORTED);
+        created(err, &out, wipe);
+        break;
+    case OP_LIST:
+        S.stop_at = arg & 7u;
+        S.seen = 0;
+        err = dbtok_token_list(&S.client, on_token, NULL);
+        FUZZ_CHECK(err != DBTOK_ERR_OUTCOME_UNKNOWN);
+        FUZZ_CHECK(err != DBTOK_ERR_ABORTED || (S.stop_at != 0 && S.seen == S.stop_at));
+        if (S.seen > 0) {
+            /* No request after the first entry was handed out. */
+            FUZZ_CHECK(S.n_req == S.req_at_first_entry);
+        }
+        break;
+    default:
+        err = dbtok_token_revoke(&S.client, token_id_arg(arg & 3u));
+        FUZZ_CHECK(err != DBTOK_ERR_ABORTED && err != DBTOK_ERR_OUTCOME_UNKNOWN);
+        break;
+    }
+    check_error_record(err);
+    if (verbose) {
+        const dbtok_error_info *e = dbtok_last_error(&S.client);
+        unsigned i;
+        for (i = first; i < S.n_req; i++) {
+            const request_rec *r = &S.req[i];
+            answer_info a = read_answer(r->answer, NULL, NULL);
+            fprintf(stderr, "  request %c on connection %u: %zu bytes%s, answer %d: %s, status %d\n", r->kind,
+                    r->conn, r->len, r->whole ? "" : " (cut)", r->answer, a.complete ? "complete" : "lost",
+                    a.status);
+        }
+        fprintf(stderr, "%s: %s (http %d, code \"%s\", message \"%s\", attempts %u)\n", names[op],
+                dbtok_strerror(err), e->http_status, e->error_code, e->message, (unsigned)e->attempts);
+    }
+    judge_call(op, first, S.n_req, err);
+    if (!S.input_has_bearer) {
+        FUZZ_CHECK(!fuzz_contains(S.work, S.work_len, BEARER, strlen(BEARER)));
+    }
+}
+
+/* Whether every connection has room in the fake's record for another call. */
+static bool room_for_a_call(void)
+{
+    unsigned i;
+    for (i = 0; i < S.script.n_conns; i++) {
+        if (S.script.conns[i].sent_len > FAKE_SENT_MAX - SENT_RESERVE) {
+            return false;
+        }
+    }
+    return S.n_req + 64u <= MAX_REQUESTS;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    unsigned n_ops;
+    unsigned retries;
+    unsigned i;
+    bool wipe;
+    dbtok_err err;
+
+    if (verbose < 0) {
+        verbose = getenv("DBTOK_FUZZ_VERBOSE") != NULL;
+    }
+    if (size < HEADER) {
+        return 0;
+    }
+    fake_tls_use(&S.script);
+    fake_port_make(&S.port, &S.pctx, (data[1] & 8u) == 0);
+    retries = data[1] >> 6;
+    if (retries > 0) {
+        S.port.sleep_ms = port_sleep;
+    }
+    S.script.next_chunk = next_chunk;
+    S.script.on_recv = on_recv;
+    S.script.on_send = on_send;
+    S.splits = data + 26;
+    S.next_split = 0;
+    S.input_has_bearer = fuzz_contains(data, size, BEARER, strlen(BEARER));
+    S.n_req = 0;
+    S.req_overflow = false;
+    S.last_id[0] = '\0';
+    S.n_secrets = 0;
+    script_connections(data + 10);
+    script_answers(data + HEADER, size - HEADER);
+
+    memset(&S.cfg, 0, sizeof S.cfg);
+    S.cfg.host = HOST;
+    S.cfg.token = BEARER;
+    S.cfg.ca = fake_ca;
+    S.cfg.ca_len = sizeof fake_ca;
+    S.cfg.user_agent_extra = (data[1] & 0x20u) != 0 ? "fuzz/1.0 board/rev-b" : NULL;
+    S.cfg.retry.max_attempts = (uint8_t)(retries > 0 ? retries + 1u : 1u);
+    S.work_len = DBTOK_MIN_WORK_BUFFER + 64u * data[0];
+    S.work = malloc(S.work_len);
+    FUZZ_CHECK(S.work != NULL);
+    err = dbtok_init(&S.client, &S.cfg, &S.port, S.work, S.work_len);
+    FUZZ_CHECK(err == DBTOK_OK);
+
+    n_ops = 1u + (data[1] & 7u);
+    wipe = (data[1] & 0x10u) != 0;
+    for (i = 0; i < n_ops && room_for_a_call(); i++) {
+        run_op(data[2 + i], wipe);
+    }
+
+    dbtok_close(&S.client);
+    if (verbose) {
+        fprintf(stderr, "log:\n%s\n", S.pctx.log);
+    }
+    for (i = 0; i < S.work_len; i++) {
+        FUZZ_CHECK(S.work[i] == 0);
+    }
+    FUZZ_CHECK(S.pctx.transport_calls == 0);
+    FUZZ_CHECK(!fuzz_contains(S.pctx.log, S.pctx.log_len, BEARER, strlen(BEARER)));
+    /* A created value the server sent once, with no escapes around to
+     * disguise it elsewhere, appears nowhere in the trace. */
+    for (i = 0; i < S.n_secrets; i++) {
+        size_t n = strlen(S.secrets[i]);
+        if (n >= 8 && fuzz_count(data, size, S.secrets[i], n) == 1 && memchr(data, '\\', size) == NULL) {
+            FUZZ_CHECK(!fuzz_contains(S.pctx.log, S.pctx.log_len, S.secrets[i], n));
+        }
+    }
+    free(S.work);
+    return 0;
+}

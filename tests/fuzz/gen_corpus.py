@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz harnesses into tests/fuzz/corpus/.
+
+Seeds are small, realistic answers of the Token API in the shapes of
+WIRE.md (create, list, revoke, error bodies, proxy and login pages, chunked
+and close-delimited framing), each wrapped in the input layout its harness
+expects (see the comment at the top of each harness). The files are checked
+in; run this again after changing a layout:
+
+    tests/fuzz/gen_corpus.py          # rewrites tests/fuzz/corpus/*/seed-*
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BEARER = "dapiFUZZbearer0123456789abcdef0123456789"
+TOKEN_ID = "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b"
+TOKEN_ID2 = "d4735e3a265e16eee03f59718b9b5d03019c07d8b6c51f90da3a666eec13ab35"
+TOKEN_VALUE = "dapi0123456789abcdef0123456789abcdef-2"
+
+# ---- bodies ---------------------------------------------------------------
+
+INFO = ('{"token_id":"%s","creation_time":1735689600000,"expiry_time":1743465600000,'
+        '"comment":"sensor 42"}' % TOKEN_ID)
+INFO2 = ('{"comment":null,"token_id":"%s","creation_time":1700000000000,"expiry_time":-1,'
+         '"created_by_id":4242,"owner_id":4242,"scopes":["all-apis"],"autoscope_state":"DISABLED"}'
+         % TOKEN_ID2)
+INFO_ESC = ('{"token_id":"e\\u0073c\\/aped","creation_time":0,"expiry_time":-1,'
+            '"comment":"caf\\u00e9 \\ud83d\\ude00 \\"q\\"\\n\\t\\\\ \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"}')
+
+CREATE = '{"token_value":"%s","token_info":%s}' % (TOKEN_VALUE, INFO)
+CREATE_PRETTY = ('{\n  "token_info": {\n    "comment": "provisioned by dbtok",\n'
+                 '    "creation_time": 1735689600000,\n    "expiry_time": -1,\n'
+                 '    "token_id": "%s"\n  },\n  "token_value": "%s"\n}\n' % (TOKEN_ID, TOKEN_VALUE))
+LIST = '{"token_infos":[%s,%s,%s]}' % (INFO, INFO2, INFO_ESC)
+LIST_PRETTY = '{\n  "token_infos": [\n    %s,\n    %s\n  ]\n}\n' % (INFO, INFO2)
+LIST_EMPTY = '{}'
+LIST_NULL = '{"token_infos":null}'
+LIST_LATE_KEY = '{"next_page_token":"","extra":{"a":[1,2,{"b":"]}"}]},"token_infos":[%s]}' % INFO
+LIST_BIG_ENTRY = ('{"token_infos":[%s,{"token_id":"big","comment":"%s","creation_time":1,'
+                  '"expiry_time":2},%s]}' % (INFO, "x" * 1500, INFO2))
+REVOKE = '{}'
+ERR_404 = ('{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"No valid token with ID %s found."}'
+           % TOKEN_ID)
+ERR_403_INT = '{"error_code":403,"message":"Invalid access token."}'
+ERR_429 = ('{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"Too many requests",'
+           '"details":[{"@type":"type.googleapis.com/google.rpc.RequestInfo","request_id":"abc-123"},'
+           '{"@type":"type.googleapis.com/google.rpc.RetryInfo","retry_delay":"3.5s"}]}')
+ERR_QUOTA = ('{"error_code":"QUOTA_EXCEEDED","message":"Cannot create more than 600 tokens.",'
+             '"details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"QUOTA",'
+             '"domain":"databricks.com","metadata":{"limit":"600"}}]}')
+ERR_ECHO = '{"error_code":"UNAUTHENTICATED","message":"Token %s is not valid"}' % BEARER
+NUMBERS = ('{"a":-1,"b":0,"c":9223372036854775807,"d":-9223372036854775808,"e":1.5e-3,'
+           '"f":[true,false,null],"g":-0,"h":1E+2}')
+HTML_503 = ('<html><head><title>503 Service Unavailable</title></head>'
+            '<body><h1>No webapps are available</h1></body></html>\n')
+HTML_LOGIN = ('<!DOCTYPE html><html><head><title>Databricks - Sign In</title></head>'
+              '<body><script src="/login.js"></script></body></html>')
+TEXT_400 = 'Invalid Token\n'
+
+# ---- HTTP framing ----------------------------------------------------------
+
+REASONS = {100: "Continue", 200: "OK", 204: "No Content", 302: "Found", 400: "Bad Request",
+           403: "Forbidden", 404: "Not Found", 429: "Too Many Requests",
+           503: "Service Unavailable"}
+
+
+def response(status, body, headers=(), ctype="application/json; charset=utf-8", version="1.1"):
+    head = "HTTP/%s %d %s\r\n" % (version, status, REASONS[status])
+    head += "Content-Type: %s\r\nServer: databricks\r\n" % ctype
+    for h in headers:
+        head += h + "\r\n"
+    head += "Content-Length: %d\r\n\r\n" % len(body.encode("latin-1"))
+    return head + body
+
+
+def chunked(status, body, piece, trailer=False):
+    out = ("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+           "X-Request-Id: 0f1e2d3c\r\n\r\n" % (status, REASONS[status]))
+    for i in range(0, len(body), piece):
+        part = body[i:i + piece]
+        ext = ";name=value" if i == 0 else ""
+        out += "%x%s\r\n%s\r\n" % (len(part), ext, part)
+    out += "0\r\n"
+    out += "X-Trailer: done\r\n\r\n" if trailer else "\r\n"
+    return out
+
+
+def close_delimited(status, body, ctype="text/html", version="1.0"):
+    return "HTTP/%s %d %s\r\nContent-Type: %s\r\n\r\n%s" % (version, status, REASONS[status], ctype, body)
+
+
+def b(s):
+    return s.encode("latin-1")
+
+
+# ---- per-harness layouts ----------------------------------------------------
+
+def http_input(stream, splits=b""):
+    # byte 0: number of split bytes (0..15), then the split bytes, then the stream
+    return bytes([len(splits)]) + splits + b(stream)
+
+
+def list_input(body, window, flags=0, stop=0, splits=b"\x00\x07\x80\x1f"):
+    return struct.pack(">H", window) + bytes([flags, stop]) + splits + b(body)
+
+
+def session_input(work, n_ops, ops, conns=b"", splits=b"\x00\x00\x00\x00\x00\x00", answers=(), flags=0):
+    ops = bytes(ops) + bytes(8 - len(ops))
+    conns = bytes(conns) + bytes(16 - len(conns))
+    header = bytes([work, (n_ops - 1) | flags]) + ops + conns + splits
+    assert len(header) == 32
+    return header + b("\n@@\n".join(answers))
+
+
+CREATE_OP, LIST_OP, REVOKE_OP, RECOVER_OP = 0, 1, 2, 3
+
+
+def op(kind, arg=0, lifetime=False):
+    """The first byte value whose value % 4 is kind and whose bits 2-4 carry
+    the argument (bits 2-3) and, for a create, the lifetime flag (bit 4)."""
+    for v in range(256):
+        if v % 4 == kind and (v >> 2) & 3 == arg and bool(v & 0x10) == lifetime:
+            return v
+    raise ValueError((kind, arg, lifetime))
+
+
+RETRIES = 0xC0  # header byte 1, bits 6-7: up to four attempts, the port sleeps
+# The fake port's entropy counts up from 0: the first marker create_recover draws.
+FIRST_MARKER = "[dbtok:0001020304050607]"
+
+
+def seeds():
+    http = {
+        "create-200": http_input(response(200, CREATE)),
+        "list-chunked-trailer": http_input(chunked(200, LIST, 40, trailer=True), b"\x05\x00\x91"),
+        "revoke-404": http_input(response(404, ERR_404), b"\x0f"),
+        "429-retry-after-close": http_input(response(429, ERR_429, ("Retry-After: 3", "Connection: close"))),
+        "503-html-http10": http_input(close_delimited(503, HTML_503)),
+        "100-continue-then-200": http_input("HTTP/1.1 100 Continue\r\n\r\n" + response(200, REVOKE), b"\x00"),
+        "204-then-200-keepalive": http_input("HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n"
+                                             + response(200, LIST_EMPTY)),
+        "302-login": http_input("HTTP/1.1 302 Found\r\nLocation: https://example.invalid/login.html?next_url=%2F"
+                                "\r\nContent-Length: 0\r\n\r\n"),
+        "200-html-login": http_input(response(200, HTML_LOGIN, ctype="text/html")),
+        "retry-after-date": http_input(response(503, ERR_429, ("Retry-After: Wed, 21 Oct 2015 07:28:00 GMT",
+                                                              "connection: Keep-Alive"))),
+        "403-int-code-bare-lf": http_input(response(403, ERR_403_INT).replace("\r\n", "\n")),
+    }
+    json = {
+        "create": b(CREATE),
+        "create-pretty": b(CREATE_PRETTY),
+        "list": b(LIST),
+        "list-empty": b(LIST_EMPTY),
+        "error-404": b(ERR_404),
+        "error-403-int": b(ERR_403_INT),
+        "error-429-retryinfo": b(ERR_429),
+        "error-quota-details": b(ERR_QUOTA),
+        "numbers": b(NUMBERS),
+        "text-400": b(TEXT_400),
+    }
+    lists = {
+        "list-3-small-window": list_input(LIST, 300),
+        "list-pretty-whole": list_input(LIST_PRETTY, 0xFFFF, flags=1),
+        "list-empty": list_input(LIST_EMPTY, 16),
+        "list-null": list_input(LIST_NULL, 64, flags=1),
+        "list-late-key": list_input(LIST_LATE_KEY, 180, flags=2),
+        "list-big-entry": list_input(LIST_BIG_ENTRY, 1023, flags=4),
+        "list-stop-2": list_input(LIST, 1023, stop=2),
+        "list-html": list_input(HTML_LOGIN, 100),
+    }
+    create_ok = "C" + response(200, CREATE)
+    list_ok = "C" + chunked(200, LIST, 64)
+    revoke_ok = "C" + response(200, REVOKE)
+    sessions = {
+        "create-list-revoke": session_input(
+            16, 3, [op(CREATE_OP, 1, True), op(LIST_OP), op(REVOKE_OP, 1)], answers=[create_ok, list_ok, revoke_ok]),
+        "create-reset-outcome-unknown": session_input(
+            0, 2, [op(CREATE_OP, 2), op(LIST_OP)],
+            answers=["R" + response(200, CREATE)[:60], list_ok]),
+        "list-reset-retried": session_input(
+            4, 1, [op(LIST_OP)], splits=b"\x10\x00\x03\x81\x00\x07",
+            answers=["R" + chunked(200, LIST, 64)[:90], list_ok]),
+        "errors": session_input(
+            2, 4, [op(REVOKE_OP, 0), op(CREATE_OP, 1), op(REVOKE_OP, 2), op(CREATE_OP, 0)],
+            answers=["C" + response(404, ERR_404),
+                     "C" + response(429, ERR_429, ("Retry-After: 2",)),
+                     "C" + response(403, ERR_ECHO, ("WWW-Authenticate: Bearer " + BEARER,)),
+                     "C" + response(400, ERR_QUOTA)]),
+        "pages": session_input(
+            1, 3, [op(LIST_OP), op(CREATE_OP, 0), op(REVOKE_OP, 0)],
+            answers=["C" + response(200, HTML_LOGIN, ctype="text/html"),
+                     "C" + "HTTP/1.1 302 Found\r\nLocation: /login.html\r\nContent-Length: 0\r\n\r\n",
+                     "C" + close_delimited(503, HTML_503)]),
+        "close-and-idle": session_input(
+            8, 4, [op(LIST_OP), op(CREATE_OP, 1), op(LIST_OP, 1), op(REVOKE_OP, 1)],
+            conns=[0x80, 0, 0x05, 0],
+            answers=["C" + response(200, LIST_EMPTY, ("Connection: close",)), create_ok, list_ok,
+                     "C" + response(200, REVOKE)]),
+        "send-breaks-then-create": session_input(
+            0, 2, [op(CREATE_OP, 1), op(REVOKE_OP, 1)], conns=[0x06 | (4 << 3), 0, 0],
+            answers=[create_ok, revoke_ok]),
+        "retries-429-503": session_input(
+            0, 3, [op(CREATE_OP, 1), op(LIST_OP), op(REVOKE_OP, 1)], flags=RETRIES,
+            answers=["C" + response(429, ERR_429, ("Retry-After: 1",)), create_ok,
+                     "C" + response(503, HTML_503, ctype="text/html"), list_ok,
+                     "C" + response(503, '{"error_code":"TEMPORARILY_UNAVAILABLE","message":"later"}'),
+                     revoke_ok]),
+        "recover-orphan": session_input(
+            4, 1, [op(RECOVER_OP, 1)],
+            answers=["R" + response(200, CREATE)[:40],
+                     "C" + response(200, '{"token_infos":[%s,{"token_id":"%s","comment":"sensor 42 %s",'
+                                         '"creation_time":1,"expiry_time":-1}]}' % (INFO, TOKEN_ID2, FIRST_MARKER)),
+                     revoke_ok, create_ok]),
+        "text-and-empty": session_input(
+            0, 3, [op(REVOKE_OP, 0), op(LIST_OP), op(CREATE_OP, 1)], flags=0x10,
+            answers=["C" + response(400, TEXT_400, ctype="text/plain"), "N", "T" + response(200, CREATE)]),
+    }
+    return {"fuzz_http_reader": http, "fuzz_json": json, "fuzz_list_reader": lists, "fuzz_session": sessions}
+
+
+def main():
+    for harness, files in seeds().items():
+        folder = os.path.join(HERE, "corpus", harness)
+        os.makedirs(folder, exist_ok=True)
+        for old in os.listdir(folder):
+            if old.startswith("seed-"):
+                os.remove(os.path.join(folder, old))
+        for name, data in files.items():
+            with open(os.path.join(folder, "seed-" + name), "wb") as f:
+                f.write(data)
+
+
+if __name__ == "__main__":
+    main()
