@@ -14,15 +14,6 @@
 #include "dbtok/dbtok_config.h"
 #include "dbtok/dbtok_version.h"
 
-/* The build defines DBTOK_HAVE_MBEDTLS; a core-only build (unit tests, fuzzers)
- * has no mbedTLS headers and says so in the User-Agent. */
-#ifdef DBTOK_HAVE_MBEDTLS
-#include <mbedtls/version.h>
-#define HTTP_TLS_VERSION MBEDTLS_VERSION_STRING
-#else
-#define HTTP_TLS_VERSION "none"
-#endif
-
 #define HTTP_DEFAULT_PORT 443u
 
 /* Count n more bytes; saturate rather than wrap, so an absurd request still
@@ -219,18 +210,22 @@ static void put_head(http_buf *b, const http_request *req, int bracket, size_t b
         http_buf_put(b, ":", 1);
         http_buf_put_u32(b, req->port);
     }
-    http_buf_puts(b, "\r\nUser-Agent: dbtok/" DBTOK_VERSION_STRING " mbedtls/" HTTP_TLS_VERSION);
+    /* Only dbtok's own pair: every byte goes over a device's link, so the
+     * application adds what it wants known (the CLI: mbedtls/... os/...). */
+    http_buf_puts(b, "\r\nUser-Agent: dbtok/" DBTOK_VERSION_STRING);
     if (req->user_agent_extra != NULL && req->user_agent_extra[0] != '\0') {
         http_buf_put(b, " ", 1);
         http_buf_puts(b, req->user_agent_extra);
     }
     http_buf_puts(b, "\r\nAuthorization: Bearer ");
     http_buf_puts(b, req->token);
-    http_buf_puts(b, "\r\nAccept: application/json\r\n");
+    http_buf_puts(b, "\r\n");
     /* A POST always states its length: some servers refuse a body-less POST
-     * without Content-Length (411). */
+     * without Content-Length (411). Accept goes with the JSON body, as
+     * `curl --json` sends it; a GET of this API is answered in JSON anyway,
+     * and the header would be a quarter of the list request. */
     if (body_len > 0 || strcmp(req->method, "POST") == 0) {
-        http_buf_puts(b, "Content-Type: application/json\r\nContent-Length: ");
+        http_buf_puts(b, "Accept: application/json\r\nContent-Type: application/json\r\nContent-Length: ");
         put_u64(b, (uint64_t)body_len);
         http_buf_puts(b, "\r\n");
     }

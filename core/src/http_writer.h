@@ -44,10 +44,9 @@ typedef struct {
 /*
  * Writes a complete request into buf[0..cap). The body (body_len bytes,
  * possibly 0) must already sit at buf[0..body_len); it is moved behind the
- * head. Headers: Host, User-Agent (dbtok/<version> mbedtls/<version>
- * [extra]), Authorization: Bearer, Accept: application/json, and for a body
- * Content-Type: application/json and Content-Length; the connection is kept
- * alive (HTTP/1.1 default).
+ * head. Headers: Host, User-Agent (dbtok/<version> [extra]), Authorization:
+ * Bearer, and for a POST Accept and Content-Type: application/json and
+ * Content-Length; the connection is kept alive (HTTP/1.1 default).
  *
  * Returns DBTOK_OK with *total_len set; DBTOK_ERR_INVALID_ARG (with
  * *total_len 0 and nothing written) when an argument is NULL, the port is 0,

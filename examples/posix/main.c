@@ -522,7 +522,11 @@ static const char *tls_hint(int32_t code)
     case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
         return "the server refused the handshake (does it offer only TLS 1.0/1.1, or no AES-GCM or "
                "ChaCha20 suite?): ";
+#if defined(MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION)
     case MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION:
+#else
+    case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION: /* mbedTLS 2.28's name for it */
+#endif
         return "the server offers neither TLS 1.2 nor TLS 1.3: ";
     case MBEDTLS_ERR_SSL_INVALID_RECORD:
     case MBEDTLS_ERR_SSL_CONN_EOF:
@@ -744,14 +748,17 @@ static const char *real_getenv(void *user, const char *name)
 }
 
 /* "os/linux" from uname(), so the User-Agent says what the device runs. */
+/* "mbedtls/<version> os/<sysname>", after dbtok's own pair in the User-Agent. */
 static const char *user_agent_extra(void)
 {
-    static char ua[48];
+    static const char tls[] = "mbedtls/" MBEDTLS_VERSION_STRING " os/";
+    static char ua[sizeof tls + 40];
     struct utsname u;
-    size_t n = 3, i;
-    memcpy(ua, "os/", 3);
+    size_t start = sizeof tls - 1;
+    size_t n = start, i;
+    memcpy(ua, tls, start);
     if (uname(&u) != 0) {
-        return "os/unknown";
+        return "mbedtls/" MBEDTLS_VERSION_STRING " os/unknown";
     }
     for (i = 0; u.sysname[i] != '\0' && n + 1 < sizeof ua; i++) {
         char c = u.sysname[i];
@@ -763,7 +770,7 @@ static const char *user_agent_extra(void)
         }
     }
     ua[n] = '\0';
-    return n > 3 ? ua : "os/unknown";
+    return n > start ? ua : "mbedtls/" MBEDTLS_VERSION_STRING " os/unknown";
 }
 
 static int load_ca(size_t *ca_len)

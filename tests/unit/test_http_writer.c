@@ -15,14 +15,7 @@
 #include "dbtok/dbtok_config.h"
 #include "dbtok/dbtok_version.h"
 
-#ifdef DBTOK_HAVE_MBEDTLS
-#include <mbedtls/version.h>
-#define TLS_VER MBEDTLS_VERSION_STRING
-#else
-#define TLS_VER "none"
-#endif
-
-#define UA "User-Agent: dbtok/" DBTOK_VERSION_STRING " mbedtls/" TLS_VER "\r\n"
+#define UA "User-Agent: dbtok/" DBTOK_VERSION_STRING "\r\n"
 #define CANARY 0x5Au
 
 static http_request base_request(void)
@@ -67,7 +60,6 @@ static void test_get_exact(void **state)
                    "GET /api/2.0/token/list HTTP/1.1\r\n"
                    "Host: example.cloud.databricks.com\r\n" UA
                    "Authorization: Bearer dapi0123abcd\r\n"
-                   "Accept: application/json\r\n"
                    "\r\n");
 }
 
@@ -158,7 +150,7 @@ static void expect_host_header(const char *host, uint16_t port, const char *want
     r.port = port;
     strcpy(want, "GET /api/2.0/token/list HTTP/1.1\r\n");
     strcat(want, want_line);
-    strcat(want, "\r\n" UA "Authorization: Bearer dapi0123abcd\r\nAccept: application/json\r\n\r\n");
+    strcat(want, "\r\n" UA "Authorization: Bearer dapi0123abcd\r\n\r\n");
     expect_request(&r, "", want);
 }
 
@@ -193,9 +185,8 @@ static void test_user_agent_extra(void **state)
     expect_request(&r, "",
                    "GET /api/2.0/token/list HTTP/1.1\r\n"
                    "Host: example.cloud.databricks.com\r\n"
-                   "User-Agent: dbtok/" DBTOK_VERSION_STRING " mbedtls/" TLS_VER " os/linux board/mps2\r\n"
+                   "User-Agent: dbtok/" DBTOK_VERSION_STRING " os/linux board/mps2\r\n"
                    "Authorization: Bearer dapi0123abcd\r\n"
-                   "Accept: application/json\r\n"
                    "\r\n");
     /* An empty extra adds nothing, not even a space. */
     r.user_agent_extra = "";
@@ -203,7 +194,6 @@ static void test_user_agent_extra(void **state)
                    "GET /api/2.0/token/list HTTP/1.1\r\n"
                    "Host: example.cloud.databricks.com\r\n" UA
                    "Authorization: Bearer dapi0123abcd\r\n"
-                   "Accept: application/json\r\n"
                    "\r\n");
 }
 

@@ -63,7 +63,8 @@ typedef struct {
     size_t ca_len;
     uint32_t timeout_ms;  /* per-request deadline covering connect, handshake, send and
                              receive; 0 means DBTOK_DEFAULT_TIMEOUT_MS */
-    const char *user_agent_extra; /* optional "name/version ..." appended to the User-Agent */
+    const char *user_agent_extra; /* optional "name/version ..." after "dbtok/<version>" in the
+                                     User-Agent, e.g. "mbedtls/3.6.6 board/x1" */
     dbtok_retry retry;
 } dbtok_config;
 
