@@ -747,8 +747,8 @@ static const char *real_getenv(void *user, const char *name)
     return getenv(name);
 }
 
-/* "os/linux" from uname(), so the User-Agent says what the device runs. */
-/* "mbedtls/<version> os/<sysname>", after dbtok's own pair in the User-Agent. */
+/* "mbedtls/<version> os/<sysname>" from uname(), after dbtok's own pair in the
+ * User-Agent, so it says what the client runs on. */
 static const char *user_agent_extra(void)
 {
     static const char tls[] = "mbedtls/" MBEDTLS_VERSION_STRING " os/";
