@@ -14,6 +14,7 @@
 
 #include "http_reader.h"
 
+#include "chars.h"
 #include "civil_time.h"
 
 /* Phases, in the low bits of r->state. */
@@ -79,28 +80,6 @@ static int is_ows(char c)
     return c == ' ' || c == '\t';
 }
 
-/* RFC 9110 tchar: what a field name is made of. */
-static int is_tchar(char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c)) {
-        return 1;
-    }
-    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static int hex_value(char c)
-{
-    if (is_digit(c)) {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 /* s[0..n) equals the lower-case literal lit, ignoring ASCII case. */
 static int ieq(const char *s, size_t n, const char *lit)
@@ -297,7 +276,7 @@ static int field_line(http_reader *r, int apply)
     size_t e = n;
     int id;
 
-    while (name < n && is_tchar(l[name])) {
+    while (name < n && chars_is_tchar(l[name])) {
         name++;
     }
     if (name == 0 || name == n || l[name] != ':') {
@@ -366,8 +345,8 @@ static int chunk_size_line(http_reader *r)
     uint64_t x = 0;
     size_t i;
 
-    for (i = 0; i < n && hex_value(l[i]) >= 0; i++) {
-        uint64_t d = (uint64_t)hex_value(l[i]);
+    for (i = 0; i < n && chars_hex_value(l[i]) >= 0; i++) {
+        uint64_t d = (uint64_t)chars_hex_value(l[i]);
         if (x > (CHUNK_MAX - d) / 16u) {
             return ERR;
         }

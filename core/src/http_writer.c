@@ -11,6 +11,8 @@
 
 #include "http_writer.h"
 
+#include "chars.h"
+
 #include "dbtok/dbtok_config.h"
 #include "dbtok/dbtok_version.h"
 
@@ -87,20 +89,6 @@ void http_buf_put_json_string(http_buf *b, const char *s, size_t n)
     http_buf_put(b, "\"", 1);
 }
 
-/* RFC 9110 tchar: what a method may be made of. */
-static int is_tchar(unsigned char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-        return 1;
-    }
-    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static int is_hex(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 /* A header value: anything but control characters (which include CR, LF, NUL). */
 static int value_ok(const char *s, size_t n)
 {
@@ -120,7 +108,7 @@ static int method_ok(const char *s, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++) {
-        if (!is_tchar((unsigned char)s[i])) {
+        if (!chars_is_tchar(s[i])) {
             return 0;
         }
     }
@@ -155,7 +143,7 @@ static int ipv6_ok(const char *s, size_t n)
         unsigned char c = (unsigned char)s[i];
         if (c == ':') {
             colon = 1;
-        } else if (!is_hex(c) && c != '.') {
+        } else if (chars_hex_value((char)c) < 0 && c != '.') {
             return 0;
         }
     }

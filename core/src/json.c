@@ -24,6 +24,7 @@
 #pragma GCC diagnostic pop
 #endif
 
+#include "chars.h"
 #include "json.h"
 
 #include <string.h>
@@ -69,20 +70,6 @@ static int skip_tokens(const jsmntok_t *t, int ntok, int i)
 
 /* ---- characters inside strings ---------------------------------------- */
 
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* The four hex digits at s[i..i+4), or -1. */
 static int32_t hex4(const char *s, int i, int end)
 {
@@ -93,7 +80,7 @@ static int32_t hex4(const char *s, int i, int end)
         return -1;
     }
     for (k = 0; k < 4; k++) {
-        int d = hex_val(s[i + k]);
+        int d = chars_hex_value(s[i + k]);
         if (d < 0) {
             return -1;
         }
