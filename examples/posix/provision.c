@@ -17,12 +17,17 @@
 #include <string.h>
 #include <time.h>
 
+#include <mbedtls/version.h>
+#if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C)
 #include <mbedtls/memory_buffer_alloc.h>
+#endif
 
 #include "dbtok/dbtok.h"
 #include "dbtok_posix.h"
 
+#if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C)
 static uint8_t tls_arena[256 * 1024]; /* mbedTLS's heap: the CA chain and TLS buffers */
+#endif
 static uint8_t ca_pem[64 * 1024];
 static uint8_t work[16 * 1024];       /* requests and responses */
 static dbtok_client client;
@@ -80,7 +85,10 @@ int main(int argc, char **argv)
     if (argc == 6) {
         pause = strtol(argv[5], NULL, 10);
     }
+#if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C)
+    /* Without it (a system mbedTLS such as Debian's 2.28) mbedTLS uses calloc. */
     mbedtls_memory_buffer_alloc_init(tls_arena, sizeof tls_arena);
+#endif
     if (dbtok_posix_read_file(argv[4], ca_pem, sizeof ca_pem, &ca_len) != 0) {
         fprintf(stderr, "cannot read %s\n", argv[4]);
         return 2;
@@ -132,6 +140,8 @@ int main(int argc, char **argv)
            " received=%" PRIu32 "\n",
            stats->connects, stats->handshakes, stats->requests, stats->bytes_sent, stats->bytes_received);
     dbtok_close(&client);
+#if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C)
     mbedtls_memory_buffer_alloc_free();
+#endif
     return s.found ? 0 : 1;
 }

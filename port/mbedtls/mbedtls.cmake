@@ -23,7 +23,51 @@
 #                              with only the headers and the configuration, for compiling
 #                              code against mbedTLS on a target whose C library cannot
 #                              build mbedTLS itself (the freestanding RISC-V core build).
+#   DBTOK_USE_SYSTEM_MBEDTLS   OFF (default). ON: `dbtok_mbedtls` is an INTERFACE target
+#                              over the system's libmbedtls, libmbedx509 and libmbedcrypto
+#                              (Debian 12: libmbedtls-dev, 2.28) with the system's own
+#                              configuration. For quick host builds: 2.28 has no TLS 1.3
+#                              and allocates with calloc (no arena), and none of the
+#                              cache variables above apply.
 include_guard(GLOBAL)
+
+option(DBTOK_USE_SYSTEM_MBEDTLS "Use the system's mbedTLS (Debian: libmbedtls-dev) instead of building 3.6 from source" OFF)
+if(DBTOK_USE_SYSTEM_MBEDTLS)
+  if(CMAKE_CROSSCOMPILING)
+    message(FATAL_ERROR "DBTOK_USE_SYSTEM_MBEDTLS is for host builds; a device build compiles mbedTLS itself")
+  endif()
+  find_path(DBTOK_SYSTEM_MBEDTLS_INCLUDE_DIR mbedtls/ssl.h DOC "Directory holding mbedtls/ssl.h")
+  find_library(DBTOK_SYSTEM_MBEDTLS_LIBRARY mbedtls)
+  find_library(DBTOK_SYSTEM_MBEDX509_LIBRARY mbedx509)
+  find_library(DBTOK_SYSTEM_MBEDCRYPTO_LIBRARY mbedcrypto)
+  if(NOT DBTOK_SYSTEM_MBEDTLS_INCLUDE_DIR OR NOT DBTOK_SYSTEM_MBEDTLS_LIBRARY
+     OR NOT DBTOK_SYSTEM_MBEDX509_LIBRARY OR NOT DBTOK_SYSTEM_MBEDCRYPTO_LIBRARY)
+    message(FATAL_ERROR "DBTOK_USE_SYSTEM_MBEDTLS: mbedTLS headers or libraries not found "
+                        "(Debian: apt-get install --no-install-recommends libmbedtls-dev)")
+  endif()
+  # 2.28 keeps the version string in version.h, 3.x in build_info.h.
+  file(STRINGS "${DBTOK_SYSTEM_MBEDTLS_INCLUDE_DIR}/mbedtls/version.h" _dbtok_ver_line
+       REGEX "^#define MBEDTLS_VERSION_STRING +\"[0-9.]+\"")
+  if(NOT _dbtok_ver_line AND EXISTS "${DBTOK_SYSTEM_MBEDTLS_INCLUDE_DIR}/mbedtls/build_info.h")
+    file(STRINGS "${DBTOK_SYSTEM_MBEDTLS_INCLUDE_DIR}/mbedtls/build_info.h" _dbtok_ver_line
+         REGEX "^#define MBEDTLS_VERSION_STRING +\"[0-9.]+\"")
+  endif()
+  string(REGEX MATCH "[0-9]+\\.[0-9]+\\.[0-9]+" DBTOK_SYSTEM_MBEDTLS_VERSION "${_dbtok_ver_line}")
+  if(NOT DBTOK_SYSTEM_MBEDTLS_VERSION MATCHES "^(2\\.28|3\\.[0-9]+)\\.")
+    message(FATAL_ERROR "DBTOK_USE_SYSTEM_MBEDTLS: found mbedTLS '${DBTOK_SYSTEM_MBEDTLS_VERSION}' in "
+                        "${DBTOK_SYSTEM_MBEDTLS_INCLUDE_DIR}; dbtok supports 2.28 and 3.6")
+  endif()
+  message(STATUS "dbtok: using the system's mbedTLS ${DBTOK_SYSTEM_MBEDTLS_VERSION} "
+                 "(heap allocations by mbedTLS; TLS 1.3 only if that build enables it)")
+  add_library(dbtok_mbedtls INTERFACE)
+  # Link order matters for static archives: TLS needs X.509 needs crypto.
+  target_link_libraries(dbtok_mbedtls INTERFACE "${DBTOK_SYSTEM_MBEDTLS_LIBRARY}"
+      "${DBTOK_SYSTEM_MBEDX509_LIBRARY}" "${DBTOK_SYSTEM_MBEDCRYPTO_LIBRARY}")
+  if(NOT DBTOK_SYSTEM_MBEDTLS_INCLUDE_DIR STREQUAL "/usr/include")
+    target_include_directories(dbtok_mbedtls SYSTEM INTERFACE "${DBTOK_SYSTEM_MBEDTLS_INCLUDE_DIR}")
+  endif()
+  return()
+endif()
 
 get_filename_component(_dbtok_mbedtls_port_dir "${CMAKE_CURRENT_LIST_DIR}" ABSOLUTE)
 get_filename_component(_dbtok_repo_root "${CMAKE_CURRENT_LIST_DIR}/../.." ABSOLUTE)
@@ -123,9 +167,10 @@ file(GLOB _dbtok_mbedtls_sources CONFIGURE_DEPENDS "${_dbtok_mbedtls_dir}/librar
 add_library(dbtok_mbedtls STATIC ${_dbtok_mbedtls_sources})
 target_compile_definitions(dbtok_mbedtls PUBLIC
     "MBEDTLS_CONFIG_FILE=\"${_dbtok_mbedtls_config_name}\"")
-target_include_directories(dbtok_mbedtls PUBLIC "${_dbtok_mbedtls_config_dir}")
+# BUILD_INTERFACE: the top-level install rules add where these headers are installed.
+target_include_directories(dbtok_mbedtls PUBLIC "$<BUILD_INTERFACE:${_dbtok_mbedtls_config_dir}>")
 # SYSTEM: mbedTLS's headers must not trip the project's -Wconversion and friends.
-target_include_directories(dbtok_mbedtls SYSTEM PUBLIC "${_dbtok_mbedtls_dir}/include")
+target_include_directories(dbtok_mbedtls SYSTEM PUBLIC "$<BUILD_INTERFACE:${_dbtok_mbedtls_dir}/include>")
 target_include_directories(dbtok_mbedtls PRIVATE "${_dbtok_mbedtls_dir}/library")
 set_target_properties(dbtok_mbedtls PROPERTIES
     C_STANDARD 99

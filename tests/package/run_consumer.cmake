@@ -1,0 +1,68 @@
+# Build and run one consumer project of tests/package (cmake -P).
+#   -DMODE=find_package   install DBTOK_BUILD_DIR into a fresh prefix, build the
+#                         find_package consumer against it, run it; then build
+#                         consumer.c by hand with `pkg-config --cflags --libs dbtok`
+#                         and run that too
+#   -DMODE=subdirectory   build the add_subdirectory consumer from DBTOK_SOURCE_DIR
+# Also: WORK_DIR (wiped first), GENERATOR, C_COMPILER, BUILD_TYPE.
+cmake_minimum_required(VERSION 3.20)
+
+foreach(_v MODE WORK_DIR GENERATOR C_COMPILER)
+    if(NOT DEFINED ${_v})
+        message(FATAL_ERROR "run_consumer.cmake: -D${_v}=... is required")
+    endif()
+endforeach()
+if(NOT BUILD_TYPE)
+    set(BUILD_TYPE Release)
+endif()
+set(_here "${CMAKE_CURRENT_LIST_DIR}")
+
+function(run)
+    execute_process(COMMAND ${ARGV} RESULT_VARIABLE _rc)
+    if(NOT _rc EQUAL 0)
+        string(REPLACE ";" " " _cmd "${ARGV}")
+        message(FATAL_ERROR "failed (${_rc}): ${_cmd}")
+    endif()
+endfunction()
+
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+set(_build "${WORK_DIR}/build")
+
+if(MODE STREQUAL "find_package")
+    set(_prefix "${WORK_DIR}/prefix")
+    run("${CMAKE_COMMAND}" --install "${DBTOK_BUILD_DIR}" --prefix "${_prefix}" --config "${BUILD_TYPE}")
+    run("${CMAKE_COMMAND}" -S "${_here}/find_package" -B "${_build}" -G "${GENERATOR}"
+        "-DCMAKE_C_COMPILER=${C_COMPILER}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}"
+        "-DCMAKE_PREFIX_PATH=${_prefix}")
+    run("${CMAKE_COMMAND}" --build "${_build}")
+    run("${_build}/consumer")
+
+    # The same program through pkg-config, as a Makefile project would build it.
+    find_program(_pkg_config NAMES pkg-config REQUIRED)
+    file(GLOB_RECURSE _pc "${_prefix}/*/dbtok.pc")
+    if(NOT _pc)
+        message(FATAL_ERROR "no dbtok.pc under ${_prefix}")
+    endif()
+    get_filename_component(_pc_dir "${_pc}" DIRECTORY)
+    set(ENV{PKG_CONFIG_PATH} "${_pc_dir}")
+    execute_process(COMMAND "${_pkg_config}" --cflags --libs dbtok
+                    OUTPUT_VARIABLE _flags OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _rc)
+    if(NOT _rc EQUAL 0)
+        message(FATAL_ERROR "pkg-config --cflags --libs dbtok failed")
+    endif()
+    execute_process(COMMAND "${_pkg_config}" --modversion dbtok OUTPUT_VARIABLE _pc_version
+                    OUTPUT_STRIP_TRAILING_WHITESPACE)
+    message(STATUS "pkg-config: dbtok ${_pc_version}: ${_flags}")
+    separate_arguments(_flags UNIX_COMMAND "${_flags}")
+    run("${C_COMPILER}" -std=c99 "${_here}/consumer.c" -o "${WORK_DIR}/consumer-pc" ${_flags})
+    run("${WORK_DIR}/consumer-pc")
+elseif(MODE STREQUAL "subdirectory")
+    run("${CMAKE_COMMAND}" -S "${_here}/subdirectory" -B "${_build}" -G "${GENERATOR}"
+        "-DCMAKE_C_COMPILER=${C_COMPILER}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}"
+        "-DDBTOK_SOURCE_DIR=${DBTOK_SOURCE_DIR}")
+    run("${CMAKE_COMMAND}" --build "${_build}" --target consumer --parallel 2)
+    run("${_build}/consumer")
+else()
+    message(FATAL_ERROR "MODE must be find_package or subdirectory, not '${MODE}'")
+endif()
