@@ -2,7 +2,7 @@
  * dbtok: create, list and revoke Databricks personal access tokens from the
  * command line, on top of the dbtok library and its POSIX port.
  *
- *   dbtok [GLOBAL] create [--comment TEXT] [--lifetime-seconds N]
+ *   dbtok [GLOBAL] create [--comment TEXT] [--lifetime-seconds N] [--json JSON|@FILE]
  *   dbtok [GLOBAL] list
  *   dbtok [GLOBAL] delete TOKEN_ID        (revoke is an alias)
  *
@@ -42,6 +42,7 @@
 #include "dbtok/dbtok.h"
 #include "dbtok_posix.h"
 
+#include "cli_body.h"
 #include "cli_config.h"
 #include "cli_output.h"
 
@@ -60,6 +61,7 @@
  * before the call has succeeded (10,000 tokens fit). */
 static uint8_t g_ca[1 * MIB];
 static uint8_t g_work[64 * 1024];
+static uint8_t g_body[64 * 1024]; /* create --json: the body, decoded in place */
 static char g_out_buf[4 * MIB];
 #if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C)
 static unsigned char g_arena[2 * MIB];
@@ -147,19 +149,23 @@ static const char USAGE_MAIN[] =
     "Create, list and revoke Databricks personal access tokens.\n"
     "\n"
     "Commands:\n"
-    "  create [--comment TEXT] [--lifetime-seconds N] [--recover]\n"
+    "  create [--comment TEXT] [--lifetime-seconds N] [--json JSON|@FILE] [--recover]\n"
     "                                                   create a token, print its value\n"
     "  list                                             list your tokens\n"
     "  delete TOKEN_ID                                  revoke a token (alias: revoke)\n"
     "\n";
 
 static const char USAGE_CREATE[] =
-    "Usage: dbtok [OPTIONS] create [--comment TEXT] [--lifetime-seconds N] [--recover]\n"
+    "Usage: dbtok [OPTIONS] create [--comment TEXT] [--lifetime-seconds N]\n"
+    "                              [--json JSON|@FILE] [--recover]\n"
     "\n"
     "Create a personal access token and print its value (shown only once).\n"
     "\n"
     "  --comment TEXT          a description stored with the token\n"
     "  --lifetime-seconds N    lifetime in seconds; omitted or 0: the workspace default\n"
+    "  --json JSON|@FILE       the request body, inline or from FILE, as with the\n"
+    "                          Databricks CLI: {\"comment\": ..., \"lifetime_seconds\": ...};\n"
+    "                          --comment and --lifetime-seconds override its fields\n"
     "  --recover               if the answer is lost, find the token by a marker added to\n"
     "                          the comment, revoke it and create again (no orphan left)\n"
     "\n";
@@ -192,6 +198,7 @@ typedef enum {
     OPT_VERSION,
     OPT_COMMENT,
     OPT_LIFETIME,
+    OPT_JSON,
     OPT_RECOVER
 } option_id;
 
@@ -215,6 +222,7 @@ static const option OPTIONS[] = {
     {"version", 0, false, OPT_VERSION},
     {"comment", 0, true, OPT_COMMENT},
     {"lifetime-seconds", 0, true, OPT_LIFETIME},
+    {"json", 0, true, OPT_JSON},
     {"recover", 0, false, OPT_RECOVER},
 };
 
@@ -224,6 +232,7 @@ typedef struct {
     const char *cmd_name;
     const char *comment;  /* NULL: none */
     const char *lifetime; /* as given, for the error message */
+    const char *json;     /* create --json as given: a JSON object, or @FILE */
     int64_t lifetime_seconds;
     uint32_t timeout_ms;
     int retries; /* -1: the library's default */
@@ -328,6 +337,13 @@ static void apply_option(args *a, const option *opt, const char *value, const ch
         return;
     case OPT_VERBOSE:
         a->verbose = true;
+        return;
+    case OPT_JSON:
+        if (empty) {
+            usage_error(a, "%s needs a JSON object or @FILE", spelled);
+            return;
+        }
+        a->json = value;
         return;
     case OPT_RECOVER:
         a->recover = true;
@@ -460,11 +476,55 @@ static void check_args(args *a)
     }
     if (a->cmd == CMD_NONE) {
         usage_error(a, "no command given: use create, list or delete");
-    } else if (a->cmd != CMD_CREATE && (a->comment != NULL || a->lifetime != NULL || a->recover)) {
+    } else if (a->cmd != CMD_CREATE && (a->comment != NULL || a->lifetime != NULL || a->recover || a->json != NULL)) {
         usage_error(a, "%s is only valid with create",
-                    a->comment != NULL ? "--comment" : a->lifetime != NULL ? "--lifetime-seconds" : "--recover");
+                    a->comment != NULL    ? "--comment"
+                    : a->lifetime != NULL ? "--lifetime-seconds"
+                    : a->json != NULL     ? "--json"
+                                          : "--recover");
     } else if (a->cmd == CMD_DELETE && (a->token_id == NULL || a->token_id[0] == '\0')) {
         usage_error(a, "%s needs a TOKEN_ID argument", a->cmd_name);
+    }
+}
+
+/*
+ * create --json: the body provides comment and lifetime_seconds, and the
+ * flags given beside it win, field by field (as in the Databricks CLI, where
+ * --json is the request and flags override it).
+ */
+static void apply_json_body(args *a)
+{
+    cli_create_body body;
+    char err[256];
+    size_t len;
+    if (a->json[0] == '@') {
+        int rc = dbtok_posix_read_file(a->json + 1, g_body, sizeof g_body, &len);
+        if (rc == -1) {
+            usage_error(a, "--json: cannot read %s: %s", a->json + 1, strerror(errno));
+            return;
+        }
+        if (rc != 0) {
+            usage_error(a, "--json: %s is larger than %zu bytes", a->json + 1, sizeof g_body - 1);
+            return;
+        }
+        len--; /* read_file counts the NUL it appended */
+    } else {
+        len = strlen(a->json);
+        if (len >= sizeof g_body) {
+            usage_error(a, "--json: the body is larger than %zu bytes", sizeof g_body - 1);
+            return;
+        }
+        memcpy(g_body, a->json, len + 1);
+    }
+    if (cli_parse_create_body((char *)g_body, len, &body, err, sizeof err) != 0) {
+        usage_error(a, "%s", err);
+        return;
+    }
+    if (a->comment == NULL && body.has_comment) {
+        a->comment = body.comment;
+    }
+    if (a->lifetime == NULL && body.has_lifetime) {
+        a->lifetime_seconds = body.lifetime_seconds;
     }
 }
 
@@ -893,6 +953,9 @@ int main(int argc, char **argv)
         return 0;
     }
     check_args(&a);
+    if (!a.failed && a.json != NULL) {
+        apply_json_body(&a);
+    }
     if (a.failed) {
         error_line("%s" HELP_HINT, a.err);
         return EXIT_USAGE;
