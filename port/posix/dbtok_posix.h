@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * dbtok's POSIX port: BSD sockets (IPv4 and IPv6 through getaddrinfo),
  * connect and I/O with poll() timeouts, EINTR retried, no SIGPIPE, the
  * monotonic clock, getrandom() entropy, the wall clock for certificate dates,
@@ -16,20 +17,20 @@
 extern "C" {
 #endif
 
-/* The CA bundle Debian and most Linux distributions ship. */
+/** The CA bundle Debian and most Linux distributions ship. */
 #define DBTOK_POSIX_DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 
-/* Caller-owned state behind the port; one per client. */
+/** Caller-owned state behind the port; one per client. */
 typedef struct {
-    int fd;        /* -1 when closed */
-    int log_level; /* messages at or below this level go to stderr; 0 = none */
+    int fd;        /**< -1 when closed */
+    int log_level; /**< messages at or below this level go to stderr; 0 = none */
 } dbtok_posix_ctx;
 
-/* Fill *port with the POSIX functions bound to ctx. log_level 0 disables the
+/** Fill *port with the POSIX functions bound to ctx. log_level 0 disables the
  * log, DBTOK_LOG_TRACE shows requests and responses (secrets redacted). */
 void dbtok_posix_port_init(dbtok_posix_ctx *ctx, dbtok_port *port, int log_level);
 
-/*
+/**
  * Read a whole file (a PEM bundle) into buf and append a NUL, as mbedTLS
  * wants for PEM. On success returns 0 and *len counts the NUL. Returns -1
  * when the file cannot be read (errno set) and -2 when it does not fit in cap.

@@ -1,10 +1,12 @@
-/*
+/**
+ * @file
  * dbtok compile-time limits.
  *
  * Every value here has a default that suits a device talking to a real
  * Databricks workspace. Override any of them by defining
  * DBTOK_USER_CONFIG_FILE to a header name (e.g. -DDBTOK_USER_CONFIG_FILE=\"my_dbtok.h\")
- * that #defines the values you want; it is included before the defaults.
+ * that defines the values you want; it is included before the defaults.
+ * Impossible values stop the build with an `\#error` naming the limit.
  */
 #ifndef DBTOK_CONFIG_H
 #define DBTOK_CONFIG_H
@@ -13,12 +15,12 @@
 #include DBTOK_USER_CONFIG_FILE
 #endif
 
-/* Longest host name accepted (RFC 1035 limit is 253). */
+/** Longest host name accepted (RFC 1035 limit is 253). */
 #ifndef DBTOK_MAX_HOST_LEN
 #define DBTOK_MAX_HOST_LEN 253
 #endif
 
-/*
+/**
  * Longest header line the response reader keeps (status line, or a header
  * whose value dbtok needs). Longer lines of headers dbtok ignores are skipped.
  * Lives inside dbtok_client.
@@ -27,43 +29,56 @@
 #define DBTOK_HTTP_LINE_MAX 160
 #endif
 
-/* Upper bound on the whole response header section, in bytes. */
+/** Upper bound on the whole response header section, in bytes. */
 #ifndef DBTOK_HTTP_MAX_HEADER_BYTES
 #define DBTOK_HTTP_MAX_HEADER_BYTES 16384
 #endif
 
-/* Copies of an API error kept in the client after a failed call. */
+/** Room for the service's `error_code` kept in the client after a failed call
+ * (dbtok_error_info.error_code, NUL included). */
 #ifndef DBTOK_MAX_ERROR_CODE_LEN
 #define DBTOK_MAX_ERROR_CODE_LEN 48
 #endif
+/** Room for the service's `message` (dbtok_error_info.message, NUL included);
+ * a longer one is cut and flagged as truncated. */
 #ifndef DBTOK_MAX_ERROR_MESSAGE_LEN
 #define DBTOK_MAX_ERROR_MESSAGE_LEN 256
 #endif
 
-/* Per-request deadline (connect, handshake, send, receive) when the config gives 0. */
+/** Per-request deadline (connect, handshake, send, receive) when the config gives 0. */
 #ifndef DBTOK_DEFAULT_TIMEOUT_MS
 #define DBTOK_DEFAULT_TIMEOUT_MS 60000u
 #endif
 
-/*
+/**
  * Retries (dbtok_retry in dbtok.h; 0 there means these). The Databricks SDKs
  * wait about `attempt` seconds, at most 10 s, for up to 5 minutes; a device
  * usually prefers to give up sooner and try again at its next boot or cycle.
  */
 #ifndef DBTOK_DEFAULT_MAX_ATTEMPTS
-#define DBTOK_DEFAULT_MAX_ATTEMPTS 4u        /* the first try and 3 retries */
+#define DBTOK_DEFAULT_MAX_ATTEMPTS 4u        /**< the first try and 3 retries */
 #endif
 #ifndef DBTOK_DEFAULT_RETRY_BASE_MS
-#define DBTOK_DEFAULT_RETRY_BASE_MS 1000u    /* first wait; doubles each time */
+#define DBTOK_DEFAULT_RETRY_BASE_MS 1000u    /**< first wait; doubles each time */
 #endif
 #ifndef DBTOK_DEFAULT_RETRY_MAX_MS
-#define DBTOK_DEFAULT_RETRY_MAX_MS 10000u    /* longest wait dbtok chooses itself */
+#define DBTOK_DEFAULT_RETRY_MAX_MS 10000u    /**< longest wait dbtok chooses itself */
 #endif
 #ifndef DBTOK_DEFAULT_DEADLINE_MS
-#define DBTOK_DEFAULT_DEADLINE_MS 120000u    /* a whole call, retries included */
+#define DBTOK_DEFAULT_DEADLINE_MS 120000u    /**< a whole call, retries included */
 #endif
 
-/* Smallest work buffer dbtok_init accepts: one request plus a small response. */
+/**
+ * Smallest work buffer dbtok_init() accepts: one request plus a small response.
+ *
+ * Sizing the work buffer (it is the caller's, so this is guidance, not a
+ * limit): it holds the request being sent, then the response's body, and for a
+ * create or error answer the jsmn tokens of that body, carved from the space
+ * after it (16 bytes each; a create answer needs about 15). There is no separate jsmn token count to configure: the
+ * tokens take what the buffer has left, and DBTOK_ERR_BUFFER_TOO_SMALL says
+ * when it was not enough. The list streams one entry at a time, so its length
+ * does not matter. 2 KiB serves the real service; bench/memory measures it.
+ */
 #ifndef DBTOK_MIN_WORK_BUFFER
 #define DBTOK_MIN_WORK_BUFFER 1024u
 #endif
@@ -82,6 +97,12 @@
 #endif
 #if DBTOK_DEFAULT_RETRY_BASE_MS > DBTOK_DEFAULT_RETRY_MAX_MS
 #error "DBTOK_DEFAULT_RETRY_BASE_MS must not exceed DBTOK_DEFAULT_RETRY_MAX_MS"
+#endif
+#if DBTOK_HTTP_MAX_HEADER_BYTES < DBTOK_HTTP_LINE_MAX
+#error "DBTOK_HTTP_MAX_HEADER_BYTES must be at least DBTOK_HTTP_LINE_MAX"
+#endif
+#if DBTOK_DEFAULT_TIMEOUT_MS < 1 || DBTOK_DEFAULT_DEADLINE_MS < 1
+#error "DBTOK_DEFAULT_TIMEOUT_MS and DBTOK_DEFAULT_DEADLINE_MS must be at least 1"
 #endif
 #if DBTOK_MIN_WORK_BUFFER < 512
 #error "DBTOK_MIN_WORK_BUFFER below 512 cannot hold a request"

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * The contract a platform port implements for dbtok.
  *
  * The core never calls an operating system: every socket, clock, random
@@ -20,23 +21,27 @@
 extern "C" {
 #endif
 
-/* Negative results of the transport functions. Anything else negative is
+/** Negative results of the transport functions. Anything else negative is
  * treated as DBTOK_PORT_ERR_IO. */
-#define DBTOK_PORT_ERR_DNS (-1)     /* host name did not resolve */
-#define DBTOK_PORT_ERR_CONNECT (-2) /* refused, unreachable, no route */
-#define DBTOK_PORT_ERR_TIMEOUT (-3) /* the given timeout passed */
-#define DBTOK_PORT_ERR_IO (-4)      /* reset or any other transport failure */
+#define DBTOK_PORT_ERR_DNS (-1)     /**< host name did not resolve */
+#define DBTOK_PORT_ERR_CONNECT (-2) /**< refused, unreachable, no route */
+#define DBTOK_PORT_ERR_TIMEOUT (-3) /**< the given timeout passed */
+#define DBTOK_PORT_ERR_IO (-4)      /**< reset or any other transport failure */
 
-/* Log levels passed to dbtok_port.log. */
+/** Log level passed to dbtok_port.log: a call failed. */
 #define DBTOK_LOG_ERROR 1
+/** Log level: connections opened and closed, retries. */
 #define DBTOK_LOG_INFO 2
-#define DBTOK_LOG_TRACE 3 /* request and response lines, secrets redacted */
+#define DBTOK_LOG_TRACE 3 /**< request and response lines, secrets redacted */
 
+/** The port: what dbtok needs from the platform, as function pointers and one
+ * context. Filled by the caller (or dbtok_posix_port_init()) and copied by
+ * dbtok_init(). */
 typedef struct dbtok_port {
-    /* Handed back as the first argument of every function below. */
+    /** Handed back as the first argument of every function below. */
     void *ctx;
 
-    /*
+    /**
      * Open a byte stream to host:port (host is a NUL-terminated name or
      * address, at most DBTOK_MAX_HOST_LEN bytes). Return 0, or
      * DBTOK_PORT_ERR_DNS / _CONNECT / _TIMEOUT. Only one stream is open at a
@@ -44,27 +49,27 @@ typedef struct dbtok_port {
      */
     int (*connect)(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms);
 
-    /* Send up to len bytes; return how many were accepted (> 0), or
+    /** Send up to len bytes; return how many were accepted (> 0), or
      * DBTOK_PORT_ERR_TIMEOUT / DBTOK_PORT_ERR_IO. Never raise SIGPIPE. */
     int (*send)(void *ctx, const uint8_t *buf, size_t len, uint32_t timeout_ms);
 
-    /* Receive up to len bytes; return how many arrived (> 0), 0 when the peer
+    /** Receive up to len bytes; return how many arrived (> 0), 0 when the peer
      * closed the stream in order, or DBTOK_PORT_ERR_TIMEOUT / _IO. A
      * timeout_ms of 0 must not block: it answers whether bytes (or an orderly
      * close) are already waiting, returning DBTOK_PORT_ERR_TIMEOUT if not. */
     int (*recv)(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms);
 
-    /* Close the stream. Called at most once per successful connect(). */
+    /** Close the stream. Called at most once per successful connect(). */
     void (*close)(void *ctx);
 
-    /* Milliseconds from any fixed origin; must never go backwards. */
+    /** Milliseconds from any fixed origin; must never go backwards. */
     uint64_t (*now_ms)(void *ctx);
 
-    /* Fill buf with len bytes from a cryptographically secure source; return
+    /** Fill buf with len bytes from a cryptographically secure source; return
      * 0, or non-zero when the source failed (the handshake then fails). */
     int (*entropy)(void *ctx, uint8_t *buf, size_t len);
 
-    /*
+    /**
      * Optional (may be NULL): seconds since 1970-01-01 UTC. When present, the
      * validity dates of every certificate in the server's chain are checked
      * against it. A device without a trustworthy wall clock leaves it NULL and
@@ -72,14 +77,14 @@ typedef struct dbtok_port {
      */
     int64_t (*unix_time)(void *ctx);
 
-    /*
+    /**
      * Optional (may be NULL): wait ms milliseconds. dbtok waits between the
      * attempts of a retried call (429, 503, a refused connection); without it
      * a call is tried once.
      */
     void (*sleep_ms)(void *ctx, uint32_t ms);
 
-    /*
+    /**
      * Optional (may be NULL): diagnostic text. A message may arrive in several
      * fragments; it is complete when a fragment ends in '\n'. dbtok never
      * passes the bearer token or a token value here.

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * dbtok's plain types and the helpers that need no client: result codes,
  * string views, copying and JSON escaping. Freestanding: no mbedTLS here, so
  * parsers and their tests include only this.
@@ -12,39 +13,39 @@
 extern "C" {
 #endif
 
-/* Every result of the API. 0 is success; errors are negative. */
+/** Every result of the API. 0 is success; errors are negative. */
 typedef enum {
-    DBTOK_OK = 0,
-    DBTOK_ERR_INVALID_ARG = -1,      /* a NULL, an empty or over-long value, CR/LF/NUL in a header value */
-    DBTOK_ERR_BUFFER_TOO_SMALL = -2, /* the work buffer cannot hold the request or response */
-    DBTOK_ERR_DNS = -3,              /* the host name did not resolve */
-    DBTOK_ERR_CONNECT = -4,          /* TCP connect refused or unreachable */
-    DBTOK_ERR_TLS = -5,              /* TLS handshake or record failure other than verification */
-    DBTOK_ERR_CERT_VERIFY = -6,      /* the server's certificate chain or name was refused */
-    DBTOK_ERR_TIMEOUT = -7,          /* the request's deadline passed */
-    DBTOK_ERR_IO = -8,               /* the connection broke (reset, closed) mid-exchange */
-    DBTOK_ERR_PROTOCOL = -9,         /* the response is not valid HTTP/1.1 as dbtok accepts it */
-    DBTOK_ERR_REDIRECT = -10,        /* a 3xx answer: the host or path is wrong; never followed */
-    DBTOK_ERR_NOT_JSON = -11,        /* the body is not JSON (an HTML login or proxy page) */
-    DBTOK_ERR_JSON = -12,            /* the body is malformed JSON or lacks a required field */
-    DBTOK_ERR_API = -13,             /* the service answered with an error: see dbtok_last_error() */
-    DBTOK_ERR_OUTCOME_UNKNOWN = -14, /* a create was sent and its answer lost: a token may exist */
-    DBTOK_ERR_ABORTED = -15,         /* the list callback asked to stop */
-    DBTOK_ERR_CRYPTO = -16           /* TLS setup failed: entropy source, CA parse, out of arena */
+    DBTOK_OK = 0, /**< success */
+    DBTOK_ERR_INVALID_ARG = -1,      /**< a NULL, an empty or over-long value, CR/LF/NUL in a header value */
+    DBTOK_ERR_BUFFER_TOO_SMALL = -2, /**< the work buffer cannot hold the request or response */
+    DBTOK_ERR_DNS = -3,              /**< the host name did not resolve */
+    DBTOK_ERR_CONNECT = -4,          /**< TCP connect refused or unreachable */
+    DBTOK_ERR_TLS = -5,              /**< TLS handshake or record failure other than verification */
+    DBTOK_ERR_CERT_VERIFY = -6,      /**< the server's certificate chain or name was refused */
+    DBTOK_ERR_TIMEOUT = -7,          /**< the request's deadline passed */
+    DBTOK_ERR_IO = -8,               /**< the connection broke (reset, closed) mid-exchange */
+    DBTOK_ERR_PROTOCOL = -9,         /**< the response is not valid HTTP/1.1 as dbtok accepts it */
+    DBTOK_ERR_REDIRECT = -10,        /**< a 3xx answer: the host or path is wrong; never followed */
+    DBTOK_ERR_NOT_JSON = -11,        /**< the body is not JSON (an HTML login or proxy page) */
+    DBTOK_ERR_JSON = -12,            /**< the body is malformed JSON or lacks a required field */
+    DBTOK_ERR_API = -13,             /**< the service answered with an error: see dbtok_last_error() */
+    DBTOK_ERR_OUTCOME_UNKNOWN = -14, /**< a create was sent and its answer lost: a token may exist */
+    DBTOK_ERR_ABORTED = -15,         /**< the list callback asked to stop */
+    DBTOK_ERR_CRYPTO = -16           /**< TLS setup failed: entropy source, CA parse, out of arena */
 } dbtok_err;
 
-/* A view of bytes owned by someone else (usually the work buffer). When it
+/** A view of bytes owned by someone else (usually the work buffer). When it
  * comes from a decoded JSON string, ptr[len] is a NUL and the bytes are UTF-8
  * without any embedded NUL. */
 typedef struct {
-    const char *ptr;
-    size_t len;
+    const char *ptr; /**< first byte; may be NULL when len is 0 */
+    size_t len;      /**< bytes, not counting any NUL after them */
 } dbtok_str;
 
-/* A short English description of err, never NULL. */
+/** A short English description of err, never NULL. */
 const char *dbtok_strerror(dbtok_err err);
 
-/*
+/**
  * Copy a view into dst as a NUL-terminated string. Returns DBTOK_OK;
  * DBTOK_ERR_BUFFER_TOO_SMALL when it does not fit (dst then holds the whole
  * UTF-8 characters that fit, still NUL-terminated, when cap > 0), never
@@ -53,12 +54,12 @@ const char *dbtok_strerror(dbtok_err err);
  */
 dbtok_err dbtok_str_copy(char *dst, size_t cap, dbtok_str src);
 
-/*
+/**
  * Write src (len bytes of UTF-8) as the inside of a JSON string: quote,
  * backslash and control characters escaped, other bytes copied. Returns the
  * length the escaped text needs; writes it (and a NUL) only when that length
  * is below cap. Pass cap 0 to measure. A NULL src counts as empty. A NUL
- * byte becomes \u0000, which dbtok's own parser refuses: do not send one.
+ * byte becomes `\\u0000`, which dbtok's own parser refuses: do not send one.
  */
 size_t dbtok_json_escape(char *dst, size_t cap, const char *src, size_t len);
 
