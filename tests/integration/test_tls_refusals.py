@@ -86,7 +86,9 @@ class Refusals(unittest.TestCase):
                     except OSError:
                         time.sleep(0.1)
                 err = self.list_with("https://localhost:%d" % port, emu.ca_file)
-                self.assertIn("the server refused the handshake", err)
+                # mbedTLS 3.6 gets an alert from the server; 2.28 reads the server's
+                # TLS 1.1 hello and refuses it itself.
+                self.assertRegex(err, "the server refused the handshake|the server offers neither TLS 1.2 nor TLS 1.3")
             finally:
                 server.terminate()
                 server.wait(timeout=10)

@@ -4,7 +4,9 @@
 #                         consumer.c by hand with `pkg-config --cflags --libs dbtok`
 #                         and run that too
 #   -DMODE=subdirectory   build the add_subdirectory consumer from DBTOK_SOURCE_DIR
-# Also: WORK_DIR (wiped first), GENERATOR, C_COMPILER, BUILD_TYPE.
+# Also: WORK_DIR (wiped first), GENERATOR, C_COMPILER, BUILD_TYPE, and the
+# parent build's C_FLAGS and LINKER_FLAGS (a sanitizer build's libraries need
+# the same flags in their consumers), USE_SYSTEM_MBEDTLS for the subdirectory.
 cmake_minimum_required(VERSION 3.20)
 
 foreach(_v MODE WORK_DIR GENERATOR C_COMPILER)
@@ -16,6 +18,7 @@ if(NOT BUILD_TYPE)
     set(BUILD_TYPE Release)
 endif()
 set(_here "${CMAKE_CURRENT_LIST_DIR}")
+set(_flags_args "-DCMAKE_C_FLAGS=${C_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}")
 
 function(run)
     execute_process(COMMAND ${ARGV} RESULT_VARIABLE _rc)
@@ -34,7 +37,7 @@ if(MODE STREQUAL "find_package")
     run("${CMAKE_COMMAND}" --install "${DBTOK_BUILD_DIR}" --prefix "${_prefix}" --config "${BUILD_TYPE}")
     run("${CMAKE_COMMAND}" -S "${_here}/find_package" -B "${_build}" -G "${GENERATOR}"
         "-DCMAKE_C_COMPILER=${C_COMPILER}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}"
-        "-DCMAKE_PREFIX_PATH=${_prefix}")
+        "-DCMAKE_PREFIX_PATH=${_prefix}" ${_flags_args})
     run("${CMAKE_COMMAND}" --build "${_build}")
     run("${_build}/consumer")
 
@@ -55,12 +58,14 @@ if(MODE STREQUAL "find_package")
                     OUTPUT_STRIP_TRAILING_WHITESPACE)
     message(STATUS "pkg-config: dbtok ${_pc_version}: ${_flags}")
     separate_arguments(_flags UNIX_COMMAND "${_flags}")
-    run("${C_COMPILER}" -std=c99 "${_here}/consumer.c" -o "${WORK_DIR}/consumer-pc" ${_flags})
+    separate_arguments(_extra UNIX_COMMAND "${C_FLAGS} ${LINKER_FLAGS}")
+    run("${C_COMPILER}" -std=c99 ${_extra} "${_here}/consumer.c" -o "${WORK_DIR}/consumer-pc" ${_flags})
     run("${WORK_DIR}/consumer-pc")
 elseif(MODE STREQUAL "subdirectory")
     run("${CMAKE_COMMAND}" -S "${_here}/subdirectory" -B "${_build}" -G "${GENERATOR}"
         "-DCMAKE_C_COMPILER=${C_COMPILER}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}"
-        "-DDBTOK_SOURCE_DIR=${DBTOK_SOURCE_DIR}")
+        "-DDBTOK_SOURCE_DIR=${DBTOK_SOURCE_DIR}" ${_flags_args}
+        "-DDBTOK_USE_SYSTEM_MBEDTLS=${USE_SYSTEM_MBEDTLS}")
     run("${CMAKE_COMMAND}" --build "${_build}" --target consumer --parallel 2)
     run("${_build}/consumer")
 else()
