@@ -84,6 +84,9 @@ bool http_date_parse(const char *s, size_t len, int64_t *unix_seconds)
     int sec = 0;
     bool ok;
 
+    if (len < 3) {
+        return false; /* every form starts with a three-letter day name */
+    }
     if (comma != NULL && comma - s == 3) {
         /* IMF-fixdate: day-name "," SP DD SP Mon SP YYYY SP time SP "GMT" */
         p = comma + 1;

@@ -62,6 +62,36 @@ static void test_http_date_rejects(void **state)
     expect_no_date("Sun, 00 Nov 1994 08:49:37 GMT");
     expect_no_date("Sun, 06 Nov 1994 08:49:37 GMT ");
     expect_no_date("Sun Nov  6 08:49:37 94");
+    expect_no_date("Su");
+    expect_no_date("Sun");
+    expect_no_date("Sun,");
+    expect_no_date("Sun,06 Nov 1994 08:49:37 GMT");   /* no space after the comma */
+    expect_no_date("Sun, 06-Nov 1994 08:49:37 GMT");
+    expect_no_date("Sun, 06 Nov 94 08:49:37 GMT");     /* IMF needs four year digits */
+    expect_no_date("Sun, 06 Nov 1994 08-49-37 GMT");
+    expect_no_date("Sun, 06 Nov 1994 08:60:00 GMT");
+    expect_no_date("Sun, 06 Nov 1994 08:49:62 GMT");
+    expect_no_date("Sun, 32 Nov 1994 08:49:37 GMT");
+    expect_no_date("Sun, 0x Nov 1994 08:49:37 GMT");
+    expect_no_date("Sunday, 06 Nov 94 08:49:37 GMT");  /* RFC 850 uses dashes */
+    expect_no_date("Sunday, 06-Nov-1994 08:49:37 GMT");
+    expect_no_date("Sunday, 06-Nov-94 08:49:37");
+    expect_no_date("Sunday, 06-Xyz-94 08:49:37 GMT");
+    expect_no_date("Sun Nov 6 08:49:37 1994");         /* asctime pads the day with a space */
+    expect_no_date("Sun Nov  x 08:49:37 1994");
+    expect_no_date("Sun Nov 06 08:49 1994");
+    expect_no_date("Sun Nov 06 08:49:37  1994");
+    expect_no_date("SunXNov 06 08:49:37 1994");
+    expect_no_date("Sun Nov 06 08:49:37 1994 GMT");
+}
+
+/* RFC 850's two-digit years: 70..99 are 19xx, 00..69 are 20xx. */
+static void test_http_date_two_digit_years(void **state)
+{
+    (void)state;
+    expect_date("Thursday, 01-Jan-70 00:00:00 GMT", 0);
+    expect_date("Wednesday, 31-Dec-69 23:59:59 GMT", civil_to_unix(2069, 12, 31, 23, 59, 59));
+    expect_date("Saturday, 01-Jan-00 00:00:00 GMT", 946684800);
 }
 
 int main(void)
@@ -70,6 +100,7 @@ int main(void)
         cmocka_unit_test(test_civil_to_unix),
         cmocka_unit_test(test_http_date_forms),
         cmocka_unit_test(test_http_date_rejects),
+        cmocka_unit_test(test_http_date_two_digit_years),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1267,6 +1267,27 @@ static void test_proxy_503_html(void **state)
     assert_int_equal(rec.calls, 0);
 }
 
+/* Every result has its own text; an unknown value still gets one. */
+static void test_strerror_names_every_error(void **state)
+{
+    const char *seen[32];
+    int e;
+    int k;
+    (void)state;
+    for (e = DBTOK_OK; e >= DBTOK_ERR_CRYPTO; e--) {
+        const char *text = dbtok_strerror((dbtok_err)e);
+        assert_non_null(text);
+        assert_true(strlen(text) > 0);
+        assert_string_not_equal(text, "unknown error");
+        for (k = 0; k < -e; k++) {
+            assert_string_not_equal(text, seen[k]);
+        }
+        seen[-e] = text;
+    }
+    assert_string_equal(dbtok_strerror((dbtok_err)(DBTOK_ERR_CRYPTO - 1)), "unknown error");
+    assert_string_equal(dbtok_strerror((dbtok_err)1), "unknown error");
+}
+
 static void test_plain_text_400(void **state)
 {
     fixture *fx = *state;
@@ -2336,6 +2357,7 @@ int main(void)
         T(test_html_login_page_200),
         T(test_proxy_503_html),
         T(test_plain_text_400),
+        cmocka_unit_test(test_strerror_names_every_error),
         T(test_fault_matrix_every_byte),
         T(test_retry_429_then_create),
         T(test_retry_backoff_doubles_to_cap),
