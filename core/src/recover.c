@@ -19,7 +19,7 @@
 
 typedef struct {
     const char *marker;
-    char token_id[128];
+    char token_id[80]; /* ids are 64 hex digits; a longer one is refused, not cut */
     bool found;
     bool too_long;
 } orphan_search;
