@@ -85,7 +85,8 @@ void client_error_reset(dbtok_client *c);
 dbtok_err client_fail(dbtok_client *c, dbtok_err err);
 /* A printable excerpt of a plain-text body ("Invalid Token") as the message. */
 void client_record_text(dbtok_client *c, const uint8_t *body, size_t len);
-/* Copies text into the error message, the bearer token masked if echoed. */
+/* Copy text into the error message or code, the bearer token masked if echoed. */
 void client_record_message(dbtok_client *c, const char *text, size_t len);
+void client_record_code(dbtok_client *c, const char *text, size_t len);
 
 #endif /* DBTOK_CLIENT_INTERNAL_H */

@@ -77,22 +77,33 @@ void client_record_text(dbtok_client *c, const uint8_t *body, size_t len)
     client_record_message(c, msg, n);
 }
 
-void client_record_message(dbtok_client *c, const char *text, size_t len)
+/* Copies text into dst (cap bytes, NUL-terminated), the bearer token masked
+ * wherever a server echoes it, so that a caller printing it cannot leak it.
+ * Returns whether it was cut. */
+static bool copy_masked(const dbtok_client *c, char *dst, size_t cap, const char *text, size_t len)
 {
-    char *msg = c->error.message;
-    size_t cap = sizeof c->error.message;
     size_t n = len < cap - 1 ? len : cap - 1;
     size_t token_len = strlen(c->config.token);
     size_t i;
 
-    memmove(msg, text, n);
-    msg[n] = 0;
-    c->error.message_truncated = c->error.message_truncated || n < len;
-    /* A server that echoes the credential must not get it printed. */
+    memmove(dst, text, n);
+    dst[n] = 0;
     for (i = 0; token_len > 0 && i + token_len <= n; i++) {
-        if (memcmp(msg + i, c->config.token, token_len) == 0) {
-            memset(msg + i, '*', token_len);
+        if (memcmp(dst + i, c->config.token, token_len) == 0) {
+            memset(dst + i, '*', token_len);
             i += token_len - 1;
         }
     }
+    return n < len;
+}
+
+void client_record_message(dbtok_client *c, const char *text, size_t len)
+{
+    bool cut = copy_masked(c, c->error.message, sizeof c->error.message, text, len);
+    c->error.message_truncated = c->error.message_truncated || cut;
+}
+
+void client_record_code(dbtok_client *c, const char *text, size_t len)
+{
+    (void)copy_masked(c, c->error.error_code, sizeof c->error.error_code, text, len);
 }

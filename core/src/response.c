@@ -27,13 +27,6 @@ static dbtok_err parse_body(dbtok_client *c, const exchange_response *resp, json
                       (unsigned int)needed);
 }
 
-static void copy_code(char *dst, size_t cap, const char *src, size_t len)
-{
-    size_t n = len < cap - 1 ? len : cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = 0;
-}
-
 /* "3.5s" as in google.rpc.RetryInfo, to milliseconds (0 when unreadable). */
 static uint32_t parse_retry_delay(dbtok_str s)
 {
@@ -74,13 +67,12 @@ static void record_api_error(dbtok_client *c, json_doc *doc)
     dbtok_str s;
 
     if (code >= 0 && doc->tok[code].type == JSMN_STRING && json_string(doc, code, &s) == DBTOK_OK) {
-        copy_code(c->error.error_code, sizeof c->error.error_code, s.ptr, s.len);
+        client_record_code(c, s.ptr, s.len);
     } else if (code >= 0 && doc->tok[code].type == JSMN_PRIMITIVE) {
         int64_t v;
         if (json_int64(doc, code, &v) == DBTOK_OK) {
             const char *text = doc->text + doc->tok[code].start;
-            copy_code(c->error.error_code, sizeof c->error.error_code, text,
-                      (size_t)(doc->tok[code].end - doc->tok[code].start));
+            client_record_code(c, text, (size_t)(doc->tok[code].end - doc->tok[code].start));
         }
     }
     if (message >= 0 && doc->tok[message].type == JSMN_STRING && json_string(doc, message, &s) == DBTOK_OK) {

@@ -104,17 +104,21 @@ dbtok_err token_create_tagged(dbtok_client *client, const char *comment, const c
     req.write_arg = &args;
     req.outcome_matters = true;
     err = client_call(client, &req, &doc, "token_value");
-    if (err != DBTOK_OK) {
-        return err;
-    }
-    value = json_object_get(&doc, 0, "token_value");
-    info = json_object_get(&doc, 0, "token_info");
-    if (value < 0 || doc.tok[value].type != JSMN_STRING || info < 0) {
-        return client_fail(client, DBTOK_ERR_JSON);
-    }
-    err = read_info(&doc, info, &out->info);
     if (err == DBTOK_OK) {
-        err = json_string(&doc, value, &out->token_value);
+        value = json_object_get(&doc, 0, "token_value");
+        info = json_object_get(&doc, 0, "token_info");
+        err = value < 0 || doc.tok[value].type != JSMN_STRING || info < 0 ? DBTOK_ERR_JSON
+                                                                           : read_info(&doc, info, &out->info);
+        if (err == DBTOK_OK) {
+            err = json_string(&doc, value, &out->token_value);
+        }
+    }
+    /* A 2xx JSON answer that cannot be read (malformed, a field missing, too
+     * large for the work buffer) still says the token was made: its value is
+     * as lost as if the answer had not come. */
+    if ((err == DBTOK_ERR_JSON || err == DBTOK_ERR_BUFFER_TOO_SMALL) && client->error.http_status >= 200 &&
+        client->error.http_status < 300) {
+        err = DBTOK_ERR_OUTCOME_UNKNOWN;
     }
     return err == DBTOK_OK ? DBTOK_OK : client_fail(client, err);
 }

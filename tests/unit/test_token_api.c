@@ -490,10 +490,11 @@ static void test_create_missing_or_bad_fields(void **state)
     for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
         dbtok_created_token out;
         dbtok_err err = dbtok_token_create(&fx->client, NULL, 0, &out);
-        if (err != DBTOK_ERR_JSON) {
-            fail_msg("body %zu (%s): got %d, want DBTOK_ERR_JSON", i, bodies[i], (int)err);
+        /* A 2xx answer says a token was made; unreadable, its value is lost. */
+        if (err != DBTOK_ERR_OUTCOME_UNKNOWN) {
+            fail_msg("body %zu (%s): got %d, want DBTOK_ERR_OUTCOME_UNKNOWN", i, bodies[i], (int)err);
         }
-        assert_int_equal(last(fx)->err, DBTOK_ERR_JSON);
+        assert_int_equal(last(fx)->err, DBTOK_ERR_OUTCOME_UNKNOWN);
         assert_int_equal(last(fx)->http_status, 200);
     }
     assert_int_equal(fake_complete_requests(&fx->script, START_CREATE), i);
@@ -940,6 +941,108 @@ static void with_sleep(fixture *fx)
 
 /* 429 says the create was not acted on: it is sent again, after the wait
  * RetryInfo asked for, and one token results. */
+/* ---- create with recovery ----------------------------------------------- */
+
+/* The fake entropy counts up from 0, so the first marker is predictable. */
+#define MARKER_1 "[dbtok:0001020304050607]"
+#define MARKER_2 "[dbtok:08090a0b0c0d0e0f]"
+
+/* The create's answer is lost after the server acted: the token carrying the
+ * marker is found, revoked, and the create sent once more with a new marker. */
+static void test_recover_revokes_the_orphan(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *lost = fake_add_conn(&fx->script);
+    fake_response *r = fake_add_response(lost, json(fx, 200, CREATE_BODY));
+    fake_conn *conn = fake_add_conn(&fx->script);
+    dbtok_created_token out;
+
+    r->cut = true;
+    r->cut_at = 0;
+    r->end = FAKE_END_RESET;
+    fake_add_response(conn, json(fx, 200, "{\"token_infos\":[{\"token_id\":\"other\",\"comment\":\"x\"},"
+                                           "{\"token_id\":\"orphan\",\"comment\":\"dev " MARKER_1 "\"}]}"));
+    fake_add_response(conn, json(fx, 200, "{}"));
+    fake_add_response(conn, json(fx, 200, CREATE_BODY));
+    start(fx);
+    assert_int_equal(dbtok_token_create_recover(&fx->client, "dev", 60, &out), DBTOK_OK);
+    assert_int_equal(fake_complete_requests(&fx->script, START_CREATE), 2);
+    assert_int_equal(fake_complete_requests(&fx->script, START_LIST), 1);
+    assert_true(fake_contains(conn->sent, conn->sent_len, "{\"token_id\":\"orphan\"}"));
+    assert_true(fake_contains(lost->sent, lost->sent_len, "\"comment\":\"dev " MARKER_1 "\""));
+    assert_true(fake_contains(conn->sent, conn->sent_len, "\"comment\":\"dev " MARKER_2 "\""));
+}
+
+/* Nothing carries the marker (the create never took effect), or the orphan
+ * is gone already (404): either way the create is sent again. */
+static void test_recover_without_orphan(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *lost = fake_add_conn(&fx->script);
+    fake_response *r = fake_add_response(lost, json(fx, 200, CREATE_BODY));
+    fake_conn *conn = fake_add_conn(&fx->script);
+    dbtok_created_token out;
+
+    r->cut = true;
+    r->cut_at = 3;
+    r->end = FAKE_END_CLOSE;
+    fake_add_response(conn, json(fx, 200, "{\"token_infos\":[{\"token_id\":\"a\",\"comment\":\"" MARKER_1 "\"}]}"));
+    fake_add_response(conn, json(fx, 404, "{\"error_code\":\"RESOURCE_DOES_NOT_EXIST\",\"message\":\"gone\"}"));
+    fake_add_response(conn, json(fx, 200, CREATE_BODY));
+    start(fx);
+    assert_int_equal(dbtok_token_create_recover(&fx->client, NULL, 0, &out), DBTOK_OK);
+    assert_int_equal(fake_complete_requests(&fx->script, START_CREATE), 2);
+    /* no comment given: the marker alone */
+    assert_true(fake_contains(lost->sent, lost->sent_len, "{\"comment\":\"" MARKER_1 "\"}"));
+}
+
+/* The recovery's own list fails: a token may exist, and the caller is told. */
+static void test_recover_list_fails(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *lost = fake_add_conn(&fx->script);
+    fake_response *r = fake_add_response(lost, json(fx, 200, CREATE_BODY));
+    dbtok_created_token out;
+
+    r->cut = true;
+    r->cut_at = 0;
+    r->end = FAKE_END_RESET;
+    fake_add_conn(&fx->script)->connect_err = DBTOK_ERR_CONNECT;
+    start(fx);
+    assert_int_equal(dbtok_token_create_recover(&fx->client, "dev", 0, &out), DBTOK_ERR_OUTCOME_UNKNOWN);
+    assert_int_equal(fake_complete_requests(&fx->script, START_CREATE), 1);
+    assert_int_equal(dbtok_token_create_recover(NULL, "dev", 0, &out), DBTOK_ERR_INVALID_ARG);
+    assert_int_equal(dbtok_token_create_recover(&fx->client, "dev", 0, NULL), DBTOK_ERR_INVALID_ARG);
+}
+
+/* Every answer lost, every orphan removed: an error, and no token left. */
+static void test_recover_gives_up(void **state)
+{
+    fixture *fx = *state;
+    dbtok_created_token out;
+    int round;
+
+    /* Each lost create closes its connection; the list that follows opens the
+     * next one, which also carries the next create. */
+    for (round = 0; round <= 3; round++) {
+        fake_conn *conn = fake_add_conn(&fx->script);
+        fake_response *r;
+        if (round > 0) {
+            fake_add_response(conn, json(fx, 200, "{}"));
+        }
+        if (round < 3) {
+            r = fake_add_response(conn, json(fx, 200, CREATE_BODY));
+            r->cut = true;
+            r->cut_at = 0;
+            r->end = FAKE_END_RESET;
+        }
+    }
+    start(fx);
+    assert_int_equal(dbtok_token_create_recover(&fx->client, "dev", 0, &out), DBTOK_ERR_IO);
+    assert_int_equal(fake_complete_requests(&fx->script, START_CREATE), 3);
+    assert_int_equal(fake_complete_requests(&fx->script, START_LIST), 3);
+}
+
 static void test_retry_429_then_create(void **state)
 {
     fixture *fx = *state;
@@ -1326,7 +1429,7 @@ static void test_json_array_top_level(void **state)
     assert_int_equal(dbtok_token_list(&fx->client, record_cb, &rec), DBTOK_ERR_JSON);
     assert_int_equal(rec.calls, 0);
     assert_int_equal(last(fx)->http_status, 200);
-    assert_int_equal(dbtok_token_create(&fx->client, NULL, 0, &out), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok_token_create(&fx->client, NULL, 0, &out), DBTOK_ERR_OUTCOME_UNKNOWN);
     assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_JSON);
     assert_int_equal(last(fx)->http_status, 400);
 }
@@ -1990,8 +2093,8 @@ static void test_trace_hides_token_value(void **state)
     assert_int_equal(dbtok_token_create(&fx->client, "c", 0, &out), DBTOK_OK);
     assert_int_equal(dbtok_token_create(&fx->client, "c", 0, &out), DBTOK_OK);
     assert_view_in_work(fx, out.token_value, "dapiSECRET99");
-    assert_int_equal(dbtok_token_create(&fx->client, "c", 0, &out), DBTOK_ERR_JSON);
-    assert_int_equal(dbtok_token_create(&fx->client, "c", 0, &out), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok_token_create(&fx->client, "c", 0, &out), DBTOK_ERR_OUTCOME_UNKNOWN);
+    assert_int_equal(dbtok_token_create(&fx->client, "c", 0, &out), DBTOK_ERR_OUTCOME_UNKNOWN);
     assert_null(strstr(fx->pctx.log, TOKEN_VALUE));
     assert_null(strstr(fx->pctx.log, "dapiSEC"));
     assert_null(strstr(fx->pctx.log, "dapiUNPARSED77"));
@@ -2360,6 +2463,10 @@ int main(void)
         cmocka_unit_test(test_strerror_names_every_error),
         T(test_fault_matrix_every_byte),
         T(test_retry_429_then_create),
+        T(test_recover_revokes_the_orphan),
+        T(test_recover_without_orphan),
+        T(test_recover_list_fails),
+        T(test_recover_gives_up),
         T(test_retry_backoff_doubles_to_cap),
         T(test_retry_gives_up_after_max_attempts),
         T(test_retry_stops_at_deadline),

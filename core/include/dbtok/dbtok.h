@@ -168,10 +168,12 @@ dbtok_err dbtok_init(dbtok_client *client, const dbtok_config *config, const dbt
  * out: filled on DBTOK_OK; its views live in the work buffer until the next
  *   call on this client. out->token_value is the secret.
  *
- * The request is sent at most once. If it was sent and the answer was lost
- * (reset, timeout, truncated response), the result is
- * DBTOK_ERR_OUTCOME_UNKNOWN: a token may exist on the server that nobody
- * holds; list and revoke it by its comment.
+ * The request is sent at most once, unless the service provably did not act
+ * on it (see dbtok_retry). If it was sent and the answer was lost (reset,
+ * timeout, truncated response), or came as a 2xx JSON answer that cannot be
+ * read, the result is DBTOK_ERR_OUTCOME_UNKNOWN: a token may exist on the
+ * server that nobody holds; list and revoke it by its comment, or use
+ * dbtok_token_create_recover().
  *
  * Errors: every dbtok_err except DBTOK_ERR_ABORTED.
  */
