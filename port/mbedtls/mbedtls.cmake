@@ -27,7 +27,7 @@
 #                              over the system's libmbedtls, libmbedx509 and libmbedcrypto
 #                              (Debian 12: libmbedtls-dev, 2.28) with the system's own
 #                              configuration. For quick host builds: 2.28 has no TLS 1.3
-#                              and allocates with calloc (no arena), and none of the
+#                              and takes its memory from the C library heap (no arena), and none of the
 #                              cache variables above apply.
 include_guard(GLOBAL)
 
