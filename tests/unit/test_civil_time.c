@@ -94,6 +94,51 @@ static void test_http_date_two_digit_years(void **state)
     expect_date("Saturday, 01-Jan-00 00:00:00 GMT", 946684800);
 }
 
+/* Each field of each form, broken in turn: every step of the parse can refuse. */
+static void test_http_date_rejects_each_step(void **state)
+{
+    (void)state;
+    /* IMF-fixdate */
+    expect_no_date("Sun, 06 Nov 1994");                 /* nothing after the year */
+    expect_no_date("Sun, 06 Nov 1994 08");              /* clock cut after the hour */
+    expect_no_date("Sun, 06 Nov 1994 08:49");           /* cut after the minutes */
+    expect_no_date("Sun, 06 Nov 1994 08:49:3x GMT");    /* bad seconds digit */
+    expect_no_date("Sun, 06 No");                       /* month name cut short */
+    expect_no_date("Sun, 06 Nov 1994x08:49:37 GMT");
+    expect_no_date("Sun, 06 Nov x994 08:49:37 GMT");
+    /* RFC 850 */
+    expect_no_date("Sunday,06-Nov-94 08:49:37 GMT");    /* no space after the comma */
+    expect_no_date("Sunday, x6-Nov-94 08:49:37 GMT");
+    expect_no_date("Sunday, 06-Nov 94 08:49:37 GMT");
+    expect_no_date("Sunday, 06-Nov-9x 08:49:37 GMT");
+    expect_no_date("Sunday, 06-Nov-94x08:49:37 GMT");
+    expect_no_date("Sunday, 06-Nov-94 08:49:3 GMT");
+    expect_no_date("Sunday, 06-Nov-94 08:49:37 UTC");
+    /* asctime */
+    expect_no_date("Sun Xyz  6 08:49:37 1994");
+    expect_no_date("Sun Nov");
+    expect_no_date("Sun Nov-06 08:49:37 1994");
+    expect_no_date("Sun Nov  6x08:49:37 1994");
+    expect_no_date("Sun Nov  6 08:49:37");
+    expect_no_date("Sun Nov  6 08:49:37 19x4");
+    expect_no_date("Sun Nov  6 0x:49:37 1994");
+    expect_no_date("Sun Nov  6 25:49:37 1994");
+    expect_no_date("Sun Nov  0 08:49:37 1994");
+    expect_no_date("Sun Nov ");
+    /* the leap second the clock allows, and the last day of the year */
+    expect_date("Wed, 31 Dec 1997 23:59:60 GMT", civil_to_unix(1998, 1, 1, 0, 0, 0));
+    expect_date("Sun Dec 31 23:59:59 1995", civil_to_unix(1996, 1, 1, 0, 0, 0) - 1);
+}
+
+/* Proleptic Gregorian dates before year 1: the era arithmetic for negative years. */
+static void test_civil_to_unix_year_zero(void **state)
+{
+    (void)state;
+    assert_int_equal(civil_to_unix(0, 1, 1, 0, 0, 0), -62167219200LL);
+    assert_int_equal(civil_to_unix(0, 3, 1, 0, 0, 0), -62167219200LL + 60 * 86400); /* year 0 is leap */
+    assert_int_equal(civil_to_unix(1, 1, 1, 0, 0, 0), -62135596800LL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -101,6 +146,8 @@ int main(void)
         cmocka_unit_test(test_http_date_forms),
         cmocka_unit_test(test_http_date_rejects),
         cmocka_unit_test(test_http_date_two_digit_years),
+        cmocka_unit_test(test_http_date_rejects_each_step),
+        cmocka_unit_test(test_civil_to_unix_year_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

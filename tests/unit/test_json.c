@@ -956,6 +956,107 @@ static void test_str_copy(void **state)
     assert_int_equal(dbtok_str_copy(out, 4, bad), DBTOK_ERR_INVALID_ARG);
 }
 
+/* The span functions on text jsmn never saw: escapes cut at the span's end,
+ * bad hex, and a high surrogate without a proper partner are all refused. */
+static void test_span_escapes_cut_or_bad(void **state)
+{
+    static const char *const bad[] = {
+        "ab\\",                /* a backslash and nothing after it */
+        "\\u12",               /* fewer than four hex digits */
+        "\\u12zz",             /* not hex */
+        "\\ud83d",             /* high surrogate at the end */
+        "\\ud83d\\u12",        /* partner cut short */
+        "\\ud83dxxxxxx",       /* no backslash after the high surrogate */
+        "\\ud83d\\xde00",      /* a backslash, then not 'u' */
+        "\\ud83d\\uzzzz",      /* partner not hex */
+        "\\ud83d\\ue000",      /* partner above the low range */
+        "\\q",
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char buf[32];
+        dbtok_str out;
+        int end = (int)strlen(bad[i]);
+        memcpy(buf, bad[i], (size_t)end + 1);
+        if (json_span_string_ok(buf, 0, end)) {
+            fail_msg("span \"%s\" accepted", bad[i]);
+        }
+        if (json_span_equals(buf, 0, end, "x")) {
+            fail_msg("span \"%s\" equals \"x\"", bad[i]);
+        }
+        if (json_span_decode(buf, 0, end, &out) != DBTOK_ERR_JSON) {
+            fail_msg("span \"%s\" decoded", bad[i]);
+        }
+    }
+    /* the good pair, for contrast */
+    {
+        char buf[] = "\\ud83d\\ude00";
+        dbtok_str out;
+        assert_true(json_span_string_ok(buf, 0, 12));
+        assert_true(json_span_equals(buf, 0, 12, "\xf0\x9f\x98\x80"));
+        assert_int_equal(json_span_decode(buf, 0, 12, &out), DBTOK_OK);
+        assert_int_equal(out.len, 4);
+    }
+}
+
+/* Integers from an empty span or an index outside the document. */
+static void test_int64_bounds(void **state)
+{
+    char text[] = "[12]";
+    jsmntok_t t[2];
+    json_doc doc;
+    int64_t v = 5;
+    (void)state;
+    assert_int_equal(json_span_int64(text, 1, 1, &v), DBTOK_ERR_JSON);
+    assert_int_equal(v, 5);
+    assert_int_equal(json_parse(&doc, text, 4, t, 2), DBTOK_OK);
+    assert_int_equal(json_int64(&doc, 1, &v), DBTOK_OK);
+    assert_int_equal(v, 12);
+    assert_int_equal(json_int64(&doc, -1, &v), DBTOK_ERR_JSON);
+    assert_int_equal(json_int64(&doc, 2, &v), DBTOK_ERR_JSON);
+    assert_int_equal(json_int64(&doc, 0, &v), DBTOK_ERR_JSON); /* the array itself */
+}
+
+/* An object whose size claims more members than the tokens hold: lookups
+ * and skips stop at the last token instead of reading past it. */
+static void test_object_get_short_tokens(void **state)
+{
+    char text[] = "{\"a\":1}";
+    jsmntok_t t[3];
+    json_doc doc;
+    (void)state;
+    t[0].type = JSMN_OBJECT;
+    t[0].start = 0;
+    t[0].end = 7;
+    t[0].size = 2; /* one member really */
+    t[1].type = JSMN_STRING;
+    t[1].start = 2;
+    t[1].end = 3;
+    t[1].size = 1;
+    t[2].type = JSMN_PRIMITIVE;
+    t[2].start = 5;
+    t[2].end = 6;
+    t[2].size = 0;
+    doc.text = text;
+    doc.len = 7;
+    doc.tok = t;
+    doc.ntok = 3;
+    assert_int_equal(json_object_get(&doc, 0, "a"), 2);
+    assert_int_equal(json_object_get(&doc, 0, "zz"), -1);
+    assert_int_equal(json_skip(&doc, 0), 3);
+}
+
+/* No buffer and no room: nothing to write to, and nothing written; an
+ * empty source needs the terminator's byte all the same. */
+static void test_str_copy_null_without_room(void **state)
+{
+    dbtok_str empty = {NULL, 0};
+    (void)state;
+    assert_int_equal(dbtok_str_copy(NULL, 0, view("x")), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(dbtok_str_copy(NULL, 0, empty), DBTOK_ERR_BUFFER_TOO_SMALL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -983,6 +1084,10 @@ int main(void)
         cmocka_unit_test(test_escape_capacity),
         cmocka_unit_test(test_escape_round_trip),
         cmocka_unit_test(test_str_copy),
+        cmocka_unit_test(test_span_escapes_cut_or_bad),
+        cmocka_unit_test(test_int64_bounds),
+        cmocka_unit_test(test_object_get_short_tokens),
+        cmocka_unit_test(test_str_copy_null_without_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

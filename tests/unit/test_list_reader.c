@@ -222,6 +222,100 @@ static void test_entry_too_large(void **state)
     assert_int_equal(s.count, 2);
 }
 
+/* Field types deliver() refuses, structure errors at each kind of bracket,
+ * and keys and values that only an escape or a length tells apart. */
+static void test_rejects_more(void **state)
+{
+    static const char *const bad_json[] = {
+        "{\"token_infos\":[{\"token_id\":\"a\",\"comment\":5}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"comment\":true}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"creation_time\":\"5\"}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"expiry_time\":\"5\"}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"expiry_time\":1.5}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"expiry_time\":99999999999999999999}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"creation_time\":{}}]}",
+        "{\"token_infos\":[[]]}",
+        "{\"token_infos\":[\"a\"]}",
+        "{\"token_infos\":true}",
+        "{\"token_infos\":\"null\"}",
+        "{\"token_infos\":12345}",
+        "{\"a\"{}}",
+        "{\"a\":1{}}",
+        "{\"x\":[1[]]}",
+        "{}}",
+        "{}]",
+        "{\"a\":1]",
+        "{\"a\":[1}",
+        "{\"a\":]}",
+        "{\"a\":}",
+        "{\"x\":1",
+        "{\"x\":[1",
+        "{\"x\":\"s\"",
+        "{\"token_infos\":[{\"token_id\":\"a\"}",
+        "{} \"s\"",
+        "{} 5",
+        "{} {",
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof bad_json / sizeof bad_json[0]; i++) {
+        expect_everywhere(bad_json[i], DBTOK_ERR_JSON, 0);
+    }
+}
+
+/* A field name spelled with an escape is still that field; other escaped
+ * keys in an entry are skipped. */
+static void test_escaped_entry_keys(void **state)
+{
+    seen s;
+    (void)state;
+    expect_everywhere("{\"token_infos\":[{\"\\u0074oken_id\":\"a\",\"\\u0078\":1,\"\\u0063omment\":\"c\"}]}",
+                      DBTOK_OK, 1);
+    assert_int_equal(feed("{\"token_infos\":[{\"\\u0074oken_id\":\"a\",\"\\u0078\":1,\"\\u0063omment\":\"c\","
+                          "\"\\u0065xpiry_time\":7}]}",
+                          4096, 0, &s),
+                     DBTOK_OK);
+    assert_int_equal(s.count, 1);
+    assert_string_equal(s.ids[0], "a");
+    assert_string_equal(s.comments[0], "c");
+    assert_int_equal(s.expiry[0], 7);
+    /* a field's null is "absent", another field's value then still counts */
+    assert_int_equal(feed("{\"token_infos\":[{\"token_id\":\"a\",\"comment\":null,\"creation_time\":null}]}", 4096, 0,
+                          &s),
+                     DBTOK_OK);
+    assert_string_equal(s.comments[0], "");
+    assert_int_equal(s.created[0], 0);
+}
+
+/* An entry larger than the window is measured through strings with escaped
+ * quotes and backslashes, and nested brackets, which must not end it early;
+ * a body that ends while measuring is still "too small". */
+static void test_entry_too_large_measured(void **state)
+{
+    char body[1024];
+    char cut[1024];
+    seen s;
+    size_t len;
+    (void)state;
+    (void)snprintf(body, sizeof body,
+                   "{\"token_infos\":[{\"token_id\":\"a\"},{\"token_id\":\"b\",\"comment\":\"%0200d\\\"}]\\\\\","
+                   "\"scopes\":[{\"k\":[1,2]},\"]}\"],\"more\":\"%0100d\"},{\"token_id\":\"c\"}]}",
+                   0, 0);
+    assert_int_equal(feed(body, 128, 0, &s), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(s.count, 1);
+    assert_int_equal(feed(body, 128, 5, &s), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(s.count, 1);
+    assert_int_equal(feed(body, 1024, 0, &s), DBTOK_OK);
+    assert_int_equal(s.count, 3);
+    assert_string_equal(s.ids[2], "c");
+    /* cut inside the oversized entry */
+    len = strlen(body);
+    memcpy(cut, body, len - 40);
+    cut[len - 40] = 0;
+    assert_int_equal(feed(cut, 128, 0, &s), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(s.count, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +324,9 @@ int main(void)
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_not_json),
         cmocka_unit_test(test_entry_too_large),
+        cmocka_unit_test(test_rejects_more),
+        cmocka_unit_test(test_escaped_entry_keys),
+        cmocka_unit_test(test_entry_too_large_measured),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

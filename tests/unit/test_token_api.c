@@ -2431,6 +2431,308 @@ static void test_no_log_no_trace(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* ======================================================================== */
+/* coverage of the less common answer shapes                                */
+/* ======================================================================== */
+
+/* error_code, message and details of unexpected JSON types are ignored. */
+static void test_error_body_odd_types(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *conn = fake_add_conn(&fx->script);
+
+    fake_add_response(conn, json(fx, 400, "{\"error_code\":true,\"message\":42,\"details\":{\"retry_delay\":\"3s\"}}"));
+    fake_add_response(conn, json(fx, 400, "{\"error_code\":null,\"message\":[\"m\"],\"details\":\"3s\"}"));
+    fake_add_response(conn, json(fx, 400, "{\"error_code\":-7,\"message\":\"neg\"}"));
+    fake_add_response(conn, json(fx, 400, "{\"error_code\":{\"c\":\"E\"},\"message\":\"obj\"}"));
+    start(fx);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+    assert_int_equal(last(fx)->http_status, 400);
+    assert_string_equal(last(fx)->error_code, "");
+    assert_string_equal(last(fx)->message, "");
+    assert_int_equal(last(fx)->retry_after_ms, 0);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+    assert_string_equal(last(fx)->error_code, "");
+    assert_string_equal(last(fx)->message, "");
+    assert_int_equal(last(fx)->retry_after_ms, 0);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+    assert_string_equal(last(fx)->error_code, "-7");
+    assert_string_equal(last(fx)->message, "neg");
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+    assert_string_equal(last(fx)->error_code, "");
+    assert_string_equal(last(fx)->message, "obj");
+}
+
+/* Only a detail whose @type ends in RetryInfo and whose retry_delay is a
+ * string counts; when several do, the last one read wins. */
+static void test_error_retry_info_details(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *conn = fake_add_conn(&fx->script);
+    static const struct {
+        const char *details;
+        uint32_t ms;
+    } cases[] = {
+        {"[{\"@type\":\"Retry\",\"retry_delay\":\"3s\"}]", 0},                        /* @type too short */
+        {"[{\"@type\":\"google.rpc.ErrorInfo\",\"retry_delay\":\"3s\"}]", 0},         /* not RetryInfo */
+        {"[{\"@type\":\"google.rpc.RetryInfo\",\"retry_delay\":3}]", 0},              /* not a string */
+        {"[{\"@type\":7,\"retry_delay\":\"3s\"}]", 0},                                /* @type not a string */
+        {"[{\"retry_delay\":\"3s\"}]", 0},                                            /* no @type */
+        {"[{\"@type\":\"google.rpc.RetryInfo\"}]", 0},                                /* no delay */
+        {"[\"RetryInfo\",7,{\"@type\":\"google.rpc.RetryInfo\",\"retry_delay\":\"2s\"}]", 2000},
+        {"[{\"@type\":\"RetryInfo\",\"retry_delay\":\"4s\"},"
+         "{\"@type\":\"RetryInfo\",\"retry_delay\":\"9s\"}]", 9000},
+        {"[]", 0},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fake_add_response(conn, json(fx, 429, fmt(fx, "{\"error_code\":\"E\",\"details\":%s}", cases[i].details)));
+    }
+    start(fx);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+        assert_string_equal(last(fx)->error_code, "E");
+        if (last(fx)->retry_after_ms != cases[i].ms) {
+            fail_msg("details %s: %u ms, want %u", cases[i].details, (unsigned)last(fx)->retry_after_ms,
+                     (unsigned)cases[i].ms);
+        }
+    }
+}
+
+/* The "3.5s" duration forms: whole and fractional seconds, the limits of
+ * the fraction, overflow, and what is not a duration. */
+static void test_error_retry_delay_forms(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *conn = fake_add_conn(&fx->script);
+    static const struct {
+        const char *delay;
+        uint32_t ms;
+    } cases[] = {
+        {"1.s", 1000},        {".5s", 500},           {"0.1239s", 123},   {"0s", 0},
+        {"s", 0},             {"", 0},                {"abc", 0},         {"1.2.3s", 0},
+        {"3s ", 0},           {"3ss", 0},             {"-3s", 0},         {"4294959s", 4294959000u},
+        /* the overflow guard saturates a digit early: 4294967 s would still fit */
+        {"4294967s", 0xFFFFFFFFu}, {"4294968s", 0xFFFFFFFFu}, {"99999999999999999999s", 0xFFFFFFFFu},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fake_add_response(conn, json(fx, 429,
+                                     fmt(fx, "{\"error_code\":\"E\",\"details\":[{\"@type\":"
+                                             "\"type.googleapis.com/google.rpc.RetryInfo\",\"retry_delay\":\"%s\"}]}",
+                                         cases[i].delay)));
+    }
+    start(fx);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+        if (last(fx)->retry_after_ms != cases[i].ms) {
+            fail_msg("retry_delay \"%s\": %u ms, want %u", cases[i].delay, (unsigned)last(fx)->retry_after_ms,
+                     (unsigned)cases[i].ms);
+        }
+    }
+}
+
+/* Retry-After as a date: ignored without a wall clock (RetryInfo is then
+ * read), 0 when already past (and RetryInfo is not read), and a wait too
+ * large for milliseconds is capped: a far date to UINT32_MAX ms, delta
+ * seconds by the reader to 4294967 s. */
+static void test_retry_after_date_and_cap(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *conn = fake_add_conn(&fx->script);
+    static const char detail[] = "{\"error_code\":\"E\",\"details\":[{\"@type\":\"google.rpc.RetryInfo\","
+                                 "\"retry_delay\":\"3s\"}]}";
+
+    fake_add_response(conn, json_h(fx, 429, "Retry-After: Sun, 06 Nov 1994 08:49:47 GMT\r\n", detail));
+    fake_add_response(conn, json_h(fx, 429, "Retry-After: Sun, 06 Nov 1994 08:49:47 GMT\r\n", detail));
+    fake_add_response(conn, json_h(fx, 429, "Retry-After: Sun, 06 Nov 1994 08:49:27 GMT\r\n", detail));
+    fake_add_response(conn, json_h(fx, 429, "Retry-After: Sat, 28 Nov 2026 15:27:22 GMT\r\n", detail));
+    fake_add_response(conn, json_h(fx, 429, "Retry-After: 4294968\r\n", detail));
+    start(fx);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+    assert_int_equal(last(fx)->retry_after_ms, 3000); /* no unix_time: the date means nothing */
+    fx->pctx.unix_time = 784111777;
+    fx->client.port.unix_time = fake_port_unix_time;
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+    assert_int_equal(last(fx)->retry_after_ms, 10000);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+    assert_int_equal(last(fx)->retry_after_ms, 0);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+    assert_int_equal(last(fx)->retry_after_ms, 0xFFFFFFFFu);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+    assert_int_equal(last(fx)->retry_after_ms, 4294967000u);
+}
+
+/* Plain-text error bodies: HTML is not quoted, the first line is, CR ends
+ * it, control bytes become '?', and a line longer than the buffer is cut. */
+static void test_plain_text_bodies(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *conn = fake_add_conn(&fx->script);
+    const char *long_line = repeat(fx, 'L', DBTOK_MAX_ERROR_MESSAGE_LEN + 10);
+
+    fake_add_response(conn, response(fx, 400, "text/plain", "", "<b>bad</b>"));
+    fake_add_response(conn, response(fx, 400, "text/plain", "", "first\r\nsecond"));
+    fake_add_response(conn, response(fx, 400, "text/plain", "", "tab\there\x01"));
+    fake_add_response(conn, response(fx, 400, "text/plain", "", long_line));
+    fake_add_response(conn, response(fx, 400, "text/plain", "",
+                                     fmt(fx, "%s\n", repeat(fx, 'M', DBTOK_MAX_ERROR_MESSAGE_LEN - 1))));
+    fake_add_response(conn, response(fx, 400, "text/plain", "", "only\rcr"));
+    start(fx);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
+    assert_string_equal(last(fx)->message, "");
+    assert_false(last(fx)->message_truncated);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
+    assert_string_equal(last(fx)->message, "first");
+    assert_false(last(fx)->message_truncated);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
+    assert_string_equal(last(fx)->message, "tab?here?");
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
+    assert_int_equal(strlen(last(fx)->message), DBTOK_MAX_ERROR_MESSAGE_LEN - 1);
+    assert_true(last(fx)->message_truncated);
+    /* exactly as long as the buffer holds, then the newline: not cut */
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
+    assert_int_equal(strlen(last(fx)->message), DBTOK_MAX_ERROR_MESSAGE_LEN - 1);
+    assert_false(last(fx)->message_truncated);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
+    assert_string_equal(last(fx)->message, "only");
+    assert_false(last(fx)->message_truncated);
+}
+
+/* A create traced: its JSON body is shown; an error body that is the bearer
+ * token alone, or starts or ends with it, is shown with it hidden. */
+static void test_trace_request_body_and_bearer_at_ends(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *conn = fake_add_conn(&fx->script);
+    dbtok_created_token out;
+
+    fake_add_response(conn, json(fx, 200, CREATE_BODY));
+    fake_add_response(conn, response(fx, 400, "text/plain", "", BEARER));
+    fake_add_response(conn, response(fx, 400, "text/plain", "", BEARER " starts"));
+    fake_add_response(conn, response(fx, 400, "text/plain", "", "ends " BEARER));
+    start(fx);
+    assert_int_equal(dbtok_token_create(&fx->client, "traced-comment", 60, &out), DBTOK_OK);
+    assert_non_null(strstr(fx->pctx.log, "> POST " PATH_CREATE " HTTP/1.1\n"));
+    assert_non_null(strstr(fx->pctx.log, "| {\"comment\":\"traced-comment\",\"lifetime_seconds\":60}\n"));
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
+    assert_string_equal(last(fx)->message, repeat(fx, '*', strlen(BEARER)));
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
+    assert_non_null(strstr(fx->pctx.log, "| [REDACTED]\n"));
+    assert_non_null(strstr(fx->pctx.log, "| [REDACTED] starts\n"));
+    assert_non_null(strstr(fx->pctx.log, "| ends [REDACTED]\n"));
+    assert_null(strstr(fx->pctx.log, BEARER));
+}
+
+static int failing_entropy(void *ctx, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    (void)buf;
+    (void)len;
+    return -1;
+}
+
+/* No entropy, no marker: create_recover fails before sending anything. */
+static void test_recover_entropy_fails(void **state)
+{
+    fixture *fx = *state;
+    dbtok_created_token out;
+    dbtok_client blank;
+
+    fake_add_response(fake_add_conn(&fx->script), json(fx, 200, CREATE_BODY));
+    fx->port.entropy = failing_entropy;
+    start(fx);
+    assert_int_equal(dbtok_token_create_recover(&fx->client, "dev", 0, &out), DBTOK_ERR_CRYPTO);
+    assert_int_equal(fake_complete_requests(&fx->script, NULL), 0);
+    memset(&blank, 0, sizeof blank);
+    assert_int_equal(dbtok_token_create_recover(&blank, "dev", 0, &out), DBTOK_ERR_INVALID_ARG);
+}
+
+/* Recovery that cannot remove the orphan: the revoke refused (not 404), or
+ * the orphan's id too long to send back. Both end in OUTCOME_UNKNOWN. When
+ * two entries carry the marker, the first is the one revoked. */
+static void test_recover_orphan_not_removed(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *lost = fake_add_conn(&fx->script);
+    fake_response *r = fake_add_response(lost, json(fx, 200, CREATE_BODY));
+    fake_conn *conn = fake_add_conn(&fx->script);
+    fake_conn *lost2;
+    fake_conn *conn2;
+    dbtok_created_token out;
+
+    r->cut = true;
+    r->cut_at = 0;
+    r->end = FAKE_END_RESET;
+    fake_add_response(conn, json(fx, 200, "{\"token_infos\":[{\"token_id\":\"first\",\"comment\":\"" MARKER_1 "\"},"
+                                           "{\"token_id\":\"second\",\"comment\":\"" MARKER_1 "\"}]}"));
+    fake_add_response(conn, json(fx, 403, "{\"error_code\":\"PERMISSION_DENIED\",\"message\":\"no\"}"));
+    start(fx);
+    assert_int_equal(dbtok_token_create_recover(&fx->client, "dev", 0, &out), DBTOK_ERR_OUTCOME_UNKNOWN);
+    assert_true(fake_contains(conn->sent, conn->sent_len, "{\"token_id\":\"first\"}"));
+    assert_false(fake_contains(conn->sent, conn->sent_len, "\"second\""));
+    assert_int_equal(fake_complete_requests(&fx->script, START_CREATE), 1);
+
+    /* an id of 80 characters does not fit the 79 the search keeps */
+    dbtok_close(&fx->client);
+    fake_tls_use(&fx->script);
+    lost2 = fake_add_conn(&fx->script);
+    r = fake_add_response(lost2, json(fx, 200, CREATE_BODY));
+    r->cut = true;
+    r->cut_at = 0;
+    r->end = FAKE_END_RESET;
+    conn2 = fake_add_conn(&fx->script);
+    fake_add_response(conn2, json(fx, 200,
+                                  fmt(fx, "{\"token_infos\":[{\"token_id\":\"%s\",\"comment\":\"" MARKER_1 "\"}]}",
+                                      repeat(fx, 'a', 80))));
+    fx->pctx.entropy_byte = 0;
+    start(fx);
+    assert_int_equal(dbtok_token_create_recover(&fx->client, "dev", 0, &out), DBTOK_ERR_OUTCOME_UNKNOWN);
+    assert_int_equal(fake_complete_requests(&fx->script, START_DELETE), 0);
+    assert_int_equal(fake_complete_requests(&fx->script, START_CREATE), 1);
+}
+
+/* The error codes that mean "try later" are retried whatever the status;
+ * another code with the same status is not. */
+static void test_retry_on_error_code_alone(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *conn = fake_add_conn(&fx->script);
+
+    fake_add_response(conn, json_h(fx, 400, "Retry-After: 1\r\n", "{\"error_code\":\"TEMPORARILY_UNAVAILABLE\"}"));
+    fake_add_response(conn, json_h(fx, 400, "Retry-After: 2\r\n", "{\"error_code\":\"REQUEST_LIMIT_EXCEEDED\"}"));
+    fake_add_response(conn, json(fx, 200, "{}"));
+    fake_add_response(conn, json_h(fx, 400, "Retry-After: 1\r\n", "{\"error_code\":\"INVALID_PARAMETER_VALUE\"}"));
+    fake_add_response(conn, json(fx, 200, "{}"));
+    with_sleep(fx);
+    start(fx);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_OK);
+    assert_int_equal(fx->pctx.sleep_count, 2);
+    assert_int_equal(fx->pctx.sleeps[0], 1000);
+    assert_int_equal(fx->pctx.sleeps[1], 2000);
+    assert_int_equal(last(fx)->attempts, 3);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+    assert_string_equal(last(fx)->error_code, "INVALID_PARAMETER_VALUE");
+    assert_int_equal(fx->pctx.sleep_count, 2);
+    assert_int_equal(fake_complete_requests(&fx->script, START_DELETE), 4);
+}
+
+/* Wiping or closing a closed client does nothing (and does not crash). */
+static void test_wipe_after_close(void **state)
+{
+    fixture *fx = *state;
+    start(fx);
+    dbtok_close(&fx->client);
+    assert_null(fx->client.work);
+    dbtok_result_wipe(&fx->client);
+    dbtok_result_wipe(NULL);
+    dbtok_close(&fx->client);
+    assert_null(fx->client.work);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2507,6 +2809,16 @@ int main(void)
         T(test_operation_arguments),
         T(test_user_agent_extra_cannot_break_framing),
         T(test_no_log_no_trace),
+        T(test_error_body_odd_types),
+        T(test_error_retry_info_details),
+        T(test_error_retry_delay_forms),
+        T(test_retry_after_date_and_cap),
+        T(test_plain_text_bodies),
+        T(test_trace_request_body_and_bearer_at_ends),
+        T(test_recover_entropy_fails),
+        T(test_recover_orphan_not_removed),
+        T(test_retry_on_error_code_alone),
+        T(test_wipe_after_close),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
