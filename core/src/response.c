@@ -27,8 +27,9 @@ static dbtok_err parse_body(dbtok_client *c, const exchange_response *resp, json
                       (unsigned int)needed);
 }
 
-/* "3.5s" as in google.rpc.RetryInfo, to milliseconds (0 when unreadable). */
-static uint32_t parse_retry_delay(dbtok_str s)
+/* "3.5s" as in google.rpc.RetryInfo, to milliseconds; false when unreadable,
+ * so that a garbled hint falls back to dbtok's own backoff. */
+static bool parse_retry_delay(dbtok_str s, uint32_t *out)
 {
     uint32_t ms = 0;
     uint32_t scale = 1000;
@@ -37,24 +38,26 @@ static uint32_t parse_retry_delay(dbtok_str s)
     for (i = 0; i < s.len; i++) {
         char ch = s.ptr[i];
         if (ch >= '0' && ch <= '9') {
+            uint32_t d = (uint32_t)(ch - '0');
+            if (ms == UINT32_MAX) {
+                continue; /* saturated: a wait that long ends the call anyway */
+            }
             if (!fraction) {
-                if (ms > UINT32_MAX / 10 - 1000) {
-                    return UINT32_MAX;
-                }
-                ms = ms * 10 + (uint32_t)(ch - '0') * 1000;
+                ms = ms > UINT32_MAX / 10 - 1000 ? UINT32_MAX : ms * 10 + d * 1000;
             } else if (scale > 1) {
                 scale /= 10;
-                ms += (uint32_t)(ch - '0') * scale;
+                ms += d * scale;
             }
         } else if (ch == '.' && !fraction) {
             fraction = true;
         } else if (ch == 's' && i + 1 == s.len) {
-            return ms;
+            *out = ms;
+            return true;
         } else {
-            return 0;
+            return false;
         }
     }
-    return 0;
+    return false;
 }
 
 /* error_code, message and RetryInfo from an error body; anything missing
@@ -88,8 +91,7 @@ static void record_api_error(dbtok_client *c, json_doc *doc)
             if (type >= 0 && delay >= 0 && doc->tok[delay].type == JSMN_STRING &&
                 json_string(doc, type, &t) == DBTOK_OK && t.len >= 9 &&
                 memcmp(t.ptr + t.len - 9, "RetryInfo", 9) == 0 && json_string(doc, delay, &s) == DBTOK_OK) {
-                c->error.retry_after_ms = parse_retry_delay(s);
-                c->retry_hint = true;
+                c->retry_hint = parse_retry_delay(s, &c->error.retry_after_ms) || c->retry_hint;
             }
             i = json_skip(doc, i);
         }

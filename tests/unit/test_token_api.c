@@ -1043,6 +1043,25 @@ static void test_recover_gives_up(void **state)
     assert_int_equal(fake_complete_requests(&fx->script, START_LIST), 3);
 }
 
+/* A RetryInfo whose delay cannot be read is no hint: dbtok's own backoff
+ * applies, not an immediate retry. */
+static void test_retry_garbled_retry_info(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *conn = fake_add_conn(&fx->script);
+    list_rec rec;
+
+    fake_add_response(conn, json(fx, 429, "{\"error_code\":\"REQUEST_LIMIT_EXCEEDED\",\"details\":[{\"@type\":"
+                                          "\"type.googleapis.com/google.rpc.RetryInfo\",\"retry_delay\":\"soon\"}]}"));
+    fake_add_response(conn, json(fx, 200, LIST_BODY));
+    with_sleep(fx);
+    start(fx);
+    rec_init(&rec);
+    assert_int_equal(dbtok_token_list(&fx->client, record_cb, &rec), DBTOK_OK);
+    assert_int_equal(fx->pctx.sleep_count, 1);
+    assert_in_range(fx->pctx.sleeps[0], DBTOK_DEFAULT_RETRY_BASE_MS / 2, DBTOK_DEFAULT_RETRY_BASE_MS);
+}
+
 static void test_retry_429_then_create(void **state)
 {
     fixture *fx = *state;
@@ -2765,6 +2784,7 @@ int main(void)
         cmocka_unit_test(test_strerror_names_every_error),
         T(test_fault_matrix_every_byte),
         T(test_retry_429_then_create),
+        T(test_retry_garbled_retry_info),
         T(test_recover_revokes_the_orphan),
         T(test_recover_without_orphan),
         T(test_recover_list_fails),
