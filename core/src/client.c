@@ -108,5 +108,7 @@ void dbtok_close(dbtok_client *client)
     tls_disconnect(client);
     tls_free(client);
     dbtok_result_wipe(client);
+    mbedtls_platform_zeroize(client->seen_values, sizeof client->seen_values);
+    memset(client->seen_value_len, 0, sizeof client->seen_value_len);
     client->work = NULL;
 }

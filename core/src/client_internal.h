@@ -80,6 +80,20 @@ void trace_line(void *client, const char *line, size_t len);
  * and every occurrence of the bearer token hidden. */
 void trace_body(const dbtok_client *c, const char *body, size_t len, const char *redact, size_t redact_len);
 
+/* mask.c: the one masking routine (see dbtok_mask_text). */
+typedef void (*dbtok__sink)(void *arg, const char *text, size_t len);
+/* Hands text to sink in pieces, every trace of a secret replaced. */
+void dbtok__mask_emit(const dbtok_str *secrets, size_t n_secrets, const char *text, size_t len,
+                      dbtok__sink sink, void *sink_arg);
+/* text[i] read as one character: a raw byte, a JSON escape or a
+ * percent-escape of an ASCII character; *adv is the bytes it takes. */
+unsigned char dbtok__escaped_char(const char *text, size_t len, size_t i, size_t *adv);
+/* The bearer token and the token values the client remembers. */
+#define DBTOK__MAX_SECRETS (1 + DBTOK_MASK_TOKEN_VALUES)
+size_t dbtok__client_secrets(const dbtok_client *c, dbtok_str out[DBTOK__MAX_SECRETS]);
+/* Remembers a token value a create received, for masking until dbtok_close(). */
+void dbtok__remember_secret(dbtok_client *c, dbtok_str value);
+
 /* errors.c */
 void client_error_reset(dbtok_client *c);
 dbtok_err client_fail(dbtok_client *c, dbtok_err err);

@@ -58,43 +58,33 @@ dbtok_err client_fail(dbtok_client *c, dbtok_err err)
     return err;
 }
 
+/* Copies text into dst (cap bytes, NUL-terminated) through the masking
+ * routine, masked whole before it is cut, so that a caller printing it
+ * cannot leak a secret the service echoed. Returns whether it was cut. */
+static bool copy_masked(const dbtok_client *c, char *dst, size_t cap, const char *text, size_t len)
+{
+    return dbtok_mask(c, text, len, dst, cap) >= cap;
+}
+
 void client_record_text(dbtok_client *c, const uint8_t *body, size_t len)
 {
     char *msg = c->error.message;
-    size_t n = 0;
-    size_t i = 0;
+    size_t line = 0;
+    size_t i;
 
     /* HTML says nothing useful in one line; plain text usually does. */
     if (len == 0 || body[0] == '<') {
         return;
     }
-    while (i < len && body[i] != '\n' && body[i] != '\r' && n + 1 < sizeof c->error.message) {
-        msg[n++] = (body[i] >= 0x20 && body[i] < 0x7f) ? (char)body[i] : '?';
-        i++;
+    while (line < len && body[line] != '\n' && body[line] != '\r') {
+        line++;
     }
-    msg[n] = 0;
-    c->error.message_truncated = i < len && body[i] != '\n' && body[i] != '\r';
-    client_record_message(c, msg, n);
-}
-
-/* Copies text into dst (cap bytes, NUL-terminated), the bearer token masked
- * wherever a server echoes it, so that a caller printing it cannot leak it.
- * Returns whether it was cut. */
-static bool copy_masked(const dbtok_client *c, char *dst, size_t cap, const char *text, size_t len)
-{
-    size_t n = len < cap - 1 ? len : cap - 1;
-    size_t token_len = strlen(c->config.token);
-    size_t i;
-
-    memmove(dst, text, n);
-    dst[n] = 0;
-    for (i = 0; token_len > 0 && i + token_len <= n; i++) {
-        if (memcmp(dst + i, c->config.token, token_len) == 0) {
-            memset(dst + i, '*', token_len);
-            i += token_len - 1;
+    c->error.message_truncated = copy_masked(c, msg, sizeof c->error.message, (const char *)body, line);
+    for (i = 0; msg[i] != 0; i++) {
+        if ((unsigned char)msg[i] < 0x20 || (unsigned char)msg[i] >= 0x7f) {
+            msg[i] = '?';
         }
     }
-    return n < len;
 }
 
 void client_record_message(dbtok_client *c, const char *text, size_t len)

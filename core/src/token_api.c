@@ -120,6 +120,10 @@ dbtok_err token_create_tagged(dbtok_client *client, const char *comment, const c
         client->error.http_status < 300) {
         err = DBTOK_ERR_OUTCOME_UNKNOWN;
     }
+    if (err == DBTOK_OK) {
+        /* Known from now on, so that an echo of it is masked. */
+        dbtok__remember_secret(client, out->token_value);
+    }
     return err == DBTOK_OK ? DBTOK_OK : client_fail(client, err);
 }
 

@@ -2,14 +2,14 @@
  * TRACE-level log of the exchange, for `dbtok -v` and device consoles.
  *
  * Secrets never reach the port's log: the Authorization header is replaced
- * whole, a create response's token_value is cut out, and any echo of the
- * bearer token in a body is hidden.
+ * whole, the value of every token_value member of a body is cut out, and
+ * every other byte passes the masking routine (mask.c).
  */
 #include <string.h>
 
 #include "client_internal.h"
 
-static const char redacted[] = "[REDACTED]";
+static const char redacted[] = DBTOK_MASK_TEXT;
 
 bool trace_enabled(const dbtok_client *c)
 {
@@ -38,6 +38,19 @@ static bool starts_with_nocase(const char *s, size_t len, const char *prefix)
     return true;
 }
 
+static void to_log(void *client, const char *text, size_t len)
+{
+    trace_text(client, text, len);
+}
+
+/* Writes service- or config-derived text through the masking routine. */
+static void trace_masked(const dbtok_client *c, const char *text, size_t len)
+{
+    dbtok_str secrets[DBTOK__MAX_SECRETS];
+    size_t n = dbtok__client_secrets(c, secrets);
+    dbtok__mask_emit(secrets, n, text, len, to_log, (void *)(uintptr_t)c);
+}
+
 void trace_request(const dbtok_client *c, const uint8_t *req, size_t len)
 {
     const char *p = (const char *)req;
@@ -61,7 +74,7 @@ void trace_request(const dbtok_client *c, const uint8_t *req, size_t len)
                 trace_text(c, "Authorization: Bearer ", 22);
                 trace_text(c, redacted, sizeof redacted - 1);
             } else {
-                trace_text(c, p, line_len);
+                trace_masked(c, p, line_len);
             }
             trace_text(c, "\n", 1);
         }
@@ -72,35 +85,88 @@ void trace_request(const dbtok_client *c, const uint8_t *req, size_t len)
     }
 }
 
-/* Writes text, hiding every occurrence of the bearer token. */
-static void trace_hiding_token(const dbtok_client *c, const char *text, size_t len)
-{
-    const char *token = c->config.token;
-    size_t token_len = strlen(token);
-    size_t start = 0;
-    size_t i = 0;
-
-    while (token_len > 0 && i + token_len <= len) {
-        if (memcmp(text + i, token, token_len) == 0) {
-            trace_text(c, text + start, i - start);
-            trace_text(c, redacted, sizeof redacted - 1);
-            i += token_len;
-            start = i;
-        } else {
-            i++;
-        }
-    }
-    trace_text(c, text + start, len - start);
-}
-
 /* Response header lines too: a server may echo the credential (say, in
- * WWW-Authenticate). */
+ * WWW-Authenticate or a percent-encoded Location). */
 void trace_line(void *client, const char *line, size_t len)
 {
     const dbtok_client *c = client;
     trace_text(c, "< ", 2);
-    trace_hiding_token(c, line, len);
+    trace_masked(c, line, len);
     trace_text(c, "\n", 1);
+}
+
+static bool is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* Whether body[i] opens a key that reads "token_value" once its escapes are
+ * decoded, followed by its colon; *value is then where the value starts. */
+static bool token_value_key(const char *b, size_t len, size_t i, size_t *value)
+{
+    static const char key[] = "token_value";
+    size_t k;
+    size_t adv;
+    i++;
+    for (k = 0; k < sizeof key - 1; k++) {
+        if (i >= len || dbtok__escaped_char(b, len, i, &adv) != (unsigned char)key[k]) {
+            return false;
+        }
+        i += adv;
+    }
+    if (i >= len || b[i] != '"') {
+        return false;
+    }
+    for (i++; i < len && is_space(b[i]); i++) {
+    }
+    if (i >= len || b[i] != ':') {
+        return false;
+    }
+    for (i++; i < len && is_space(b[i]); i++) {
+    }
+    *value = i;
+    return true;
+}
+
+/* End of the JSON value starting at body[i], as far as the text goes: the
+ * closing quote of a string (its content is what is hidden), anything else
+ * up to the next delimiter. */
+static size_t value_end(const char *b, size_t len, size_t i)
+{
+    if (i < len && b[i] == '"') {
+        for (i++; i < len && b[i] != '"'; i++) {
+            if (b[i] == '\\') {
+                i++;
+            }
+        }
+        return i < len ? i : len;
+    }
+    while (i < len && b[i] != ',' && b[i] != '}' && b[i] != ']' && !is_space(b[i])) {
+        i++;
+    }
+    return i;
+}
+
+/* Body text with every "token_value" member's value (at any depth, however
+ * often it appears) replaced, and the rest masked. */
+static void trace_redacting_values(const dbtok_client *c, const char *b, size_t len)
+{
+    size_t done = 0;
+    size_t i;
+    for (i = 0; i < len; i++) {
+        size_t value;
+        if (b[i] == '"' && token_value_key(b, len, i, &value)) {
+            size_t end = value_end(b, len, value);
+            if (value < len && b[value] == '"') {
+                value++; /* the quotes stay, so the trace still reads as JSON */
+            }
+            trace_masked(c, b + done, value - done);
+            trace_text(c, redacted, sizeof redacted - 1);
+            done = end < value ? value : end;
+            i = done;
+        }
+    }
+    trace_masked(c, b + done, len - done);
 }
 
 void trace_body(const dbtok_client *c, const char *body, size_t len, const char *redact, size_t redact_len)
@@ -111,11 +177,11 @@ void trace_body(const dbtok_client *c, const char *body, size_t len, const char 
     trace_text(c, "| ", 2);
     if (redact != NULL && redact >= body && redact + redact_len <= body + len) {
         size_t before = (size_t)(redact - body);
-        trace_hiding_token(c, body, before);
+        trace_redacting_values(c, body, before);
         trace_text(c, redacted, sizeof redacted - 1);
-        trace_hiding_token(c, redact + redact_len, len - before - redact_len);
+        trace_redacting_values(c, redact + redact_len, len - before - redact_len);
     } else {
-        trace_hiding_token(c, body, len);
+        trace_redacting_values(c, body, len);
     }
     trace_text(c, "\n", 1);
 }

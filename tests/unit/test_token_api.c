@@ -904,7 +904,7 @@ static void test_error_message_hides_bearer(void **state)
     start(fx);
     assert_int_equal(dbtok_token_create(&fx->client, NULL, 0, &out), DBTOK_ERR_API);
     assert_null(strstr(last(fx)->message, BEARER));
-    assert_non_null(strstr(last(fx)->message, "bad token ****"));
+    assert_non_null(strstr(last(fx)->message, "bad token [REDACTED]"));
     assert_non_null(strstr(last(fx)->message, " here"));
     assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
     assert_string_equal(last(fx)->message, "Invalid Token");
@@ -2121,7 +2121,7 @@ static void test_trace_hides_token_value(void **state)
     assert_null(strstr(fx->pctx.log, BEARER));
     assert_non_null(strstr(fx->pctx.log, "\"token_value\":\"[REDACTED]\""));
     assert_non_null(strstr(fx->pctx.log, TOKEN_ID)); /* the rest of the body was traced */
-    assert_non_null(strstr(fx->pctx.log, "decoy"));
+    assert_null(strstr(fx->pctx.log, "decoy")); /* a nested token_value is hidden too */
 }
 
 static void test_trace_hides_bearer_echo_in_body(void **state)
@@ -2140,7 +2140,7 @@ static void test_trace_hides_bearer_echo_in_body(void **state)
     assert_int_equal(dbtok_token_list(&fx->client, record_cb, &rec), DBTOK_ERR_API);
     assert_int_equal(dbtok_token_list(&fx->client, record_cb, &rec), DBTOK_ERR_NOT_JSON);
     assert_int_equal(dbtok_token_list(&fx->client, record_cb, &rec), DBTOK_OK);
-    assert_non_null(strstr(fx->pctx.log, "\"message\":\"Token [REDACTED] is not valid; [REDACTED][REDACTED]\""));
+    assert_non_null(strstr(fx->pctx.log, "\"message\":\"Token [REDACTED] is not valid; [REDACTED]\""));
     assert_non_null(strstr(fx->pctx.log, "| Invalid Token [REDACTED]\n"));
     assert_null(strstr(fx->pctx.log, BEARER));
 }
@@ -2637,7 +2637,7 @@ static void test_trace_request_body_and_bearer_at_ends(void **state)
     assert_non_null(strstr(fx->pctx.log, "> POST " PATH_CREATE " HTTP/1.1\n"));
     assert_non_null(strstr(fx->pctx.log, "| {\"comment\":\"traced-comment\",\"lifetime_seconds\":60}\n"));
     assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
-    assert_string_equal(last(fx)->message, repeat(fx, '*', strlen(BEARER)));
+    assert_string_equal(last(fx)->message, DBTOK_MASK_TEXT);
     assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
     assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
     assert_non_null(strstr(fx->pctx.log, "| [REDACTED]\n"));

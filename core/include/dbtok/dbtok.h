@@ -128,6 +128,9 @@ typedef struct dbtok_client {
     int last_port_error;
     dbtok_error_info error;
     dbtok_stats stats;
+    char seen_values[DBTOK_MASK_TOKEN_VALUES][DBTOK_MASK_TOKEN_VALUE_MAX]; /**< for dbtok_mask() */
+    uint16_t seen_value_len[DBTOK_MASK_TOKEN_VALUES];
+    uint8_t seen_next;
     mbedtls_ssl_context ssl;
     mbedtls_ssl_config ssl_conf;
     mbedtls_x509_crt ca_chain;
@@ -226,6 +229,17 @@ dbtok_err dbtok_token_list(dbtok_client *client, dbtok_token_cb cb, void *user);
  * revoking again is harmless).
  */
 dbtok_err dbtok_token_revoke(dbtok_client *client, const char *token_id);
+
+/**
+ * dbtok_mask_text() with the secrets this client knows: its bearer token and
+ * the token values its creates received (the last DBTOK_MASK_TOKEN_VALUES of
+ * them, kept in the client until dbtok_close()). Use it for any text from the
+ * service or the configuration that the application prints or logs: a
+ * comment from the list, a message. client may be NULL (nothing is known,
+ * text is copied). Returns the length the masked text needs, as
+ * dbtok_mask_text().
+ */
+size_t dbtok_mask(const dbtok_client *client, const char *text, size_t len, char *out, size_t cap);
 
 /** Details of the last failed call on this client. Valid until the next call. */
 const dbtok_error_info *dbtok_last_error(const dbtok_client *client);

@@ -45,6 +45,21 @@
 #define DBTOK_MAX_ERROR_MESSAGE_LEN 256
 #endif
 
+/**
+ * Token values a client remembers so that dbtok_mask() (and with it the
+ * error record and the trace) hides them when the service echoes them
+ * later: the last DBTOK_MASK_TOKEN_VALUES values its creates received, each
+ * up to DBTOK_MASK_TOKEN_VALUE_MAX bytes (a longer value is remembered by its
+ * first DBTOK_MASK_TOKEN_VALUE_MAX bytes). They live inside dbtok_client and
+ * are wiped by dbtok_close(). Two serve a rotation (the old and the new).
+ */
+#ifndef DBTOK_MASK_TOKEN_VALUES
+#define DBTOK_MASK_TOKEN_VALUES 2
+#endif
+#ifndef DBTOK_MASK_TOKEN_VALUE_MAX
+#define DBTOK_MASK_TOKEN_VALUE_MAX 256
+#endif
+
 /** Per-request deadline (connect, handshake, send, receive) when the config gives 0. */
 #ifndef DBTOK_DEFAULT_TIMEOUT_MS
 #define DBTOK_DEFAULT_TIMEOUT_MS 60000u
@@ -103,6 +118,12 @@
 #endif
 #if DBTOK_DEFAULT_TIMEOUT_MS < 1 || DBTOK_DEFAULT_DEADLINE_MS < 1
 #error "DBTOK_DEFAULT_TIMEOUT_MS and DBTOK_DEFAULT_DEADLINE_MS must be at least 1"
+#endif
+#if DBTOK_MASK_TOKEN_VALUES < 1 || DBTOK_MASK_TOKEN_VALUES > 16
+#error "DBTOK_MASK_TOKEN_VALUES must be between 1 and 16"
+#endif
+#if DBTOK_MASK_TOKEN_VALUE_MAX < 8 || DBTOK_MASK_TOKEN_VALUE_MAX > 4096
+#error "DBTOK_MASK_TOKEN_VALUE_MAX must be between 8 and 4096"
 #endif
 #if DBTOK_MIN_WORK_BUFFER < 512
 #error "DBTOK_MIN_WORK_BUFFER below 512 cannot hold a request"

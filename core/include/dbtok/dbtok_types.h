@@ -63,6 +63,31 @@ dbtok_err dbtok_str_copy(char *dst, size_t cap, dbtok_str src);
  */
 size_t dbtok_json_escape(char *dst, size_t cap, const char *src, size_t len);
 
+/** What dbtok_mask_text() writes in place of a secret. */
+#define DBTOK_MASK_TEXT "[REDACTED]"
+
+/** Shortest run of a secret's characters that counts as the secret when it
+ * appears anywhere (a cut edge, a fragment boundary, a partial echo). A
+ * secret shorter than this is masked only where it appears whole. */
+#define DBTOK_MASK_MIN_RUN 8
+
+/**
+ * The one masking routine: copies text[0..len) into out (cap bytes) with
+ * every trace of a secret replaced by DBTOK_MASK_TEXT. A trace is a whole
+ * secret, or any run of DBTOK_MASK_MIN_RUN or more consecutive characters of
+ * one, written raw, JSON-escaped (`\u0064`, `\/`, `\\`, `\"`) or
+ * percent-encoded (`%64`), in any mix and either hex case. The whole of text
+ * is masked first and only then cut to fit, so a cut never uncovers part of
+ * a secret.
+ *
+ * secrets: n_secrets views (empty ones are skipped); only read during the call.
+ * out: NUL-terminated when cap > 0; may not overlap text.
+ * Returns the length the masked text needs (not counting the NUL), as
+ * snprintf does: a result >= cap means out holds a cut copy.
+ */
+size_t dbtok_mask_text(const dbtok_str *secrets, size_t n_secrets, const char *text, size_t len, char *out,
+                       size_t cap);
+
 #ifdef __cplusplus
 }
 #endif
