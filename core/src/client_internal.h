@@ -18,7 +18,8 @@ dbtok_err tls_connect(dbtok_client *c);    /* TCP connect and full handshake */
 bool tls_is_reusable(dbtok_client *c);     /* the kept-alive connection has not been closed */
 /* Hands all of buf to TLS. *sent counts the bytes accepted even on failure. */
 dbtok_err tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, size_t *sent);
-/* > 0 bytes, 0 orderly close, or a negative dbtok_err. */
+/* > 0 bytes, 0 close_notify, or a negative dbtok_err (a close without
+ * close_notify is DBTOK_ERR_IO: the answer may have been cut). */
 int tls_recv(dbtok_client *c, uint8_t *buf, size_t len);
 void tls_disconnect(dbtok_client *c);      /* close_notify when possible, then close */
 void tls_free(dbtok_client *c);
@@ -41,7 +42,7 @@ typedef struct {
     dbtok_err (*body_sink)(void *arg, uint8_t *window, size_t *len, size_t cap, bool complete, bool first);
     void *sink_arg;
     bool idempotent;      /* may be sent again after its answer was lost */
-    bool outcome_matters; /* a lost answer is DBTOK_ERR_OUTCOME_UNKNOWN (create) */
+    bool reached;         /* out: the last attempt's request went out whole */
 } exchange_request;
 
 typedef struct {
@@ -66,6 +67,9 @@ dbtok_err response_classify(dbtok_client *c, const exchange_response *resp, stru
 /* retry.c: the exchange, classified, retried under the client's policy. On
  * DBTOK_OK, doc holds a 2xx JSON object, or the body sink consumed it. */
 dbtok_err client_call(dbtok_client *c, exchange_request *req, struct json_doc *doc, const char *secret_key);
+/* The service said it did not act and when to try again: 429, 503,
+ * REQUEST_LIMIT_EXCEEDED, TEMPORARILY_UNAVAILABLE. */
+bool client_said_try_later(const dbtok_error_info *e);
 
 /* token_api.c: a create whose comment carries marker (after a space). */
 dbtok_err token_create_tagged(dbtok_client *client, const char *comment, const char *marker,

@@ -10,9 +10,9 @@
  * transport took every byte, so the server cannot hold a complete request),
  * or when it is idempotent and its answer was lost to a broken connection.
  * A kept-alive connection the server already closed is noticed before
- * anything is sent and simply reopened. Otherwise a lost answer is reported,
- * and for a create it is DBTOK_ERR_OUTCOME_UNKNOWN: sending it again could
- * leave a second live token that nobody holds.
+ * anything is sent and simply reopened. Otherwise a lost answer is reported
+ * (a create turns it into DBTOK_ERR_OUTCOME_UNKNOWN: sending it again could
+ * leave a second live token that nobody holds).
  */
 #include <string.h>
 
@@ -187,13 +187,8 @@ dbtok_err exchange(dbtok_client *c, exchange_request *req, exchange_response *re
         if (err == DBTOK_OK || phase == PHASE_SETUP) {
             return err;
         }
-        if (phase == PHASE_RECEIVE) {
-            if (req->outcome_matters) {
-                return DBTOK_ERR_OUTCOME_UNKNOWN;
-            }
-            if (!req->idempotent || err != DBTOK_ERR_IO) {
-                return err;
-            }
+        if (phase == PHASE_RECEIVE && (!req->idempotent || err != DBTOK_ERR_IO)) {
+            return err;
         }
         if (attempts == 2) {
             return err;

@@ -6,7 +6,8 @@
  * went out whole (DNS, connect, handshake failed, or sending broke off). A
  * list is also safe to repeat after a broken answer, until its first entry
  * was handed out. A create or revoke that went out whole is never repeated:
- * the exchange reports a lost create as DBTOK_ERR_OUTCOME_UNKNOWN.
+ * the create decides from req->reached what its failure says about the
+ * token (token_api.c).
  *
  * Worth it: another attempt fits in the call's deadline after the wait the
  * service asked for, or an exponential backoff with jitter.
@@ -15,7 +16,7 @@
 
 #include "client_internal.h"
 
-static bool said_try_later(const dbtok_error_info *e)
+bool client_said_try_later(const dbtok_error_info *e)
 {
     return e->http_status == 429 || e->http_status == 503 ||
            strcmp(e->error_code, "REQUEST_LIMIT_EXCEEDED") == 0 ||
@@ -27,7 +28,7 @@ static bool retryable(const dbtok_client *c, const exchange_request *req, dbtok_
     switch (err) {
     case DBTOK_ERR_API:
     case DBTOK_ERR_NOT_JSON: /* a proxy's 503 page */
-        return said_try_later(&c->error);
+        return client_said_try_later(&c->error);
     case DBTOK_ERR_DNS:
     case DBTOK_ERR_CONNECT:
     case DBTOK_ERR_TLS:
@@ -86,6 +87,7 @@ dbtok_err client_call(dbtok_client *c, exchange_request *req, struct json_doc *d
         client_error_reset(c);
         c->deadline_ms = now + c->config.timeout_ms < deadline ? now + c->config.timeout_ms : deadline;
         err = exchange(c, req, &resp, &reached);
+        req->reached = reached;
         if (err == DBTOK_OK && !resp.sunk) {
             err = response_classify(c, &resp, doc, secret_key);
         }

@@ -75,6 +75,27 @@ static void write_create_body(const void *arg, http_buf *out)
     http_buf_puts(out, "}");
 }
 
+/*
+ * What a failed create says about the token: the one rule for it. Once the
+ * request went out whole, only a readable token, a 4xx (the service refused
+ * it; with error_code, a service JSON error) or the service's own "try later"
+ * (client_said_try_later) tell for sure. Anything else, a 2xx that cannot be
+ * read or holds no value, a 5xx or gateway page, a redirect, an answer cut
+ * short, may come after the token was made: its value is as lost as if no
+ * answer had come.
+ */
+static dbtok_err create_outcome(const dbtok_client *c, dbtok_err err, bool reached)
+{
+    int status = c->error.http_status;
+    if (err == DBTOK_OK || !reached || (status >= 400 && status < 500)) {
+        return err;
+    }
+    if ((err == DBTOK_ERR_API || err == DBTOK_ERR_NOT_JSON) && client_said_try_later(&c->error)) {
+        return err;
+    }
+    return DBTOK_ERR_OUTCOME_UNKNOWN;
+}
+
 dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                              dbtok_created_token *out)
 {
@@ -102,7 +123,6 @@ dbtok_err token_create_tagged(dbtok_client *client, const char *comment, const c
     req.path = PATH_CREATE;
     req.write_body = write_create_body;
     req.write_arg = &args;
-    req.outcome_matters = true;
     err = client_call(client, &req, &doc, "token_value");
     if (err == DBTOK_OK) {
         value = json_object_get(&doc, 0, "token_value");
@@ -113,13 +133,7 @@ dbtok_err token_create_tagged(dbtok_client *client, const char *comment, const c
             err = json_string(&doc, value, &out->token_value);
         }
     }
-    /* A 2xx JSON answer that cannot be read (malformed, a field missing, too
-     * large for the work buffer) still says the token was made: its value is
-     * as lost as if the answer had not come. */
-    if ((err == DBTOK_ERR_JSON || err == DBTOK_ERR_BUFFER_TOO_SMALL) && client->error.http_status >= 200 &&
-        client->error.http_status < 300) {
-        err = DBTOK_ERR_OUTCOME_UNKNOWN;
-    }
+    err = create_outcome(client, err, req.reached);
     if (err == DBTOK_OK) {
         /* Known from now on, so that an echo of it is masked. */
         dbtok__remember_secret(client, out->token_value);

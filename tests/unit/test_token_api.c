@@ -1339,8 +1339,9 @@ static void test_redirect(void **state)
     assert_int_equal(last(fx)->err, DBTOK_ERR_REDIRECT);
     assert_int_equal(last(fx)->http_status, 302);
     assert_int_equal(rec.calls, 0);
-    /* a 3xx is never a success, even with a body that would parse */
-    assert_int_equal(dbtok_token_create(&fx->client, NULL, 0, &out), DBTOK_ERR_REDIRECT);
+    /* a 3xx is never a success, even with a body that would parse; after a
+     * create it cannot prove that no token was made */
+    assert_int_equal(dbtok_token_create(&fx->client, NULL, 0, &out), DBTOK_ERR_OUTCOME_UNKNOWN);
     assert_int_equal(last(fx)->http_status, 301);
     assert_int_equal(fake_complete_requests(&fx->script, NULL), 2);
 }
@@ -1365,7 +1366,8 @@ static void test_html_login_page_200(void **state)
     assert_int_equal(rec.calls, 0);
     assert_int_equal(last(fx)->http_status, 200);
     assert_string_equal(last(fx)->message, "");
-    assert_int_equal(dbtok_token_create(&fx->client, NULL, 0, &out), DBTOK_ERR_NOT_JSON);
+    /* a 2xx that is not a token: one may have been made */
+    assert_int_equal(dbtok_token_create(&fx->client, NULL, 0, &out), DBTOK_ERR_OUTCOME_UNKNOWN);
     assert_int_equal(last(fx)->http_status, 200);
     assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
     assert_int_equal(last(fx)->err, DBTOK_ERR_NOT_JSON);
@@ -2752,6 +2754,75 @@ static void test_wipe_after_close(void **state)
     assert_null(fx->client.work);
 }
 
+/* ---- what a failed create says about the token (create_outcome) --------- */
+
+/* Once a create went out whole, only a readable token, a 4xx or the
+ * service's own "try later" say for sure whether a token was made; every
+ * other answer is DBTOK_ERR_OUTCOME_UNKNOWN, and a 4xx never is. */
+static void test_create_outcome_table(void **state)
+{
+    fixture *fx = *state;
+    char big[WORK_LEN + 512];
+    const struct {
+        const char *answer;
+        dbtok_err want;
+        int status;
+    } rows[] = {
+        {response(fx, 502, "text/html", "", "<html><body>502 Bad Gateway</body></html>"), DBTOK_ERR_OUTCOME_UNKNOWN, 502},
+        {response(fx, 504, "text/html", "", ""), DBTOK_ERR_OUTCOME_UNKNOWN, 504},
+        {response(fx, 200, "application/json", "", ""), DBTOK_ERR_OUTCOME_UNKNOWN, 200},
+        {"HTTP/1.1 204 No Content\r\n\r\n", DBTOK_ERR_OUTCOME_UNKNOWN, 204},
+        {json(fx, 500, "{\"error_code\":\"INTERNAL_ERROR\",\"message\":\"x\"}"), DBTOK_ERR_OUTCOME_UNKNOWN, 500},
+        {json(fx, 200, "{}"), DBTOK_ERR_OUTCOME_UNKNOWN, 200},
+        {response(fx, 403, "text/html", "", "<html>HTTP ERROR 403</html>"), DBTOK_ERR_NOT_JSON, 403},
+        {json(fx, 400, "{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"no\"}"), DBTOK_ERR_API, 400},
+        {json(fx, 429, "{\"error_code\":\"REQUEST_LIMIT_EXCEEDED\"}"), DBTOK_ERR_API, 429},
+        {response(fx, 503, "text/html", "", "<html>No webapps are available</html>"), DBTOK_ERR_NOT_JSON, 503},
+        {json(fx, 500, "{\"error_code\":\"TEMPORARILY_UNAVAILABLE\"}"), DBTOK_ERR_API, 500},
+        {NULL, DBTOK_ERR_BUFFER_TOO_SMALL, 400}, /* a 4xx too large for the work buffer */
+    };
+    size_t i;
+
+    memset(big, 'm', sizeof big);
+    big[sizeof big - 1] = 0;
+    fx->cfg.retry.max_attempts = 1;
+    start(fx);
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        dbtok_created_token out;
+        const char *answer = rows[i].answer != NULL
+                                 ? rows[i].answer
+                                 : json(fx, 400, fmt(fx, "{\"error_code\":\"X\",\"message\":\"%s\"}", big));
+        restart(fx);
+        fx->script.auto_conns = true;
+        fake_queue_response(&fx->script, answer);
+        if (dbtok_token_create(&fx->client, "c", 0, &out) != rows[i].want) {
+            fail_msg("row %zu: got %s", i, dbtok_strerror(last(fx)->err));
+        }
+        assert_int_equal(last(fx)->err, rows[i].want);
+        assert_int_equal(last(fx)->http_status, rows[i].status);
+        assert_int_equal(fake_complete_requests(&fx->script, START_CREATE), 1);
+    }
+}
+
+/* create_recover recovers after each unknown outcome: a 502 page, then an
+ * empty 200, then a token. */
+static void test_recover_after_gateway_answers(void **state)
+{
+    fixture *fx = *state;
+    dbtok_created_token out;
+
+    fx->script.auto_conns = true;
+    fake_queue_response(&fx->script, response(fx, 502, "text/html", "", "<html>Bad Gateway</html>"));
+    fake_queue_response(&fx->script, json(fx, 200, "{\"token_infos\":[]}"));
+    fake_queue_response(&fx->script, response(fx, 200, "application/json", "", ""));
+    fake_queue_response(&fx->script, json(fx, 200, "{}"));
+    fake_queue_response(&fx->script, json(fx, 200, CREATE_BODY));
+    start(fx);
+    assert_int_equal(dbtok_token_create_recover(&fx->client, "dev", 0, &out), DBTOK_OK);
+    assert_int_equal(fake_complete_requests(&fx->script, START_CREATE), 3);
+    assert_int_equal(fake_complete_requests(&fx->script, START_LIST), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2839,6 +2910,8 @@ int main(void)
         T(test_recover_orphan_not_removed),
         T(test_retry_on_error_code_alone),
         T(test_wipe_after_close),
+        T(test_create_outcome_table),
+        T(test_recover_after_gateway_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
