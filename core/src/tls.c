@@ -106,44 +106,21 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 }
 
 #if MBEDTLS_VERSION_MAJOR >= 3
-/* Signature algorithms offered first: ECDSA, then RSA for both versions. */
+/*
+ * ECDSA first, then RSA with PSS ahead of PKCS#1 v1.5, as mbedTLS's own
+ * default orders them. One list for both versions: TLS 1.3 skips the PKCS#1
+ * entries for handshake signatures. A TLS 1.2 server that signs with PSS
+ * (OpenSSL does, whatever the client's order) needs 3.6.7 or later: 3.6.6
+ * refused it (upstream issue 10668). There is no second handshake without PSS
+ * to work around that, as a device with one connection per boot cannot make
+ * one; mbedtls.cmake warns about a tree older than 3.6.7 instead.
+ */
 static const uint16_t sig_algs[] = {
     MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256, MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
-    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,       MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
-    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,       MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
-    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
+    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,       MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
     MBEDTLS_TLS1_3_SIG_NONE};
-
-/*
- * mbedTLS 3.6.6 refuses a TLS 1.2 ServerKeyExchange signed with RSA-PSS
- * (upstream issue 10672, fixed after 3.6.6) although it offered PSS for TLS
- * 1.3. A TLS 1.2-only server that picks PSS regardless of the client's order
- * therefore fails the handshake; dbtok then handshakes once more offering TLS
- * 1.2 without PSS, and keeps that for the client's later connections.
- */
-static const uint16_t sig_algs_tls12_no_pss[] = {
-    MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256, MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
-    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,       MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
-    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,       MBEDTLS_TLS1_3_SIG_NONE};
-
-static bool fall_back_from_pss(dbtok_client *c, int ret)
-{
-    if (ret != MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER ||
-        mbedtls_ssl_get_version_number(&c->ssl) != MBEDTLS_SSL_VERSION_TLS1_2 || c->tls12_no_pss) {
-        return false;
-    }
-    c->tls12_no_pss = true;
-    mbedtls_ssl_conf_sig_algs(&c->ssl_conf, sig_algs_tls12_no_pss);
-    mbedtls_ssl_conf_max_tls_version(&c->ssl_conf, MBEDTLS_SSL_VERSION_TLS1_2);
-    return true;
-}
-#else
-static bool fall_back_from_pss(dbtok_client *c, int ret)
-{
-    (void)c;
-    (void)ret;
-    return false;
-}
 #endif
 
 dbtok_err tls_init(dbtok_client *c)
@@ -253,9 +230,6 @@ dbtok_err tls_connect(dbtok_client *c)
     dbtok_err port_err;
     int ret = connect_and_handshake(c, &port_err);
 
-    if (ret != 0 && port_err == DBTOK_OK && fall_back_from_pss(c, ret)) {
-        ret = connect_and_handshake(c, &port_err);
-    }
     if (port_err != DBTOK_OK) {
         return port_err;
     }
@@ -327,8 +301,14 @@ int tls_recv(dbtok_client *c, uint8_t *buf, size_t len)
     /* Bounded: each round consumes a record that carried no application data. */
     for (rounds = 0; rounds < 16; rounds++) {
         ret = mbedtls_ssl_read(&c->ssl, buf, len);
-        if (ret >= 0) {
+        if (ret > 0) {
             return ret;
+        }
+        if (ret == 0) {
+            /* The transport closed without close_notify: maybe an attacker
+             * cutting the answer short (RFC 9112 section 9.8), never its end. */
+            c->error.tls_error = MBEDTLS_ERR_SSL_CONN_EOF;
+            return DBTOK_ERR_IO;
         }
         switch (ret) {
         case MBEDTLS_ERR_SSL_WANT_READ:
@@ -338,7 +318,6 @@ int tls_recv(dbtok_client *c, uint8_t *buf, size_t len)
 #endif
             continue;
         case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
-        case MBEDTLS_ERR_SSL_CONN_EOF:
             return 0;
         default:
             c->error.tls_error = ret;

@@ -122,7 +122,17 @@ if(NOT _dbtok_mbedtls_version MATCHES "^3\\.6\\.")
     "is written for the 3.6 LTS branch. Run scripts/fetch-deps or point "
     "DBTOK_MBEDTLS_SOURCE_DIR at a 3.6 tree.")
 endif()
-if(NOT _dbtok_mbedtls_version STREQUAL DBTOK_MBEDTLS_PINNED_VERSION)
+# 3.6.7 is a floor, not the pin: before it a TLS 1.2 server signing with RSA-PSS fails the
+# handshake (3.6.6, upstream issue 10668; core/src/tls.c has no workaround) and the fixes
+# for CVE-2026-49300, -50581 and -25832 are missing. An SDK's older tree still builds, so
+# a board can be brought up, but not silently.
+if(_dbtok_mbedtls_version VERSION_LESS 3.6.7)
+  message(WARNING "dbtok: mbedTLS ${_dbtok_mbedtls_version} in ${_dbtok_mbedtls_dir} is older "
+                  "than 3.6.7: it lacks the fixes for CVE-2026-49300 (forged CA bit), "
+                  "CVE-2026-50581 and CVE-2026-25832, and 3.6.6 cannot complete TLS 1.2 with a "
+                  "server that signs with RSA-PSS. Use scripts/fetch-deps "
+                  "(${DBTOK_MBEDTLS_PINNED_VERSION}) or a newer 3.6 tree.")
+elseif(NOT _dbtok_mbedtls_version STREQUAL DBTOK_MBEDTLS_PINNED_VERSION)
   message(STATUS "dbtok: using mbedTLS ${_dbtok_mbedtls_version} from "
                  "${_dbtok_mbedtls_dir} (the pinned version is ${DBTOK_MBEDTLS_PINNED_VERSION})")
 endif()
@@ -180,7 +190,7 @@ set_target_properties(dbtok_mbedtls PROPERTIES
 
 # mbedTLS is upstream's code, not written to dbtok's warning set: never fail the build on
 # its warnings (-Wno-error comes after the project's flags, so it wins). With gcc 12 and
-# clang 14, -Wall -Wextra -Wpedantic -Wshadow -Wvla are clean on 3.6.6 with our
+# clang 14, -Wall -Wextra -Wpedantic -Wshadow -Wvla are clean on 3.6.7 with our
 # configuration; only the conversion warnings fire (about 200), so only they are muted.
 # Implicit declarations stay errors: they are how a wrong platform setting in the
 # configuration (a libc function it no longer declares) shows up.

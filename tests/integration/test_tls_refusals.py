@@ -2,7 +2,8 @@
 """TLS refusals: each is refused before any request goes out, each with its
 own message, and nothing reaches stdout. Certificates are made at test time
 (tests/emulator/gen-certs); the TLS 1.1-only server is `openssl s_server`, the
-plaintext one Python's http.server.
+plaintext one Python's http.server. And the server mbedTLS 3.6.6 refused, a
+TLS 1.2-only one signing with RSA-PSS, is accepted in a single handshake.
 
 Usage: test_tls_refusals.py --cli PATH/TO/dbtok
 """
@@ -108,6 +109,38 @@ class Refusals(unittest.TestCase):
         finally:
             server.shutdown()
             server.server_close()
+
+
+class Accepted(unittest.TestCase):
+    def test_tls12_only_rsa_pss_server_in_one_handshake(self):
+        # mbedTLS 3.6.6 refused a TLS 1.2 ServerKeyExchange signed with RSA-PSS
+        # (upstream issue 10668); dbtok used to handshake a second time without PSS.
+        # 3.6.7 accepts it, so the first handshake must be the only one.
+        with Emulator(rsa=True, extra_args=["--tls-min", "1.2", "--tls-max", "1.2"]) as emu:
+            # The case only means something if this server does sign with PSS when
+            # offered PSS and PKCS#1 v1.5, PKCS#1 first (OpenSSL's server order wins).
+            probe = subprocess.run(
+                ["openssl", "s_client", "-connect", "127.0.0.1:%d" % emu.port, "-servername", "localhost",
+                 "-tls1_2", "-sigalgs", "RSA+SHA256:rsa_pss_rsae_sha256", "-CAfile", emu.ca_file],
+                input="", capture_output=True, text=True, timeout=30)
+            self.assertIn("Peer signature type: RSA-PSS", probe.stdout, probe.stdout + probe.stderr)
+            # The server may count the probe's handshake after the probe has gone.
+            deadline = time.monotonic() + 10
+            while emu.state()["handshakes"] < 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            emu.reset()
+
+            home = tempfile.mkdtemp(prefix="dbtok-tls-")
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home,
+                   "DATABRICKS_CONFIG_FILE": "/dev/null"}
+            r = subprocess.run([CLI, "--host", emu.url, "--token", emu.token, "--ca-file", emu.ca_file,
+                                "--retries", "0", "list"], capture_output=True, text=True, env=env, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            state = emu.state()
+            self.assertEqual((state["connections"], state["handshakes"], state["handshake_failures"]),
+                             (1, 1, 0), state)
+            self.assertEqual(state["tls_versions"], {"TLSv1.2": 1}, state)
+            self.assertEqual(state["requests"], {"/api/2.0/token/list": 1}, state)
 
 
 if __name__ == "__main__":

@@ -69,12 +69,27 @@ typedef struct {
     dbtok_retry retry;    /**< when a failed call is tried again; all zero: the defaults */
 } dbtok_config;
 
-/** One token's metadata, as create and list report it. Views into the work buffer. */
+/** One token's metadata, as create and list report it. Views into the work
+ * buffer, each with a NUL after its len bytes.
+ *
+ * Both operations read the service's JSON by one rule: a field sent as null
+ * is absent; a field dbtok reads given twice in one object (spelled with
+ * escapes or not, whatever the values) makes the answer malformed
+ * (DBTOK_ERR_JSON; for a create DBTOK_ERR_OUTCOME_UNKNOWN, as is an empty
+ * token_value); `\u0000` is valid JSON and fails nothing by itself (see
+ * token_id and comment). */
 typedef struct {
-    dbtok_str token_id;       /**< the id dbtok_token_revoke() takes */
-    dbtok_str comment;        /**< empty when the service sent none */
-    int64_t creation_time_ms; /**< epoch milliseconds */
-    int64_t expiry_time_ms;   /**< epoch milliseconds, or -1: never expires */
+    dbtok_str token_id;       /**< the id dbtok_token_revoke() takes; never holds a NUL (an
+                                 answer whose id would is malformed: revoke takes it as a C
+                                 string) */
+    dbtok_str comment;        /**< empty when the service sent none or null. May hold NUL bytes
+                                 (the service's `\u0000`): it comes whole, len counting past
+                                 them, so that nothing after one is silently lost; read it by
+                                 len, not as a C string (strlen, "%s" or a dbtok_str_copy()
+                                 copy read as one stop at the first NUL) */
+    int64_t creation_time_ms; /**< epoch milliseconds; 0 when absent or null */
+    int64_t expiry_time_ms;   /**< epoch milliseconds, or -1: never expires (also when absent or
+                                 null) */
 } dbtok_token_info;
 
 /** What dbtok_token_create returns. token_value is the secret: shown once,
@@ -122,7 +137,6 @@ typedef struct dbtok_client {
     uint8_t *work;
     size_t work_len;
     bool connected;
-    bool tls12_no_pss;
     uint64_t deadline_ms;
     bool retry_hint; /**< the service said when to try again */
     int last_port_error;
