@@ -53,6 +53,13 @@ int cli_parse_create_body(char *text, size_t len, cli_create_body *out, char *er
         if (doc.tok[i].type == JSMN_PRIMITIVE && doc.text[doc.tok[i].start] == 'n') {
             out->comment = NULL;
         } else if (json_string(&doc, i, &s) == DBTOK_OK) {
+            if (memchr(s.ptr, '\0', s.len) != NULL) {
+                /* Valid JSON, but the library takes the comment as a C
+                 * string: it would be cut at the NUL without a word. */
+                (void)snprintf(err, err_cap, "--json: comment contains a NUL character (\\u0000), "
+                                             "which dbtok cannot send");
+                return -1;
+            }
             out->comment = s.ptr;
         } else {
             (void)snprintf(err, err_cap, "--json: comment must be a string or null");

@@ -22,7 +22,8 @@ typedef struct {
  * alive while the result is used) as the body of a create: one JSON object
  * whose members may be "comment" (string or null) and "lifetime_seconds"
  * (an integer). Any other member is refused rather than dropped, so a typo
- * does not silently create a token without the intended expiry.
+ * does not silently create a token without the intended expiry; so is a
+ * comment holding \u0000, which the library's C-string comment would cut.
  *
  * Returns 0, or -1 with a one-line message in err.
  */

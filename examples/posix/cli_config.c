@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dbtok_posix.h"
@@ -369,34 +370,70 @@ static const char *env_get(const cli_env *env, const char *name)
     return (v != NULL && v[0] != '\0') ? v : NULL;
 }
 
-/* Read a whole file: 0 read, 1 missing, -1 unreadable (errno), -2 too big. */
-static int read_whole(const char *path, char *buf, size_t cap, size_t *len)
+/* Whether the open descriptor's file is /dev/null (by device number, so a
+ * symbolic link to it counts too). */
+static bool is_dev_null(const struct stat *st)
 {
+    struct stat null_st;
+    return S_ISCHR(st->st_mode) && stat("/dev/null", &null_st) == 0 && S_ISCHR(null_st.st_mode) &&
+           null_st.st_rdev == st->st_rdev;
+}
+
+cli_file_result cli_read_file(const char *path, char *buf, size_t cap, size_t *len)
+{
+    struct stat st;
     size_t fill = 0;
-    int fd;
+    int fd, saved, flags;
     do {
-        fd = open(path, O_RDONLY | O_CLOEXEC);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0) {
-        return (errno == ENOENT || errno == ENOTDIR) ? 1 : -1;
+        return (errno == ENOENT || errno == ENOTDIR) ? CLI_FILE_MISSING : CLI_FILE_UNREADABLE;
+    }
+    if (fstat(fd, &st) != 0) {
+        saved = errno;
+        (void)close(fd);
+        errno = saved;
+        return CLI_FILE_UNREADABLE;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        bool empty = is_dev_null(&st);
+        (void)close(fd);
+        if (empty) {
+            *len = 0;
+            return CLI_FILE_OK;
+        }
+        return CLI_FILE_NOT_REGULAR;
+    }
+    /* A regular file never blocks, but some file systems would still answer
+     * EAGAIN with O_NONBLOCK set; the read loop below expects blocking reads. */
+    flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) {
+        (void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
     }
     for (;;) {
         ssize_t got;
         if (fill == cap) {
             char probe;
-            got = read(fd, &probe, 1);
+            do {
+                got = read(fd, &probe, 1);
+            } while (got < 0 && errno == EINTR);
             (void)close(fd);
-            return got == 0 ? (*len = fill, 0) : -2;
+            if (got == 0) {
+                *len = fill;
+                return CLI_FILE_OK;
+            }
+            return CLI_FILE_TOO_BIG;
         }
         got = read(fd, buf + fill, cap - fill);
         if (got < 0 && errno == EINTR) {
             continue;
         }
         if (got < 0) {
-            int saved = errno;
+            saved = errno;
             (void)close(fd);
             errno = saved;
-            return -1;
+            return CLI_FILE_UNREADABLE;
         }
         if (got == 0) {
             break;
@@ -405,7 +442,7 @@ static int read_whole(const char *path, char *buf, size_t cap, size_t *len)
     }
     (void)close(fd);
     *len = fill;
-    return 0;
+    return CLI_FILE_OK;
 }
 
 /* Copy a flag or environment value with surrounding whitespace trimmed (a
@@ -499,8 +536,8 @@ static int load_profile(const cli_env *env, const char *explicit_profile, cli_se
         }
         return 0;
     }
-    rc = read_whole(out->config_file, g_file_buf, sizeof g_file_buf, &len);
-    if (rc == 1) {
+    rc = (int)cli_read_file(out->config_file, g_file_buf, sizeof g_file_buf, &len);
+    if (rc == CLI_FILE_MISSING) {
         if (named) {
             set_err(err, err_cap, "profile '%s' requested but config file %s does not exist",
                     explicit_profile, out->config_file);
@@ -509,13 +546,19 @@ static int load_profile(const cli_env *env, const char *explicit_profile, cli_se
         out->config_file[0] = '\0';
         return 0;
     }
-    if (rc == -1) {
+    if (rc == CLI_FILE_UNREADABLE) {
         set_err(err, err_cap, "cannot read config file %s: %s", out->config_file,
                 strerror(errno));
         return -1;
     }
-    if (rc == -2) {
-        set_err(err, err_cap, "config file %s is too large", out->config_file);
+    if (rc == CLI_FILE_NOT_REGULAR) {
+        set_err(err, err_cap, "cannot read config file %s: not a regular file (a FIFO, device "
+                              "or folder)", out->config_file);
+        return -1;
+    }
+    if (rc == CLI_FILE_TOO_BIG) {
+        set_err(err, err_cap, "config file %s is too large (more than %u KiB)", out->config_file,
+                CLI_CONFIG_FILE_MAX / 1024u);
         return -1;
     }
 
@@ -628,12 +671,77 @@ static void describe(cli_source src, char what, const cli_settings *s, char *buf
     }
 }
 
+/* "host" or "host:port", IPv6 literals bracketed, for messages. */
+static void host_text(const char *host, uint16_t port, char *buf, size_t cap)
+{
+    bool v6 = strchr(host, ':') != NULL;
+    if (port == 443) {
+        (void)snprintf(buf, cap, v6 ? "[%s]" : "%s", host);
+    } else {
+        (void)snprintf(buf, cap, v6 ? "[%s]:%u" : "%s:%u", host, (unsigned)port);
+    }
+}
+
+/*
+ * A token read from a profile goes to that profile's host only: it was
+ * written down for that workspace, and nothing but the file pairs them. When
+ * the host came from elsewhere (a --host, or DATABRICKS_HOST when no -p
+ * outranks it) the token is used only if the profile names the same host once
+ * both are normalised; otherwise nothing is sent.
+ */
+static int check_profile_pairing(const cli_settings *out, char *err, size_t err_cap)
+{
+    char origin[CLI_PATH_MAX + CLI_PROFILE_MAX + 32];
+    char host_err[512];
+    char mine[CLI_HOST_MAX + 16], theirs[CLI_HOST_MAX + 16];
+    char profile_host[CLI_HOST_MAX];
+    static char url[CLI_PATH_MAX]; /* static: keeps a 4 KiB copy off the stack */
+    uint16_t profile_port = 0;
+
+    if (out->token_from != CLI_FROM_PROFILE || out->host_from == CLI_FROM_PROFILE) {
+        return 0;
+    }
+    host_text(out->host, out->port, theirs, sizeof theirs);
+    if (!g_profile.has_host) {
+        set_err(err, err_cap, "profile '%s' in %s has a token but no host, and its token is only "
+                              "sent to its own host, not to %s (from %s): add a host to the "
+                              "profile, or give --token", out->profile, out->config_file, theirs,
+                cli_source_name(out->host_from, 'h'));
+        return -1;
+    }
+    describe(CLI_FROM_PROFILE, 'h', out, origin, sizeof origin);
+    if (copy_trimmed(url, sizeof url, g_profile.host) != 0) {
+        set_err(err, err_cap, "the host from %s is too long", origin);
+        return -1;
+    }
+    if (cli_parse_host(url, profile_host, sizeof profile_host, &profile_port, host_err,
+                       sizeof host_err) != 0) {
+        set_err(err, err_cap, "%s (from %s)", host_err, origin);
+        return -1;
+    }
+    if (strcmp(profile_host, out->host) != 0 || profile_port != out->port) {
+        host_text(profile_host, profile_port, mine, sizeof mine);
+        set_err(err, err_cap, "the token of profile '%s' in %s is only sent to its own host %s, "
+                              "not to %s (from %s): give --token, or leave out %s",
+                out->profile, out->config_file, mine, theirs,
+                cli_source_name(out->host_from, 'h'), cli_source_name(out->host_from, 'h'));
+        return -1;
+    }
+    return 0;
+}
+
 static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings *out, char *err,
                         size_t err_cap)
 {
-    const char *host = flags->host;
-    const char *token = flags->token;
+    const char *env_host = env_get(env, "DATABRICKS_HOST");
+    const char *env_token = env_get(env, "DATABRICKS_TOKEN");
     const char *profile = flags->profile;
+    /* -p on the command line outranks the environment (Databricks CLI since
+     * 2026-07); DATABRICKS_CONFIG_PROFILE only picks the profile. */
+    bool profile_wins = flags->profile != NULL;
+    bool host_given = flags->host != NULL || env_host != NULL;
+    const char *host = NULL;
+    const char *token = NULL;
     char host_err[512];
     char origin[CLI_PATH_MAX + CLI_PROFILE_MAX + 32];
     static char url[CLI_PATH_MAX]; /* static: keeps a 4 KiB copy off the stack */
@@ -642,29 +750,44 @@ static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings
         resolve_ca_file(flags, env, out, err, err_cap) != 0) {
         return -1;
     }
-    out->host_from = host != NULL ? CLI_FROM_FLAG : CLI_FROM_NONE;
-    if (host == NULL && (host = env_get(env, "DATABRICKS_HOST")) != NULL) {
-        out->host_from = CLI_FROM_ENV;
-    }
-    out->token_from = token != NULL ? CLI_FROM_FLAG : CLI_FROM_NONE;
-    if (token == NULL && (token = env_get(env, "DATABRICKS_TOKEN")) != NULL) {
-        out->token_from = CLI_FROM_ENV;
-    }
     if (profile == NULL) {
         profile = env_get(env, "DATABRICKS_CONFIG_PROFILE");
     }
-    if (profile != NULL || host == NULL || token == NULL) {
-        if (load_profile(env, profile, out, err, err_cap) != 0) {
-            return -1;
-        }
-        if (host == NULL && g_profile.has_host) {
-            host = g_profile.host;
-            out->host_from = CLI_FROM_PROFILE;
-        }
-        if (token == NULL && g_profile.has_token) {
-            token = g_profile.token;
-            out->token_from = CLI_FROM_PROFILE;
-        }
+    /* With a host given and no profile named, the default profile is not
+     * consulted (Go SDK config_file.go; the Databricks CLI skips
+     * default_profile when DATABRICKS_HOST is set): its token is for its own
+     * host. */
+    if ((profile != NULL || !host_given) && load_profile(env, profile, out, err, err_cap) != 0) {
+        return -1;
+    }
+
+    out->host_from = CLI_FROM_NONE;
+    if (flags->host != NULL) {
+        host = flags->host;
+        out->host_from = CLI_FROM_FLAG;
+    } else if (profile_wins && g_profile.has_host) {
+        host = g_profile.host;
+        out->host_from = CLI_FROM_PROFILE;
+    } else if (env_host != NULL) {
+        host = env_host;
+        out->host_from = CLI_FROM_ENV;
+    } else if (g_profile.has_host) {
+        host = g_profile.host;
+        out->host_from = CLI_FROM_PROFILE;
+    }
+    out->token_from = CLI_FROM_NONE;
+    if (flags->token != NULL) {
+        token = flags->token;
+        out->token_from = CLI_FROM_FLAG;
+    } else if (profile_wins && g_profile.has_token) {
+        token = g_profile.token;
+        out->token_from = CLI_FROM_PROFILE;
+    } else if (env_token != NULL) {
+        token = env_token;
+        out->token_from = CLI_FROM_ENV;
+    } else if (g_profile.has_token) {
+        token = g_profile.token;
+        out->token_from = CLI_FROM_PROFILE;
     }
 
     if (token == NULL && host == NULL) {
@@ -672,19 +795,28 @@ static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings
                               "no host: set --host, DATABRICKS_HOST or a profile");
         return -1;
     }
+    if (token == NULL && profile == NULL && host_given) {
+        set_err(err, err_cap, "no token for %s (from %s): set --token or DATABRICKS_TOKEN, or name "
+                              "a profile with -p; the default profile's token is not sent to a "
+                              "host given by --host or DATABRICKS_HOST",
+                host, cli_source_name(out->host_from, 'h'));
+        return -1;
+    }
     if (token == NULL) {
         set_err(err, err_cap, "no token: set --token, DATABRICKS_TOKEN or a profile");
         return -1;
     }
-    if (host == NULL) {
-        set_err(err, err_cap, "no host: set --host, DATABRICKS_HOST or a profile");
-        return -1;
-    }
+    /* The token first: whatever fails after this, the caller can mask it out
+     * of the message it prints. */
     if (copy_trimmed(out->token, sizeof out->token, token) != 0 || out->token[0] == '\0' ||
         !token_ok(out->token)) {
         describe(out->token_from, 't', out, origin, sizeof origin);
         set_err(err, err_cap, "the token from %s is empty, too long or contains spaces or "
                               "control characters", origin);
+        return -1;
+    }
+    if (host == NULL) {
+        set_err(err, err_cap, "no host: set --host, DATABRICKS_HOST or a profile");
         return -1;
     }
     describe(out->host_from, 'h', out, origin, sizeof origin);
@@ -697,7 +829,7 @@ static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings
         set_err(err, err_cap, "%s (from %s)", host_err, origin);
         return -1;
     }
-    return 0;
+    return check_profile_pairing(out, err, err_cap);
 }
 
 int cli_resolve(const cli_flags *flags, const cli_env *env, cli_settings *out, char *err,

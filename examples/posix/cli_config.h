@@ -69,13 +69,27 @@ typedef struct {
 /*
  * Resolve every setting through flags, environment and profile file.
  *
- * The profile file is read only when it can matter: when host or token is
- * still missing after flags and environment, or when a profile was asked for
- * explicitly (-p or DATABRICKS_CONFIG_PROFILE), so a misspelt profile name is
- * always reported. The profile chosen is -p, else DATABRICKS_CONFIG_PROFILE,
- * else `default_profile` in the file's [__settings__], else DEFAULT. Keys of
- * [DEFAULT] are not inherited by named profiles (as in the Go SDK and the
- * Databricks CLI).
+ * Precedence, field by field: flags, then the environment, then the profile;
+ * except that a profile named with -p on the command line outranks the
+ * environment (its host and token win over DATABRICKS_HOST/DATABRICKS_TOKEN,
+ * which only fill its gaps), as in the Databricks CLI.
+ *
+ * Which profile: -p, else DATABRICKS_CONFIG_PROFILE, else `default_profile`
+ * in the file's [__settings__], else DEFAULT; keys of [DEFAULT] are not
+ * inherited by named profiles (as in the Go SDK and the Databricks CLI). When
+ * a host is given (flag or environment) and no profile is named, the default
+ * profile is not consulted at all (Go SDK config_file.go; the Databricks CLI
+ * does not apply default_profile when DATABRICKS_HOST is set): the token must
+ * then come from --token or DATABRICKS_TOKEN.
+ *
+ * A token read from a profile is only ever paired with that profile's host:
+ * if the host resolved to anything else (a --host or DATABRICKS_HOST that is
+ * not the profile's host once both are normalised, or a profile without a
+ * host), resolution fails rather than send the token elsewhere.
+ *
+ * The profile file is read only when it can matter: when a profile is named
+ * (so a misspelt name is always reported), or when no host is given. It must
+ * be a regular file (or /dev/null, read as empty): see cli_read_file().
  *
  * Returns 0 with *out filled, or -1 with a one-line message (no "Error: "
  * prefix, no newline) in err: a usage or configuration error. *out may hold
@@ -103,6 +117,28 @@ const char *cli_source_name(cli_source src, char what);
  */
 int cli_parse_host(const char *url, char *host, size_t host_cap, uint16_t *port, char *err,
                    size_t err_cap);
+
+/* Result of cli_read_file(). */
+typedef enum {
+    CLI_FILE_OK = 0,
+    CLI_FILE_MISSING = 1,       /* no such file (ENOENT, ENOTDIR) */
+    CLI_FILE_UNREADABLE = -1,   /* open or read failed: errno says why */
+    CLI_FILE_TOO_BIG = -2,      /* more than cap bytes */
+    CLI_FILE_NOT_REGULAR = -3   /* a FIFO, socket, device or folder */
+} cli_file_result;
+
+/*
+ * Read the whole of a settings file (the profile file, a CA bundle) into
+ * buf[0..cap) and set *len; no NUL is appended.
+ *
+ * Only a regular file is read, and /dev/null as an empty one: a FIFO would
+ * block until some writer came (past any --timeout, since nothing has been
+ * sent yet), a terminal would wait for typing, and a device such as
+ * /dev/zero never ends. The file is opened with O_NONBLOCK and checked with
+ * fstat() on the open descriptor, so opening a FIFO cannot block either and
+ * nothing can be swapped in between the check and the read.
+ */
+cli_file_result cli_read_file(const char *path, char *buf, size_t cap, size_t *len);
 
 /* Result of an INI lookup. */
 typedef enum {

@@ -1,14 +1,157 @@
 /*
  * Text and JSON output of the dbtok tool, composed into a caller buffer (see
- * cli_output.h for why). No heap, no stdio streams: only snprintf into small
- * stack buffers.
+ * cli_output.h for why), and the tool's one escaping routine. No heap, no
+ * stdio streams: only snprintf into small stack buffers.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include "cli_output.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+/* ---- escaping ------------------------------------------------------------ */
+
+/* The code point of the valid UTF-8 sequence at s[0..len), and its length in
+ * bytes; 0 when s does not start with one (a stray continuation byte, a cut
+ * sequence, an overlong form, a surrogate, or more than U+10FFFF). */
+static size_t utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    uint32_t c = s[0], min;
+    size_t n, i;
+    if (c < 0x80u) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2u && c <= 0xDFu) {
+        n = 2;
+        c &= 0x1Fu;
+        min = 0x80u;
+    } else if (c >= 0xE0u && c <= 0xEFu) {
+        n = 3;
+        c &= 0x0Fu;
+        min = 0x800u;
+    } else if (c >= 0xF0u && c <= 0xF4u) {
+        n = 4;
+        c &= 0x07u;
+        min = 0x10000u;
+    } else {
+        return 0;
+    }
+    if (len < n) {
+        return 0;
+    }
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xC0u) != 0x80u) {
+            return 0;
+        }
+        c = (c << 6) | (s[i] & 0x3Fu);
+    }
+    if (c < min || c > 0x10FFFFu || (c >= 0xD800u && c <= 0xDFFFu)) {
+        return 0;
+    }
+    *cp = c;
+    return n;
+}
+
+size_t cli_utf8_valid_len(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t n = utf8_next(u + i, len - i, &cp);
+        if (n == 0) {
+            return i;
+        }
+        i += n;
+    }
+    return len;
+}
+
+/* What a terminal must not be handed raw: controls move the cursor, recolour,
+ * set the window title or paste; U+2028/2029 break lines where a reader does
+ * not expect it; bidi controls reorder what is shown (CVE-2021-42574). */
+static bool must_escape(uint32_t cp)
+{
+    return cp < 0x20u || cp == 0x7Fu || (cp >= 0x80u && cp <= 0x9Fu) || cp == 0x2028u || cp == 0x2029u ||
+           (cp >= 0x202Au && cp <= 0x202Eu) || (cp >= 0x2066u && cp <= 0x2069u);
+}
+
+/* Appends to dst while it has room (one byte kept for the NUL); n counts
+ * what the whole text needs either way. */
+typedef struct {
+    char *dst;
+    size_t cap, n;
+} sink;
+
+static void emit(sink *k, const char *s, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++, k->n++) {
+        if (k->n + 1 < k->cap) {
+            k->dst[k->n] = s[i];
+        }
+    }
+}
+
+/* \xHH for a byte, \uHHHH for a code point below U+10000. */
+static void emit_hex(sink *k, bool unicode, uint32_t v)
+{
+    char tmp[8];
+    int len = unicode ? snprintf(tmp, sizeof tmp, "\\u%04x", (unsigned)v)
+                      : snprintf(tmp, sizeof tmp, "\\x%02x", (unsigned)v);
+    emit(k, tmp, (size_t)len);
+}
+
+size_t cli_escape(cli_escape_mode mode, const char *src, size_t len, char *dst, size_t cap)
+{
+    const unsigned char *u = (const unsigned char *)src;
+    bool json = mode == CLI_ESC_JSON;
+    sink k;
+    size_t i = 0;
+    k.dst = dst;
+    k.cap = cap;
+    k.n = 0;
+    while (i < len) {
+        uint32_t cp = 0;
+        size_t n = utf8_next(u + i, len - i, &cp);
+        if (n == 0) {
+            if (json) {
+                emit(&k, "\\ufffd", 6); /* JSON text must be UTF-8 */
+            } else {
+                emit_hex(&k, false, u[i]);
+            }
+            i++;
+            continue;
+        }
+        if (cp == '\\') {
+            emit(&k, "\\\\", 2);
+        } else if (cp == '"' && json) {
+            emit(&k, "\\\"", 2);
+        } else if (cp == '\n') {
+            emit(&k, "\\n", 2);
+        } else if (cp == '\r') {
+            emit(&k, "\\r", 2);
+        } else if (cp == '\t') {
+            emit(&k, "\\t", 2);
+        } else if (cp == '\b' && json) {
+            emit(&k, "\\b", 2);
+        } else if (cp == '\f' && json) {
+            emit(&k, "\\f", 2);
+        } else if (must_escape(cp)) {
+            emit_hex(&k, cp >= 0x80u || json, cp);
+        } else {
+            emit(&k, src + i, n);
+        }
+        i += n;
+    }
+    if (cap > 0) {
+        dst[k.n < cap ? k.n : cap - 1] = '\0';
+    }
+    return k.n;
+}
 
 /* ---- buffer primitives --------------------------------------------------- */
 
@@ -42,47 +185,69 @@ static void put_i64(cli_out *o, int64_t v)
     put(o, tmp, (size_t)n);
 }
 
-/* A JSON string, quotes included, escaped by the library's own escaper. */
-static void put_json_str(cli_out *o, dbtok_str s)
+void cli_out_set_mask(cli_out *o, cli_mask_fn mask, void *user, char *scratch, size_t scratch_cap)
+{
+    o->mask = mask;
+    o->mask_user = user;
+    o->scratch = scratch;
+    o->scratch_cap = scratch_cap;
+}
+
+/* Text escaped in place at the end of the output, all of it or nothing. */
+static void put_escaped(cli_out *o, const char *s, size_t n, cli_escape_mode mode)
 {
     size_t room, need;
-    put(o, "\"", 1);
     if (o->overflow) {
         return;
     }
     room = o->cap - o->len;
-    need = dbtok_json_escape(o->buf + o->len, room, s.ptr, s.len);
-    if (need >= room) { /* it writes only when the text and its NUL fit */
+    need = cli_escape(mode, s, n, o->buf + o->len, room);
+    if (need >= room) { /* it needs room for its NUL too */
         o->overflow = true;
         return;
     }
     o->len += need;
+}
+
+/* A field the service sent: masked first, then escaped (so an escape can
+ * never split a secret the mask would have recognised). */
+static void put_service_text(cli_out *o, dbtok_str s, cli_escape_mode mode)
+{
+    size_t need;
+    if (o->overflow) {
+        return;
+    }
+    if (o->mask == NULL) {
+        put_escaped(o, s.ptr, s.len, mode);
+        return;
+    }
+    need = o->mask(o->mask_user, s.ptr, s.len, o->scratch, o->scratch_cap);
+    if (need >= o->scratch_cap) {
+        o->overflow = true; /* not cut: a comment must be shown whole or not at all */
+        return;
+    }
+    put_escaped(o, o->scratch, need, mode);
+}
+
+/* A JSON string, quotes included. `secret` is the new token's value: the one
+ * thing printed unmasked, since printing it is what create is for. */
+static void put_json_str(cli_out *o, dbtok_str s, bool secret)
+{
+    put(o, "\"", 1);
+    if (secret) {
+        put_escaped(o, s.ptr, s.len, CLI_ESC_JSON);
+    } else {
+        put_service_text(o, s, CLI_ESC_JSON);
+    }
     put(o, "\"", 1);
 }
 
-/* Bytes for a text table cell: control characters and backslash escaped so a
- * comment with a newline cannot break the one-line-per-token layout. */
+/* A text table cell: masked, then escaped so a comment with a newline or a
+ * control sequence cannot break the one-line-per-token layout or reach the
+ * terminal. */
 static void put_text_escaped(cli_out *o, dbtok_str s)
 {
-    size_t i;
-    for (i = 0; i < s.len && !o->overflow; i++) {
-        unsigned char c = (unsigned char)s.ptr[i];
-        char esc[5];
-        if (c == '\\') {
-            put(o, "\\\\", 2);
-        } else if (c == '\n') {
-            put(o, "\\n", 2);
-        } else if (c == '\r') {
-            put(o, "\\r", 2);
-        } else if (c == '\t') {
-            put(o, "\\t", 2);
-        } else if (c < 0x20u || c == 0x7fu) {
-            (void)snprintf(esc, sizeof esc, "\\x%02x", c);
-            put(o, esc, 4);
-        } else {
-            put(o, (const char *)&s.ptr[i], 1);
-        }
-    }
+    put_service_text(o, s, CLI_ESC_TEXT);
 }
 
 void cli_out_wipe(cli_out *o)
@@ -144,7 +309,7 @@ static void put_json_info(cli_out *o, const dbtok_token_info *info, const char *
 {
     puts_(o, indent);
     puts_(o, "  \"token_id\": ");
-    put_json_str(o, info->token_id);
+    put_json_str(o, info->token_id, false);
     puts_(o, ",\n");
     puts_(o, indent);
     puts_(o, "  \"creation_time\": ");
@@ -156,7 +321,7 @@ static void put_json_info(cli_out *o, const dbtok_token_info *info, const char *
     puts_(o, ",\n");
     puts_(o, indent);
     puts_(o, "  \"comment\": ");
-    put_json_str(o, info->comment);
+    put_json_str(o, info->comment, false);
     puts_(o, "\n");
     puts_(o, indent);
     puts_(o, "}");
@@ -166,7 +331,7 @@ void cli_out_created(cli_out *o, const dbtok_created_token *t)
 {
     if (o->format == CLI_OUTPUT_JSON) {
         puts_(o, "{\n  \"token_value\": ");
-        put_json_str(o, t->token_value);
+        put_json_str(o, t->token_value, true);
         puts_(o, ",\n  \"token_info\": {\n");
         put_json_info(o, &t->info, "  ");
         puts_(o, "\n}\n");
@@ -174,7 +339,7 @@ void cli_out_created(cli_out *o, const dbtok_created_token *t)
     }
     /* Aligned like the list table; `awk '/^token_value/ {print $2}'` works. */
     puts_(o, "token_value  ");
-    put_text_escaped(o, t->token_value);
+    put_escaped(o, t->token_value.ptr, t->token_value.len, CLI_ESC_TEXT); /* not masked: see put_json_str */
     puts_(o, "\ntoken_id     ");
     put_text_escaped(o, t->info.token_id);
     puts_(o, "\n");

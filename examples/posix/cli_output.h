@@ -18,6 +18,43 @@
 
 #include "cli_config.h"
 
+/*
+ * The masking step every piece of service- or config-derived text takes
+ * before it is printed: copies text[0..len) into out with every trace of a
+ * secret replaced, and returns the length the masked text needs (>= cap:
+ * out holds a cut copy), as dbtok_mask() does. The tool's one implementation
+ * (main.c) runs dbtok_mask() with the client and dbtok_mask_text() with the
+ * secrets the tool knows itself.
+ */
+typedef size_t (*cli_mask_fn)(void *user, const char *text, size_t len, char *out, size_t cap);
+
+/*
+ * How cli_escape() writes text for a terminal.
+ * CLI_ESC_TEXT: a backslash doubles; \n \r \t; other C0 controls and DEL as
+ *   \xHH; C1 controls (U+0080-U+009F, U+0085 among them), U+2028, U+2029 and
+ *   the bidi embeddings, overrides and isolates (U+202A-U+202E,
+ *   U+2066-U+2069) as \uHHHH; a byte that is not part of valid UTF-8 as \xHH.
+ * CLI_ESC_JSON: the inside of a JSON string: \" and \\, \b \f \n \r \t,
+ *   other C0 controls, DEL and the code points above as \uHHHH (JSON allows
+ *   any character escaped, and a terminal shown the JSON must not receive
+ *   them raw); invalid UTF-8 as \ufffd, since JSON text must be UTF-8.
+ * Everything else, non-ASCII text included, is copied as it is.
+ */
+typedef enum { CLI_ESC_TEXT = 0, CLI_ESC_JSON = 1 } cli_escape_mode;
+
+/*
+ * The tool's one escaping routine, applied after masking to everything it
+ * prints (stdout, error lines, the -v trace). Writes src[0..len) escaped
+ * into dst (cap bytes), NUL-terminated when cap > 0 (cut when it does not
+ * fit); returns the length the escaped text needs, not counting the NUL, as
+ * snprintf does.
+ */
+size_t cli_escape(cli_escape_mode mode, const char *src, size_t len, char *dst, size_t cap);
+
+/* Length of the longest prefix of s[0..len) that is valid UTF-8 (shortest
+ * form, no surrogates, nothing above U+10FFFF): len when all of it is. */
+size_t cli_utf8_valid_len(const char *s, size_t len);
+
 typedef struct {
     char *buf;
     size_t cap;
@@ -27,10 +64,23 @@ typedef struct {
     /* list state */
     size_t count;                     /* tokens seen */
     size_t w_id, w_created, w_expires; /* text table column widths so far */
+    /* masking (see cli_out_set_mask) */
+    cli_mask_fn mask;
+    void *mask_user;
+    char *scratch; /* the masked copy of one field */
+    size_t scratch_cap;
 } cli_out;
 
 /* Start composing into buf[0..cap) in the given format. */
 void cli_out_init(cli_out *o, char *buf, size_t cap, cli_output_format format);
+
+/*
+ * Pass every service-derived field (token ids, comments; everything but a
+ * new token's value, which is what create is for) through mask, using
+ * scratch[0..scratch_cap) for the masked copy, before it is escaped into the
+ * output. A field whose masked copy does not fit in scratch sets overflow.
+ */
+void cli_out_set_mask(cli_out *o, cli_mask_fn mask, void *user, char *scratch, size_t scratch_cap);
 
 /* A created token: text shows the value and the id on two lines, JSON the
  * service's shape ({"token_value", "token_info": {...}}). */
@@ -43,9 +93,11 @@ void cli_out_created(cli_out *o, const dbtok_created_token *t);
  * succeeded, cli_out_list_end() finishes the table or array.
  *
  * Text: a table `ID  CREATED  EXPIRES  COMMENT` with ISO 8601 UTC times,
- * `never` for an expiry of -1, and control characters (and backslashes) in
- * ids and comments escaped so each token stays on one line. JSON: an array of
- * {token_id, creation_time, expiry_time, comment} objects, 2-space indented.
+ * `never` for an expiry of -1, and ids and comments masked and escaped
+ * (CLI_ESC_TEXT) so each token stays on one line and a terminal receives no
+ * control sequence. JSON: an array of {token_id, creation_time, expiry_time,
+ * comment} objects, 2-space indented, strings masked and escaped
+ * (CLI_ESC_JSON).
  */
 int cli_out_list_cb(void *user, const dbtok_token_info *info);
 void cli_out_list_end(cli_out *o);

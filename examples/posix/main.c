@@ -10,6 +10,15 @@
  * configuration error, 3 the exchange could not complete, 4 a create whose
  * outcome is unknown.
  *
+ * What it prints: every byte of service- or config-derived text is masked
+ * (mask_text(): dbtok_mask() and dbtok_mask_text(), so no form of the bearer
+ * token or of a token value ever reaches stdout or stderr) and then escaped
+ * (cli_escape(), so no control character or bidi override reaches the
+ * terminal); the one thing printed unmasked is a new token's value on
+ * create's stdout. File descriptors 0-2 are made safe before anything is
+ * opened (ensure_std_fds()), and a new token whose value could not be
+ * delivered is revoked (do_create()).
+ *
  * Memory: every buffer is static (work, CA bundle, mbedTLS arena, output).
  * libc calls that may still allocate: getaddrinfo() inside the port's
  * connect (name resolution, NSS), and strerror() for unusual locales. Output
@@ -20,6 +29,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -27,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -62,6 +73,9 @@
 static uint8_t g_ca[1 * MIB];
 static uint8_t g_work[64 * 1024];
 static uint8_t g_body[64 * 1024]; /* create --json: the body, decoded in place */
+/* One service field (a comment, up to the work buffer) once masked: masking
+ * may lengthen it (a short run becomes DBTOK_MASK_TEXT). */
+static char g_field_masked[sizeof g_work + sizeof g_work / 2];
 static char g_out_buf[4 * MIB];
 #if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C)
 static unsigned char g_arena[2 * MIB];
@@ -88,31 +102,151 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-/* One line on stderr. Control characters in the text (a server's message can
- * hold anything) are shown escaped so the line stays one line. */
+/* ---- masking: every line and field printed goes through mask_text() ------ */
+
+/* Secrets the tool knows itself, besides those the client knows: --token,
+ * DATABRICKS_TOKEN (even when --token won), and the token the settings
+ * resolved to (from a profile, say). Views into argv, the environment and
+ * g_settings; forgotten before g_settings is wiped. */
+#define CLI_SECRETS_MAX 3
+static dbtok_str g_secrets[CLI_SECRETS_MAX];
+static size_t g_n_secrets;
+static bool g_client_live; /* dbtok_init() succeeded: dbtok_mask() may read g_client */
+
+static void remember_secret(const char *s)
+{
+    if (s != NULL && s[0] != '\0' && g_n_secrets < CLI_SECRETS_MAX) {
+        g_secrets[g_n_secrets].ptr = s;
+        g_secrets[g_n_secrets].len = strlen(s);
+        g_n_secrets++;
+    }
+}
+
+static void forget_secrets(void)
+{
+    memset(g_secrets, 0, sizeof g_secrets);
+    g_n_secrets = 0;
+}
+
+static void wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = (volatile unsigned char *)p;
+    while (n-- > 0) {
+        *v++ = 0;
+    }
+}
+
+/*
+ * The tool's masking step (a cli_mask_fn): first dbtok_mask() with the
+ * client, which knows the bearer token and every token value it received,
+ * then dbtok_mask_text() with the tool's own secrets. Each masks the whole
+ * text before anything is cut. Before a client exists (a configuration
+ * error) only the second pass has anything to mask.
+ */
+static char g_mask_mid[160 * 1024]; /* a comment (up to the work buffer) after the first pass */
+
+static size_t mask_text(void *user, const char *text, size_t len, char *out, size_t cap)
+{
+    size_t mid = dbtok_mask(g_client_live ? &g_client : NULL, text, len, g_mask_mid, sizeof g_mask_mid);
+    size_t need;
+    bool cut = mid >= sizeof g_mask_mid;
+    (void)user;
+    if (cut) {
+        mid = sizeof g_mask_mid - 1;
+    }
+    need = dbtok_mask_text(g_secrets, g_n_secrets, g_mask_mid, mid, out, cap);
+    wipe(g_mask_mid, mid); /* may still hold one of the tool's own secrets */
+    return cut && need < cap ? cap : need;
+}
+
+/* A line on stderr: prefix, then text masked and escaped, so it stays one
+ * line and holds neither a secret nor a control sequence. */
+static char g_line_masked[8192];
+static char g_line_out[4 * sizeof g_line_masked + 256]; /* escaping at most quadruples */
+
+static void emit_line(const char *prefix, const char *text, size_t len)
+{
+    size_t p = strlen(prefix);
+    size_t m = mask_text(NULL, text, len, g_line_masked, sizeof g_line_masked);
+    size_t e;
+    if (m >= sizeof g_line_masked) {
+        m = sizeof g_line_masked - 1; /* cut after masking: safe */
+    }
+    memcpy(g_line_out, prefix, p);
+    e = cli_escape(CLI_ESC_TEXT, g_line_masked, m, g_line_out + p, sizeof g_line_out - p - 1);
+    if (e >= sizeof g_line_out - p - 1) {
+        e = sizeof g_line_out - p - 2;
+    }
+    g_line_out[p + e] = '\n';
+    (void)write_all(STDERR_FILENO, g_line_out, p + e + 1);
+}
+
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
 static void say(const char *prefix, const char *fmt, ...)
 {
-    char text[1536];
-    char line[sizeof text * 4 + 32];
-    size_t n = 0, i;
+    static char text[8192];
     va_list ap;
+    int n;
     va_start(ap, fmt);
-    (void)vsnprintf(text, sizeof text, fmt, ap);
+    n = vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    n = (size_t)snprintf(line, sizeof line, "%s", prefix);
-    for (i = 0; text[i] != '\0'; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c < 0x20u || c == 0x7fu) {
-            n += (size_t)snprintf(line + n, sizeof line - n, "\\x%02x", c);
-        } else {
-            line[n++] = (char)c;
+    if (n >= 0) {
+        emit_line(prefix, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+    }
+}
+
+/*
+ * The port's log for -v: the core hands the trace over in fragments, a line
+ * ending in '\n'. Fragments are gathered into whole lines so that masking and
+ * escaping see a line at once (a UTF-8 sequence or a secret split across
+ * fragments stays recognisable), then printed as every other line is.
+ */
+static char g_trace_line[4096];
+static size_t g_trace_len;
+static bool g_trace_pending;
+
+static void trace_end_line(void)
+{
+    emit_line("", g_trace_line, g_trace_len);
+    g_trace_len = 0;
+    g_trace_pending = false;
+}
+
+static void cli_log(void *ctx, int level, const char *text, size_t len)
+{
+    const dbtok_posix_ctx *p = ctx;
+    if (level > p->log_level) {
+        return;
+    }
+    while (len > 0) {
+        const char *nl = memchr(text, '\n', len);
+        size_t take = nl != NULL ? (size_t)(nl - text) : len;
+        if (take > sizeof g_trace_line - g_trace_len) {
+            take = sizeof g_trace_line - g_trace_len;
+        }
+        memcpy(g_trace_line + g_trace_len, text, take);
+        g_trace_len += take;
+        g_trace_pending = true;
+        text += take;
+        len -= take;
+        if (len > 0 && text[0] == '\n') {
+            text++;
+            len--;
+            trace_end_line();
+        } else if (g_trace_len == sizeof g_trace_line) {
+            trace_end_line(); /* an overlong line: shown in pieces */
         }
     }
-    line[n++] = '\n';
-    (void)write_all(STDERR_FILENO, line, n);
+}
+
+/* A trace line the core left unfinished is still shown. */
+static void trace_flush(void)
+{
+    if (g_trace_pending) {
+        trace_end_line();
+    }
 }
 
 #define error_line(...) say("Error: ", __VA_ARGS__)
@@ -161,7 +295,8 @@ static const char USAGE_CREATE[] =
     "\n"
     "Create a personal access token and print its value (shown only once).\n"
     "\n"
-    "  --comment TEXT          a description stored with the token\n"
+    "  --comment TEXT          a description stored with the token (UTF-8; the answer\n"
+    "                          echoes it, and must fit in the 64 KiB work buffer)\n"
     "  --lifetime-seconds N    lifetime in seconds; omitted or 0: the workspace default\n"
     "  --json JSON|@FILE       the request body, inline or from FILE, as with the\n"
     "                          Databricks CLI: {\"comment\": ..., \"lifetime_seconds\": ...};\n"
@@ -231,6 +366,7 @@ typedef struct {
     command cmd;
     const char *cmd_name;
     const char *comment;  /* NULL: none */
+    bool comment_from_json; /* it came from --json, not --comment (for messages) */
     const char *lifetime; /* as given, for the error message */
     const char *json;     /* create --json as given: a JSON object, or @FILE */
     int64_t lifetime_seconds;
@@ -333,6 +469,11 @@ static void apply_option(args *a, const option *opt, const char *value, const ch
         a->lifetime = value;
         if (!parse_i64(value, &a->lifetime_seconds)) {
             usage_error(a, "--lifetime-seconds must be an integer, not '%s'", value);
+        } else if (a->lifetime_seconds < 0) {
+            /* The library reads a negative lifetime as "the workspace default",
+             * which is not what anyone typing one meant. */
+            usage_error(a, "--lifetime-seconds must be 0 (the workspace default) or more, not '%s'",
+                        value);
         }
         return;
     case OPT_VERBOSE:
@@ -520,11 +661,75 @@ static void apply_json_body(args *a)
         usage_error(a, "%s", err);
         return;
     }
+    if (body.has_lifetime && body.lifetime_seconds < 0) {
+        usage_error(a, "--json: lifetime_seconds must be 0 (the workspace default) or more, not %lld",
+                    (long long)body.lifetime_seconds);
+        return;
+    }
     if (a->comment == NULL && body.has_comment) {
         a->comment = body.comment;
+        a->comment_from_json = true;
     }
     if (a->lifetime == NULL && body.has_lifetime) {
         a->lifetime_seconds = body.lifetime_seconds;
+    }
+}
+
+/*
+ * The bytes a create answer may need for its comment: the service echoes it
+ * in token_info, JSON-escaped as it pleases. The worst escaping in use:
+ * \u00XX for a control character and for what HTML-safe encoders escape
+ * (quote, backslash, <, >, &, '), \uXXXX for every non-ASCII character
+ * (at most 3 bytes per UTF-8 byte, for a 2-byte or 4-byte sequence).
+ */
+static size_t comment_answer_bytes(const char *comment)
+{
+    size_t n = 0;
+    const unsigned char *c;
+    for (c = (const unsigned char *)comment; *c != 0; c++) {
+        if (*c < 0x20u || *c == 0x7fu || *c == '"' || *c == '\\' || *c == '<' || *c == '>' ||
+            *c == '&' || *c == '\'') {
+            n += 6;
+        } else if (*c >= 0x80u) {
+            n += 3;
+        } else {
+            n += 1;
+        }
+    }
+    return n;
+}
+
+/* Room the rest of a create needs in the work buffer besides the echoed
+ * comment: the answer's other members (token value, id, times, fields dbtok
+ * does not read), the jsmn tokens it is parsed into, and the request (head,
+ * bearer token, host) before it. */
+#define CREATE_ROOM_OVERHEAD 4096u
+/* --recover adds " [dbtok:0123456789abcdef]" to the comment. */
+#define RECOVER_MARKER_BYTES 32u
+
+/* A comment the request cannot carry, or whose answer cannot come back, is
+ * refused before anything is sent: a create whose answer does not fit would
+ * make a token nobody ever sees (exit 4, every time). */
+static void check_comment(args *a)
+{
+    const char *what = a->comment_from_json ? "--json: comment" : "--comment";
+    size_t len, valid, need;
+    if (a->failed || a->cmd != CMD_CREATE || a->comment == NULL) {
+        return;
+    }
+    len = strlen(a->comment);
+    valid = cli_utf8_valid_len(a->comment, len);
+    if (valid != len) {
+        usage_error(a, "%s is not valid UTF-8 (byte %zu of %zu)", what, valid + 1, len);
+        return;
+    }
+    need = comment_answer_bytes(a->comment) + (a->recover ? RECOVER_MARKER_BYTES : 0u);
+    if (need > sizeof g_work - CREATE_ROOM_OVERHEAD) {
+        usage_error(a, "%s is too long for dbtok's %zu-byte work buffer: the create answer echoes it "
+                       "and could need %zu bytes for it (at most %zu; a plain ASCII comment of up to "
+                       "%zu bytes fits)",
+                    what, sizeof g_work, need, sizeof g_work - CREATE_ROOM_OVERHEAD,
+                    sizeof g_work - CREATE_ROOM_OVERHEAD - (a->recover ? RECOVER_MARKER_BYTES : 0u));
     }
 }
 
@@ -538,11 +743,34 @@ static void print_help(command cmd)
     (void)write_all(STDOUT_FILENO, USAGE_GLOBAL, sizeof USAGE_GLOBAL - 1);
 }
 
+/*
+ * Names the mbedTLS that runs. A shared system mbedTLS (DBTOK_USE_SYSTEM_MBEDTLS)
+ * can be updated under the binary, and then the headers' version, which the
+ * User-Agent carries, is named too, so the two never disagree unseen. Without
+ * MBEDTLS_VERSION_C (dbtok's own configurations) mbedTLS is linked statically
+ * from the tree its headers come from, so they tell.
+ */
 static void print_version(void)
 {
+#if defined(MBEDTLS_VERSION_C)
+    char running[16] = {0}; /* mbedtls_version_get_string() writes at most 9 bytes */
+    char text[96];
+    int n;
+    mbedtls_version_get_string(running);
+    if (strcmp(running, MBEDTLS_VERSION_STRING) == 0) {
+        n = snprintf(text, sizeof text, "dbtok %s (mbedtls %s)\n", DBTOK_VERSION_STRING, running);
+    } else {
+        n = snprintf(text, sizeof text, "dbtok %s (mbedtls %s, built with %s)\n",
+                     DBTOK_VERSION_STRING, running, MBEDTLS_VERSION_STRING);
+    }
+    if (n > 0) {
+        (void)write_all(STDOUT_FILENO, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+    }
+#else
     static const char text[] =
         "dbtok " DBTOK_VERSION_STRING " (mbedtls " MBEDTLS_VERSION_STRING ")\n";
     (void)write_all(STDOUT_FILENO, text, sizeof text - 1);
+#endif
 }
 
 /* ---- reporting a failed call --------------------------------------------- */
@@ -714,6 +942,13 @@ static int report(dbtok_err err, const dbtok_error_info *e, const args *a, const
         error_line("the answer from %s is not the JSON expected: %s", where, dbtok_strerror(err));
         break;
     case DBTOK_ERR_BUFFER_TOO_SMALL:
+        if (g_client_live && dbtok_get_stats(&g_client)->requests == 0) {
+            /* Refused before anything was sent: the input, not the exchange. */
+            error_line("the %s request does not fit in dbtok's %zu-byte work buffer, so nothing was "
+                       "sent: shorten %s" HELP_HINT,
+                       a->cmd_name, sizeof g_work, a->cmd == CMD_CREATE ? "--comment" : "the token id");
+            return EXIT_USAGE;
+        }
         if (e != NULL && e->needed_work_len > 0) {
             error_line("a token in the answer from %s needs a %zu-byte work buffer; dbtok has %zu", where,
                        e->needed_work_len, sizeof g_work);
@@ -741,18 +976,80 @@ static int report(dbtok_err err, const dbtok_error_info *e, const args *a, const
 
 /* ---- the operations ------------------------------------------------------ */
 
+/*
+ * Hand stdout's bytes over for good: for a regular file, fsync() so that a
+ * full or failing disk is found now and not after dbtok said "done"; then
+ * close() (where NFS reports a late write error); then /dev/null back onto
+ * fd 1 at once, so that no socket a later call opens can take it. -1 with
+ * errno set when the output may not have arrived.
+ */
+static int finish_stdout(void)
+{
+    struct stat st;
+    int rc = 0, saved = 0, fd;
+    if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) && fsync(STDOUT_FILENO) != 0 &&
+        errno != EINVAL) {
+        rc = -1;
+        saved = errno;
+    }
+    if (close(STDOUT_FILENO) != 0 && errno != EINTR && rc == 0) {
+        rc = -1; /* EINTR: Linux closed it anyway, and the data went out */
+        saved = errno;
+    }
+    fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0 && fd != STDOUT_FILENO) {
+        (void)dup2(fd, STDOUT_FILENO);
+        (void)close(fd);
+    }
+    errno = saved;
+    return rc;
+}
+
 /* Write the composed output; -1 (errno set) when stdout refused it. */
 static int write_output(const cli_out *out)
 {
-    return write_all(STDOUT_FILENO, out->buf, out->len);
+    if (write_all(STDOUT_FILENO, out->buf, out->len) != 0) {
+        return -1;
+    }
+    return finish_stdout();
+}
+
+/*
+ * A new token whose value nobody received must not stay live: nobody could
+ * use it, and nobody would know to revoke it. The client still holds the
+ * connection and the id, so revoke it now; only when that fails too may a
+ * token exist (exit 4, and the id to revoke it by).
+ */
+static int revoke_undelivered(const char *id, const char *why)
+{
+    dbtok_err err;
+    const dbtok_error_info *e;
+    if (id == NULL) {
+        error_line("the token was created but its value could not be written to stdout (%s), and its "
+                   "id is too long to revoke it: a token may exist, find it with 'dbtok list'",
+                   why);
+        return EXIT_UNKNOWN;
+    }
+    err = dbtok_token_revoke(&g_client, id);
+    e = dbtok_last_error(&g_client);
+    if (err == DBTOK_OK || (err == DBTOK_ERR_API && e->http_status == 404)) {
+        error_line("the token was created but its value could not be written to stdout (%s); it was "
+                   "revoked (id %s)",
+                   why, id);
+        return EXIT_EXCHANGE;
+    }
+    error_line("the token was created but its value could not be written to stdout (%s), and revoking "
+               "it failed too (%s): a token may exist; revoke it with 'dbtok delete %s'",
+               why, dbtok_strerror(err), id);
+    return EXIT_UNKNOWN;
 }
 
 static int do_create(const args *a, cli_out *out)
 {
     dbtok_created_token t;
-    char id[160]; /* not secret: kept to say how to clean up if printing fails */
-    bool have_id;
-    int rc = 0;
+    char id[160]; /* not secret: kept to revoke the token if printing fails */
+    char why[128];
+    bool have_id, delivered;
     dbtok_err err = a->recover ? dbtok_token_create_recover(&g_client, a->comment, a->lifetime_seconds, &t)
                                : dbtok_token_create(&g_client, a->comment, a->lifetime_seconds, &t);
     if (err != DBTOK_OK) {
@@ -761,16 +1058,17 @@ static int do_create(const args *a, cli_out *out)
     have_id = dbtok_str_copy(id, sizeof id, t.info.token_id) == DBTOK_OK;
     cli_out_created(out, &t);
     dbtok_result_wipe(&g_client); /* the output buffer now holds the only copy */
-    if (out->overflow || write_output(out) != 0) {
-        /* The token exists and nobody saw its value: say how to clean up. */
-        error_line("the token was created but could not be printed (%s); revoke it with "
-                   "'dbtok delete %s'",
-                   out->overflow ? "output buffer too small" : strerror(errno),
-                   have_id ? id : "<id from 'dbtok list'>");
-        rc = EXIT_EXCHANGE;
+    if (out->overflow) {
+        (void)snprintf(why, sizeof why, "the output buffer is too small");
+        delivered = false;
+    } else {
+        delivered = write_output(out) == 0;
+        if (!delivered) {
+            (void)snprintf(why, sizeof why, "%s", strerror(errno));
+        }
     }
     cli_out_wipe(out);
-    return rc;
+    return delivered ? 0 : revoke_undelivered(have_id ? id : NULL, why);
 }
 
 static int do_list(const args *a, cli_out *out)
@@ -833,20 +1131,52 @@ static const char *user_agent_extra(void)
     return n > start ? ua : "mbedtls/" MBEDTLS_VERSION_STRING " os/unknown";
 }
 
+/* The CA bundle, read as a settings file (a FIFO or a device is refused
+ * rather than waited on) and NUL-terminated, as mbedTLS wants PEM. */
 static int load_ca(size_t *ca_len)
 {
-    int rc = dbtok_posix_read_file(g_settings.ca_file, g_ca, sizeof g_ca, ca_len);
-    if (rc == -1) {
-        error_line("cannot read the CA file %s (from %s): %s" HELP_HINT, g_settings.ca_file,
-                   cli_source_name(g_settings.ca_file_from, 'c'), strerror(errno));
+    size_t len = 0;
+    cli_file_result rc = cli_read_file(g_settings.ca_file, (char *)g_ca, sizeof g_ca - 1, &len);
+    const char *from = cli_source_name(g_settings.ca_file_from, 'c');
+    if (rc == CLI_FILE_MISSING || rc == CLI_FILE_UNREADABLE) {
+        error_line("cannot read the CA file %s (from %s): %s" HELP_HINT, g_settings.ca_file, from,
+                   strerror(errno));
         return EXIT_USAGE;
     }
-    if (rc != 0) {
+    if (rc == CLI_FILE_NOT_REGULAR) {
+        error_line("the CA file %s (from %s) is not a regular file (a FIFO, device or folder)" HELP_HINT,
+                   g_settings.ca_file, from);
+        return EXIT_USAGE;
+    }
+    if (rc == CLI_FILE_TOO_BIG) {
         error_line("the CA file %s is larger than %u MiB", g_settings.ca_file,
                    (unsigned)(sizeof g_ca / MIB));
         return EXIT_USAGE;
     }
+    if (len == 0) {
+        error_line("the CA file %s (from %s) is empty: it holds no certificate" HELP_HINT,
+                   g_settings.ca_file, from);
+        return EXIT_USAGE;
+    }
+    g_ca[len] = 0;
+    *ca_len = len + 1;
     return 0;
+}
+
+/* Whether the mbedTLS code behind a DBTOK_ERR_CRYPTO from dbtok_init() says
+ * the CA bundle could not be parsed (a PEM or X.509 error, or a count of
+ * certificates skipped with none loaded), rather than memory or entropy. */
+static bool ca_parse_error(int32_t code)
+{
+    unsigned high;
+    if (code > 0) {
+        return true;
+    }
+    if (code == 0 || code == MBEDTLS_ERR_X509_ALLOC_FAILED) {
+        return false;
+    }
+    high = (unsigned)-code & 0xFF80u; /* the high-level module's part of the code */
+    return (high >= 0x1080u && high <= 0x1480u) /* PEM */ || (high >= 0x2080u && high <= 0x2F80u) /* X.509 */;
 }
 
 static void verbose_settings(void)
@@ -889,6 +1219,8 @@ static int run(const args *a)
     mbedtls_memory_buffer_alloc_init(g_arena, sizeof g_arena);
 #endif
     dbtok_posix_port_init(&port_ctx, &port, a->verbose ? DBTOK_LOG_TRACE : 0);
+    /* The trace is printed as every other line is: masked, then escaped. */
+    port.log = a->verbose ? cli_log : NULL;
 
     memset(&config, 0, sizeof config);
     config.host = g_settings.host;
@@ -906,9 +1238,20 @@ static int run(const args *a)
     if (err != DBTOK_OK) {
         /* dbtok_init() clears the client first and records the mbedTLS code
          * behind DBTOK_ERR_CRYPTO (a CA file that does not parse, say). */
-        return report(err, dbtok_last_error(&g_client), a, NULL);
+        const dbtok_error_info *e = dbtok_last_error(&g_client);
+        trace_flush();
+        if (err == DBTOK_ERR_CRYPTO && ca_parse_error(e->tls_error)) {
+            char detail[256];
+            tls_text(e->tls_error, detail, sizeof detail);
+            error_line("the CA file %s (from %s) holds no certificate dbtok can use: %s" HELP_HINT,
+                       g_settings.ca_file, cli_source_name(g_settings.ca_file_from, 'c'), detail);
+            return EXIT_USAGE;
+        }
+        return report(err, e, a, NULL);
     }
+    g_client_live = true;
     cli_out_init(&out, g_out_buf, sizeof g_out_buf, g_settings.output);
+    cli_out_set_mask(&out, mask_text, NULL, g_field_masked, sizeof g_field_masked);
     switch (a->cmd) {
     case CMD_CREATE:
         rc = do_create(a, &out);
@@ -921,11 +1264,49 @@ static int run(const args *a)
         rc = do_delete(a);
         break;
     }
+    trace_flush();
     if (a->verbose) {
         verbose_stats();
     }
+    g_client_live = false;
     dbtok_close(&g_client);
+    trace_flush();
     return rc;
+}
+
+/*
+ * Before anything opens a file or a socket: a descriptor among 0-2 that the
+ * caller left closed would be taken by the next open() or socket(), and then
+ * a token's value (stdout) or the trace (stderr) would go into the TLS
+ * connection in clear. Each closed one gets /dev/null. Returns -1 when that
+ * fails (nothing else may then be opened).
+ */
+static bool g_stdout_closed_at_start;
+
+static int ensure_std_fds(void)
+{
+    int fd;
+    for (fd = 0; fd <= 2; fd++) {
+        int got;
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) {
+            continue;
+        }
+        /* The lower descriptors are open by now, so open() lands on fd. */
+        got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (got < 0) {
+            return -1;
+        }
+        if (got != fd) {
+            if (dup2(got, fd) != fd) {
+                return -1;
+            }
+            (void)close(got);
+        }
+        if (fd == STDOUT_FILENO) {
+            g_stdout_closed_at_start = true;
+        }
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -936,6 +1317,10 @@ int main(int argc, char **argv)
     struct sigaction ign;
     int rc;
 
+    if (ensure_std_fds() != 0) {
+        return EXIT_USAGE; /* nowhere safe to say so */
+    }
+
     /* A closed stdout must be an error we report (a created token would be
      * lost), not a silent death by SIGPIPE. */
     memset(&ign, 0, sizeof ign);
@@ -944,6 +1329,9 @@ int main(int argc, char **argv)
 
     a.retries = -1;
     parse_args(&a, argc, argv);
+    /* Known before any message is printed: a usage error may quote them. */
+    remember_secret(a.flags.token);
+    remember_secret(getenv("DATABRICKS_TOKEN"));
     if (a.help) {
         print_help(a.cmd);
         return 0;
@@ -956,6 +1344,16 @@ int main(int argc, char **argv)
     if (!a.failed && a.json != NULL) {
         apply_json_body(&a);
     }
+    check_comment(&a);
+    if (!a.failed && g_stdout_closed_at_start && (a.cmd == CMD_CREATE || a.cmd == CMD_LIST)) {
+        /* Decided: nothing could receive the output, so nothing is asked for.
+         * For create that means no token is made at all, rather than one made
+         * and then revoked (a revoke can fail, and leave it live). */
+        usage_error(&a, "stdout is closed: %s", a.cmd == CMD_CREATE
+                                                    ? "the new token's value could not be shown, so "
+                                                      "no token was created"
+                                                    : "the list could not be shown");
+    }
     if (a.failed) {
         error_line("%s" HELP_HINT, a.err);
         return EXIT_USAGE;
@@ -963,15 +1361,21 @@ int main(int argc, char **argv)
 
     env.get = real_getenv;
     env.user = NULL;
-    if (cli_resolve(&a.flags, &env, &g_settings, err, sizeof err) != 0) {
-        cli_settings_wipe(&g_settings);
+    rc = cli_resolve(&a.flags, &env, &g_settings, err, sizeof err);
+    /* Whatever the token resolved to (from a profile, say) is masked too,
+     * also out of the message of a resolution that failed. */
+    remember_secret(g_settings.token);
+    if (rc != 0) {
         error_line("%s" HELP_HINT, err);
+        forget_secrets();
+        cli_settings_wipe(&g_settings);
         return EXIT_USAGE;
     }
     if (a.verbose) {
         verbose_settings();
     }
     rc = run(&a);
+    forget_secrets();
     cli_settings_wipe(&g_settings);
     return rc;
 }

@@ -144,6 +144,7 @@ class State:
         self.requests = {}
         self.control_requests = 0
         self.malformed_requests = 0
+        self.tls_errors = 0
         self.request_log = []
 
     # Called with the lock held.
@@ -199,6 +200,7 @@ class State:
             "requests": dict(self.requests),
             "control_requests": self.control_requests,
             "malformed_requests": self.malformed_requests,
+            "tls_errors": self.tls_errors,
             "tokens": [
                 {k: r[k] for k in ("token_id", "comment", "creation_time", "expiry_time",
                                    "token_value")}
@@ -300,11 +302,19 @@ class Connection:
         self.number = number
         self.peer = peer
         self.buf = b""
+        # Set when the client's bytes stopped being TLS after the handshake (a process
+        # that wrote its output into the socket, say), as opposed to a close.
+        self.tls_error = None
 
     def _fill(self):
         try:
             data = self.sock.recv(65536)
-        except (socket.timeout, ssl.SSLError, OSError) as e:
+        except (ssl.SSLEOFError, ssl.SSLZeroReturnError) as e:
+            raise PeerGone(str(e))
+        except ssl.SSLError as e:
+            self.tls_error = str(e)
+            raise PeerGone(str(e))
+        except (socket.timeout, OSError) as e:
             raise PeerGone(str(e))
         if not data:
             raise PeerGone("closed by peer")
@@ -647,6 +657,9 @@ def validate_fault(f):
         raise ApiError(400, "INVALID_FAULT", "raw fault needs a string data")
     if kind == "delay" and not isinstance(f.get("ms"), int):
         raise ApiError(400, "INVALID_FAULT", "delay fault needs integer ms")
+    stray = f.get("stray")
+    if stray is not None and (not isinstance(stray, dict) or not isinstance(stray.get("data"), str)):
+        raise ApiError(400, "INVALID_FAULT", "stray needs {\"data\": string, \"after_ms\"?: int}")
     return f
 
 
@@ -745,6 +758,8 @@ class Server:
                 log("#%d malformed request -> %d (%s)" % (number, e.status, e.message))
                 with self.state.lock:
                     self.state.malformed_requests += 1
+                    if conn.tls_error is not None:
+                        self.state.tls_errors += 1
                 body = dumps(error_body("MALFORMED_REQUEST", e.message), "compact")
                 conn.send(build_response(e.status, body, "application/json; charset=utf-8",
                                          close=True))
@@ -753,6 +768,10 @@ class Server:
             except PeerGone:
                 req = None
             if req is None:
+                if conn.tls_error is not None:
+                    log("#%d not TLS after the handshake: %s" % (number, conn.tls_error))
+                    with self.state.lock:
+                        self.state.tls_errors += 1
                 conn.close("fin")
                 return
             is_control = req.path.startswith(CONTROL_PREFIX)
@@ -819,9 +838,12 @@ class Server:
             if kind == "raw" and fault.get("process"):
                 with self.state.lock:
                     process_api(self.state, req)
-            ok = conn.send(data)
+            ok = self.send_in_records(conn, data, fault.get("sizes"))
             status = int(data[9:12]) if data[:5] == b"HTTP/" and data[9:12].isdigit() else 0
-            return self.finish(conn, req, entry, status, "notify" if close or not ok else None,
+            if ok and not close:
+                self.send_stray(conn, fault)
+            how = "notify" if fault.get("close_notify", True) else "fin"
+            return self.finish(conn, req, entry, status, how if close or not ok else None,
                                "%dB" % len(data))
 
         with self.state.lock:
@@ -861,12 +883,37 @@ class Server:
         # "close_notify": false makes it a bare FIN, which a client must also survive
         # once the response is complete.
         how = "notify" if fault is None or fault.get("close_notify", True) else "fin"
+        if ok and not close:
+            self.send_stray(conn, fault)
         if kind == "close_after":
             # A normal-looking keep-alive response, then the server drops the idle
             # connection, as real front ends do: the client must reconnect by itself.
             return self.finish(conn, req, entry, status, how, "%dB" % len(data))
         return self.finish(conn, req, entry, status, how if close or not ok else None,
                            "%dB" % len(data))
+
+    @staticmethod
+    def send_in_records(conn, data, sizes):
+        """data in one TLS record, or in records of the sizes given (cycled)."""
+        if not sizes:
+            return conn.send(data)
+        ok = True
+        pos = 0
+        i = 0
+        while ok and pos < len(data):
+            ok = conn.send(data[pos:pos + sizes[i % len(sizes)]])
+            pos += sizes[i % len(sizes)]
+            i += 1
+        return ok
+
+    @staticmethod
+    def send_stray(conn, fault):
+        """"stray": {"after_ms": N, "data": "..."}: bytes nobody asked for, sent on the
+        kept-alive connection N ms after the answer (a second, late response)."""
+        stray = fault.get("stray") if fault else None
+        if stray:
+            time.sleep(stray.get("after_ms", 50) / 1000.0)
+            conn.send(stray["data"].encode("latin-1"))
 
     def canned(self, fault, keep):
         """Responses that replace the API's answer. Returns (bytes, close_after)."""

@@ -168,6 +168,13 @@ class CliTestCase(unittest.TestCase):
                                  + r.describe())
         for s in self.emu.tokens + [BAD_TOKEN]:
             self.assertNotIn(s, r.out, "the bearer token appeared on stdout" + r.describe())
+            # Escaped forms too (issue 10): a service may echo it JSON-escaped or
+            # percent-encoded, and the tool must mask those as well.
+            for form in ("\\u%04x" % ord(s[0]) + s[1:], "%%%02x" % ord(s[0]) + s[1:]):
+                self.assertNotIn(form, r.out, "the bearer token appeared on stdout"
+                                 + r.describe())
+                self.assertNotIn(form, r.err, "the bearer token appeared on stderr"
+                                 + r.describe())
 
     # ------------------------------------------------------------------ assertions
 
@@ -949,8 +956,16 @@ class ConfigTests(CliTestCase):
                                env=env))
 
     def test_flags_and_profile_mix(self):
+        # A host given without a token does not take DEFAULT's token (issue 10, point 5:
+        # that token is for DEFAULT's host); with a token given too, flags fill it all.
         self.write_cfg(self.profile("DEFAULT", host=self.closed))
-        self.assertOk(self.cli("--host", self.emu.url, "list"))
+        r = self.cli("--host", self.emu.url, "list")
+        self.assertFails(r, USAGE)
+        self.assertEqual(self.state()["connections"], 0, r.describe())
+        self.assertOk(self.cli("--host", self.emu.url, "--token", self.emu.token, "list"))
+        # The profile still gives a host to a token given alone.
+        self.write_cfg(self.profile("DEFAULT", token=BAD_TOKEN))
+        self.assertOk(self.cli("--token", self.emu.token, "list"))
 
     def test_inline_comments(self):
         cases = {
@@ -1073,6 +1088,481 @@ class JsonBodyTests(CliTestCase):
         r = self.run_cli(["create", "--help"])
         self.assertOk(r)
         self.assertIn("--json JSON|@FILE", r.out)
+
+
+# ============================================================================ trust (issue 10)
+#
+# Issue 10 as the command-line tool sees it: no output ever carries the bearer token
+# (point 3), a process started with closed descriptors never writes into its own socket
+# and never loses a created token (point 4), a profile's token only goes to that
+# profile's host (point 5), the terminal never receives control characters or bidi
+# overrides from the service (point 10), and bad input is a usage error before anything
+# is sent (point 11).
+
+# A bearer token none of whose 8-character runs can occur in other output by chance:
+# each holds a letter that is not a hex digit, so no token id or value can contain one.
+RANDOM_BEARER = "dapi-Qz7vKx9wLm3nRt5yPq8uHj2kNs4g"
+
+# Code points a terminal must never receive raw from the service: C0 (but LF, which
+# ends our own lines), DEL, C1 (U+0085 among them), the line and paragraph separators
+# and the bidi embeddings, overrides and isolates (Trojan Source, CVE-2021-42574).
+TERMINAL_UNSAFE = (set(range(0x00, 0x20)) - {0x0A}) | {0x7F} | set(range(0x80, 0xA0)) \
+    | {0x2028, 0x2029} | set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+
+# One of each, between printable text.
+EVIL_COMMENT = ("a\x1b[31mred\x1b[0m b\x07c d\x7fe f\u009b31m g\u0085h i\u2028j k\u2029l "
+                "\u202eevil\u202c \u2066iso\u2069 \u202a\u202b\u202d\u2067\u2068 end")
+
+
+def secret_forms(secret):
+    """Every way an echo of `secret` can be written that must never be printed: whole,
+    any run of 8 of its characters, JSON-escaped and percent-encoded (part or all)."""
+    forms = {secret}
+    forms.update(secret[i:i + 8] for i in range(len(secret) - 7))
+    forms.add("\\u%04x" % ord(secret[0]) + secret[1:])
+    forms.add("".join("\\u%04x" % ord(c) for c in secret))
+    forms.add("%%%02x" % ord(secret[0]) + secret[1:])
+    forms.add("%%%02X" % ord(secret[0]) + secret[1:])
+    forms.add("".join("%%%02x" % ord(c) for c in secret))
+    return forms
+
+
+class TrustTestCase(CliTestCase):
+    """Helpers shared by the issue 10 tests."""
+
+    def assertNoBearer(self, r, secret=None):
+        secret = secret or self.emu.token
+        for form in sorted(secret_forms(secret)):
+            self.assertNotIn(form, r.out, "stdout holds %r of the bearer token" % form
+                             + r.describe())
+            self.assertNotIn(form, r.err, "stderr holds %r of the bearer token" % form
+                             + r.describe())
+
+    def assertTerminalSafe(self, data, what, r):
+        try:
+            text = data.decode("utf-8")  # strict: invalid UTF-8 must be shown escaped
+        except UnicodeDecodeError as e:
+            self.fail("%s is not UTF-8 (%s)" % (what, e) + r.describe())
+        bad = sorted({"U+%04X" % ord(c) for c in text if ord(c) in TERMINAL_UNSAFE})
+        self.assertEqual(bad, [], "%s holds raw control or bidi characters" % what
+                         + r.describe())
+
+    def assertUsageBeforeSending(self, r, *words):
+        self.assertFails(r, USAGE)
+        self.assertEqual(len(r.err.strip().splitlines()), 1, "one line" + r.describe())
+        for w in words:
+            self.assertIn(w, r.err, r.describe())
+        st = self.state()
+        self.assertEqual((st["connections"], st["requests"]), (0, {}),
+                         "nothing may be sent" + r.describe())
+
+    def write_file(self, name, data):
+        path = os.path.join(self.home, name)
+        with open(path, "wb" if isinstance(data, bytes) else "w") as f:
+            f.write(data)
+        return path
+
+    def run_closed(self, redirections, args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                   timeout=30):
+        """dbtok with --host/--token/--ca-file and `args`, started by sh with the given
+        redirections (`>&-` closes stdout), so it begins life with those fds closed."""
+        argv = WRAPPER + [CLI, "--host", self.emu.url, "--token", self.emu.token,
+                          "--ca-file", self.emu.ca_file] + [str(a) for a in args]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home}
+        for k, v in os.environ.items():
+            if k.startswith(PASSTHROUGH_ENV):
+                env[k] = v
+        cmd = ["sh", "-c", 'exec "$@" ' + redirections, "sh"] + argv
+        t0 = time.monotonic()
+        proc = subprocess.run(cmd, env=env, cwd=self.home, stdin=subprocess.DEVNULL,
+                              stdout=stdout, stderr=stderr, timeout=timeout)
+        if proc.stdout is None:
+            proc.stdout = b""
+        if proc.stderr is None:
+            proc.stderr = b""
+        r = Result(argv, proc, time.monotonic() - t0)
+        self.check_no_leak(r)
+        return r
+
+    def assertNothingIntoTheSocket(self, r):
+        st = self.state()
+        self.assertEqual(st["tls_errors"], 0, "dbtok wrote plain bytes into its TLS socket"
+                         + r.describe())
+        self.assertEqual(st["malformed_requests"], 0, r.describe())
+
+
+class MaskedOutputTests(TrustTestCase):
+    """Point 3: no output of the tool holds the bearer token in any form."""
+
+    emulator_options = {"tokens": [RANDOM_BEARER]}
+
+    def test_list_comment_echoing_the_bearer_token(self):
+        t = RANDOM_BEARER
+        comments = [t, "\\u%04x" % ord(t[0]) + t[1:], "%64" + t[1:],
+                    "".join("%%%02X" % ord(c) for c in t), "cut " + t[:20],
+                    t[10:22] + " middle", "x" * 200 + t]
+        for c in comments:
+            for fmt in ("text", "json"):
+                r = self.dbtok("-o", fmt, "create", "--comment", c)
+                self.assertOk(r)
+                self.assertNoBearer(r)
+        for fmt in ("text", "json"):
+            with self.subTest(output=fmt):
+                r = self.dbtok("-o", fmt, "list")
+                self.assertOk(r)
+                self.assertNoBearer(r)
+                if fmt == "json":
+                    listed = self.json_out(r)
+                    self.assertEqual(len(listed), 2 * len(comments))
+                    for info in listed:
+                        self.assertIn("[REDACTED]", info["comment"], info)
+
+    def test_error_lines_quoting_configuration(self):
+        t = RANDOM_BEARER
+        # A host URL, an unknown option and a profile's host: each quoted in the error.
+        r = self.dbtok("list", host="https://localhost:0/" + t)
+        self.assertUsageBeforeSending(r)
+        self.assertNoBearer(r)
+        r = self.dbtok("list", "--tokn=" + t, token="", env={"DATABRICKS_TOKEN": t})
+        self.assertUsageBeforeSending(r)
+        self.assertNoBearer(r)
+        self.write_file(".databrickscfg", "[DEFAULT]\nhost = https://localhost:0/%s\ntoken = %s\n"
+                        % ("%64" + t[1:], t))
+        r = self.run_cli(["--ca-file", self.emu.ca_file, "list"])
+        self.assertUsageBeforeSending(r)
+        self.assertNoBearer(r)
+
+    def test_api_error_echoing_the_bearer_token(self):
+        t = RANDOM_BEARER
+        message = "token %s, escaped %s, encoded %s, cut %s" % (
+            t, "\\u0064" + t[1:], "%64" + t[1:], t[:30])
+        for verbose in ([], ["-v"]):
+            self.emu.faults([{"path": LIST, "kind": "status", "status": 400,
+                              "error_code": "BAD_" + t[:12], "message": message}])
+            r = self.dbtok(*(verbose + ["list"]))
+            self.assertFails(r, API_ERROR)
+            self.assertNoBearer(r)
+
+    def test_verbose_trace_of_a_page_echoing_the_bearer_token(self):
+        t = RANDOM_BEARER
+        body = "<html>%s %s %s</html>" % ("%64" + t[1:], "\\u0064" + t[1:], t)
+        raw = ("HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\ncontent-length: %d\r\n"
+               "connection: close\r\n\r\n%s" % (len(body), body))
+        self.emu.faults([{"path": LIST, "kind": "raw", "data": raw, "close": True}])
+        r = self.dbtok("-v", "list")
+        self.assertFails(r, TRANSPORT)
+        self.assertNoBearer(r)
+
+
+class TerminalEscapeTests(TrustTestCase):
+    """Point 10: what the service sends reaches the terminal with its controls escaped."""
+
+    def test_create_and_list_escape_controls(self):
+        r = self.dbtok("create", "--comment", EVIL_COMMENT)
+        self.assertOk(r)
+        self.assertTerminalSafe(r.out_bytes, "create's stdout", r)
+        value = self.only_token()["token_value"]
+        self.assertIn("token_value  %s\n" % value, r.out, "the value itself is unchanged")
+        r = self.dbtok("-o", "json", "create", "--comment", EVIL_COMMENT)
+        self.assertTerminalSafe(r.out_bytes, "create -o json", r)
+        self.assertEqual(self.json_out(r)["token_info"]["comment"], EVIL_COMMENT)
+
+        r = self.dbtok("list")
+        self.assertOk(r)
+        self.assertTerminalSafe(r.out_bytes, "the list table", r)
+        for escaped in ("\\x1b[31m", "\\x07", "\\x7f", "\\u009b", "\\u0085", "\\u2028",
+                        "\\u2029", "\\u202e", "\\u2066", "\\u2069"):
+            self.assertIn(escaped, r.out, r.describe())
+        self.assertEqual(len(r.out.splitlines()), 3, "a header and one line per token"
+                         + r.describe())
+        r = self.dbtok("-o", "json", "list")
+        self.assertTerminalSafe(r.out_bytes, "list -o json", r)
+        self.assertEqual([i["comment"] for i in self.json_out(r)], [EVIL_COMMENT] * 2)
+
+    def test_error_line_escapes_controls(self):
+        self.emu.faults([{"path": LIST, "kind": "status", "status": 400,
+                          "error_code": "BAD\u202eEDOC", "message": EVIL_COMMENT}])
+        r = self.dbtok("list")
+        self.assertFails(r, API_ERROR)
+        self.assertTerminalSafe(r.err_bytes, "the error line", r)
+        self.assertIn("\\u202e", r.err, r.describe())
+        self.assertEqual(len(r.err.splitlines()), 1, r.describe())
+
+    def test_verbose_trace_escapes_controls(self):
+        # A non-JSON error page: ESC, CSI (U+009B), RLO (U+202E) and U+2028 as UTF-8.
+        body = "<p>\x1b[2J\x1b]0;owned\x07 \xc2\x9b31m \xe2\x80\xae \xe2\x80\xa8</p>"
+        # (A control character in the head would be refused before it is traced.)
+        raw = ("HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\n"
+               "x-evil: \xe2\x80\xae\xc2\x85\r\ncontent-length: %d\r\nconnection: close\r\n\r\n%s"
+               % (len(body), body))
+        self.emu.faults([{"path": LIST, "kind": "raw", "data": raw, "close": True}])
+        r = self.dbtok("-v", "list")
+        self.assertFails(r, TRANSPORT)
+        self.assertTerminalSafe(r.err_bytes, "the -v trace", r)
+
+    def test_invalid_utf8_is_shown_escaped(self):
+        r = self.dbtok(os.fsdecode(b"frob\xff\xc3nicate\xe2\x80"))
+        self.assertFails(r, USAGE)
+        self.assertTerminalSafe(r.err_bytes, "the usage error", r)
+        self.assertIn("\\xff", r.err, r.describe())
+
+
+class ClosedDescriptorTests(TrustTestCase):
+    """Point 4: started with fds closed, dbtok never writes into its socket, and a created
+    token whose value cannot be delivered does not stay live."""
+
+    def test_create_with_stdout_closed(self):
+        for args in (["create"], ["-o", "json", "create"], ["create", "--recover"]):
+            with self.subTest(args=args):
+                self.emu.reset()
+                r = self.run_closed(">&-", args)
+                self.assertNothingIntoTheSocket(r)
+                # Decided: a closed stdout cannot take the value, so no token is made.
+                self.assertFails(r, USAGE)
+                self.assertIn("stdout", r.err, r.describe())
+                st = self.state()
+                self.assertEqual((st["tokens"], st["requests"]), ([], {}), r.describe())
+
+    def test_list_whose_output_cannot_be_delivered(self):
+        self.emu.fill(3)
+        r = self.run_closed(">&-", ["list"])
+        self.assertNothingIntoTheSocket(r)
+        self.assertFails(r, USAGE)
+        self.assertEqual(self.state()["requests"], {}, r.describe())
+        # A write error is reported as such.
+        fd = os.open("/dev/full", os.O_WRONLY)
+        try:
+            r = self.run_closed("", ["list"], stdout=fd)
+        finally:
+            os.close(fd)
+        self.assertNothingIntoTheSocket(r)
+        self.assertEqual(r.rc, TRANSPORT, r.describe())
+        self.assertIn("No space left", r.err, r.describe())
+
+    def test_all_standard_descriptors_closed(self):
+        for args in (["-v", "create"], ["-v", "list"]):
+            with self.subTest(args=args):
+                self.emu.reset()
+                r = self.run_closed("<&- >&- 2>&-", args, stdout=None, stderr=None)
+                self.assertNothingIntoTheSocket(r)
+                self.assertNotEqual(r.rc, OK)
+                self.assertEqual(self.state()["tokens"], [])
+
+    def test_verbose_with_stderr_closed(self):
+        r = self.run_closed("2>&-", ["-v", "create", "--comment", "no stderr"])
+        self.assertNothingIntoTheSocket(r)
+        self.assertOk(r)
+        self.assertIn(self.only_token()["token_value"], r.out)
+        r = self.run_closed("2>&-", ["-v", "list"])
+        self.assertNothingIntoTheSocket(r)
+        self.assertOk(r)
+        self.assertIn(self.only_token()["token_id"], r.out)
+
+    def test_create_whose_value_cannot_be_written_is_revoked(self):
+        def broken_pipe():
+            rd, wr = os.pipe()
+            os.close(rd)
+            return wr
+        for name in ("/dev/full", "a pipe nobody reads"):
+            for args in (["create"], ["-o", "json", "create"]):
+                with self.subTest(stdout=name, args=args):
+                    self.emu.reset()
+                    fd = os.open("/dev/full", os.O_WRONLY) if name == "/dev/full" \
+                        else broken_pipe()
+                    try:
+                        r = self.run_closed("", args, stdout=fd)
+                    finally:
+                        os.close(fd)
+                    self.assertNothingIntoTheSocket(r)
+                    self.assertEqual(r.rc, TRANSPORT, r.describe())
+                    self.assertIn("revoked", r.err, r.describe())
+                    st = self.state()
+                    self.assertEqual(st["tokens"], [], "the undelivered token is still live")
+                    self.assertEqual(len(st["revoked"]), 1, st["revoked"])
+
+    def test_create_whose_revoke_fails_too_is_outcome_unknown(self):
+        self.emu.faults([{"path": DELETE, "kind": "status", "status": 500, "times": -1}])
+        fd = os.open("/dev/full", os.O_WRONLY)
+        try:
+            r = self.run_closed("", ["--retries", "0", "create"], stdout=fd)
+        finally:
+            os.close(fd)
+        self.assertEqual(r.rc, UNKNOWN, r.describe())
+        token_id = self.only_token()["token_id"]
+        self.assertIn(token_id, r.err, "the error names the token to revoke" + r.describe())
+
+
+class ProfileHostTests(TrustTestCase):
+    """Point 5: a credential read from a profile goes only to that profile's host."""
+
+    def setUp(self):
+        super().setUp()
+        self.closed = "https://localhost:%d" % free_closed_port()
+
+    def cfg(self, text):
+        return self.write_file(".databrickscfg", text)
+
+    def cli(self, *args, env=None):
+        return self.run_cli(["--ca-file", self.emu.ca_file] + list(args), env=env)
+
+    def test_host_given_skips_the_default_profile(self):
+        # The emulator stands in for another workspace: DEFAULT's token is not for it.
+        for settings in ("", "[__settings__]\ndefault_profile = work\n"):
+            self.cfg(settings + "[DEFAULT]\nhost = %s\ntoken = %s\n[work]\nhost = %s\n"
+                     "token = %s\n" % (self.closed, self.emu.token, self.closed, self.emu.token))
+            with self.subTest(settings=settings, given="--host"):
+                self.assertUsageBeforeSending(self.cli("--host", self.emu.url, "list"),
+                                              "no token")
+            with self.subTest(settings=settings, given="DATABRICKS_HOST"):
+                self.assertUsageBeforeSending(
+                    self.cli("list", env={"DATABRICKS_HOST": self.emu.url}), "no token")
+
+    def test_profile_flag_beats_the_environment(self):
+        self.cfg("[work]\nhost = %s\ntoken = %s\n" % (self.emu.url, self.emu.token))
+        env = {"DATABRICKS_HOST": self.closed, "DATABRICKS_TOKEN": BAD_TOKEN}
+        self.assertOk(self.cli("-p", "work", "list", env=env))
+        self.assertEqual(self.state()["request_log"][0]["auth"], "valid")
+
+    def test_profile_token_only_with_its_own_host(self):
+        self.cfg("[work]\nhost = %s\ntoken = %s\n[tokenonly]\ntoken = %s\n"
+                 "[same]\nhost = LOCALHOST:%d/some/path\ntoken = %s\n"
+                 % (self.closed, self.emu.token, self.emu.token, self.emu.port, self.emu.token))
+        cases = [
+            (["-p", "work", "--host", self.emu.url], {}),
+            (["-p", "tokenonly", "--host", self.emu.url], {}),
+            (["-p", "tokenonly"], {"DATABRICKS_HOST": self.emu.url}),
+            ([], {"DATABRICKS_CONFIG_PROFILE": "work", "DATABRICKS_HOST": self.emu.url}),
+            (["--host", self.emu.url], {"DATABRICKS_CONFIG_PROFILE": "work"}),
+        ]
+        for args, env in cases:
+            with self.subTest(args=args, env=env):
+                self.assertUsageBeforeSending(self.cli(*(args + ["list"]), env=env))
+        # The same host after normalisation is that profile's host.
+        self.assertOk(self.cli("-p", "same", "--host", "https://localhost:%d/" % self.emu.port,
+                               "list"))
+        # A token given for this run goes where this run says.
+        self.assertOk(self.cli("-p", "work", "--host", self.emu.url, "--token", self.emu.token,
+                               "list"))
+
+
+class InputLimitTests(TrustTestCase):
+    """Point 11: bad input is a usage error, one line naming the limit or the file,
+    before anything is sent."""
+
+    def test_negative_lifetime(self):
+        self.assertUsageBeforeSending(self.dbtok("create", "--lifetime-seconds", "-1"),
+                                      "--lifetime-seconds")
+        self.assertUsageBeforeSending(self.dbtok("create", "--lifetime-seconds=-3600"),
+                                      "--lifetime-seconds")
+        self.assertUsageBeforeSending(self.dbtok("create", "--json", '{"lifetime_seconds": -1}'),
+                                      "lifetime_seconds")
+
+    def test_comment_not_utf8(self):
+        for raw in (b"caf\xe9", b"\xff", b"cut \xe2\x82", b"\xed\xa0\x80 surrogate",
+                    b"\xc0\xaf overlong"):
+            with self.subTest(comment=raw):
+                self.assertUsageBeforeSending(self.dbtok("create", "--comment",
+                                                         os.fsdecode(raw)), "UTF-8")
+
+    def test_json_comment_with_nul(self):
+        self.assertUsageBeforeSending(self.dbtok("create", "--json", '{"comment": "a\\u0000b"}'),
+                                      "comment")
+
+    def test_comment_too_long_for_the_work_buffer(self):
+        for size in (70000, 65200, 62000):
+            with self.subTest(size=size):
+                self.assertUsageBeforeSending(self.dbtok("create", "--comment", "x" * size),
+                                              "--comment")
+        # What fits is sent, and comes back whole.
+        created = self.json_out(self.dbtok("-o", "json", "create", "--comment", "y" * 40000))
+        self.assertEqual(created["token_info"]["comment"], "y" * 40000)
+
+    def test_token_id_too_long_for_the_work_buffer(self):
+        self.assertUsageBeforeSending(self.dbtok("delete", "f" * 70000), "token id")
+
+    def test_ca_file_that_is_not_a_certificate(self):
+        with open(os.path.join(self.emu.dir, "server.key")) as f:
+            key = f.read()
+        files = {
+            "text.pem": "not a certificate\n",
+            "empty.pem": "",
+            "garbage.pem": "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n"
+                           "-----END CERTIFICATE-----\n",
+            "key.pem": key,
+        }
+        for name, text in files.items():
+            with self.subTest(file=name):
+                path = self.write_file(name, text)
+                self.assertUsageBeforeSending(self.dbtok("list", ca_file=path), path)
+
+    def test_fifo_as_config_or_ca_file(self):
+        fifo = os.path.join(self.home, "fifo")
+        os.mkfifo(fifo)
+        r = self.run_cli(["--host", self.emu.url, "--token", self.emu.token, "--ca-file", fifo,
+                          "--timeout", "2", "list"], timeout=15)
+        self.assertUsageBeforeSending(r, fifo)
+        self.assertLess(r.elapsed, 5, r.describe())
+        r = self.run_cli(["--ca-file", self.emu.ca_file, "--timeout", "2", "list"],
+                         env={"DATABRICKS_CONFIG_FILE": fifo}, timeout=15)
+        self.assertUsageBeforeSending(r, fifo)
+        self.assertLess(r.elapsed, 5, r.describe())
+
+
+class VersionTests(CliTestCase):
+    def test_version_names_the_mbedtls_the_user_agent_names(self):
+        import re
+        r = self.run_cli(["--version"])
+        self.assertOk(r)
+        # "built with" appears only when a shared mbedTLS is not the one compiled against.
+        m = re.fullmatch(r"dbtok \S+ \(mbedtls (\d+)\.(\d+)\.(\d+)(?:, built with (\S+))?\)\n", r.out)
+        self.assertIsNotNone(m, r.describe())
+        running = tuple(int(g) for g in m.group(1, 2, 3))
+        built = m.group(4) or "%d.%d.%d" % running
+        if running[0] == 3:
+            self.assertGreaterEqual(running, (3, 6, 7), "mbedTLS 3 before 3.6.7 lacks its security fixes")
+        self.assertOk(self.dbtok("list"))
+        ua = {k.lower(): v for k, v in self.state()["request_log"][-1]["headers"]}["user-agent"]
+        self.assertIn(" mbedtls/%s " % built, ua + " ", ua)
+
+
+class JsonRuleTests(CliTestCase):
+    """One JSON rule on every path (issue 10, points 7 and 12)."""
+
+    def test_nul_in_strings_and_repeated_keys(self):
+        # The answers are sent raw: the emulator would never write them.
+        def answer(status, body):
+            return ("HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                    % (status, len(body.encode("latin-1")), body))
+        tid = "ab" * 32
+        # \u0000 is valid JSON: a token whose comment holds one does not break
+        # the list, and its comment is shown whole, nothing cut at the NUL.
+        listing = ('{"x":"\\u0000","token_infos":[{"token_id":"%s","comment":"before\\u0000after"}]}'
+                   % tid)
+        self.emu.faults([dict(path=LIST, kind="raw", data=answer(200, listing), times=2)])
+        r = self.dbtok("-o", "json", "list")
+        self.assertOk(r)
+        self.assertEqual(json.loads(r.out)[0]["comment"], "before\x00after", r.describe())
+        r = self.dbtok("list")
+        self.assertOk(r)
+        self.assertIn("after", r.out, r.describe())
+        # Two token_value keys (one spelled with an escape): which one is the
+        # token? The token may exist, so the outcome is unknown; neither is shown.
+        create = ('{"token_value":"dapiA","token\\u005fvalue":"dapiB","token_info":{"token_id":"%s"}}'
+                  % tid)
+        self.emu.faults([dict(path=CREATE, kind="raw", data=answer(200, create))])
+        r = self.dbtok("create")
+        self.assertFails(r, UNKNOWN)
+        self.assertNotIn("dapiA", r.err)
+        self.assertNotIn("dapiB", r.err)
+        # An error body with two error_code keys is believed in nothing but its
+        # status: an API error (exit 1), neither code reported.
+        err = '{"error_code":"RESOURCE_DOES_NOT_EXIST","error_code":"PERMISSION_DENIED","message":"m"}'
+        self.emu.faults([dict(path=DELETE, kind="raw", data=answer(404, err))])
+        r = self.dbtok("delete", tid)
+        self.assertFails(r, API_ERROR)
+        self.assertIn("404", r.err, r.describe())
+        self.assertNotIn("RESOURCE_DOES_NOT_EXIST", r.err, r.describe())
+        self.assertNotIn("PERMISSION_DENIED", r.err, r.describe())
 
 
 # ============================================================================ main

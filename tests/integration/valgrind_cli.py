@@ -2,7 +2,8 @@
 """The dbtok CLI under valgrind memcheck, against the emulator: create, list, delete and
 list again, then the paths where cleanup is easiest to get wrong (an API error, -v
 tracing of a chunked answer, a retried list, a list cut mid-stream, a create whose
-answer is lost, a refused certificate).
+answer is lost, a create whose value cannot be written and is revoked, output that is
+masked and escaped, a refused certificate).
 
     python3 tests/integration/valgrind_cli.py --cli build/dbtok [--valgrind PATH]
 
@@ -51,8 +52,9 @@ class Runner:
         self.scratch = scratch
         self.count = 0
 
-    def run(self, name, args, expect_rc, ca_file=None):
-        """Runs `dbtok --host --token --ca-file ARGS` under memcheck; returns stdout."""
+    def run(self, name, args, expect_rc, ca_file=None, stdout_path=None):
+        """Runs `dbtok --host --token --ca-file ARGS` under memcheck; returns stdout
+        (with stdout_path, stdout is that file instead, e.g. /dev/full)."""
         self.count += 1
         log = os.path.join(self.scratch, "memcheck-%02d.log" % self.count)
         argv = [self.valgrind, "--quiet", "--error-exitcode=%d" % VALGRIND_ERROR,
@@ -66,8 +68,15 @@ class Runner:
         # must not change what runs.
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.scratch}
         t0 = time.monotonic()
-        proc = subprocess.run(argv, env=env, cwd=self.scratch, stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=600)
+        out = open(stdout_path, "w") if stdout_path else subprocess.PIPE
+        try:
+            proc = subprocess.run(argv, env=env, cwd=self.scratch, stdin=subprocess.DEVNULL,
+                                  stdout=out, stderr=subprocess.PIPE, text=True, timeout=600)
+        finally:
+            if stdout_path:
+                out.close()
+        if proc.stdout is None:
+            proc.stdout = ""
         with open(log, encoding="utf-8", errors="replace") as f:
             report = f.read().strip()
         print("%-44s exit %d  %5.1f s" % (name, proc.returncode, time.monotonic() - t0))
@@ -116,6 +125,18 @@ def flow(r, emu):
 
     emu.faults([{"path": CREATE, "kind": "reset_after"}])
     r.run("create, answer lost", ["create", "--comment", "lost"], UNKNOWN)
+
+    # A value that cannot be written is revoked over the same client (issue 10).
+    before = len(emu.state()["revoked"])
+    r.run("create to /dev/full: revoked", ["create", "--comment", "undelivered"], TRANSPORT,
+          stdout_path="/dev/full")
+    if len(emu.state()["revoked"]) != before + 1:
+        raise Failure("the undelivered token was not revoked")
+    # Masking and escaping of every field printed, in both formats.
+    r.run("create, comment to mask and escape",
+          ["create", "--comment", emu.token + " \x1b[2J \u202e"], OK)
+    r.run("list, masked and escaped", ["list"], OK)
+    r.run("list -o json, masked and escaped", ["-o", "json", "list"], OK)
 
     # Another emulator's CA: the same kind of certificate, not the one that signed.
     wrong_ca = os.path.join(r.scratch, "not-the-ca.pem")

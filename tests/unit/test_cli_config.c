@@ -14,9 +14,11 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli_config.h"
@@ -426,13 +428,11 @@ static void test_flags_beat_env_beat_profile(void **state)
     assert_string_equal("DEFAULT", g_s.profile);
     assert_string_equal(g_cfg_path, g_s.config_file);
 
-    /* Environment beats profile, per key. */
+    /* Environment beats profile, per key; but a host from the environment
+     * never takes DEFAULT's token (it is for DEFAULT's host). */
     env_set(&e, "DATABRICKS_HOST", "env.example");
-    assert_int_equal(0, resolve(&f, &e));
-    assert_string_equal("env.example", g_s.host);
-    assert_int_equal(CLI_FROM_ENV, g_s.host_from);
-    assert_string_equal("dapi-default", g_s.token);
-    assert_int_equal(CLI_FROM_PROFILE, g_s.token_from);
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "no token");
 
     env_set(&e, "DATABRICKS_TOKEN", "dapi-env");
     assert_int_equal(0, resolve(&f, &e));
@@ -559,9 +559,9 @@ static void test_missing_profile_and_file(void **state)
     /* A file without DEFAULT, nothing named: not an error of its own. */
     memset(&f, 0, sizeof f);
     env_with_file(&e, "[other]\nhost = o\n");
-    env_set(&e, "DATABRICKS_HOST", "h.example");
+    env_set(&e, "DATABRICKS_TOKEN", "t");
     assert_int_equal(-1, resolve(&f, &e));
-    assert_string_equal("no token: set --token, DATABRICKS_TOKEN or a profile", g_err);
+    assert_string_equal("no host: set --host, DATABRICKS_HOST or a profile", g_err);
 }
 
 static void test_home_and_tilde(void **state)
@@ -597,8 +597,8 @@ static void test_file_read_only_when_needed(void **state)
     f.token = "t";
     assert_int_equal(0, resolve(&f, &e));
     assert_string_equal("", g_s.config_file);
-    /* A broken file that must be read is an error naming the line. */
-    f.token = NULL;
+    /* A broken file that must be read (for the host) is an error naming the line. */
+    f.host = NULL;
     assert_int_equal(-1, resolve(&f, &e));
     assert_contains(g_err, g_cfg_path);
     assert_contains(g_err, "line 2");
@@ -716,6 +716,209 @@ static void test_unreadable_or_large_file(void **state)
     assert_contains(g_err, "no token");
 }
 
+/* ---- a profile's token goes only to that profile's host (issue 10) ------ */
+
+static void test_host_given_skips_default_profile(void **state)
+{
+    static const char *const files[] = {
+        "[DEFAULT]\nhost = default.example\ntoken = dapi-default\n",
+        "[__settings__]\ndefault_profile = dev\n[dev]\nhost = dev.example\ntoken = dapi-dev\n",
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+        fake_env e;
+        cli_flags f;
+        memset(&f, 0, sizeof f);
+        /* A host on the command line or in the environment, no token there:
+         * the default profile is not consulted (as in the Go SDK and the
+         * Databricks CLI), even when its host is the same. */
+        env_with_file(&e, files[i]);
+        f.host = i == 0 ? "default.example" : "other.example";
+        assert_int_equal(-1, resolve(&f, &e));
+        assert_contains(g_err, "no token for ");
+        assert_contains(g_err, "default profile");
+        assert_string_equal("", g_s.token);
+        assert_string_equal("", g_s.config_file);
+        f.host = NULL;
+        env_set(&e, "DATABRICKS_HOST", "other.example");
+        assert_int_equal(-1, resolve(&f, &e));
+        assert_contains(g_err, "DATABRICKS_HOST");
+        assert_string_equal("", g_s.token);
+        /* A token given beside it is used, and the file is not needed. */
+        env_set(&e, "DATABRICKS_TOKEN", "dapi-env");
+        assert_int_equal(0, resolve(&f, &e));
+        assert_string_equal("dapi-env", g_s.token);
+        assert_string_equal("other.example", g_s.host);
+    }
+}
+
+static void test_profile_flag_beats_environment(void **state)
+{
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+    env_with_file(&e, PROFILES);
+    env_set(&e, "DATABRICKS_HOST", "env.example");
+    env_set(&e, "DATABRICKS_TOKEN", "dapi-env");
+    f.profile = "dev";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("dev.example", g_s.host);
+    assert_int_equal(8443, g_s.port);
+    assert_string_equal("dapi-dev#1", g_s.token);
+    assert_int_equal(CLI_FROM_PROFILE, g_s.host_from);
+    assert_int_equal(CLI_FROM_PROFILE, g_s.token_from);
+    /* The environment only fills gaps: [hostonly] has no token. */
+    f.profile = "hostonly";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("hostonly.example", g_s.host);
+    assert_string_equal("dapi-env", g_s.token);
+    assert_int_equal(CLI_FROM_ENV, g_s.token_from);
+    /* Flags still beat the profile. */
+    f.profile = "dev";
+    f.host = "flag.example";
+    f.token = "dapi-flag";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("flag.example", g_s.host);
+    assert_string_equal("dapi-flag", g_s.token);
+    /* DATABRICKS_CONFIG_PROFILE names a profile but does not outrank the
+     * environment's host (only -p does). */
+    memset(&f, 0, sizeof f);
+    env_with_file(&e, PROFILES);
+    env_set(&e, "DATABRICKS_CONFIG_PROFILE", "hostonly");
+    env_set(&e, "DATABRICKS_HOST", "env.example");
+    env_set(&e, "DATABRICKS_TOKEN", "dapi-env");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("env.example", g_s.host);
+    assert_string_equal("dapi-env", g_s.token);
+}
+
+static void test_profile_token_only_with_its_host(void **state)
+{
+    static const char text[] = "[dev]\nhost = dev.example:8443\ntoken = dapi-dev\n"
+                               "[tokenonly]\ntoken = dapi-tokenonly\n"
+                               "[badhost]\nhost = http://plain.example\ntoken = dapi-bad\n";
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+
+    /* -p with another host on the command line: refused, nothing resolved. */
+    env_with_file(&e, text);
+    f.profile = "dev";
+    f.host = "other.example";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "profile 'dev'");
+    assert_contains(g_err, "other.example");
+    assert_contains(g_err, "--host");
+    assert_null(strstr(g_err, "dapi-dev"));
+    /* The same host after normalisation is that profile's host. */
+    f.host = "HTTPS://Dev.Example:8443/some/path?o=1";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("dapi-dev", g_s.token);
+    assert_string_equal("dev.example", g_s.host);
+    /* Another port is another host. */
+    f.host = "dev.example";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "profile 'dev'");
+    /* A token given for this run goes where this run says. */
+    f.token = "dapi-flag";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("dapi-flag", g_s.token);
+    assert_string_equal("dev.example", g_s.host);
+    assert_int_equal(443, g_s.port);
+
+    /* A profile with a token but no host: its token goes nowhere else. */
+    f.token = NULL;
+    f.profile = "tokenonly";
+    f.host = "h.example";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "profile 'tokenonly'");
+    f.host = NULL;
+    env_set(&e, "DATABRICKS_HOST", "h.example");
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "DATABRICKS_HOST");
+
+    /* A profile named by the environment: its token is not paired with the
+     * environment's (or the command line's) host either. */
+    memset(&f, 0, sizeof f);
+    env_with_file(&e, text);
+    env_set(&e, "DATABRICKS_CONFIG_PROFILE", "dev");
+    env_set(&e, "DATABRICKS_HOST", "other.example");
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "profile 'dev'");
+    e.n--;
+    f.host = "other.example";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "profile 'dev'");
+
+    /* A profile host that is not a valid URL is reported as such. */
+    memset(&f, 0, sizeof f);
+    env_with_file(&e, text);
+    f.profile = "badhost";
+    f.host = "h.example";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "TLS only");
+}
+
+/* ---- files that are not regular files (issue 10) ------------------------- */
+
+/* Reading a FIFO blocked: the test failed (and would otherwise hang). */
+static void on_alarm(int sig)
+{
+    static const char msg[] = "test_cli_config: blocked on a FIFO\n";
+    (void)sig;
+    (void)write(2, msg, sizeof msg - 1);
+    _exit(1);
+}
+
+static void test_read_file_refuses_non_regular(void **state)
+{
+    static char buf[64];
+    char fifo[128];
+    size_t len = 99;
+    (void)state;
+    (void)signal(SIGALRM, on_alarm);
+    (void)snprintf(fifo, sizeof fifo, "%s/fifo", g_dir);
+    assert_int_equal(0, mkfifo(fifo, 0600));
+    (void)alarm(5);
+    assert_int_equal(CLI_FILE_NOT_REGULAR, cli_read_file(fifo, buf, sizeof buf, &len));
+    assert_int_equal(CLI_FILE_NOT_REGULAR, cli_read_file(g_dir, buf, sizeof buf, &len));
+    assert_int_equal(CLI_FILE_NOT_REGULAR, cli_read_file("/dev/zero", buf, sizeof buf, &len));
+    /* /dev/null is the usual way to say "no file": it reads as empty. */
+    assert_int_equal(CLI_FILE_OK, cli_read_file("/dev/null", buf, sizeof buf, &len));
+    assert_int_equal(0, len);
+    assert_int_equal(CLI_FILE_MISSING, cli_read_file("/nonexistent/dbtok", buf, sizeof buf, &len));
+    write_file(g_cfg_path, "0123456789");
+    assert_int_equal(CLI_FILE_OK, cli_read_file(g_cfg_path, buf, sizeof buf, &len));
+    assert_int_equal(10, len);
+    assert_memory_equal("0123456789", buf, 10);
+    assert_int_equal(CLI_FILE_TOO_BIG, cli_read_file(g_cfg_path, buf, 9, &len));
+    assert_int_equal(CLI_FILE_OK, cli_read_file(g_cfg_path, buf, 10, &len));
+
+    /* The config file as a FIFO: refused, naming it, without blocking. */
+    {
+        fake_env e;
+        cli_flags f;
+        memset(&f, 0, sizeof f);
+        memset(&e, 0, sizeof e);
+        env_set(&e, "DATABRICKS_CONFIG_FILE", fifo);
+        assert_int_equal(-1, resolve(&f, &e));
+        assert_contains(g_err, fifo);
+        assert_contains(g_err, "not a regular file");
+        /* /dev/null as the config file is an empty one. */
+        e.value[0] = "/dev/null";
+        env_set(&e, "DATABRICKS_HOST", "h.example");
+        env_set(&e, "DATABRICKS_TOKEN", "t");
+        f.profile = "p";
+        assert_int_equal(-1, resolve(&f, &e));
+        assert_contains(g_err, "profile 'p' not found in /dev/null");
+    }
+    (void)alarm(0);
+    (void)unlink(fifo);
+}
+
 static void test_wipe(void **state)
 {
     cli_settings s;
@@ -754,6 +957,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_host_names_its_origin, make_dir, remove_dir),
         cmocka_unit_test(test_output_and_ca_file),
         cmocka_unit_test_setup_teardown(test_unreadable_or_large_file, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_host_given_skips_default_profile, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_profile_flag_beats_environment, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_profile_token_only_with_its_host, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_read_file_refuses_non_regular, make_dir, remove_dir),
         cmocka_unit_test(test_wipe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
