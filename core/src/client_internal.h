@@ -60,7 +60,8 @@ dbtok_err exchange(dbtok_client *c, exchange_request *req, exchange_response *re
 struct json_doc;
 
 /* response.c: on DBTOK_OK, doc holds a 2xx JSON object; secret_key names a
- * field whose raw text must not be traced. */
+ * field holding a secret: a 2xx answer with it that does not parse is not
+ * traced at all. */
 dbtok_err response_classify(dbtok_client *c, const exchange_response *resp, struct json_doc *doc,
                             const char *secret_key);
 
@@ -71,8 +72,10 @@ dbtok_err client_call(dbtok_client *c, exchange_request *req, struct json_doc *d
  * REQUEST_LIMIT_EXCEEDED, TEMPORARILY_UNAVAILABLE. */
 bool client_said_try_later(const dbtok_error_info *e);
 
-/* token_api.c: a create whose comment carries marker (after a space). */
-dbtok_err token_create_tagged(dbtok_client *client, const char *comment, const char *marker,
+/* token_api.c: a create whose comment carries a marker (after a space):
+ * DBTOK__MARKER_BYTES random bytes, written "[dbtok:" + 16 hex digits + "]". */
+#define DBTOK__MARKER_BYTES 8
+dbtok_err token_create_tagged(dbtok_client *client, const char *comment, const uint8_t *marker,
                               int64_t lifetime_seconds, dbtok_created_token *out);
 
 /* trace.c: TRACE-level log of what goes over the wire, secrets redacted. */
@@ -80,21 +83,18 @@ bool trace_enabled(const dbtok_client *c);
 void trace_text(const dbtok_client *c, const char *text, size_t len);
 void trace_request(const dbtok_client *c, const uint8_t *req, size_t len);
 void trace_line(void *client, const char *line, size_t len);
-/* Body text, with [redact, redact + redact_len) replaced (redact may be NULL)
- * and every occurrence of the bearer token hidden. */
-void trace_body(const dbtok_client *c, const char *body, size_t len, const char *redact, size_t redact_len);
+/* Body text, the value of every token_value member hidden and the rest
+ * masked. */
+void trace_body(const dbtok_client *c, const char *body, size_t len);
 
 /* mask.c: the one masking routine (see dbtok_mask_text). */
 typedef void (*dbtok__sink)(void *arg, const char *text, size_t len);
-/* Hands text to sink in pieces, every trace of a secret replaced. */
-void dbtok__mask_emit(const dbtok_str *secrets, size_t n_secrets, const char *text, size_t len,
-                      dbtok__sink sink, void *sink_arg);
+/* Hands text to sink in pieces, every trace of the client's secrets (its
+ * bearer token, the token values it remembers) replaced. */
+void dbtok__mask_emit(const dbtok_client *c, const char *text, size_t len, dbtok__sink sink, void *sink_arg);
 /* text[i] read as one character: a raw byte, a JSON escape or a
  * percent-escape of an ASCII character; *adv is the bytes it takes. */
 unsigned char dbtok__escaped_char(const char *text, size_t len, size_t i, size_t *adv);
-/* The bearer token and the token values the client remembers. */
-#define DBTOK__MAX_SECRETS (1 + DBTOK_MASK_TOKEN_VALUES)
-size_t dbtok__client_secrets(const dbtok_client *c, dbtok_str out[DBTOK__MAX_SECRETS]);
 /* Remembers a token value a create received, for masking until dbtok_close(). */
 void dbtok__remember_secret(dbtok_client *c, dbtok_str value);
 

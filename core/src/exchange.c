@@ -70,17 +70,22 @@ static void record_retry_after(dbtok_client *c, const http_reader *r)
     c->retry_hint = true;
 }
 
+/* The reader lives in the client, not on the stack: its line buffer is most
+ * of a call's stack otherwise. The client sets the room aside by size alone
+ * (dbtok.h includes no internal header); this checks that it is enough. */
+typedef char reader_fits_in_client[sizeof(http_reader) <= sizeof(((dbtok_client *)0)->reader_space) ? 1 : -1];
+
 /* Reads one response into the work buffer, body first, NUL after it; or,
  * for a 2xx with a sink, through the sink. */
 static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, exchange_response *resp)
 {
-    http_reader reader;
+    http_reader *reader = (http_reader *)(void *)c->reader_space;
     size_t body_len = 0;
     int state = 0;
     bool sunk = false;
     bool head_recorded = false;
 
-    http_reader_init(&reader, trace_enabled(c) ? trace_line : NULL, c);
+    http_reader_init(reader, trace_enabled(c) ? trace_line : NULL, c);
     while (state == 0) {
         size_t room = c->work_len - body_len - 1; /* one byte kept for the NUL */
         size_t consumed = 0;
@@ -94,26 +99,26 @@ static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, 
             return (dbtok_err)n;
         }
         if (n == 0) {
-            state = http_reader_eof(&reader);
+            state = http_reader_eof(reader);
         } else {
             c->stats.bytes_received += (uint32_t)n;
-            state = http_reader_feed(&reader, c->work + body_len, (size_t)n, &consumed, &fresh);
+            state = http_reader_feed(reader, c->work + body_len, (size_t)n, &consumed, &fresh);
             body_len += fresh;
             if (state == 1 && consumed < (size_t)n) {
                 /* Bytes after the response that nobody asked for: do not
                  * trust this connection for another request. */
-                reader.conn_close = true;
+                reader->conn_close = true;
             }
         }
-        if (reader.head_done && !head_recorded) {
+        if (reader->head_done && !head_recorded) {
             /* Kept even if the body then fails: the caller learns what
              * answered, and when it may try again. */
-            c->error.http_status = reader.status;
-            record_retry_after(c, &reader);
+            c->error.http_status = reader->status;
+            record_retry_after(c, reader);
             head_recorded = true;
         }
-        if (state >= 0 && req->body_sink != NULL && reader.head_done && reader.status >= 200 &&
-            reader.status < 300) {
+        if (state >= 0 && req->body_sink != NULL && reader->head_done && reader->status >= 200 &&
+            reader->status < 300) {
             dbtok_err err = req->body_sink(req->sink_arg, c->work, &body_len, c->work_len - 1, state == 1, !sunk);
             if (err != DBTOK_OK) {
                 return err;
@@ -128,11 +133,11 @@ static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, 
         return (dbtok_err)state;
     }
     c->work[body_len] = 0;
-    resp->status = reader.status;
+    resp->status = reader->status;
     resp->body = c->work;
     resp->body_len = body_len;
     resp->sunk = sunk;
-    if (reader.conn_close) {
+    if (reader->conn_close) {
         tls_disconnect(c);
     }
     return DBTOK_OK;
@@ -167,6 +172,8 @@ static dbtok_err attempt(dbtok_client *c, exchange_request *req, exchange_respon
     *phase = sent == req_len ? PHASE_RECEIVE : PHASE_SEND;
     if (err == DBTOK_OK) {
         err = receive_response(c, req, resp);
+        /* Header lines may have echoed anything: they do not outlive the answer. */
+        mbedtls_platform_zeroize(c->reader_space, sizeof c->reader_space);
     }
     if (err != DBTOK_OK) {
         tls_disconnect(c); /* half-used: never reused */

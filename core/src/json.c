@@ -90,8 +90,9 @@ static int32_t hex4(const char *s, int i, int end)
 }
 
 /* The escape at s[*pos] (a backslash). A \u high surrogate must be followed
- * by a \u low surrogate; the pair is one character. \u0000 is refused because
- * decoded strings are C strings. */
+ * by a \u low surrogate; the pair is one character. \u0000 is a character
+ * like any other here (RFC 8259); json_string_cstr refuses it where a C
+ * string is handed out. */
 static bool read_escape(const char *s, int *pos, int end, uint32_t *cp)
 {
     int i = *pos;
@@ -111,7 +112,7 @@ static bool read_escape(const char *s, int *pos, int end, uint32_t *cp)
     case 't': *cp = 0x09; break;
     case 'u':
         u = hex4(s, i + 2, end);
-        if (u <= 0 || (u >= 0xDC00 && u <= 0xDFFF)) {
+        if (u < 0 || (u >= 0xDC00 && u <= 0xDFFF)) {
             return false;
         }
         if (u >= 0xD800 && u <= 0xDBFF) {
@@ -187,6 +188,33 @@ static bool read_utf8(const char *s, int *pos, int end, uint32_t *cp)
     *cp = c;
     *pos = i + 1 + more;
     return true;
+}
+
+size_t json_echo_bound(const char *s, size_t len)
+{
+    size_t need = 0;
+    int pos = 0;
+    int end;
+
+    if (len > (size_t)INT32_MAX / 12) {
+        return SIZE_MAX;
+    }
+    end = (int)len;
+    while (pos < end) {
+        unsigned char b = (unsigned char)s[pos];
+        uint32_t cp;
+        if (b < 0x80) {
+            bool escaped = b < 0x20 || b == 0x7f || b == '"' || b == '\\' || b == '<' || b == '>' ||
+                           b == '&' || b == '\'';
+            need += escaped ? 6u : 1u;
+            pos++;
+        } else if (read_utf8(s, &pos, end, &cp)) {
+            need += cp >= 0x10000u ? 12u : 6u; /* a \u pair, or one \u escape */
+        } else {
+            return SIZE_MAX;
+        }
+    }
+    return need;
 }
 
 /* The next character of string content s[*pos..end), raw or escaped. */
@@ -455,7 +483,8 @@ int json_skip(const json_doc *doc, int i)
     return skip_tokens(doc->tok, doc->ntok, i);
 }
 
-/* Decoded text never holds a NUL, so key's terminator can only match the end. */
+/* key is a C string: a decoded NUL (from \u0000) must not match its
+ * terminator, or the comparison would run past it. */
 bool json_span_equals(const char *s, int start, int end, const char *key)
 {
     int pos = start;
@@ -477,13 +506,64 @@ bool json_span_equals(const char *s, int start, int end, const char *key)
         }
         n = put_utf8(cp, buf);
         for (j = 0; j < n; j++) {
-            if (key[k] != buf[j]) {
+            if (key[k] == '\0' || key[k] != buf[j]) {
                 return false;
             }
             k++;
         }
     }
     return key[k] == '\0';
+}
+
+bool json_span_holds_nul(const char *s, int start, int end)
+{
+    const char *p = memchr(s + start, '\\', (size_t)(end - start));
+
+    /* Raw NUL bytes never pass validation, so only the escape makes one.
+     * The span is valid, so every backslash starts a whole escape. */
+    while (p != NULL) {
+        int i = (int)(p - s);
+        if (s[i + 1] == 'u') {
+            if (hex4(s, i + 2, end) == 0) {
+                return true;
+            }
+            i += 6;
+        } else {
+            i += 2;
+        }
+        p = i < end ? memchr(s + i, '\\', (size_t)(end - i)) : NULL;
+    }
+    return false;
+}
+
+/* ---- the members of an object: the one rule (json.h) ----------------- */
+
+dbtok_err json_object_members(const json_doc *doc, int obj, const char *const *names, unsigned n, int *values)
+{
+    uint8_t seen = 0;
+    unsigned i;
+    int k;
+    int member;
+
+    for (i = 0; i < n; i++) {
+        values[i] = -1;
+    }
+    if (obj < 0 || obj >= doc->ntok || doc->tok[obj].type != JSMN_OBJECT) {
+        return DBTOK_ERR_JSON;
+    }
+    k = obj + 1;
+    for (member = 0; member < doc->tok[obj].size && k + 1 < doc->ntok; member++) {
+        const jsmntok_t *v = &doc->tok[k + 1];
+        int r = json_members_key(names, n, &seen, doc->text, doc->tok[k].start, doc->tok[k].end);
+        if (r == JSON_KEY_REPEATED) {
+            return DBTOK_ERR_JSON;
+        }
+        if (r >= 0 && !(v->type == JSMN_PRIMITIVE && json_span_is_null(doc->text, v->start, v->end))) {
+            values[r] = k + 1;
+        }
+        k = skip_tokens(doc->tok, doc->ntok, k + 1);
+    }
+    return DBTOK_OK;
 }
 
 int json_object_get(const json_doc *doc, int obj, const char *key)
@@ -529,6 +609,15 @@ dbtok_err json_span_decode(char *s, int start, int end, dbtok_str *out)
 dbtok_err json_string(json_doc *doc, int i, dbtok_str *out)
 {
     if (i < 0 || i >= doc->ntok || doc->tok[i].type != JSMN_STRING) {
+        return DBTOK_ERR_JSON;
+    }
+    return json_span_decode(doc->text, doc->tok[i].start, doc->tok[i].end, out);
+}
+
+dbtok_err json_string_cstr(json_doc *doc, int i, dbtok_str *out)
+{
+    if (i < 0 || i >= doc->ntok || doc->tok[i].type != JSMN_STRING ||
+        json_span_holds_nul(doc->text, doc->tok[i].start, doc->tok[i].end)) {
         return DBTOK_ERR_JSON;
     }
     return json_span_decode(doc->text, doc->tok[i].start, doc->tok[i].end, out);

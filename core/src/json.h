@@ -6,7 +6,22 @@
  * surrogates, nothing above U+10FFFF) with valid escapes (a \u surrogate must
  * be a proper pair), every primitive must be true, false, null or an RFC 8259
  * number, object keys must be strings, and only whitespace may follow the
- * top-level value.
+ * top-level value. \u0000 is valid (RFC 8259): a decoded string may hold
+ * NUL bytes, counted in its length; only a value handed out as a C string
+ * refuses them (json_string_cstr).
+ *
+ * The members of an object dbtok reads follow one rule, in this module only
+ * (json_members_key, DESIGN.md principle 7), whether the object is a parsed
+ * tree (json_object_members) or streams past (the list reader):
+ *  - keys are compared after decoding escapes ("token\u005fid" is token_id);
+ *  - a key dbtok reads appears at most once: a second occurrence, whatever
+ *    either value (null included), makes the object malformed. dbtok would
+ *    read one and most parsers keep the last, so two readers of one answer
+ *    could disagree on, say, which token_value is the token;
+ *  - a member whose value is null is absent;
+ *  - keys dbtok does not read are skipped, repeated or not: nothing dbtok
+ *    reports depends on them, and a streaming reader could not remember
+ *    them all in bounded memory.
  */
 #ifndef DBTOK_JSON_H
 #define DBTOK_JSON_H
@@ -14,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define JSMN_HEADER
 #define JSMN_STRICT
@@ -38,8 +54,8 @@ int json_count_tokens(const char *text, size_t len);
 
 /*
  * Parse and validate text[0..len) into tok[0..max_tok). Returns DBTOK_OK,
- * DBTOK_ERR_NOT_JSON (as above), DBTOK_ERR_JSON (malformed, or a string
- * holding \u0000), or DBTOK_ERR_BUFFER_TOO_SMALL (too few tokens).
+ * DBTOK_ERR_NOT_JSON (as above), DBTOK_ERR_JSON (malformed), or
+ * DBTOK_ERR_BUFFER_TOO_SMALL (too few tokens).
  */
 dbtok_err json_parse(json_doc *doc, char *text, size_t len, jsmntok_t *tok, unsigned int max_tok);
 
@@ -48,7 +64,8 @@ int json_skip(const json_doc *doc, int i);
 
 /* Index of the value of `key` in object obj (compared after decoding
  * escapes, without modifying the text), or -1 when absent or obj is not an
- * object. The first occurrence wins. */
+ * object. The first occurrence wins. A plain lookup, outside the rule above:
+ * a decoder reads an object with json_object_members. */
 int json_object_get(const json_doc *doc, int obj, const char *key);
 
 /*
@@ -58,6 +75,12 @@ int json_object_get(const json_doc *doc, int obj, const char *key);
  * Returns DBTOK_OK or DBTOK_ERR_JSON (not a string).
  */
 dbtok_err json_string(json_doc *doc, int i, dbtok_str *out);
+
+/* json_string for a value handed out as a C string (an id, a token value,
+ * an error code or message), which could not hold a NUL: a C reader would
+ * stop there and silently see less. Such a string is malformed:
+ * DBTOK_ERR_JSON, refused before anything is decoded. */
+dbtok_err json_string_cstr(json_doc *doc, int i, dbtok_str *out);
 
 /* Integer primitive i (no fraction or exponent) as int64 with overflow
  * checks. Returns DBTOK_OK or DBTOK_ERR_JSON. */
@@ -71,8 +94,72 @@ dbtok_err json_int64(const json_doc *doc, int i, int64_t *out);
  */
 bool json_span_string_ok(const char *s, int start, int end);
 bool json_span_primitive_ok(const char *s, int start, int end);
+/* key is a C string, so a key that decodes to a NUL never equals it. */
 bool json_span_equals(const char *s, int start, int end, const char *key);
+/* Whether the decoded span would hold a NUL (it has a \u0000 escape). */
+bool json_span_holds_nul(const char *s, int start, int end);
 dbtok_err json_span_decode(char *s, int start, int end, dbtok_str *out);
 dbtok_err json_span_int64(const char *s, int start, int end, int64_t *out);
+
+/* The rule above, one key at a time, for an object read as it streams:
+ * names are the n distinct keys read (n <= JSON_MEMBERS_MAX), *seen the set
+ * of those met so far in this object (bit k: names[k]; 0 when the object
+ * opens). One byte of state per object, so a reader's struct and stack
+ * stay as small as they were. */
+#define JSON_MEMBERS_MAX 8
+#define JSON_KEY_OTHER (-1)    /* a key not read */
+#define JSON_KEY_REPEATED (-2) /* a key read, met a second time: malformed */
+
+/* Which of names the key s[start..end) is (raw string content, a span
+ * json_span_string_ok accepted): its index, JSON_KEY_OTHER, or
+ * JSON_KEY_REPEATED. Reads the text only. Inline because the list reader
+ * runs it on every key of every entry: with its names known at the call,
+ * the first-byte tests below become compares with constants. */
+static inline int json_members_key(const char *const *names, unsigned n, uint8_t *seen, const char *s, int start,
+                                   int end)
+{
+    unsigned k;
+
+    /* Names past the set's bits could never be told repeated: none match. */
+    n = n < JSON_MEMBERS_MAX ? n : JSON_MEMBERS_MAX;
+    for (k = 0; k < n; k++) {
+        const char *name = names[k];
+        /* The first byte rules most names out without the full comparison;
+         * an escaped first byte ('\\') takes it. */
+        bool maybe = start < end ? s[start] == name[0] || s[start] == '\\' : name[0] == '\0';
+        if (maybe && json_span_equals(s, start, end, name)) {
+            uint8_t bit = (uint8_t)(1u << k);
+            if ((*seen & bit) != 0) {
+                return JSON_KEY_REPEATED;
+            }
+            *seen = (uint8_t)(*seen | bit);
+            return (int)k;
+        }
+    }
+    return JSON_KEY_OTHER;
+}
+
+/* Whether the primitive s[start..end) is null, which the rule reads as
+ * "absent". */
+static inline bool json_span_is_null(const char *s, int start, int end)
+{
+    return end - start == 4 && memcmp(s + start, "null", 4) == 0;
+}
+
+/*
+ * Object obj of a parsed tree read under the rule, through json_members_key:
+ * values[k] is the index of names[k]'s value, or -1 when it is absent or
+ * null (n <= JSON_MEMBERS_MAX). Returns DBTOK_OK, or DBTOK_ERR_JSON when obj
+ * is not an object or a name is repeated. Reads the text only.
+ */
+dbtok_err json_object_members(const json_doc *doc, int obj, const char *const *names, unsigned n, int *values);
+
+/*
+ * The most bytes text s[0..len) (raw UTF-8, controls allowed) can take once
+ * another JSON encoder escapes it as it pleases: \u00XX for controls, DEL
+ * and what HTML-safe encoders escape (" \\ < > & '), \uXXXX for every
+ * non-ASCII character (a pair above U+FFFF). SIZE_MAX when s is not UTF-8.
+ */
+size_t json_echo_bound(const char *s, size_t len);
 
 #endif /* DBTOK_JSON_H */

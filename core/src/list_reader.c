@@ -5,6 +5,10 @@
  * end of the window waits, from its first byte, for more input. The grammar
  * is a small pushdown machine whose stack is one bit per level (object or
  * array), so nesting is bounded by MAX_DEPTH and nothing recurses.
+ *
+ * Keys, null and repeats follow json.c's one rule (json_members_key): a key
+ * dbtok reads, at the top (token_infos) or in an entry, comes once; a null
+ * value is absent.
  */
 #include <string.h>
 
@@ -27,8 +31,8 @@ enum {
     EXPECT_END             /* the body is complete: only whitespace may follow */
 };
 
-enum { FIELD_ID, FIELD_COMMENT, FIELD_CREATED, FIELD_EXPIRY };
-static const char *const field_names[LIST_FIELDS] = {"token_id", "comment", "creation_time", "expiry_time"};
+const char *const token_info_names[LIST_FIELDS] = {"token_id", "comment", "creation_time", "expiry_time"};
+static const char *const body_names[1] = {"token_infos"};
 
 /* A result of reading one token: consumed, wait for more input, or an error. */
 #define STEP_OK 0
@@ -56,35 +60,81 @@ static bool top_is_object(const list_reader *lr)
     return (lr->objects >> (lr->depth - 1)) & 1u;
 }
 
-/* Checks the entry's fields, decodes them in the window and hands it out. */
-static dbtok_err deliver(list_reader *lr, char *w, int end)
+/* The checks of token_info_read, which only read s; they fill the times. */
+static dbtok_err token_info_check(const char *s, const list_field *f, dbtok_token_info *info)
 {
-    dbtok_client *c = lr->client;
-    const list_field *f = lr->fields;
-    dbtok_token_info info;
-
-    if (!f[FIELD_ID].present || !f[FIELD_ID].is_string ||
+    if (!f[FIELD_ID].present || !f[FIELD_ID].is_string || json_span_holds_nul(s, f[FIELD_ID].start, f[FIELD_ID].end) ||
         (f[FIELD_COMMENT].present && !f[FIELD_COMMENT].is_string) ||
         (f[FIELD_CREATED].present && f[FIELD_CREATED].is_string) ||
         (f[FIELD_EXPIRY].present && f[FIELD_EXPIRY].is_string)) {
         return DBTOK_ERR_JSON;
     }
-    info.creation_time_ms = 0;
-    info.expiry_time_ms = -1;
+    info->creation_time_ms = 0;
+    info->expiry_time_ms = -1;
     if ((f[FIELD_CREATED].present &&
-         json_span_int64(w, f[FIELD_CREATED].start, f[FIELD_CREATED].end, &info.creation_time_ms) != DBTOK_OK) ||
+         json_span_int64(s, f[FIELD_CREATED].start, f[FIELD_CREATED].end, &info->creation_time_ms) != DBTOK_OK) ||
         (f[FIELD_EXPIRY].present &&
-         json_span_int64(w, f[FIELD_EXPIRY].start, f[FIELD_EXPIRY].end, &info.expiry_time_ms) != DBTOK_OK)) {
+         json_span_int64(s, f[FIELD_EXPIRY].start, f[FIELD_EXPIRY].end, &info->expiry_time_ms) != DBTOK_OK)) {
         return DBTOK_ERR_JSON;
     }
-    trace_body(c, w + lr->entry_start, (size_t)(end - lr->entry_start), NULL, 0);
-    /* Strings were validated when read, so decoding cannot fail. */
-    (void)json_span_decode(w, f[FIELD_ID].start, f[FIELD_ID].end, &info.token_id);
-    info.comment.ptr = "";
-    info.comment.len = 0;
+    return DBTOK_OK;
+}
+
+/* The strings of a checked token info, decoded in place; cannot fail. */
+static void token_info_decode(char *s, const list_field *f, dbtok_token_info *info)
+{
+    /* Strings were validated when read, so decoding cannot fail. A NUL in
+     * the comment stays in it, counted in its length: cutting it there
+     * would hide the rest (a marker, say) from whoever reads it. */
+    (void)json_span_decode(s, f[FIELD_ID].start, f[FIELD_ID].end, &info->token_id);
+    info->comment.ptr = "";
+    info->comment.len = 0;
     if (f[FIELD_COMMENT].present) {
-        (void)json_span_decode(w, f[FIELD_COMMENT].start, f[FIELD_COMMENT].end, &info.comment);
+        (void)json_span_decode(s, f[FIELD_COMMENT].start, f[FIELD_COMMENT].end, &info->comment);
     }
+}
+
+/* Here rather than in token_api.c so that one file holds the decoder, and
+ * so that its arrays stay off the stack of the create's exchange (a call
+ * into another file is not inlined). */
+dbtok_err token_info_read(json_doc *doc, int obj, dbtok_token_info *info)
+{
+    int values[LIST_FIELDS];
+    list_field f[LIST_FIELDS];
+    int k;
+    dbtok_err err = json_object_members(doc, obj, token_info_names, LIST_FIELDS, values);
+
+    for (k = 0; err == DBTOK_OK && k < LIST_FIELDS; k++) {
+        const jsmntok_t *t = values[k] >= 0 ? &doc->tok[values[k]] : NULL;
+        /* An object or array where a field is wanted; the streaming reader
+         * refuses one as it opens. */
+        if (t != NULL && t->type != JSMN_STRING && t->type != JSMN_PRIMITIVE) {
+            err = DBTOK_ERR_JSON;
+        }
+        f[k].present = t != NULL;
+        f[k].is_string = t != NULL && t->type == JSMN_STRING;
+        f[k].start = t != NULL ? t->start : 0;
+        f[k].end = t != NULL ? t->end : 0;
+    }
+    if (err == DBTOK_OK) {
+        err = token_info_check(doc->text, f, info);
+    }
+    if (err == DBTOK_OK) {
+        token_info_decode(doc->text, f, info);
+    }
+    return err;
+}
+
+/* Checks the entry's fields, decodes them in the window and hands it out. */
+static dbtok_err deliver(list_reader *lr, char *w, int end)
+{
+    dbtok_token_info info;
+
+    if (token_info_check(w, lr->fields, &info) != DBTOK_OK) {
+        return DBTOK_ERR_JSON;
+    }
+    trace_body(lr->client, w + lr->entry_start, (size_t)(end - lr->entry_start));
+    token_info_decode(w, lr->fields, &info);
     /* From the first entry on, sending the list again would repeat entries. */
     lr->req->idempotent = false;
     lr->entry_start = -1;
@@ -114,6 +164,7 @@ static dbtok_err open_container(list_reader *lr, uint8_t ch, int at)
         lr->entry_start = at;
         memset(lr->fields, 0, sizeof lr->fields);
         lr->field = -1;
+        lr->entry_seen = 0;
     } else if (lr->entry_start >= 0 && lr->depth == DEPTH_ENTRY && lr->field >= 0) {
         return DBTOK_ERR_JSON; /* a field dbtok reads holds an object or array */
     }
@@ -150,16 +201,15 @@ static dbtok_err scalar(list_reader *lr, const char *w, int start, int end, bool
     }
     if (lr->depth == 1 && lr->key_is_infos) {
         lr->key_is_infos = false;
-        /* null stands for "no tokens", like an absent key. */
-        if (is_string || end - start != 4 || memcmp(w + start, "null", 4) != 0) {
+        /* null is absent: no tokens. */
+        if (is_string || !json_span_is_null(w, start, end)) {
             return DBTOK_ERR_JSON;
         }
     } else if (lr->in_infos && lr->depth == DEPTH_INFOS) {
         return DBTOK_ERR_JSON; /* an entry that is not an object */
     } else if (lr->entry_start >= 0 && lr->depth == DEPTH_ENTRY && lr->field >= 0 &&
-               !lr->fields[lr->field].present &&
-               (is_string || end - start != 4 || memcmp(w + start, "null", 4) != 0)) {
-        /* A null field counts as absent. */
+               (is_string || !json_span_is_null(w, start, end))) {
+        /* A null field stays absent. */
         list_field *f = &lr->fields[lr->field];
         f->start = start;
         f->end = end;
@@ -173,23 +223,18 @@ static dbtok_err scalar(list_reader *lr, const char *w, int start, int end, bool
 
 static dbtok_err key(list_reader *lr, const char *w, int start, int end)
 {
-    int i;
+    int r;
     if (lr->depth == 1) {
-        lr->key_is_infos = json_span_equals(w, start, end, "token_infos");
-        if (lr->key_is_infos && lr->infos_seen) {
-            return DBTOK_ERR_JSON; /* two lists: which one is true? */
-        }
-        lr->infos_seen = lr->infos_seen || lr->key_is_infos;
+        r = json_members_key(body_names, 1, &lr->top_seen, w, start, end);
+        lr->key_is_infos = r == 0;
     } else if (lr->entry_start >= 0 && lr->depth == DEPTH_ENTRY) {
-        lr->field = -1;
-        for (i = 0; i < LIST_FIELDS && lr->field < 0; i++) {
-            /* The first byte rules most names out; an escaped first byte
-             * ('\\') still takes the full comparison. */
-            if ((w[start] == field_names[i][0] || w[start] == '\\') &&
-                json_span_equals(w, start, end, field_names[i])) {
-                lr->field = i;
-            }
-        }
+        r = json_members_key(token_info_names, LIST_FIELDS, &lr->entry_seen, w, start, end);
+        lr->field = r >= 0 ? r : -1;
+    } else {
+        r = JSON_KEY_OTHER;
+    }
+    if (r == JSON_KEY_REPEATED) {
+        return DBTOK_ERR_JSON; /* two lists, two ids: which one is true? */
     }
     lr->expect = EXPECT_COLON;
     return DBTOK_OK;

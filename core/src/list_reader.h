@@ -18,16 +18,32 @@
 #include <stdint.h>
 
 #include "client_internal.h"
+#include "json.h"
 
-/* The four fields of an entry dbtok reports; others are skipped. */
+/* The four fields of a token info dbtok reports, in the order of
+ * token_info_names; others are skipped. */
 #define LIST_FIELDS 4
+enum { FIELD_ID, FIELD_COMMENT, FIELD_CREATED, FIELD_EXPIRY };
+extern const char *const token_info_names[LIST_FIELDS];
 
 typedef struct {
-    int start;       /* window offset of the value text (inside the quotes for a string) */
+    int start;       /* offset of the value text (inside the quotes for a string) */
     int end;
-    bool is_string;
-    bool present;
+    bool is_string;  /* else a primitive other than null */
+    bool present;    /* false: absent or null */
 } list_field;
+
+/*
+ * The one decoder of a token info, for a list entry and a create answer's
+ * token_info alike. token_id must be a string (it is required) holding no
+ * NUL (dbtok_token_revoke takes it back as a C string); comment a string,
+ * which may hold NULs (returned whole, len counting past them); the times
+ * integers. Absent or null fields take their defaults: no comment, created
+ * at 0, never expires. Object obj of a parsed tree, read under json.c's
+ * rule for members and decoded in place. Returns DBTOK_OK or DBTOK_ERR_JSON.
+ * (A list entry goes through the same checks as it streams.)
+ */
+dbtok_err token_info_read(json_doc *doc, int obj, dbtok_token_info *info);
 
 typedef struct {
     dbtok_client *client;
@@ -39,8 +55,9 @@ typedef struct {
     int depth;              /* containers open */
     uint64_t objects;       /* bit d-1: the container at depth d is an object */
     uint8_t expect;         /* what the grammar allows next */
+    uint8_t top_seen;       /* json_members_key's set for the body: token_infos */
+    uint8_t entry_seen;     /* ...and for the entry: token_info_names */
     bool key_is_infos;      /* the key just read at depth 1 is "token_infos" */
-    bool infos_seen;
     bool in_infos;          /* the array at depth 2 is token_infos */
     int entry_start;        /* window offset of the entry being read, or -1 */
     int field;              /* which field's value comes next in the entry, or -1 */

@@ -100,25 +100,56 @@ static size_t trace_end(dbtok_str s, const char *text, size_t len, size_t i, boo
     return best;
 }
 
-static size_t masked_until(const dbtok_str *secrets, size_t n, const char *text, size_t len, size_t i)
+/* The secrets to mask: a caller's list, or a client's own (its bearer token
+ * and the token values it remembers), walked in place rather than copied. */
+typedef struct {
+    const dbtok_str *list;
+    size_t n;
+    const dbtok_client *client;
+} secret_set;
+
+static bool secret_at(const secret_set *set, size_t i, dbtok_str *out)
+{
+    const dbtok_client *c = set->client;
+    if (c == NULL) {
+        if (i >= set->n) {
+            return false;
+        }
+        *out = set->list[i];
+        return true;
+    }
+    if (i == 0) {
+        out->ptr = c->config.token;
+        out->len = c->config.token != NULL ? strlen(c->config.token) : 0;
+        return true;
+    }
+    if (i > DBTOK_MASK_TOKEN_VALUES) {
+        return false;
+    }
+    out->ptr = c->seen_values[i - 1];
+    out->len = c->seen_value_len[i - 1];
+    return true;
+}
+
+static size_t masked_until(const secret_set *set, const char *text, size_t len, size_t i)
 {
     size_t end = i;
-    size_t s;
+    size_t k;
+    dbtok_str s;
     int pass;
-    for (s = 0; s < n; s++) {
-        if (secrets[s].len == 0 || secrets[s].ptr == NULL) {
+    for (k = 0; secret_at(set, k, &s); k++) {
+        if (s.len == 0 || s.ptr == NULL) {
             continue;
         }
         for (pass = 0; pass < 2; pass++) {
-            size_t e = trace_end(secrets[s], text, len, i, pass == 0);
+            size_t e = trace_end(s, text, len, i, pass == 0);
             end = e > end ? e : end;
         }
     }
     return end;
 }
 
-void dbtok__mask_emit(const dbtok_str *secrets, size_t n_secrets, const char *text, size_t len,
-                      dbtok__sink sink, void *sink_arg)
+static void mask_emit(const secret_set *set, const char *text, size_t len, dbtok__sink sink, void *sink_arg)
 {
     size_t masked_to = 0; /* bytes before this are inside a masked span */
     size_t run = 0;       /* start of the clear bytes not yet emitted */
@@ -126,7 +157,7 @@ void dbtok__mask_emit(const dbtok_str *secrets, size_t n_secrets, const char *te
     size_t i;
 
     for (i = 0; i < len; i++) {
-        size_t end = masked_until(secrets, n_secrets, text, len, i);
+        size_t end = masked_until(set, text, len, i);
         if (end > i && (!masked || i > masked_to)) {
             sink(sink_arg, text + run, i - run);
             sink(sink_arg, DBTOK_MASK_TEXT, sizeof DBTOK_MASK_TEXT - 1);
@@ -142,6 +173,12 @@ void dbtok__mask_emit(const dbtok_str *secrets, size_t n_secrets, const char *te
     if (run < len) {
         sink(sink_arg, text + run, len - run);
     }
+}
+
+void dbtok__mask_emit(const dbtok_client *c, const char *text, size_t len, dbtok__sink sink, void *sink_arg)
+{
+    secret_set set = {NULL, 0, c};
+    mask_emit(&set, text, len, sink, sink_arg);
 }
 
 typedef struct {
@@ -161,15 +198,14 @@ static void to_buffer(void *arg, const char *text, size_t len)
     b->need += len;
 }
 
-size_t dbtok_mask_text(const dbtok_str *secrets, size_t n_secrets, const char *text, size_t len, char *out,
-                       size_t cap)
+static size_t mask_to_buffer(const secret_set *set, const char *text, size_t len, char *out, size_t cap)
 {
     buffer_sink b;
     b.out = out;
     b.cap = cap;
     b.need = 0;
     if (text != NULL) {
-        dbtok__mask_emit(secrets, n_secrets, text, len, to_buffer, &b);
+        mask_emit(set, text, len, to_buffer, &b);
     }
     if (cap > 0) {
         out[b.need < cap ? b.need : cap - 1] = 0;
@@ -177,23 +213,11 @@ size_t dbtok_mask_text(const dbtok_str *secrets, size_t n_secrets, const char *t
     return b.need;
 }
 
-size_t dbtok__client_secrets(const dbtok_client *c, dbtok_str out[DBTOK__MAX_SECRETS])
+size_t dbtok_mask_text(const dbtok_str *secrets, size_t n_secrets, const char *text, size_t len, char *out,
+                       size_t cap)
 {
-    size_t n = 0;
-    size_t i;
-    if (c->config.token != NULL) {
-        out[n].ptr = c->config.token;
-        out[n].len = strlen(c->config.token);
-        n++;
-    }
-    for (i = 0; i < DBTOK_MASK_TOKEN_VALUES; i++) {
-        if (c->seen_value_len[i] > 0) {
-            out[n].ptr = c->seen_values[i];
-            out[n].len = c->seen_value_len[i];
-            n++;
-        }
-    }
-    return n;
+    secret_set set = {secrets, secrets != NULL ? n_secrets : 0, NULL};
+    return mask_to_buffer(&set, text, len, out, cap);
 }
 
 void dbtok__remember_secret(dbtok_client *c, dbtok_str value)
@@ -207,7 +231,6 @@ void dbtok__remember_secret(dbtok_client *c, dbtok_str value)
 
 size_t dbtok_mask(const dbtok_client *client, const char *text, size_t len, char *out, size_t cap)
 {
-    dbtok_str secrets[DBTOK__MAX_SECRETS];
-    size_t n = client != NULL ? dbtok__client_secrets(client, secrets) : 0;
-    return dbtok_mask_text(secrets, n, text, len, out, cap);
+    secret_set set = {NULL, 0, client};
+    return mask_to_buffer(&set, text, len, out, cap); /* a NULL client knows no secret */
 }

@@ -14,23 +14,39 @@
 
 /* Creates tried in all; each one after the first follows a recovery. */
 #define RECOVER_ROUNDS 3
-/* "[dbtok:" + 16 hex digits + "]" + NUL */
-#define MARKER_LEN 25
+/* The text of a marker: "[dbtok:" + 16 hex digits + "]". */
+#define MARKER_TEXT_LEN 24
+#define MARKER_BYTES DBTOK__MARKER_BYTES
 
 typedef struct {
-    const char *marker;
+    const uint8_t *markers; /* every marker this call has used, MARKER_BYTES each */
+    size_t n_markers;
     char token_id[80]; /* ids are 64 hex digits; a longer one is refused, not cut */
     bool found;
     bool too_long;
 } orphan_search;
 
-static bool contains(dbtok_str hay, const char *needle)
+static const char hex[] = "0123456789abcdef";
+
+/* Whether comment holds the text of one of the markers. */
+static bool has_marker(dbtok_str comment, const uint8_t *markers, size_t n)
 {
-    size_t n = strlen(needle);
     size_t i;
-    for (i = 0; n <= hay.len && i <= hay.len - n; i++) {
-        if (memcmp(hay.ptr + i, needle, n) == 0) {
-            return true;
+    for (i = 0; comment.len >= MARKER_TEXT_LEN && i <= comment.len - MARKER_TEXT_LEN; i++) {
+        const char *p = comment.ptr + i;
+        size_t m;
+        if (memcmp(p, "[dbtok:", 7) != 0 || p[23] != ']') {
+            continue;
+        }
+        for (m = 0; m < n; m++) {
+            const uint8_t *bits = markers + m * MARKER_BYTES;
+            size_t k = 0;
+            while (k < MARKER_BYTES && p[7 + 2 * k] == hex[bits[k] >> 4] && p[8 + 2 * k] == hex[bits[k] & 15u]) {
+                k++;
+            }
+            if (k == MARKER_BYTES) {
+                return true;
+            }
         }
     }
     return false;
@@ -39,77 +55,81 @@ static bool contains(dbtok_str hay, const char *needle)
 static int find_orphan(void *user, const dbtok_token_info *info)
 {
     orphan_search *s = user;
-    if (!s->found && contains(info->comment, s->marker)) {
+    if (!s->found && has_marker(info->comment, s->markers, s->n_markers)) {
         s->found = true;
         s->too_long = dbtok_str_copy(s->token_id, sizeof s->token_id, info->token_id) != DBTOK_OK;
     }
     return 0;
 }
 
-static dbtok_err new_marker(dbtok_client *c, char marker[MARKER_LEN])
-{
-    static const char hex[] = "0123456789abcdef";
-    uint8_t random[8];
-    size_t i;
-    if (c->port.entropy(c->port.ctx, random, sizeof random) != 0) {
-        return DBTOK_ERR_CRYPTO;
-    }
-    memcpy(marker, "[dbtok:", 7);
-    for (i = 0; i < sizeof random; i++) {
-        marker[7 + 2 * i] = hex[random[i] >> 4];
-        marker[8 + 2 * i] = hex[random[i] & 15u];
-    }
-    marker[23] = ']';
-    marker[24] = 0;
-    return DBTOK_OK;
-}
-
-/* After a lost create: DBTOK_OK when no token carries marker any more. */
-static dbtok_err remove_orphan(dbtok_client *c, const char *marker)
+/*
+ * After a lost create: DBTOK_OK once a list shows no token carrying any
+ * marker of this call. Earlier rounds' markers are looked for again, so a
+ * token that shows up in the list late is still found; each list that finds
+ * one is followed by its revoke and another list, at most one per marker.
+ *
+ * A server that lost one answer may send it late, on the same connection,
+ * where it would be read as the answer to the next request (a stray "{}"
+ * taken for the list, or for a revoke that never happened). So every request
+ * of the recovery goes on a connection of its own.
+ */
+static dbtok_err remove_orphans(dbtok_client *c, const uint8_t *markers, size_t n_markers)
 {
     orphan_search s;
-    dbtok_err err;
+    size_t lists;
+    dbtok_err err = DBTOK_OK;
 
-    memset(&s, 0, sizeof s);
-    s.marker = marker;
-    err = dbtok_token_list(c, find_orphan, &s);
-    if (err != DBTOK_OK || !s.found) {
-        return err;
+    s.markers = markers;
+    s.n_markers = n_markers;
+    for (lists = 0; lists <= n_markers; lists++) {
+        s.found = false;
+        s.too_long = false;
+        tls_disconnect(c);
+        err = dbtok_token_list(c, find_orphan, &s);
+        if (err != DBTOK_OK || !s.found) {
+            break;
+        }
+        if (s.too_long) {
+            err = client_fail(c, DBTOK_ERR_BUFFER_TOO_SMALL);
+            break;
+        }
+        tls_disconnect(c);
+        err = dbtok_token_revoke(c, s.token_id);
+        /* Gone already (expired, or revoked by someone else) is as good. */
+        if (err != DBTOK_OK && !(err == DBTOK_ERR_API && c->error.http_status == 404)) {
+            break;
+        }
+        err = DBTOK_ERR_OUTCOME_UNKNOWN; /* until a list shows none */
     }
-    if (s.too_long) {
-        return client_fail(c, DBTOK_ERR_BUFFER_TOO_SMALL);
-    }
-    err = dbtok_token_revoke(c, s.token_id);
-    /* Gone already (expired, or revoked by someone else) is as good. */
-    if (err == DBTOK_ERR_API && c->error.http_status == 404) {
-        err = DBTOK_OK;
-    }
+    tls_disconnect(c);
     return err;
 }
 
 dbtok_err dbtok_token_create_recover(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                                      dbtok_created_token *out)
 {
-    char marker[MARKER_LEN];
-    int round;
+    uint8_t markers[RECOVER_ROUNDS * MARKER_BYTES];
+    size_t round;
     dbtok_err err;
 
     if (client == NULL || client->work == NULL || out == NULL) {
         return DBTOK_ERR_INVALID_ARG;
     }
     for (round = 0; round < RECOVER_ROUNDS; round++) {
-        err = new_marker(client, marker);
-        if (err == DBTOK_OK) {
-            err = token_create_tagged(client, comment, marker, lifetime_seconds, out);
+        uint8_t *bits = markers + round * MARKER_BYTES;
+        if (client->port.entropy(client->port.ctx, bits, MARKER_BYTES) != 0) {
+            return DBTOK_ERR_CRYPTO;
         }
+        err = token_create_tagged(client, comment, bits, lifetime_seconds, out);
         if (err != DBTOK_ERR_OUTCOME_UNKNOWN) {
             return err;
         }
-        if (remove_orphan(client, marker) != DBTOK_OK) {
-            /* The orphan may live on: say so, as the plain create would. */
+        if (remove_orphans(client, markers, round + 1) != DBTOK_OK) {
+            /* An orphan may live on: say so, as the plain create would. */
             return client_fail(client, DBTOK_ERR_OUTCOME_UNKNOWN);
         }
     }
-    /* Every answer was lost, and every orphan removed: no token exists. */
+    /* Every answer was lost, and the last list, on a connection of its own,
+     * showed no token with any marker of this call: none exists. */
     return client_fail(client, DBTOK_ERR_IO);
 }

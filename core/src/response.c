@@ -60,15 +60,85 @@ static bool parse_retry_delay(dbtok_str s, uint32_t *out)
     return false;
 }
 
-/* error_code, message and RetryInfo from an error body; anything missing
- * stays empty. A Retry-After header wins over RetryInfo. */
+/* What dbtok reads of an error body, and of each entry of its details. */
+static const char *const error_names[3] = {"error_code", "message", "details"};
+static const char *const detail_names[2] = {"@type", "retry_delay"};
+
+/* Whether token i is a string whose decoding would hold a NUL. */
+static bool string_holds_nul(const json_doc *doc, int i)
+{
+    return i >= 0 && doc->tok[i].type == JSMN_STRING &&
+           json_span_holds_nul(doc->text, doc->tok[i].start, doc->tok[i].end);
+}
+
+/* The wait a details entry asks for (d: its @type and retry_delay), when it
+ * is a RetryInfo with a readable delay. Decodes both in place. */
+static bool retry_info(json_doc *doc, const int *d, uint32_t *ms)
+{
+    dbtok_str t;
+    dbtok_str s;
+    return d[0] >= 0 && d[1] >= 0 && doc->tok[d[1]].type == JSMN_STRING && json_string(doc, d[0], &t) == DBTOK_OK &&
+           t.len >= 9 && memcmp(t.ptr + t.len - 9, "RetryInfo", 9) == 0 && json_string(doc, d[1], &s) == DBTOK_OK &&
+           parse_retry_delay(s, ms);
+}
+
+/*
+ * error_code, message and RetryInfo from an error body; anything missing, or
+ * of another JSON type, stays empty. A Retry-After header wins over
+ * RetryInfo; when several RetryInfo entries can be read, the last wins.
+ *
+ * The body is read under json.c's rule for members (json_object_members).
+ * One that breaks it (a key dbtok reads given twice, at the top or in a
+ * details entry), or whose error_code or message holds a NUL, is unreadable
+ * and nothing of it is recorded: the call stays DBTOK_ERR_API with the
+ * status alone. Both are C strings in the error record, and the code steers
+ * retries: "REQUEST_LIMIT_EXCEEDED" given twice or cut at a NUL must not pass
+ * for the service's word. The status is the part no reading of the body can
+ * change, and what a caller needs from it still holds: 429/503 say "later",
+ * a 4xx to a create says no token was made, 404 to a revoke says gone.
+ * DBTOK_ERR_JSON would throw that away for a defect of the text only (the
+ * -v trace still shows the body).
+ */
 static void record_api_error(dbtok_client *c, json_doc *doc)
 {
-    int code = json_object_get(doc, 0, "error_code");
-    int message = json_object_get(doc, 0, "message");
-    int details = json_object_get(doc, 0, "details");
+    bool header_hint = c->retry_hint;
+    bool hint = false;
+    uint32_t hint_ms = 0;
+    int top[3];
+    int code;
+    int message;
+    int details;
     dbtok_str s;
 
+    /* First the whole body is judged, then anything is recorded. */
+    if (json_object_members(doc, 0, error_names, 3, top) != DBTOK_OK) {
+        return;
+    }
+    code = top[0];
+    message = top[1];
+    details = top[2];
+    if (string_holds_nul(doc, code) || string_holds_nul(doc, message)) {
+        return;
+    }
+    if (details >= 0 && doc->tok[details].type == JSMN_ARRAY) {
+        int i = details + 1;
+        int n;
+        for (n = 0; n < doc->tok[details].size; n++) {
+            int d[2];
+            uint32_t ms;
+            /* Entries that are not objects say nothing dbtok reads. */
+            if (doc->tok[i].type == JSMN_OBJECT) {
+                if (json_object_members(doc, i, detail_names, 2, d) != DBTOK_OK) {
+                    return;
+                }
+                if (!header_hint && retry_info(doc, d, &ms)) {
+                    hint = true;
+                    hint_ms = ms;
+                }
+            }
+            i = json_skip(doc, i);
+        }
+    }
     if (code >= 0 && doc->tok[code].type == JSMN_STRING && json_string(doc, code, &s) == DBTOK_OK) {
         client_record_code(c, s.ptr, s.len);
     } else if (code >= 0 && doc->tok[code].type == JSMN_PRIMITIVE) {
@@ -81,26 +151,16 @@ static void record_api_error(dbtok_client *c, json_doc *doc)
     if (message >= 0 && doc->tok[message].type == JSMN_STRING && json_string(doc, message, &s) == DBTOK_OK) {
         client_record_message(c, s.ptr, s.len);
     }
-    if (details >= 0 && doc->tok[details].type == JSMN_ARRAY && !c->retry_hint) {
-        int i = details + 1;
-        int n;
-        for (n = 0; n < doc->tok[details].size; n++) {
-            int type = json_object_get(doc, i, "@type");
-            int delay = json_object_get(doc, i, "retry_delay");
-            dbtok_str t;
-            if (type >= 0 && delay >= 0 && doc->tok[delay].type == JSMN_STRING &&
-                json_string(doc, type, &t) == DBTOK_OK && t.len >= 9 &&
-                memcmp(t.ptr + t.len - 9, "RetryInfo", 9) == 0 && json_string(doc, delay, &s) == DBTOK_OK) {
-                c->retry_hint = parse_retry_delay(s, &c->error.retry_after_ms) || c->retry_hint;
-            }
-            i = json_skip(doc, i);
-        }
+    if (hint) {
+        c->retry_hint = true;
+        c->error.retry_after_ms = hint_ms;
     }
 }
 
 /*
  * Classifies a whole answer. On DBTOK_OK, doc holds a 2xx JSON object.
- * secret_key names a field whose raw text must not be traced.
+ * secret_key names the field of a 2xx answer that holds a secret: such an
+ * answer that does not parse is not traced at all.
  */
 dbtok_err response_classify(dbtok_client *c, const exchange_response *resp, json_doc *doc, const char *secret_key)
 {
@@ -108,20 +168,15 @@ dbtok_err response_classify(dbtok_client *c, const exchange_response *resp, json
     dbtok_err err;
 
     if (resp->status >= 300 && resp->status < 400) {
-        trace_body(c, (const char *)resp->body, resp->body_len, NULL, 0);
+        trace_body(c, (const char *)resp->body, resp->body_len);
         return client_fail(c, DBTOK_ERR_REDIRECT);
     }
     err = parse_body(c, resp, doc);
     if (err == DBTOK_OK && doc->tok[0].type != JSMN_OBJECT) {
         err = DBTOK_ERR_JSON;
     }
-    if (err == DBTOK_OK) {
-        int secret = secret_key != NULL ? json_object_get(doc, 0, secret_key) : -1;
-        const jsmntok_t *t = secret >= 0 ? &doc->tok[secret] : NULL;
-        trace_body(c, (const char *)resp->body, resp->body_len, t != NULL ? doc->text + t->start : NULL,
-                   t != NULL ? (size_t)(t->end - t->start) : 0);
-    } else if (secret_key == NULL || !ok_status) {
-        trace_body(c, (const char *)resp->body, resp->body_len, NULL, 0);
+    if (err == DBTOK_OK || secret_key == NULL || !ok_status) {
+        trace_body(c, (const char *)resp->body, resp->body_len);
     } else {
         static const char hidden[] = "| [unparsed body not shown: it may hold a secret]\n";
         trace_text(c, hidden, sizeof hidden - 1);

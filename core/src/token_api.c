@@ -11,44 +11,9 @@
 #define PATH_LIST "/api/2.0/token/list"
 #define PATH_DELETE "/api/2.0/token/delete"
 
-/* Reads and decodes token_id, comment and the two times of an info object. */
-static dbtok_err read_info(json_doc *doc, int obj, dbtok_token_info *info)
-{
-    int id = json_object_get(doc, obj, "token_id");
-    int comment = json_object_get(doc, obj, "comment");
-    int created = json_object_get(doc, obj, "creation_time");
-    int expiry = json_object_get(doc, obj, "expiry_time");
-    dbtok_err err = DBTOK_OK;
-
-    if (comment >= 0 && doc->tok[comment].type == JSMN_PRIMITIVE && doc->text[doc->tok[comment].start] == 'n') {
-        comment = -1; /* null: no comment */
-    }
-    if (doc->tok[obj].type != JSMN_OBJECT || id < 0 || doc->tok[id].type != JSMN_STRING ||
-        (comment >= 0 && doc->tok[comment].type != JSMN_STRING)) {
-        return DBTOK_ERR_JSON;
-    }
-    info->creation_time_ms = 0;
-    info->expiry_time_ms = -1;
-    info->comment.ptr = "";
-    info->comment.len = 0;
-    if (created >= 0) {
-        err = json_int64(doc, created, &info->creation_time_ms);
-    }
-    if (err == DBTOK_OK && expiry >= 0) {
-        err = json_int64(doc, expiry, &info->expiry_time_ms);
-    }
-    if (err == DBTOK_OK) {
-        err = json_string(doc, id, &info->token_id);
-    }
-    if (err == DBTOK_OK && comment >= 0) {
-        err = json_string(doc, comment, &info->comment);
-    }
-    return err;
-}
-
 typedef struct {
     const char *comment;
-    const char *marker; /* appended to the comment after a space, or NULL */
+    const uint8_t *marker; /* DBTOK__MARKER_BYTES, appended to the comment after a space, or NULL */
     int64_t lifetime_seconds;
 } create_args;
 
@@ -61,8 +26,14 @@ static void write_create_body(const void *arg, http_buf *out)
         http_buf_puts(out, "\"comment\":\"");
         http_buf_put_json_text(out, a->comment, strlen(a->comment));
         if (a->marker != NULL) {
-            http_buf_puts(out, a->comment[0] != 0 ? " " : "");
-            http_buf_put_json_text(out, a->marker, strlen(a->marker));
+            static const char hex[] = "0123456789abcdef";
+            size_t i;
+            http_buf_puts(out, a->comment[0] != 0 ? " [dbtok:" : "[dbtok:");
+            for (i = 0; i < DBTOK__MARKER_BYTES; i++) {
+                char pair[3] = {hex[a->marker[i] >> 4], hex[a->marker[i] & 15u], 0};
+                http_buf_puts(out, pair);
+            }
+            http_buf_puts(out, "]");
         }
         http_buf_puts(out, "\"");
         sep = ",";
@@ -96,24 +67,48 @@ static dbtok_err create_outcome(const dbtok_client *c, dbtok_err err, bool reach
     return DBTOK_ERR_OUTCOME_UNKNOWN;
 }
 
+/* " [dbtok:" + 16 hex digits + "]" */
+#define MARKER_ECHO_BYTES 25u
+
+size_t dbtok_create_work_needed(const char *comment)
+{
+    size_t echo = comment != NULL ? json_echo_bound(comment, strlen(comment)) : 0;
+    if (echo == SIZE_MAX || echo > SIZE_MAX - DBTOK_CREATE_ANSWER_RESERVE - MARKER_ECHO_BYTES) {
+        return 0;
+    }
+    return DBTOK_CREATE_ANSWER_RESERVE + MARKER_ECHO_BYTES + echo;
+}
+
 dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                              dbtok_created_token *out)
 {
     return token_create_tagged(client, comment, NULL, lifetime_seconds, out);
 }
 
-dbtok_err token_create_tagged(dbtok_client *client, const char *comment, const char *marker,
+dbtok_err token_create_tagged(dbtok_client *client, const char *comment, const uint8_t *marker,
                               int64_t lifetime_seconds, dbtok_created_token *out)
 {
     create_args args;
     exchange_request req;
     json_doc doc;
-    int value;
-    int info;
+    static const char *const answer_names[2] = {"token_value", "token_info"};
+    int answer[2]; /* the values of answer_names */
+    size_t need;
     dbtok_err err;
 
     if (client == NULL || client->work == NULL || out == NULL) {
         return DBTOK_ERR_INVALID_ARG;
+    }
+    /* The answer echoes the comment: one whose answer could not fit would
+     * make a token nobody ever sees, so it is not sent. */
+    client_error_reset(client);
+    need = dbtok_create_work_needed(comment);
+    if (need == 0 && comment != NULL) {
+        return client_fail(client, DBTOK_ERR_INVALID_ARG);
+    }
+    if (need > client->work_len) {
+        client->error.needed_work_len = need;
+        return client_fail(client, DBTOK_ERR_BUFFER_TOO_SMALL);
     }
     args.comment = comment != NULL || marker == NULL ? comment : "";
     args.marker = marker;
@@ -125,15 +120,23 @@ dbtok_err token_create_tagged(dbtok_client *client, const char *comment, const c
     req.write_arg = &args;
     err = client_call(client, &req, &doc, "token_value");
     if (err == DBTOK_OK) {
-        value = json_object_get(&doc, 0, "token_value");
-        info = json_object_get(&doc, 0, "token_info");
-        err = value < 0 || doc.tok[value].type != JSMN_STRING || info < 0 ? DBTOK_ERR_JSON
-                                                                           : read_info(&doc, info, &out->info);
-        if (err == DBTOK_OK) {
-            err = json_string(&doc, value, &out->token_value);
-        }
+        err = json_object_members(&doc, 0, answer_names, 2, answer);
+    }
+    if (err == DBTOK_OK) {
+        err = answer[0] < 0 || answer[1] < 0 ? DBTOK_ERR_JSON : token_info_read(&doc, answer[1], &out->info);
+    }
+    if (err == DBTOK_OK) {
+        /* The value is handed out as a C string (a bearer token): a NUL in
+         * it, or no value at all, leaves a token nobody can use. */
+        err = json_string_cstr(&doc, answer[0], &out->token_value);
+        err = err == DBTOK_OK && out->token_value.len == 0 ? DBTOK_ERR_JSON : err;
     }
     err = create_outcome(client, err, req.reached);
+    if (err == DBTOK_ERR_OUTCOME_UNKNOWN) {
+        /* A server that lost track of its answer may still send it: its
+         * connection is not trusted with another request. */
+        tls_disconnect(client);
+    }
     if (err == DBTOK_OK) {
         /* Known from now on, so that an echo of it is masked. */
         dbtok__remember_secret(client, out->token_value);

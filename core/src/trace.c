@@ -46,9 +46,7 @@ static void to_log(void *client, const char *text, size_t len)
 /* Writes service- or config-derived text through the masking routine. */
 static void trace_masked(const dbtok_client *c, const char *text, size_t len)
 {
-    dbtok_str secrets[DBTOK__MAX_SECRETS];
-    size_t n = dbtok__client_secrets(c, secrets);
-    dbtok__mask_emit(secrets, n, text, len, to_log, (void *)(uintptr_t)c);
+    dbtok__mask_emit(c, text, len, to_log, (void *)(uintptr_t)c);
 }
 
 void trace_request(const dbtok_client *c, const uint8_t *req, size_t len)
@@ -81,7 +79,7 @@ void trace_request(const dbtok_client *c, const uint8_t *req, size_t len)
         p = eol != NULL ? eol + 1 : end;
     }
     if (p < end) {
-        trace_body(c, p, (size_t)(end - p), NULL, 0);
+        trace_body(c, p, (size_t)(end - p));
     }
 }
 
@@ -169,19 +167,12 @@ static void trace_redacting_values(const dbtok_client *c, const char *b, size_t 
     trace_masked(c, b + done, len - done);
 }
 
-void trace_body(const dbtok_client *c, const char *body, size_t len, const char *redact, size_t redact_len)
+void trace_body(const dbtok_client *c, const char *body, size_t len)
 {
     if (!trace_enabled(c) || len == 0) {
         return;
     }
     trace_text(c, "| ", 2);
-    if (redact != NULL && redact >= body && redact + redact_len <= body + len) {
-        size_t before = (size_t)(redact - body);
-        trace_redacting_values(c, body, before);
-        trace_text(c, redacted, sizeof redacted - 1);
-        trace_redacting_values(c, redact + redact_len, len - before - redact_len);
-    } else {
-        trace_redacting_values(c, body, len);
-    }
+    trace_redacting_values(c, body, len);
     trace_text(c, "\n", 1);
 }

@@ -16,6 +16,8 @@
 int cli_parse_create_body(char *text, size_t len, cli_create_body *out, char *err, size_t err_cap)
 {
     static jsmntok_t tok[BODY_MAX_TOKENS]; /* static: the CLI keeps big things off the stack */
+    static const char *const names[2] = {"comment", "lifetime_seconds"};
+    int values[2];
     json_doc doc;
     dbtok_err rc;
     dbtok_str s;
@@ -47,26 +49,28 @@ int cli_parse_create_body(char *text, size_t len, cli_create_body *out, char *er
             return -1;
         }
     }
-    i = json_object_get(&doc, 0, "comment");
+    /* The core's one rule: a repeated key is malformed, null is absent. */
+    if (json_object_members(&doc, 0, names, 2, values) != DBTOK_OK) {
+        (void)snprintf(err, err_cap, "--json: a field is given twice");
+        return -1;
+    }
+    out->has_comment = values[0] >= 0;
+    i = values[0];
     if (i >= 0) {
-        out->has_comment = true;
-        if (doc.tok[i].type == JSMN_PRIMITIVE && doc.text[doc.tok[i].start] == 'n') {
-            out->comment = NULL;
-        } else if (json_string(&doc, i, &s) == DBTOK_OK) {
-            if (memchr(s.ptr, '\0', s.len) != NULL) {
-                /* Valid JSON, but the library takes the comment as a C
-                 * string: it would be cut at the NUL without a word. */
-                (void)snprintf(err, err_cap, "--json: comment contains a NUL character (\\u0000), "
-                                             "which dbtok cannot send");
-                return -1;
-            }
-            out->comment = s.ptr;
-        } else {
+        if (json_string(&doc, i, &s) != DBTOK_OK) {
             (void)snprintf(err, err_cap, "--json: comment must be a string or null");
             return -1;
         }
+        if (memchr(s.ptr, '\0', s.len) != NULL) {
+            /* Valid JSON, but the library takes the comment as a C
+             * string: it would be cut at the NUL without a word. */
+            (void)snprintf(err, err_cap, "--json: comment contains a NUL character (\\u0000), "
+                                         "which dbtok cannot send");
+            return -1;
+        }
+        out->comment = s.ptr;
     }
-    i = json_object_get(&doc, 0, "lifetime_seconds");
+    i = values[1];
     if (i >= 0) {
         if (doc.tok[i].type != JSMN_PRIMITIVE || json_int64(&doc, i, &out->lifetime_seconds) != DBTOK_OK) {
             (void)snprintf(err, err_cap, "--json: lifetime_seconds must be an integer");

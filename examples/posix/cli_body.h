@@ -12,7 +12,7 @@
 /* What a create body says; a field is used only when its has_ flag is set. */
 typedef struct {
     bool has_comment;
-    const char *comment; /* NULL for a JSON null; points into the text given */
+    const char *comment; /* points into the text given; a JSON null is no comment */
     bool has_lifetime;
     int64_t lifetime_seconds;
 } cli_create_body;

@@ -730,6 +730,39 @@ static int check_profile_pairing(const cli_settings *out, char *err, size_t err_
     return 0;
 }
 
+/*
+ * DATABRICKS_TOKEN exported beside DATABRICKS_HOST is that workspace's
+ * token: when the host comes from elsewhere (-p, --host) and is another one,
+ * the token is not sent there. Without DATABRICKS_HOST, the exported token
+ * goes with whatever host the command names.
+ */
+static int check_env_pairing(const cli_settings *out, const char *env_host, char *err, size_t err_cap)
+{
+    char host_err[512];
+    char env_name[CLI_HOST_MAX];
+    char mine[CLI_HOST_MAX + 16], theirs[CLI_HOST_MAX + 16];
+    static char url[CLI_PATH_MAX]; /* static: keeps a 4 KiB copy off the stack */
+    uint16_t env_port = 0;
+
+    if (out->token_from != CLI_FROM_ENV || env_host == NULL || out->host_from == CLI_FROM_ENV) {
+        return 0;
+    }
+    if (copy_trimmed(url, sizeof url, env_host) != 0 ||
+        cli_parse_host(url, env_name, sizeof env_name, &env_port, host_err, sizeof host_err) != 0) {
+        set_err(err, err_cap, "DATABRICKS_HOST is not a valid host, and DATABRICKS_TOKEN goes with it only");
+        return -1;
+    }
+    if (strcmp(env_name, out->host) != 0 || env_port != out->port) {
+        host_text(env_name, env_port, mine, sizeof mine);
+        host_text(out->host, out->port, theirs, sizeof theirs);
+        set_err(err, err_cap, "DATABRICKS_TOKEN is sent only to DATABRICKS_HOST (%s), not to %s "
+                              "(from %s): give --token, or unset DATABRICKS_HOST",
+                mine, theirs, cli_source_name(out->host_from, 'h'));
+        return -1;
+    }
+    return 0;
+}
+
 static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings *out, char *err,
                         size_t err_cap)
 {
@@ -827,6 +860,9 @@ static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings
     if (cli_parse_host(url, out->host, sizeof out->host, &out->port, host_err,
                        sizeof host_err) != 0) {
         set_err(err, err_cap, "%s (from %s)", host_err, origin);
+        return -1;
+    }
+    if (check_env_pairing(out, env_host, err, err_cap) != 0) {
         return -1;
     }
     return check_profile_pairing(out, err, err_cap);

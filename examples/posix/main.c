@@ -675,61 +675,25 @@ static void apply_json_body(args *a)
     }
 }
 
-/*
- * The bytes a create answer may need for its comment: the service echoes it
- * in token_info, JSON-escaped as it pleases. The worst escaping in use:
- * \u00XX for a control character and for what HTML-safe encoders escape
- * (quote, backslash, <, >, &, '), \uXXXX for every non-ASCII character
- * (at most 3 bytes per UTF-8 byte, for a 2-byte or 4-byte sequence).
- */
-static size_t comment_answer_bytes(const char *comment)
-{
-    size_t n = 0;
-    const unsigned char *c;
-    for (c = (const unsigned char *)comment; *c != 0; c++) {
-        if (*c < 0x20u || *c == 0x7fu || *c == '"' || *c == '\\' || *c == '<' || *c == '>' ||
-            *c == '&' || *c == '\'') {
-            n += 6;
-        } else if (*c >= 0x80u) {
-            n += 3;
-        } else {
-            n += 1;
-        }
-    }
-    return n;
-}
-
-/* Room the rest of a create needs in the work buffer besides the echoed
- * comment: the answer's other members (token value, id, times, fields dbtok
- * does not read), the jsmn tokens it is parsed into, and the request (head,
- * bearer token, host) before it. */
-#define CREATE_ROOM_OVERHEAD 4096u
-/* --recover adds " [dbtok:0123456789abcdef]" to the comment. */
-#define RECOVER_MARKER_BYTES 32u
-
 /* A comment the request cannot carry, or whose answer cannot come back, is
  * refused before anything is sent: a create whose answer does not fit would
  * make a token nobody ever sees (exit 4, every time). */
 static void check_comment(args *a)
 {
     const char *what = a->comment_from_json ? "--json: comment" : "--comment";
-    size_t len, valid, need;
+    size_t len, need;
     if (a->failed || a->cmd != CMD_CREATE || a->comment == NULL) {
         return;
     }
     len = strlen(a->comment);
-    valid = cli_utf8_valid_len(a->comment, len);
-    if (valid != len) {
-        usage_error(a, "%s is not valid UTF-8 (byte %zu of %zu)", what, valid + 1, len);
-        return;
-    }
-    need = comment_answer_bytes(a->comment) + (a->recover ? RECOVER_MARKER_BYTES : 0u);
-    if (need > sizeof g_work - CREATE_ROOM_OVERHEAD) {
-        usage_error(a, "%s is too long for dbtok's %zu-byte work buffer: the create answer echoes it "
-                       "and could need %zu bytes for it (at most %zu; a plain ASCII comment of up to "
-                       "%zu bytes fits)",
-                    what, sizeof g_work, need, sizeof g_work - CREATE_ROOM_OVERHEAD,
-                    sizeof g_work - CREATE_ROOM_OVERHEAD - (a->recover ? RECOVER_MARKER_BYTES : 0u));
+    need = dbtok_create_work_needed(a->comment);
+    if (need == 0) {
+        usage_error(a, "%s is not valid UTF-8 (byte %zu of %zu)", what,
+                    cli_utf8_valid_len(a->comment, len) + 1, len);
+    } else if (need > sizeof g_work) {
+        usage_error(a, "%s is too long for dbtok's %zu-byte work buffer: the create answer echoes it, "
+                       "and with the service's escaping that could need a %zu-byte buffer",
+                    what, sizeof g_work, need);
     }
 }
 

@@ -114,6 +114,22 @@ static inline bool fuzz_utf8_ok(const uint8_t *s, size_t n)
     return true;
 }
 
+/* The same for text that may hold NUL bytes (a comment's `\u0000`): each
+ * piece between them is well-formed. */
+static inline bool fuzz_utf8_ok_with_nul(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i <= n) {
+        const uint8_t *nul = memchr(s + i, 0, n - i);
+        size_t piece = nul != NULL ? (size_t)(nul - (s + i)) : n - i;
+        if (!fuzz_utf8_ok(s + i, piece)) {
+            return false;
+        }
+        i += piece + 1;
+    }
+    return true;
+}
+
 /*
  * A split size from one input byte: 1..128 byte by byte, then 16..2048 in
  * steps of 16, so that both byte-level splits and large spans are one byte
@@ -165,6 +181,62 @@ static inline size_t fuzz_count(const void *hay, size_t len, const void *needle,
 static inline bool fuzz_contains(const void *hay, size_t len, const void *needle, size_t nlen)
 {
     return fuzz_count_upto(hay, len, needle, nlen, true) > 0;
+}
+
+static inline int fuzz_hex(uint8_t ch)
+{
+    if (ch >= '0' && ch <= '9') {
+        return ch - '0';
+    }
+    if ((ch | 0x20u) >= 'a' && (ch | 0x20u) <= 'f') {
+        return (ch | 0x20u) - 'a' + 10;
+    }
+    return -1;
+}
+
+/* text[0..len) with %XX, \u00XX, \", \\ and \/ decoded, left to right, into
+ * out (at least len bytes); returns the decoded length. The harness's own
+ * decoder, written apart from dbtok's masking routine, as the oracle. */
+static inline size_t fuzz_unescape(const uint8_t *text, size_t len, uint8_t *out)
+{
+    size_t n = 0;
+    size_t i = 0;
+    while (i < len) {
+        if (text[i] == '%' && i + 2 < len && fuzz_hex(text[i + 1]) >= 0 && fuzz_hex(text[i + 2]) >= 0) {
+            out[n++] = (uint8_t)(fuzz_hex(text[i + 1]) * 16 + fuzz_hex(text[i + 2]));
+            i += 3;
+        } else if (text[i] == '\\' && i + 5 < len && text[i + 1] == 'u' && text[i + 2] == '0' &&
+                   text[i + 3] == '0' && fuzz_hex(text[i + 4]) >= 0 && fuzz_hex(text[i + 5]) >= 0) {
+            out[n++] = (uint8_t)(fuzz_hex(text[i + 4]) * 16 + fuzz_hex(text[i + 5]));
+            i += 6;
+        } else if (text[i] == '\\' && i + 1 < len &&
+                   (text[i + 1] == '"' || text[i + 1] == '\\' || text[i + 1] == '/')) {
+            out[n++] = text[i + 1];
+            i += 2;
+        } else {
+            out[n++] = text[i++];
+        }
+    }
+    return n;
+}
+
+/* Most occurrences in hay[0..len), raw or unescaped, of any run of 8
+ * characters of secret (the whole secret when it is shorter). scratch holds
+ * at least len bytes. */
+static inline size_t fuzz_secret_runs(const void *hay, size_t len, const char *secret, uint8_t *scratch)
+{
+    size_t slen = strlen(secret);
+    size_t run = slen < 8 ? slen : 8;
+    size_t decoded = fuzz_unescape(hay, len, scratch);
+    size_t most = 0;
+    size_t j;
+    for (j = 0; run > 0 && j + run <= slen; j++) {
+        size_t a = fuzz_count(hay, len, secret + j, run);
+        size_t b = fuzz_count(scratch, decoded, secret + j, run);
+        most = a > most ? a : most;
+        most = b > most ? b : most;
+    }
+    return most;
 }
 
 #endif /* DBTOK_FUZZ_COMMON_H */

@@ -12,11 +12,16 @@
  *    nothing.
  *  - On success, the token tree is sound (offsets inside the text, json_skip
  *    moving forward to a sibling), every string decodes to well-formed UTF-8
- *    without NUL (judged by a separate validator), escaping the decoded text
- *    and decoding it again gives it back, json_span_equals finds each
- *    decoded string equal to its raw form and not to a shorter one, and
- *    json_object_get answers, for every key of every object, the first member
- *    with that key.
+ *    (judged by a separate validator; NUL bytes only where \u0000 was, as
+ *    json_span_holds_nul tells, and json_string_cstr refuses exactly those
+ *    without touching the text), escaping the decoded text and decoding it
+ *    again gives it back, json_span_equals finds each decoded string equal
+ *    to its raw form and not to a shorter one (nor, when it holds a NUL, to
+ *    the C string up to it), and json_object_get answers, for every key of
+ *    every object, the first member with that key.
+ *  - The rule for members (json.h): json_object_members, for every object
+ *    and a set of names drawn from its own keys, against a reference
+ *    written from the rule (a name met twice: malformed; null: absent).
  *  - json_int64 on every token against a reference built on strtoll.
  *  - The raw input seen as string content and as a primitive:
  *    json_span_string_ok and (on what it accepts) json_span_decode against
@@ -101,9 +106,9 @@ static size_t ref_put(uint32_t cp, uint8_t *out)
 
 /*
  * JSON string content s[0..n) (no quotes) decoded into out (n bytes are
- * always enough), as dbtok defines it: RFC 8259 escapes, a \u surrogate only
- * as a high-low pair, no \u0000, raw bytes well-formed UTF-8 with nothing
- * below U+0020. Raw runs are validated by fuzz_utf8_ok and copied, not
+ * always enough), as dbtok defines it: RFC 8259 escapes (\u0000 included),
+ * a \u surrogate only as a high-low pair, raw bytes well-formed UTF-8 with
+ * nothing below U+0020. Raw runs are validated by fuzz_utf8_ok and copied, not
  * decoded, unlike json.c.
  */
 static bool ref_decode(const uint8_t *s, size_t n, uint8_t *out, size_t *out_len)
@@ -130,7 +135,7 @@ static bool ref_decode(const uint8_t *s, size_t n, uint8_t *out, size_t *out_len
             case 'u': break;
             default: return false;
             }
-            if (!ref_u4(s, n, i + 2, &u) || u == 0 || (u >= 0xDC00u && u <= 0xDFFFu)) {
+            if (!ref_u4(s, n, i + 2, &u) || (u >= 0xDC00u && u <= 0xDFFFu)) {
                 return false;
             }
             if (u >= 0xD800u && u <= 0xDBFFu) {
@@ -253,13 +258,13 @@ static bool ref_int64(const uint8_t *s, size_t n, int64_t *v)
 
 /* ---- checks on decoded text -------------------------------------------- */
 
-/* A decoded view: at p, NUL-terminated, well-formed UTF-8 without NUL. */
+/* A decoded view: at p, NUL-terminated, well-formed UTF-8. */
 static void check_decoded(const dbtok_str *d, const char *at, size_t raw_len)
 {
     FUZZ_CHECK(d->ptr == at);
     FUZZ_CHECK(d->len <= raw_len);
     FUZZ_CHECK(d->ptr[d->len] == '\0');
-    FUZZ_CHECK(fuzz_utf8_ok((const uint8_t *)d->ptr, d->len));
+    FUZZ_CHECK(fuzz_utf8_ok_with_nul((const uint8_t *)d->ptr, d->len));
 }
 
 /* Escaping decoded text for a request and decoding it again is lossless,
@@ -286,6 +291,12 @@ static void check_equals(const char *raw, int start, int end, const dbtok_str *d
 {
     char *shorter;
 
+    FUZZ_CHECK(json_span_holds_nul(raw, start, end) == (memchr(dec->ptr, 0, dec->len) != NULL));
+    if (memchr(dec->ptr, 0, dec->len) != NULL) {
+        /* As a C string the key ends at the NUL: a prefix, never equal. */
+        FUZZ_CHECK(!json_span_equals(raw, start, end, dec->ptr));
+        return;
+    }
     FUZZ_CHECK(json_span_equals(raw, start, end, dec->ptr));
     if (dec->len == 0) {
         return;
@@ -364,7 +375,8 @@ static void check_tree(const json_doc *doc, size_t size)
 }
 
 /* For each key of each object, json_object_get finds the first member with
- * that key. dec[] are the strings decoded from a second copy of the body. */
+ * that key (as a C string: up to a NUL it holds, which may be another key or
+ * none). dec[] are the strings decoded from a second copy of the body. */
 static void check_object_get(const json_doc *doc, const dbtok_str *dec)
 {
     int i;
@@ -385,17 +397,88 @@ static void check_object_get(const json_doc *doc, const dbtok_str *dec)
             int expected = -1;
             int k2 = i + 1;
             int m2;
+            size_t klen;
             FUZZ_CHECK(k < doc->ntok && doc->tok[k].type == JSMN_STRING && doc->tok[k].size == 1);
-            for (m2 = 0; m2 <= m; m2++) {
-                if (dec[k2].len == dec[k].len && memcmp(dec[k2].ptr, dec[k].ptr, dec[k].len) == 0) {
+            klen = strlen(dec[k].ptr);
+            for (m2 = 0; m2 < doc->tok[i].size; m2++) {
+                if (dec[k2].len == klen && memcmp(dec[k2].ptr, dec[k].ptr, klen) == 0) {
                     expected = k2 + 1;
                     break;
                 }
                 k2 = json_skip(doc, k2);
             }
-            FUZZ_CHECK(expected >= 0);
+            FUZZ_CHECK(expected >= 0 || klen != dec[k].len);
+            FUZZ_CHECK(expected < 0 || klen != dec[k].len || m2 <= m);
             FUZZ_CHECK(json_object_get(doc, i, dec[k].ptr) == expected);
             k = json_skip(doc, k);
+        }
+    }
+}
+
+/* Whether a names[0..n) entry equals the decoded key. */
+static int name_index(const char *const *names, unsigned n, const dbtok_str *key)
+{
+    unsigned k;
+    for (k = 0; k < n; k++) {
+        if (strlen(names[k]) == key->len && memcmp(names[k], key->ptr, key->len) == 0) {
+            return (int)k;
+        }
+    }
+    return -1;
+}
+
+/* json_object_members on every object, for the names token_api.c and the
+ * list reader use plus the object's own first keys (NUL-free, distinct),
+ * against the rule written out: a name met twice is DBTOK_ERR_JSON; else each
+ * name's value, -1 when absent or null. Non-objects are refused. */
+static void check_members(const json_doc *doc, const dbtok_str *dec)
+{
+    int i;
+
+    for (i = 0; i < doc->ntok; i++) {
+        const char *names[JSON_MEMBERS_MAX] = {"token_id", "comment", "token_value"};
+        unsigned n = 3;
+        int values[JSON_MEMBERS_MAX];
+        int want[JSON_MEMBERS_MAX];
+        unsigned count[JSON_MEMBERS_MAX];
+        bool repeated = false;
+        unsigned k;
+        int key;
+        int m;
+        if (doc->tok[i].type != JSMN_OBJECT) {
+            FUZZ_CHECK(json_object_members(doc, i, names, n, values) == DBTOK_ERR_JSON);
+            continue;
+        }
+        key = i + 1;
+        for (m = 0; m < doc->tok[i].size && n < JSON_MEMBERS_MAX; m++) {
+            if (memchr(dec[key].ptr, 0, dec[key].len) == NULL && name_index(names, n, &dec[key]) < 0) {
+                names[n++] = dec[key].ptr;
+            }
+            key = json_skip(doc, key);
+        }
+        for (k = 0; k < n; k++) {
+            want[k] = -1;
+            count[k] = 0;
+        }
+        key = i + 1;
+        for (m = 0; m < doc->tok[i].size; m++) {
+            const jsmntok_t *v = &doc->tok[key + 1];
+            int found = name_index(names, n, &dec[key]);
+            bool null = v->type == JSMN_PRIMITIVE && v->end - v->start == 4 &&
+                        memcmp(doc->text + v->start, "null", 4) == 0;
+            if (found >= 0) {
+                repeated = repeated || ++count[found] > 1;
+                want[found] = null ? -1 : key + 1;
+            }
+            key = json_skip(doc, key);
+        }
+        if (repeated) {
+            FUZZ_CHECK(json_object_members(doc, i, names, n, values) == DBTOK_ERR_JSON);
+        } else {
+            FUZZ_CHECK(json_object_members(doc, i, names, n, values) == DBTOK_OK);
+            for (k = 0; k < n; k++) {
+                FUZZ_CHECK(values[k] == want[k]);
+            }
         }
     }
 }
@@ -406,30 +489,39 @@ static void check_object_get(const json_doc *doc, const dbtok_str *dec)
  * here; what the results mean is the session harness's business. */
 static void decode_like_api(json_doc *doc)
 {
+    static const char *const answer_keys[] = {"token_value", "token_info"};
     static const char *const info_keys[] = {"token_id", "comment", "creation_time", "expiry_time"};
-    int value = json_object_get(doc, 0, "token_value");
-    int info = json_object_get(doc, 0, "token_info");
-    int details = json_object_get(doc, 0, "details");
+    static const char *const error_keys[] = {"error_code", "message", "details"};
+    static const char *const detail_keys[] = {"@type", "retry_delay"};
+    int answer[2];
+    int info[4];
+    int error[3];
     size_t k;
     int64_t v;
 
-    FUZZ_CHECK(value >= -1 && value < doc->ntok && info >= -1 && info < doc->ntok);
-    for (k = 0; info >= 0 && k < sizeof info_keys / sizeof info_keys[0]; k++) {
-        int f = json_object_get(doc, info, info_keys[k]);
-        FUZZ_CHECK(f >= -1 && f < doc->ntok && f != 0);
-        if (f >= 0) {
-            (void)json_int64(doc, f, &v);
+    if (json_object_members(doc, 0, answer_keys, 2, answer) == DBTOK_OK) {
+        FUZZ_CHECK(answer[0] >= -1 && answer[0] < doc->ntok && answer[1] >= -1 && answer[1] < doc->ntok);
+        if (answer[1] >= 0 && json_object_members(doc, answer[1], info_keys, 4, info) == DBTOK_OK) {
+            for (k = 0; k < 4; k++) {
+                FUZZ_CHECK(info[k] >= -1 && info[k] < doc->ntok && info[k] != 0);
+                if (info[k] >= 0) {
+                    (void)json_int64(doc, info[k], &v);
+                }
+            }
         }
     }
-    if (details >= 0 && doc->tok[details].type == JSMN_ARRAY) {
+    if (json_object_members(doc, 0, error_keys, 3, error) == DBTOK_OK && error[2] >= 0 &&
+        doc->tok[error[2]].type == JSMN_ARRAY) {
+        int details = error[2];
         int i = details + 1;
         int n;
         for (n = 0; n < doc->tok[details].size; n++) {
-            int type = json_object_get(doc, i, "@type");
-            int delay = json_object_get(doc, i, "retry_delay");
+            int d[2];
             FUZZ_CHECK(i < doc->ntok);
-            FUZZ_CHECK(type == -1 || (type > i && type < json_skip(doc, i)));
-            FUZZ_CHECK(delay == -1 || (delay > i && delay < json_skip(doc, i)));
+            if (json_object_members(doc, i, detail_keys, 2, d) == DBTOK_OK) {
+                FUZZ_CHECK(d[0] == -1 || (d[0] > i && d[0] < json_skip(doc, i)));
+                FUZZ_CHECK(d[1] == -1 || (d[1] > i && d[1] < json_skip(doc, i)));
+            }
             i = json_skip(doc, i);
         }
         FUZZ_CHECK(i == json_skip(doc, details));
@@ -522,7 +614,17 @@ static void check_document(const uint8_t *data, size_t size)
     for (i = 0; i < count; i++) {
         if (doc2.tok[i].type == JSMN_STRING) {
             const jsmntok_t *t = &doc2.tok[i];
-            FUZZ_CHECK(json_string(&doc2, i, &dec[i]) == DBTOK_OK);
+            /* The C-string decoder refuses a NUL before decoding anything,
+             * so the plain decoder then finds the text as it was. */
+            if (json_span_holds_nul(copy, t->start, t->end)) {
+                dbtok_str refused = {NULL, 0};
+                FUZZ_CHECK(json_string_cstr(&doc2, i, &refused) == DBTOK_ERR_JSON && refused.ptr == NULL);
+                FUZZ_CHECK(json_string(&doc2, i, &dec[i]) == DBTOK_OK);
+                FUZZ_CHECK(memchr(dec[i].ptr, 0, dec[i].len) != NULL);
+            } else {
+                FUZZ_CHECK(json_string_cstr(&doc2, i, &dec[i]) == DBTOK_OK);
+                FUZZ_CHECK(memchr(dec[i].ptr, 0, dec[i].len) == NULL);
+            }
             check_decoded(&dec[i], copy + t->start, (size_t)(t->end - t->start));
             check_equals(text, t->start, t->end, &dec[i]);
             check_round_trip(dec[i].ptr, dec[i].len);
@@ -531,6 +633,7 @@ static void check_document(const uint8_t *data, size_t size)
     /* Lookups compare against raw text, so they run before the in-place
      * decoding of the first copy. */
     check_object_get(&doc, dec);
+    check_members(&doc, dec);
     if (doc.tok[0].type == JSMN_OBJECT) {
         decode_like_api(&doc);
     }

@@ -950,10 +950,18 @@ class ConfigTests(CliTestCase):
         self.assertOk(self.cli("list", env={"DATABRICKS_TOKEN": self.emu.token}))
 
     def test_flags_beat_environment(self):
+        # DATABRICKS_TOKEN exported beside DATABRICKS_HOST is that workspace's: it is not
+        # sent to another host given by --host (nothing is sent at all).
         env = {"DATABRICKS_HOST": self.closed, "DATABRICKS_TOKEN": BAD_TOKEN}
-        self.assertApiError(self.cli("--host", self.emu.url, "list", env=env), 403, 403)
+        r = self.cli("--host", self.emu.url, "list", env=env)
+        self.assertFails(r, USAGE)
+        self.assertIn("DATABRICKS_TOKEN is sent only to DATABRICKS_HOST", r.err, r.describe())
+        self.assertEqual(self.state()["connections"], 0, r.describe())
         self.assertOk(self.cli("--host", self.emu.url, "--token", self.emu.token, "list",
                                env=env))
+        # Exported alone, the token goes with the host the command names.
+        self.assertApiError(self.cli("--host", self.emu.url, "list", env={"DATABRICKS_TOKEN": BAD_TOKEN}),
+                            403, 403)
 
     def test_flags_and_profile_mix(self):
         # A host given without a token does not take DEFAULT's token (issue 10, point 5:
@@ -1070,6 +1078,8 @@ class JsonBodyTests(CliTestCase):
             "lifetime a fraction": '{"lifetime_seconds": 1.5}',
             "lifetime too large": '{"lifetime_seconds": 99999999999999999999}',
             "trailing garbage": '{} x',
+            "comment twice": '{"comment": "a", "comment": "b"}',
+            "comment twice, escaped": '{"comment": "a", "c\\u006fmment": "b"}',
             "missing file": "@" + path + ".missing",
             "empty": "",
         }
@@ -1469,9 +1479,11 @@ class InputLimitTests(TrustTestCase):
                                       "comment")
 
     def test_comment_too_long_for_the_work_buffer(self):
-        for size in (70000, 65200, 62000):
-            with self.subTest(size=size):
-                self.assertUsageBeforeSending(self.dbtok("create", "--comment", "x" * size),
+        # The bound counts what the service's escaping may make of each
+        # character: six bytes for a '<', so 11,000 of them do not fit.
+        for comment in ("x" * 70000, "x" * 65200, "<" * 11000, "\u00e9" * 22000):
+            with self.subTest(size=len(comment), first=comment[0]):
+                self.assertUsageBeforeSending(self.dbtok("create", "--comment", comment),
                                               "--comment")
         # What fits is sent, and comes back whole.
         created = self.json_out(self.dbtok("-o", "json", "create", "--comment", "y" * 40000))

@@ -53,6 +53,20 @@ static void env_set(fake_env *e, const char *name, const char *value)
     e->n++;
 }
 
+static void env_unset(fake_env *e, const char *name)
+{
+    int i;
+    int kept = 0;
+    for (i = 0; i < e->n; i++) {
+        if (strcmp(e->name[i], name) != 0) {
+            e->name[kept] = e->name[i];
+            e->value[kept] = e->value[i];
+            kept++;
+        }
+    }
+    e->n = kept;
+}
+
 static char g_dir[64];       /* private temporary folder, made per test */
 static char g_cfg_path[128]; /* g_dir/cfg */
 
@@ -439,12 +453,15 @@ static void test_flags_beat_env_beat_profile(void **state)
     assert_string_equal("dapi-env", g_s.token);
     assert_int_equal(CLI_FROM_ENV, g_s.token_from);
 
-    /* Flags beat both. */
+    /* Flags beat both; but the exported token is DATABRICKS_HOST's and is
+     * not sent to another host given by flag. */
     f.host = "https://flag.example:9443/";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "DATABRICKS_TOKEN is sent only to DATABRICKS_HOST");
+    f.host = "https://ENV.example/";
     assert_int_equal(0, resolve(&f, &e));
-    assert_string_equal("flag.example", g_s.host);
-    assert_int_equal(9443, g_s.port);
     assert_string_equal("dapi-env", g_s.token);
+    f.host = "https://flag.example:9443/";
     f.token = "dapi-flag";
     assert_int_equal(0, resolve(&f, &e));
     assert_string_equal("dapi-flag", g_s.token);
@@ -769,12 +786,18 @@ static void test_profile_flag_beats_environment(void **state)
     assert_string_equal("dapi-dev#1", g_s.token);
     assert_int_equal(CLI_FROM_PROFILE, g_s.host_from);
     assert_int_equal(CLI_FROM_PROFILE, g_s.token_from);
-    /* The environment only fills gaps: [hostonly] has no token. */
+    /* The environment only fills gaps: [hostonly] has no token. The token
+     * exported beside DATABRICKS_HOST is that host's, not hostonly's... */
     f.profile = "hostonly";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "DATABRICKS_TOKEN is sent only to DATABRICKS_HOST (env.example)");
+    /* ...while a token exported alone goes with the host the command names. */
+    env_unset(&e, "DATABRICKS_HOST");
     assert_int_equal(0, resolve(&f, &e));
     assert_string_equal("hostonly.example", g_s.host);
     assert_string_equal("dapi-env", g_s.token);
     assert_int_equal(CLI_FROM_ENV, g_s.token_from);
+    env_set(&e, "DATABRICKS_HOST", "env.example");
     /* Flags still beat the profile. */
     f.profile = "dev";
     f.host = "flag.example";

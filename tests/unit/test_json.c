@@ -308,8 +308,6 @@ static void test_bad_surrogates(void **state)
         "[\"\\ude00\\ud83d\"]",    /* inverted pair */
         "[\"\\ud83d\\u0041\"]",    /* high then a BMP character */
         "[\"\\ud83d\", \"\\ude00\"]", /* pair split across strings */
-        "[\"\\u0000\"]",           /* decoded strings are C strings */
-        "[\"a\\u0000b\"]",
     };
     size_t i;
 
@@ -1045,6 +1043,13 @@ static void test_object_get_short_tokens(void **state)
     assert_int_equal(json_object_get(&doc, 0, "a"), 2);
     assert_int_equal(json_object_get(&doc, 0, "zz"), -1);
     assert_int_equal(json_skip(&doc, 0), 3);
+    {
+        static const char *const names[] = {"zz", "a"};
+        int values[2];
+        assert_int_equal(json_object_members(&doc, 0, names, 2, values), DBTOK_OK);
+        assert_int_equal(values[0], -1);
+        assert_int_equal(values[1], 2);
+    }
 }
 
 /* No buffer and no room: nothing to write to, and nothing written; an
@@ -1055,6 +1060,151 @@ static void test_str_copy_null_without_room(void **state)
     (void)state;
     assert_int_equal(dbtok_str_copy(NULL, 0, view("x")), DBTOK_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(dbtok_str_copy(NULL, 0, empty), DBTOK_ERR_BUFFER_TOO_SMALL);
+}
+
+/* ---- \u0000, and the rule for the members of an object ----------------- */
+
+/* RFC 8259 allows \u0000 in any string: it parses, decodes to a NUL byte
+ * counted in the length (nothing is cut), and only the C-string decoder
+ * refuses it. */
+static void test_nul_escape_valid(void **state)
+{
+    static const char *const bodies[] = {
+        "[\"\\u0000\"]", "[\"a\\u0000b\"]", "{\"\\u0000\":1}", "[\"\\ud83d\\ude00\\u0000\\u0041\"]",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"comment\":\"\\u0000\"}]}",
+    };
+    fixture f;
+    dbtok_str s;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        if (fx_parse(&f, bodies[i]) != DBTOK_OK) {
+            fail_msg("%s refused", bodies[i]);
+        }
+        fx_free(&f);
+    }
+    expect_decoded("\\u0000", "\0", 1);
+    expect_decoded("a\\u0000b", "a\0b", 3);
+    expect_decoded("\\u00e9\\u0000\\u00e9", "\xc3\xa9\0\xc3\xa9", 5);
+    expect_decoded("\\\\u0000", "\\u0000", 6); /* an escaped backslash, then text */
+
+    /* json_span_holds_nul tells without decoding; json_string_cstr refuses. */
+    assert_int_equal(fx_parse(&f, "[\"a\\u0000b\",\"\\\\u0000\",\"\\ud83d\\ude00\",\"\\u0001\",\"x\"]"), DBTOK_OK);
+    assert_true(json_span_holds_nul(f.text, f.tok[1].start, f.tok[1].end));
+    assert_false(json_span_holds_nul(f.text, f.tok[2].start, f.tok[2].end));
+    assert_false(json_span_holds_nul(f.text, f.tok[3].start, f.tok[3].end));
+    assert_false(json_span_holds_nul(f.text, f.tok[4].start, f.tok[4].end));
+    assert_false(json_span_holds_nul(f.text, f.tok[5].start, f.tok[5].end));
+    assert_int_equal(json_string_cstr(&f.doc, 1, &s), DBTOK_ERR_JSON);
+    assert_int_equal(json_string(&f.doc, 1, &s), DBTOK_OK);
+    assert_int_equal(s.len, 3);
+    assert_int_equal(json_string_cstr(&f.doc, 2, &s), DBTOK_OK);
+    assert_string_equal(s.ptr, "\\u0000");
+    assert_int_equal(json_string_cstr(&f.doc, 3, &s), DBTOK_OK);
+    assert_string_equal(s.ptr, "\xf0\x9f\x98\x80");
+    assert_int_equal(json_string_cstr(&f.doc, 0, &s), DBTOK_ERR_JSON); /* not a string */
+    assert_int_equal(json_string_cstr(&f.doc, -1, &s), DBTOK_ERR_JSON);
+    assert_int_equal(json_string_cstr(&f.doc, f.doc.ntok, &s), DBTOK_ERR_JSON);
+    fx_free(&f);
+}
+
+/* A key holding a NUL is not the key spelled up to it: the comparison
+ * never runs past the end of the name it is given. */
+static void test_key_with_nul(void **state)
+{
+    fixture f;
+
+    (void)state;
+    assert_int_equal(fx_parse(&f, "{\"a\\u0000\":1,\"\\u0000a\":2,\"a\":3,\"a\\u0000b\":4}"), DBTOK_OK);
+    assert_int_equal(json_object_get(&f.doc, 0, "a"), 6);
+    assert_int_equal(json_object_get(&f.doc, 0, ""), -1);
+    assert_false(json_span_equals(f.text, f.tok[1].start, f.tok[1].end, "a"));
+    assert_false(json_span_equals(f.text, f.tok[7].start, f.tok[7].end, "a"));
+    assert_false(json_span_equals(f.text, f.tok[7].start, f.tok[7].end, "ab"));
+    fx_free(&f);
+}
+
+static const char *const rule_names[] = {"token_value", "token_info", "comment"};
+
+/* json_object_members on body's top-level object: want is DBTOK_OK with
+ * each name's value index in idx[] (-1: absent or null), or DBTOK_ERR_JSON. */
+static void expect_members(const char *body, dbtok_err want, int i0, int i1, int i2)
+{
+    fixture f;
+    int idx[3] = {99, 99, 99};
+    dbtok_err got;
+
+    assert_int_equal(fx_parse(&f, body), DBTOK_OK);
+    got = json_object_members(&f.doc, 0, rule_names, 3, idx);
+    if (got != want || (want == DBTOK_OK && (idx[0] != i0 || idx[1] != i1 || idx[2] != i2))) {
+        fx_free(&f);
+        fail_msg("%s: got %d {%d, %d, %d}, want %d {%d, %d, %d}", body, (int)got, idx[0], idx[1], idx[2], (int)want,
+                 i0, i1, i2);
+    }
+    fx_free(&f);
+}
+
+/* The one rule (DESIGN.md principle 7): a key dbtok reads appears once,
+ * compared after decoding escapes and whatever the values; null is absent;
+ * other keys, repeated or not, are skipped; nested objects are not this
+ * object's members. */
+static void test_object_members(void **state)
+{
+    fixture f;
+    int idx[3];
+
+    (void)state;
+    expect_members("{}", DBTOK_OK, -1, -1, -1);
+    expect_members("{\"comment\":\"c\",\"token_value\":\"v\"}", DBTOK_OK, 4, -1, 2);
+    expect_members("{\"token_value\":null,\"token_info\":{},\"comment\":null}", DBTOK_OK, -1, 4, -1);
+    expect_members("{\"x\":1,\"x\":2,\"token\\u005fvalue\":\"v\",\"y\":[{\"token_value\":1,\"token_value\":2}]}",
+                   DBTOK_OK, 6, -1, -1);
+    expect_members("{\"token_value\":\"a\",\"token_value\":\"b\"}", DBTOK_ERR_JSON, 0, 0, 0);
+    expect_members("{\"token_value\":\"a\",\"token_value\":\"a\"}", DBTOK_ERR_JSON, 0, 0, 0);
+    expect_members("{\"token_value\":\"a\",\"token\\u005fvalue\":\"b\"}", DBTOK_ERR_JSON, 0, 0, 0);
+    expect_members("{\"\\u0074oken_value\":\"a\",\"token_value\":\"b\"}", DBTOK_ERR_JSON, 0, 0, 0);
+    expect_members("{\"token_value\":null,\"token_value\":\"b\"}", DBTOK_ERR_JSON, 0, 0, 0);
+    expect_members("{\"comment\":\"a\",\"x\":1,\"comment\":null}", DBTOK_ERR_JSON, 0, 0, 0);
+    expect_members("{\"token_info\":{},\"token_info\":{}}", DBTOK_ERR_JSON, 0, 0, 0);
+    expect_members("{\"token_value\\u0000\":\"a\",\"token_value\":\"b\"}", DBTOK_OK, 4, -1, -1);
+
+    /* Only an object has members; nothing is written to the text. */
+    assert_int_equal(fx_parse(&f, "[{\"comment\":\"c\"},\"comment\"]"), DBTOK_OK);
+    assert_int_equal(json_object_members(&f.doc, 0, rule_names, 3, idx), DBTOK_ERR_JSON);
+    assert_int_equal(json_object_members(&f.doc, 4, rule_names, 3, idx), DBTOK_ERR_JSON);
+    assert_int_equal(json_object_members(&f.doc, -1, rule_names, 3, idx), DBTOK_ERR_JSON);
+    assert_int_equal(json_object_members(&f.doc, f.doc.ntok, rule_names, 3, idx), DBTOK_ERR_JSON);
+    assert_int_equal(json_object_members(&f.doc, 1, rule_names, 3, idx), DBTOK_OK);
+    assert_int_equal(idx[2], 3);
+    assert_memory_equal(f.text, "[{\"comment\":\"c\"},\"comment\"]", f.len);
+    fx_free(&f);
+}
+
+/* The same rule key by key, as the streaming list reader applies it. */
+static void test_members_key_by_key(void **state)
+{
+    static const char text[] = "\"token_value\" \"comment\" \"other\" \"comm\\u0065nt\" \"\"";
+    static const char *const many[] = {"a", "b", "c", "d", "e", "f", "g", "h", "other"};
+    uint8_t seen = 0;
+
+    (void)state;
+    assert_int_equal(json_members_key(rule_names, 3, &seen, text, 1, 12), 0);
+    assert_int_equal(json_members_key(rule_names, 3, &seen, text, 15, 22), 2);
+    assert_int_equal(seen, 5);
+    assert_int_equal(json_members_key(rule_names, 3, &seen, text, 25, 30), JSON_KEY_OTHER);
+    assert_int_equal(json_members_key(rule_names, 3, &seen, text, 25, 30), JSON_KEY_OTHER);
+    assert_int_equal(json_members_key(rule_names, 3, &seen, text, 33, 45), JSON_KEY_REPEATED);
+    assert_int_equal(json_members_key(rule_names, 3, &seen, text, 48, 48), JSON_KEY_OTHER);
+    seen = 0;
+    assert_int_equal(json_members_key(rule_names, 3, &seen, text, 33, 45), 2);
+    /* a name past the set's bits is never matched, so never wrongly "repeated" */
+    seen = 0;
+    assert_int_equal(json_members_key(many, 9, &seen, text, 25, 30), JSON_KEY_OTHER);
+    assert_true(json_span_is_null("null", 0, 4));
+    assert_false(json_span_is_null("nul", 0, 3));
+    assert_false(json_span_is_null("\"null\"", 0, 6));
+    assert_false(json_span_is_null("nullx", 0, 5));
 }
 
 int main(void)
@@ -1088,6 +1238,10 @@ int main(void)
         cmocka_unit_test(test_int64_bounds),
         cmocka_unit_test(test_object_get_short_tokens),
         cmocka_unit_test(test_str_copy_null_without_room),
+        cmocka_unit_test(test_nul_escape_valid),
+        cmocka_unit_test(test_key_with_nul),
+        cmocka_unit_test(test_object_members),
+        cmocka_unit_test(test_members_key_by_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,8 @@
 typedef struct {
     unsigned count;
     char ids[64][80];
-    char comments[64][80];
+    char comments[64][80]; /* the first bytes, embedded NULs included */
+    size_t comment_len[64];
     int64_t created[64];
     int64_t expiry[64];
 } seen;
@@ -29,8 +30,10 @@ static int collect(void *user, const dbtok_token_info *info)
     seen *s = user;
     if (s->count < 64) {
         (void)snprintf(s->ids[s->count], sizeof s->ids[0], "%.*s", (int)info->token_id.len, info->token_id.ptr);
-        (void)snprintf(s->comments[s->count], sizeof s->comments[0], "%.*s", (int)info->comment.len,
-                       info->comment.ptr);
+        size_t n = info->comment.len < sizeof s->comments[0] - 1 ? info->comment.len : sizeof s->comments[0] - 1;
+        memcpy(s->comments[s->count], info->comment.ptr, n);
+        s->comments[s->count][n] = '\0';
+        s->comment_len[s->count] = info->comment.len;
         s->created[s->count] = info->creation_time_ms;
         s->expiry[s->count] = info->expiry_time_ms;
     }
@@ -110,7 +113,6 @@ static void test_accepts(void **state)
          "\"comment\":null,\"workspace_id\":6.02e+23}]}",
          1},
         {"{\"token\\u005finfos\":[{\"token\\u005fid\":\"escaped keys\"}]}", 1},
-        {"{\"token_infos\":[{\"token_id\":\"a\",\"token_id\":\"second is ignored\"}]}", 1},
     };
     size_t i;
     (void)state;
@@ -159,7 +161,6 @@ static void test_rejects(void **state)
         "{\"x\":\"\xed\xa0\x80\"}",
         "{\"x\":\"\xf4\x90\x80\x80\"}",
         "{\"x\":\"tab\there\"}",
-        "{\"x\":\"\\u0000\"}",
         "{\"x\":\"\\q\"}",
         "{}{}",
         "{} x",
@@ -316,6 +317,108 @@ static void test_entry_too_large_measured(void **state)
     assert_int_equal(s.count, 1);
 }
 
+/* DESIGN.md principle 7 in the list: a key dbtok reads appears once per
+ * object, compared after decoding escapes and whatever the values (null
+ * included); the second makes the answer malformed. Entries before the
+ * offending one have been handed out (the list streams). */
+static void test_duplicate_keys(void **state)
+{
+    static const char *const bad[] = {
+        "{\"token_infos\":[{\"token_id\":\"a\",\"token_id\":\"b\"}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"token_id\":\"a\"}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"token\\u005fid\":\"b\"}]}",
+        "{\"token_infos\":[{\"\\u0074oken_id\":\"a\",\"token_id\":\"b\"}]}",
+        "{\"token_infos\":[{\"token_id\":null,\"token_id\":\"a\"}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"comment\":\"x\",\"comment\":\"y\"}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"comment\":null,\"comment\":\"y\"}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"comment\":\"y\",\"c\\u006fmment\":null}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"creation_time\":1,\"creation_time\":1}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"expiry_time\":-1,\"expiry\\u005ftime\":5}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\"},{\"token_id\":\"b\",\"comment\":\"\",\"comment\":\"\"}]}",
+        /* the top level: two lists, whichever is null or spelled with an escape */
+        "{\"token_infos\":[{\"token_id\":\"a\"}],\"token_infos\":[]}",
+        "{\"token_infos\":null,\"token_infos\":[{\"token_id\":\"a\"}]}",
+        "{\"token_infos\":[],\"token\\u005finfos\":null}",
+    };
+    static const struct {
+        const char *body;
+        unsigned entries;
+    } good[] = {
+        /* keys dbtok does not read may repeat, at every level */
+        {"{\"token_infos\":[{\"token_id\":\"a\",\"x\":1,\"x\":2,\"scopes\":[],\"scopes\":[\"s\"]}],\"y\":1,\"y\":2}", 1},
+        /* objects dbtok does not read (nested in an entry, or beside the list) */
+        {"{\"token_infos\":[{\"token_id\":\"a\",\"n\":{\"token_id\":\"b\",\"token_id\":\"c\"}}]}", 1},
+        {"{\"x\":{\"token_infos\":1,\"token_infos\":2},\"token_infos\":[{\"token_id\":\"a\"}]}", 1},
+        /* each entry is an object of its own */
+        {"{\"token_infos\":[{\"token_id\":\"a\",\"comment\":null},{\"token_id\":\"b\",\"comment\":\"c\"}]}", 2},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        expect_everywhere(bad[i], DBTOK_ERR_JSON, 0);
+    }
+    for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+        expect_everywhere(good[i].body, DBTOK_OK, good[i].entries);
+    }
+}
+
+/* RFC 8259 lets any string hold \u0000. It fails nothing by itself: only a
+ * token_id, which is handed out for dbtok_token_revoke() (a C string), must
+ * not hold one. A key holding one is simply another key. */
+static void test_nul_escapes(void **state)
+{
+    static const char *const good[] = {
+        "{\"x\":\"\\u0000\",\"token_infos\":[{\"token_id\":\"a\",\"scopes\":[\"s\\u0000\"],\"\\u0000\":1}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"comment\":\"a\\u0000b\"}]}",
+        "{\"token_infos\":[{\"token_id\":\"a\",\"token_id\\u0000\":\"b\"}]}",
+        "{\"token_infos\\u0000\":[{\"no\":\"id\"}]}",
+    };
+    static const char *const bad[] = {
+        "{\"token_infos\":[{\"token_id\":\"a\\u0000\"}]}",
+        "{\"token_infos\":[{\"token_id\":\"\\u0000\"}]}",
+        "{\"token_infos\":[{\"token_id\":\"\\ud83d\\ude00\\u0000x\"}]}",
+        "{\"token_infos\":[{\"token_id\\u0000\":\"a\"}]}", /* no token_id at all */
+    };
+    seen s;
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+        expect_everywhere(good[i], DBTOK_OK, i < 3 ? 1 : 0);
+    }
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        expect_everywhere(bad[i], DBTOK_ERR_JSON, 0);
+    }
+    /* The comment comes whole: its length counts past the NUL. */
+    assert_int_equal(feed("{\"token_infos\":[{\"token_id\":\"a\",\"comment\":\"a\\u0000b\\u0000\"},"
+                          "{\"token_id\":\"b\",\"comment\":\"\\u0000\"}]}",
+                          160, 3, &s),
+                     DBTOK_OK);
+    assert_int_equal(s.count, 2);
+    assert_int_equal(s.comment_len[0], 4);
+    assert_memory_equal(s.comments[0], "a\0b\0", 5);
+    assert_int_equal(s.comment_len[1], 1);
+    assert_memory_equal(s.comments[1], "\0", 2);
+    assert_string_equal(s.ids[1], "b");
+}
+
+/* null is absent for every field an entry has; a token_id that is null is
+ * missing, so the entry is malformed. */
+static void test_null_fields(void **state)
+{
+    seen s;
+    (void)state;
+    expect_everywhere("{\"token_infos\":[{\"token_id\":null}]}", DBTOK_ERR_JSON, 0);
+    expect_everywhere("{\"token_infos\":[{\"token_id\":null,\"comment\":\"c\"}]}", DBTOK_ERR_JSON, 0);
+    assert_int_equal(feed("{\"token_infos\":[{\"token_id\":\"a\",\"comment\":null,\"creation_time\":null,"
+                          "\"expiry_time\":null}]}",
+                          4096, 0, &s),
+                     DBTOK_OK);
+    assert_int_equal(s.count, 1);
+    assert_int_equal(s.comment_len[0], 0);
+    assert_int_equal(s.created[0], 0);
+    assert_int_equal(s.expiry[0], -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +430,9 @@ int main(void)
         cmocka_unit_test(test_rejects_more),
         cmocka_unit_test(test_escaped_entry_keys),
         cmocka_unit_test(test_entry_too_large_measured),
+        cmocka_unit_test(test_duplicate_keys),
+        cmocka_unit_test(test_nul_escapes),
+        cmocka_unit_test(test_null_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,7 +65,7 @@ typedef struct {
     uint32_t timeout_ms;  /**< per-request deadline covering connect, handshake, send and
                              receive; 0 means DBTOK_DEFAULT_TIMEOUT_MS */
     const char *user_agent_extra; /**< optional "name/version ..." after "dbtok/<version>" in the
-                                     User-Agent, e.g. "mbedtls/3.6.6 board/x1" */
+                                     User-Agent, e.g. "mbedtls/3.6.7 board/x1" */
     dbtok_retry retry;    /**< when a failed call is tried again; all zero: the defaults */
 } dbtok_config;
 
@@ -142,6 +142,7 @@ typedef struct dbtok_client {
     int last_port_error;
     dbtok_error_info error;
     dbtok_stats stats;
+    uint64_t reader_space[(DBTOK_HTTP_LINE_MAX + 96 + 7) / 8]; /* the response reader; exchange.c checks it fits */
     char seen_values[DBTOK_MASK_TOKEN_VALUES][DBTOK_MASK_TOKEN_VALUE_MAX]; /**< for dbtok_mask() */
     uint16_t seen_value_len[DBTOK_MASK_TOKEN_VALUES];
     uint8_t seen_next;
@@ -192,10 +193,24 @@ dbtok_err dbtok_init(dbtok_client *client, const dbtok_config *config, const dbt
  * server that nobody holds; list and revoke it by its comment, or use
  * dbtok_token_create_recover().
  *
+ * Refused before anything is sent: a comment that is not UTF-8
+ * (DBTOK_ERR_INVALID_ARG), or one whose answer could not fit the work buffer
+ * (DBTOK_ERR_BUFFER_TOO_SMALL, error.needed_work_len says how large it must
+ * be; see dbtok_create_work_needed()).
+ *
  * Errors: every dbtok_err except DBTOK_ERR_ABORTED.
  */
 dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                              dbtok_created_token *out);
+
+/**
+ * The work buffer a create with this comment (NUL-terminated, or NULL) needs
+ * before it may be sent: DBTOK_CREATE_ANSWER_RESERVE plus the most bytes the
+ * service's JSON escaping can make of the comment in its answer, and room for
+ * dbtok_token_create_recover()'s marker. 0 when comment is not valid UTF-8.
+ * Lets an application refuse a comment before it has a client.
+ */
+size_t dbtok_create_work_needed(const char *comment);
 
 /**
  * dbtok_token_create, made safe to use when answers get lost: the comment

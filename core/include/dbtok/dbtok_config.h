@@ -98,6 +98,18 @@
 #define DBTOK_MIN_WORK_BUFFER 1024u
 #endif
 
+/**
+ * Work buffer a create answer takes besides the echo of its comment: the
+ * body's other members (token value, id, times, fields dbtok does not read)
+ * and the jsmn tokens it is parsed into. A create is sent only when
+ * DBTOK_CREATE_ANSWER_RESERVE plus the most bytes the service's escaping can
+ * make of the comment fit the work buffer (dbtok_create_work_needed()): an
+ * answer that could not fit would leave a token nobody sees.
+ */
+#ifndef DBTOK_CREATE_ANSWER_RESERVE
+#define DBTOK_CREATE_ANSWER_RESERVE 768u
+#endif
+
 #if DBTOK_MAX_HOST_LEN < 1 || DBTOK_MAX_HOST_LEN > 253
 #error "DBTOK_MAX_HOST_LEN must be between 1 and 253"
 #endif
@@ -124,6 +136,9 @@
 #endif
 #if DBTOK_MASK_TOKEN_VALUE_MAX < 8 || DBTOK_MASK_TOKEN_VALUE_MAX > 4096
 #error "DBTOK_MASK_TOKEN_VALUE_MAX must be between 8 and 4096"
+#endif
+#if DBTOK_CREATE_ANSWER_RESERVE < 256 || DBTOK_CREATE_ANSWER_RESERVE >= DBTOK_MIN_WORK_BUFFER
+#error "DBTOK_CREATE_ANSWER_RESERVE must be at least 256 and below DBTOK_MIN_WORK_BUFFER"
 #endif
 #if DBTOK_MIN_WORK_BUFFER < 512
 #error "DBTOK_MIN_WORK_BUFFER below 512 cannot hold a request"

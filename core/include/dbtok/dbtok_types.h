@@ -35,8 +35,11 @@ typedef enum {
 } dbtok_err;
 
 /** A view of bytes owned by someone else (usually the work buffer). When it
- * comes from a decoded JSON string, ptr[len] is a NUL and the bytes are UTF-8
- * without any embedded NUL. */
+ * comes from a decoded JSON string, ptr[len] is a NUL and the bytes are UTF-8.
+ * They hold no NUL, except where a field's documentation says they may
+ * (dbtok_token_info.comment: JSON allows `\u0000` in any string, and a view
+ * that stopped at it would hide the rest); such a view's len counts past
+ * every embedded NUL. Read a view by its len. */
 typedef struct {
     const char *ptr; /**< first byte; may be NULL when len is 0 */
     size_t len;      /**< bytes, not counting any NUL after them */
@@ -59,7 +62,8 @@ dbtok_err dbtok_str_copy(char *dst, size_t cap, dbtok_str src);
  * backslash and control characters escaped, other bytes copied. Returns the
  * length the escaped text needs; writes it (and a NUL) only when that length
  * is below cap. Pass cap 0 to measure. A NULL src counts as empty. A NUL
- * byte becomes `\\u0000`, which dbtok's own parser refuses: do not send one.
+ * byte becomes `\\u0000` (valid JSON; a comment holding one comes back
+ * whole, see dbtok_token_info).
  */
 size_t dbtok_json_escape(char *dst, size_t cap, const char *src, size_t len);
 
