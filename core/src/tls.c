@@ -14,6 +14,15 @@
 #if defined(MBEDTLS_PSA_CRYPTO_C)
 #include <psa/crypto.h>
 #endif
+/* The TLS layer's random numbers: dbtok's own CTR_DRBG seeded from the
+ * port's entropy hook, or, in a profile without CTR_DRBG (the device one),
+ * PSA's generator, which the port feeds (the shape mbedTLS 4 requires). */
+#if !defined(MBEDTLS_CTR_DRBG_C)
+#if !defined(MBEDTLS_PSA_CRYPTO_C)
+#error "dbtok needs MBEDTLS_CTR_DRBG_C or MBEDTLS_PSA_CRYPTO_C for the TLS layer's random numbers"
+#endif
+#include <mbedtls/psa_util.h>
+#endif
 
 #include "civil_time.h"
 #include "client_internal.h"
@@ -21,11 +30,13 @@
 /* Set while only asking whether the idle connection is still open. */
 #define POLL_ONLY_MARK UINT64_MAX
 
+#if defined(MBEDTLS_CTR_DRBG_C)
 static int entropy_cb(void *ctx, unsigned char *out, size_t len)
 {
     dbtok_client *c = ctx;
     return c->port.entropy(c->port.ctx, out, len) == 0 ? 0 : -1;
 }
+#endif
 
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
@@ -125,13 +136,14 @@ static const uint16_t sig_algs[] = {
 
 dbtok_err tls_init(dbtok_client *c)
 {
-    static const unsigned char personalisation[] = "dbtok";
     int ret;
 
     mbedtls_ssl_init(&c->ssl);
     mbedtls_ssl_config_init(&c->ssl_conf);
     mbedtls_x509_crt_init(&c->ca_chain);
+#if defined(MBEDTLS_CTR_DRBG_C)
     mbedtls_ctr_drbg_init(&c->drbg);
+#endif
 
 #if defined(MBEDTLS_PSA_CRYPTO_C)
     if (psa_crypto_init() != PSA_SUCCESS) {
@@ -139,7 +151,12 @@ dbtok_err tls_init(dbtok_client *c)
         return DBTOK_ERR_CRYPTO;
     }
 #endif
+#if defined(MBEDTLS_CTR_DRBG_C)
+    static const unsigned char personalisation[] = "dbtok";
     ret = mbedtls_ctr_drbg_seed(&c->drbg, entropy_cb, c, personalisation, sizeof personalisation - 1);
+#else
+    ret = 0; /* PSA's generator, already started, serves the TLS layer */
+#endif
     if (ret == 0) {
         ret = mbedtls_x509_crt_parse(&c->ca_chain, c->config.ca, c->config.ca_len);
         /* A PEM bundle reports how many certificates it skipped (a positive
@@ -157,7 +174,11 @@ dbtok_err tls_init(dbtok_client *c)
     if (ret == 0) {
         mbedtls_ssl_conf_authmode(&c->ssl_conf, MBEDTLS_SSL_VERIFY_REQUIRED);
         mbedtls_ssl_conf_ca_chain(&c->ssl_conf, &c->ca_chain, NULL);
+#if defined(MBEDTLS_CTR_DRBG_C)
         mbedtls_ssl_conf_rng(&c->ssl_conf, mbedtls_ctr_drbg_random, &c->drbg);
+#else
+        mbedtls_ssl_conf_rng(&c->ssl_conf, mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE);
+#endif
         mbedtls_ssl_conf_verify(&c->ssl_conf, verify_cb, c);
 #if MBEDTLS_VERSION_MAJOR >= 3
         mbedtls_ssl_conf_min_tls_version(&c->ssl_conf, MBEDTLS_SSL_VERSION_TLS1_2);
@@ -346,5 +367,7 @@ void tls_free(dbtok_client *c)
     mbedtls_ssl_free(&c->ssl);
     mbedtls_ssl_config_free(&c->ssl_conf);
     mbedtls_x509_crt_free(&c->ca_chain);
+#if defined(MBEDTLS_CTR_DRBG_C)
     mbedtls_ctr_drbg_free(&c->drbg);
+#endif
 }

@@ -19,8 +19,8 @@
  *   - dbtok_mbedtls_exit(), called if the arena is found corrupted (see below);
  *   - memcpy, memmove, memset, memcmp, memchr, strlen, strchr, strcmp: a C library's,
  *     or port/baremetal/freestanding/string.c.
- * dbtok's core seeds its own CTR_DRBG for the TLS layer from the port's entropy hook
- * and checks certificate dates itself against the port's optional wall clock.
+ * dbtok's TLS layer draws its random numbers from PSA, and dbtok checks certificate
+ * dates itself against the port's optional wall clock.
  */
 #ifndef DBTOK_MBEDTLS_DEVICE_H
 #define DBTOK_MBEDTLS_DEVICE_H
@@ -77,9 +77,9 @@ int dbtok_measure_fprintf(void *stream, const char *format, ...);
 /* PSA takes its random numbers from mbedtls_psa_external_get_random(), which the port
  * implements over the board's entropy hook (a TRNG). That replaces mbedTLS's entropy
  * collector and PSA's own DRBG: less code and RAM, and no platform entropy source to
- * port. The TLS layer's CTR_DRBG is dbtok's, seeded from the same hook. */
+ * port. Without MBEDTLS_CTR_DRBG_C dbtok's TLS layer draws from PSA too
+ * (mbedtls_psa_get_random), so there is one generator, as mbedTLS 4 requires. */
 #define MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG
-#define MBEDTLS_CTR_DRBG_C
 
 /* ------------------------------------------------------------------------------------ */
 /* PSA Crypto                                                                           */
@@ -139,7 +139,7 @@ int dbtok_measure_fprintf(void *stream, const char *format, ...);
 /* Symmetric crypto and hashes                                                          */
 /* ------------------------------------------------------------------------------------ */
 
-/* AES-GCM only. GCM and CTR_DRBG use AES in the encrypt direction alone, so the
+/* AES-GCM only. GCM uses AES in the encrypt direction alone, so the
  * decryption tables and code go (BLOCK_CIPHER_NO_DECRYPT); the remaining table lives in
  * flash (ROM_TABLES) and is one quarter of the usual size (FEWER_TABLES). */
 #define MBEDTLS_AES_C

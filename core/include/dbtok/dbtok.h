@@ -149,7 +149,9 @@ typedef struct dbtok_client {
     mbedtls_ssl_context ssl;
     mbedtls_ssl_config ssl_conf;
     mbedtls_x509_crt ca_chain;
-    mbedtls_ctr_drbg_context drbg;
+#if defined(MBEDTLS_CTR_DRBG_C)
+    mbedtls_ctr_drbg_context drbg; /* else the TLS layer uses PSA's generator */
+#endif
     /** @endcond */
 } dbtok_client;
 
