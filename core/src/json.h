@@ -121,8 +121,7 @@ static inline int json_members_key(const char *const *names, unsigned n, uint8_t
     unsigned k;
 
     /* Names past the set's bits could never be told repeated: none match. */
-    n = n < JSON_MEMBERS_MAX ? n : JSON_MEMBERS_MAX;
-    for (k = 0; k < n; k++) {
+    for (k = 0; k < n && k < JSON_MEMBERS_MAX; k++) {
         const char *name = names[k];
         /* The first byte rules most names out without the full comparison;
          * an escaped first byte ('\\') takes it. */
