@@ -279,6 +279,34 @@ static void test_client_secrets(void **state)
     assert_string_equal(out, token);
 }
 
+/* An escape that is malformed, or cut by the end of the text, is not one:
+ * its bytes are themselves. The text past len is never read, even where it
+ * would complete the escape into a run of the secret. */
+static void test_malformed_escapes(void **state)
+{
+    static const char *const kept[] = {
+        "dapi012%G3", "dapi012%3g", "dapi012%3", "dapi012\\u0133", "dapi012\\u00x3", "dapi012\\u003",
+        "dapi012\\x3", "dapi012\\",
+    };
+    dbtok_str s;
+    char out[64];
+    size_t i;
+    (void)state;
+    s.ptr = token;
+    s.len = strlen(token);
+    for (i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        expect_masked(token, kept[i], kept[i]);
+    }
+    /* Cut one byte before the escape would be whole. */
+    assert_int_equal(dbtok_mask_text(&s, 1, "dapi012%33", 9, out, sizeof out), 9);
+    assert_string_equal(out, "dapi012%3");
+    assert_int_equal(dbtok_mask_text(&s, 1, "dapi012\\u0033", 12, out, sizeof out), 12);
+    assert_string_equal(out, "dapi012\\u003");
+    /* Upper- and lower-case hex digits, mixed. */
+    expect_masked("dapiJKLMNOPQ", "<%64api%4A%4bLMNOP>", "<[REDACTED]>");
+    expect_masked("dapiJKLMNOPQ", "<\\u0064api\\u004A\\u004bLMNOP>", "<[REDACTED]>");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_json_escaped),    cmocka_unit_test(test_percent_encoded),
         cmocka_unit_test(test_masks_before_cut), cmocka_unit_test(test_fragments),
         cmocka_unit_test(test_several_secrets), cmocka_unit_test(test_client_secrets),
+        cmocka_unit_test(test_malformed_escapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2164,6 +2164,32 @@ static void test_trace_hides_token_value(void **state)
     assert_null(strstr(fx->pctx.log, "decoy")); /* a nested token_value is hidden too */
 }
 
+/* A token_value member however it is spaced (tabs, CR, LF around its colon)
+ * and whatever its value (a string, or a bare word up to the next
+ * delimiter) is hidden; a key that only starts like it is not one. */
+static void test_trace_hides_spaced_and_bare_token_values(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *conn = fake_add_conn(&fx->script);
+
+    fake_add_response(conn, json(fx, 400,
+                                 "{\"error_code\":\"INVALID\",\"message\":\"m\",\"d\":[{\"token_value\" \t\r\n:\n\t "
+                                 "\"dapiSPACED1\"},{\"token_value\":dapiBARE2 ,\"x\":1},{\"token_value\":dapiBARE3}"
+                                 ",{\"token_value\":dapiBARE4],\"token_valuex\":\"shown5\",\"token_value\"x\"shown6\","
+                                 "\"token_value\":dapiLAST7"));
+    start(fx);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_JSON);
+    assert_null(strstr(fx->pctx.log, "dapiSPACED1"));
+    assert_null(strstr(fx->pctx.log, "dapiBARE"));
+    assert_null(strstr(fx->pctx.log, "dapiLAST7"));
+    assert_non_null(strstr(fx->pctx.log, "\"token_value\" \t\r\n:\n\t \"[REDACTED]\"}"));
+    assert_non_null(strstr(fx->pctx.log, "\"token_value\":[REDACTED] ,\"x\":1}"));
+    assert_non_null(strstr(fx->pctx.log, "\"token_value\":[REDACTED]}"));
+    assert_non_null(strstr(fx->pctx.log, "\"token_value\":[REDACTED]],"));
+    assert_non_null(strstr(fx->pctx.log, "shown5"));
+    assert_non_null(strstr(fx->pctx.log, "shown6"));
+}
+
 static void test_trace_hides_bearer_echo_in_body(void **state)
 {
     fixture *fx = *state;
@@ -3217,6 +3243,7 @@ int main(void)
         T(test_idle_close_reconnects_before_sending),
         T(test_trace_redacts_bearer),
         T(test_trace_hides_token_value),
+        T(test_trace_hides_spaced_and_bare_token_values),
         T(test_trace_hides_bearer_echo_in_body),
         T(test_trace_hides_bearer_echo_in_header),
         T(test_work_buffer_forgets_bearer_once_sent),
