@@ -56,6 +56,7 @@
 #ifndef DBTOK_MASK_TOKEN_VALUES
 #define DBTOK_MASK_TOKEN_VALUES 2
 #endif
+/** Bytes of each remembered token value (see DBTOK_MASK_TOKEN_VALUES). */
 #ifndef DBTOK_MASK_TOKEN_VALUE_MAX
 #define DBTOK_MASK_TOKEN_VALUE_MAX 256
 #endif
