@@ -86,7 +86,7 @@ static int run_dbtok(void)
 
     memset(&req, 0, sizeof req);
     req.idempotent = true;
-    list_reader_init(&reader, &client, &req, on_entry, NULL);
+    dbtok__list_reader_init(&reader, &client, &req, on_entry, NULL);
     for (;;) {
         size_t n = body_len - off < cap - len ? body_len - off : cap - len;
         bool complete;
@@ -94,7 +94,7 @@ static int run_dbtok(void)
         len += n;
         off += n;
         complete = off == body_len;
-        err = list_reader_sink(&reader, window, &len, cap, complete, first);
+        err = dbtok__list_reader_sink(&reader, window, &len, cap, complete, first);
         first = false;
         if (err != DBTOK_OK) {
             fprintf(stderr, "dbtok list reader: %s\n", dbtok_strerror(err));

@@ -5,7 +5,7 @@
 
 #include "civil_time.h"
 
-int64_t civil_to_unix(int64_t year, int month, int day, int hour, int minute, int second)
+int64_t dbtok__civil_to_unix(int64_t year, int month, int day, int hour, int minute, int second)
 {
     /* Days from civil: count from 0000-03-01 so the leap day ends a year. */
     int64_t y = year - (month <= 2);
@@ -71,7 +71,7 @@ static bool clock_time(const char **p, const char *end, int *h, int *mi, int *s)
            digits(p, end, 2, s) && *h < 24 && *mi < 60 && *s < 61;
 }
 
-bool http_date_parse(const char *s, size_t len, int64_t *unix_seconds)
+bool dbtok__http_date_parse(const char *s, size_t len, int64_t *unix_seconds)
 {
     const char *end = s + len;
     const char *p;
@@ -117,6 +117,6 @@ bool http_date_parse(const char *s, size_t len, int64_t *unix_seconds)
     if (!ok || p != end || d < 1 || d > 31) {
         return false;
     }
-    *unix_seconds = civil_to_unix(y, m, d, h, mi, sec);
+    *unix_seconds = dbtok__civil_to_unix(y, m, d, h, mi, sec);
     return true;
 }

@@ -20,7 +20,7 @@ static bool headers_are_safe(const dbtok_config *config)
     h.port = config->port;
     h.token = config->token;
     h.user_agent_extra = config->user_agent_extra;
-    return http_write_request(NULL, 0, &h, 0, &len) != DBTOK_ERR_INVALID_ARG;
+    return dbtok__http_write_request(NULL, 0, &h, 0, &len) != DBTOK_ERR_INVALID_ARG;
 }
 
 /* A bearer token is visible ASCII: anything else could break the header. */
@@ -65,14 +65,14 @@ dbtok_err dbtok_init(dbtok_client *client, const dbtok_config *config, const dbt
     client->port = *port;
     client->work = work;
     client->work_len = work_len;
-    if (tls_init(client) != DBTOK_OK) {
+    if (dbtok__tls_init(client) != DBTOK_OK) {
         client->work = NULL; /* nothing to close */
         return DBTOK_ERR_CRYPTO;
     }
     return DBTOK_OK;
 }
 
-uint32_t client_remaining_ms(const dbtok_client *c)
+uint32_t dbtok__client_remaining_ms(const dbtok_client *c)
 {
     uint64_t now = c->port.now_ms(c->port.ctx);
     uint64_t left = c->deadline_ms > now ? c->deadline_ms - now : 0;
@@ -105,8 +105,8 @@ void dbtok_close(dbtok_client *client)
         return;
     }
     client->deadline_ms = client->port.now_ms(client->port.ctx) + CLOSE_GRACE_MS;
-    tls_disconnect(client);
-    tls_free(client);
+    dbtok__tls_disconnect(client);
+    dbtok__tls_free(client);
     dbtok_result_wipe(client);
     mbedtls_platform_zeroize(client->seen_values, sizeof client->seen_values);
     memset(client->seen_value_len, 0, sizeof client->seen_value_len);

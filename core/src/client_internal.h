@@ -13,19 +13,19 @@
 #include "http_writer.h"
 
 /* tls.c: mbedTLS over the port's byte stream. */
-dbtok_err tls_init(dbtok_client *c);       /* once per client: RNG, CA chain, config */
-dbtok_err tls_connect(dbtok_client *c);    /* TCP connect and full handshake */
-bool tls_is_reusable(dbtok_client *c);     /* the kept-alive connection has not been closed */
+dbtok_err dbtok__tls_init(dbtok_client *c);       /* once per client: RNG, CA chain, config */
+dbtok_err dbtok__tls_connect(dbtok_client *c);    /* TCP connect and full handshake */
+bool dbtok__tls_is_reusable(dbtok_client *c);     /* the kept-alive connection has not been closed */
 /* Hands all of buf to TLS. *sent counts the bytes accepted even on failure. */
-dbtok_err tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, size_t *sent);
+dbtok_err dbtok__tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, size_t *sent);
 /* > 0 bytes, 0 close_notify, or a negative dbtok_err (a close without
  * close_notify is DBTOK_ERR_IO: the answer may have been cut). */
-int tls_recv(dbtok_client *c, uint8_t *buf, size_t len);
-void tls_disconnect(dbtok_client *c);      /* close_notify when possible, then close */
-void tls_free(dbtok_client *c);
+int dbtok__tls_recv(dbtok_client *c, uint8_t *buf, size_t len);
+void dbtok__tls_disconnect(dbtok_client *c);      /* close_notify when possible, then close */
+void dbtok__tls_free(dbtok_client *c);
 
 /* Milliseconds left before the current request's deadline (0 when passed). */
-uint32_t client_remaining_ms(const dbtok_client *c);
+uint32_t dbtok__client_remaining_ms(const dbtok_client *c);
 
 /* exchange.c: one request, one response, in the work buffer. */
 typedef struct {
@@ -55,37 +55,37 @@ typedef struct {
 /* The sink may clear req->idempotent once the caller has seen part of the
  * answer, so req is not const. *reached says whether the last attempt's
  * request went out whole, so that the server may have acted on it. */
-dbtok_err exchange(dbtok_client *c, exchange_request *req, exchange_response *resp, bool *reached);
+dbtok_err dbtok__round_trip(dbtok_client *c, exchange_request *req, exchange_response *resp, bool *reached);
 
 struct json_doc;
 
 /* response.c: on DBTOK_OK, doc holds a 2xx JSON object; secret_key names a
  * field holding a secret: a 2xx answer with it that does not parse is not
  * traced at all. */
-dbtok_err response_classify(dbtok_client *c, const exchange_response *resp, struct json_doc *doc,
+dbtok_err dbtok__response_classify(dbtok_client *c, const exchange_response *resp, struct json_doc *doc,
                             const char *secret_key);
 
 /* retry.c: the exchange, classified, retried under the client's policy. On
  * DBTOK_OK, doc holds a 2xx JSON object, or the body sink consumed it. */
-dbtok_err client_call(dbtok_client *c, exchange_request *req, struct json_doc *doc, const char *secret_key);
+dbtok_err dbtok__call(dbtok_client *c, exchange_request *req, struct json_doc *doc, const char *secret_key);
 /* The service said it did not act and when to try again: 429, 503,
  * REQUEST_LIMIT_EXCEEDED, TEMPORARILY_UNAVAILABLE. */
-bool client_said_try_later(const dbtok_error_info *e);
+bool dbtok__client_said_try_later(const dbtok_error_info *e);
 
 /* token_api.c: a create whose comment carries a marker (after a space):
  * DBTOK__MARKER_BYTES random bytes, written "[dbtok:" + 16 hex digits + "]". */
 #define DBTOK__MARKER_BYTES 8
-dbtok_err token_create_tagged(dbtok_client *client, const char *comment, const uint8_t *marker,
+dbtok_err dbtok__token_create_tagged(dbtok_client *client, const char *comment, const uint8_t *marker,
                               int64_t lifetime_seconds, dbtok_created_token *out);
 
 /* trace.c: TRACE-level log of what goes over the wire, secrets redacted. */
-bool trace_enabled(const dbtok_client *c);
-void trace_text(const dbtok_client *c, const char *text, size_t len);
-void trace_request(const dbtok_client *c, const uint8_t *req, size_t len);
-void trace_line(void *client, const char *line, size_t len);
+bool dbtok__trace_enabled(const dbtok_client *c);
+void dbtok__trace_text(const dbtok_client *c, const char *text, size_t len);
+void dbtok__trace_request(const dbtok_client *c, const uint8_t *req, size_t len);
+void dbtok__trace_line(void *client, const char *line, size_t len);
 /* Body text, the value of every token_value member hidden and the rest
  * masked. */
-void trace_body(const dbtok_client *c, const char *body, size_t len);
+void dbtok__trace_body(const dbtok_client *c, const char *body, size_t len);
 
 /* mask.c: the one masking routine (see dbtok_mask_text). */
 typedef void (*dbtok__sink)(void *arg, const char *text, size_t len);
@@ -99,12 +99,12 @@ unsigned char dbtok__escaped_char(const char *text, size_t len, size_t i, size_t
 void dbtok__remember_secret(dbtok_client *c, dbtok_str value);
 
 /* errors.c */
-void client_error_reset(dbtok_client *c);
-dbtok_err client_fail(dbtok_client *c, dbtok_err err);
+void dbtok__client_error_reset(dbtok_client *c);
+dbtok_err dbtok__client_fail(dbtok_client *c, dbtok_err err);
 /* A printable excerpt of a plain-text body ("Invalid Token") as the message. */
-void client_record_text(dbtok_client *c, const uint8_t *body, size_t len);
+void dbtok__client_record_text(dbtok_client *c, const uint8_t *body, size_t len);
 /* Copy text into the error message or code, the bearer token masked if echoed. */
-void client_record_message(dbtok_client *c, const char *text, size_t len);
-void client_record_code(dbtok_client *c, const char *text, size_t len);
+void dbtok__client_record_message(dbtok_client *c, const char *text, size_t len);
+void dbtok__client_record_code(dbtok_client *c, const char *text, size_t len);
 
 #endif /* DBTOK_CLIENT_INTERNAL_H */

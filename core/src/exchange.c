@@ -46,7 +46,7 @@ static dbtok_err build_request(dbtok_client *c, const exchange_request *req, siz
     h.port = c->config.port;
     h.token = c->config.token;
     h.user_agent_extra = c->config.user_agent_extra;
-    err = http_write_request(c->work, c->work_len, &h, body.len, req_len);
+    err = dbtok__http_write_request(c->work, c->work_len, &h, body.len, req_len);
     if (err == DBTOK_OK && *req_len >= c->work_len) {
         err = DBTOK_ERR_BUFFER_TOO_SMALL; /* no room left for the response */
     }
@@ -85,7 +85,7 @@ static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, 
     bool sunk = false;
     bool head_recorded = false;
 
-    http_reader_init(reader, trace_enabled(c) ? trace_line : NULL, c);
+    dbtok__http_reader_init(reader, dbtok__trace_enabled(c) ? dbtok__trace_line : NULL, c);
     while (state == 0) {
         size_t room = c->work_len - body_len - 1; /* one byte kept for the NUL */
         size_t consumed = 0;
@@ -94,15 +94,15 @@ static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, 
         if (room == 0) {
             return DBTOK_ERR_BUFFER_TOO_SMALL;
         }
-        n = tls_recv(c, c->work + body_len, room);
+        n = dbtok__tls_recv(c, c->work + body_len, room);
         if (n < 0) {
             return (dbtok_err)n;
         }
         if (n == 0) {
-            state = http_reader_eof(reader);
+            state = dbtok__http_reader_eof(reader);
         } else {
             c->stats.bytes_received += (uint32_t)n;
-            state = http_reader_feed(reader, c->work + body_len, (size_t)n, &consumed, &fresh);
+            state = dbtok__http_reader_feed(reader, c->work + body_len, (size_t)n, &consumed, &fresh);
             body_len += fresh;
             if (state == 1 && consumed < (size_t)n) {
                 /* Bytes after the response that nobody asked for: do not
@@ -138,7 +138,7 @@ static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, 
     resp->body_len = body_len;
     resp->sunk = sunk;
     if (reader->conn_close) {
-        tls_disconnect(c);
+        dbtok__tls_disconnect(c);
     }
     return DBTOK_OK;
 }
@@ -152,20 +152,20 @@ static dbtok_err attempt(dbtok_client *c, exchange_request *req, exchange_respon
 
     *phase = PHASE_SETUP;
     err = build_request(c, req, &req_len);
-    if (err == DBTOK_OK && c->connected && !tls_is_reusable(c)) {
-        tls_disconnect(c);
+    if (err == DBTOK_OK && c->connected && !dbtok__tls_is_reusable(c)) {
+        dbtok__tls_disconnect(c);
     }
     if (err == DBTOK_OK && !c->connected) {
-        err = tls_connect(c);
+        err = dbtok__tls_connect(c);
     }
     if (err != DBTOK_OK) {
         /* The request, bearer token included, must not outlive a failure. */
         mbedtls_platform_zeroize(c->work, req_len < c->work_len ? req_len : c->work_len);
         return err;
     }
-    trace_request(c, c->work, req_len);
+    dbtok__trace_request(c, c->work, req_len);
     c->stats.requests++;
-    err = tls_send_all(c, c->work, req_len, &sent);
+    err = dbtok__tls_send_all(c, c->work, req_len, &sent);
     c->stats.bytes_sent += (uint32_t)sent;
     /* The request carries the bearer token: wipe it as soon as it is out. */
     mbedtls_platform_zeroize(c->work, req_len);
@@ -176,12 +176,12 @@ static dbtok_err attempt(dbtok_client *c, exchange_request *req, exchange_respon
         mbedtls_platform_zeroize(c->reader_space, sizeof c->reader_space);
     }
     if (err != DBTOK_OK) {
-        tls_disconnect(c); /* half-used: never reused */
+        dbtok__tls_disconnect(c); /* half-used: never reused */
     }
     return err;
 }
 
-dbtok_err exchange(dbtok_client *c, exchange_request *req, exchange_response *resp, bool *reached)
+dbtok_err dbtok__round_trip(dbtok_client *c, exchange_request *req, exchange_response *resp, bool *reached)
 {
     int attempts;
 

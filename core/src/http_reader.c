@@ -157,7 +157,7 @@ static void reset_head(http_reader *r)
     r->line_len = 0;
 }
 
-void http_reader_init(http_reader *r, http_line_cb on_line, void *on_line_user)
+void dbtok__http_reader_init(http_reader *r, http_line_cb on_line, void *on_line_user)
 {
     reset_head(r);
     r->header_bytes = 0;
@@ -239,7 +239,7 @@ static void retry_after(http_reader *r, const char *v, size_t n)
     if (parse_dec(v, n, RETRY_AFTER_MAX, &s) >= 0) {
         r->has_retry_after = true;
         r->retry_after_s = (uint32_t)s;
-    } else if (http_date_parse(v, n, &r->retry_after_date)) {
+    } else if (dbtok__http_date_parse(v, n, &r->retry_after_date)) {
         r->has_retry_after_date = true;
     }
 }
@@ -442,7 +442,7 @@ static int chunk_end_byte(http_reader *r, uint8_t c)
     return ERR;
 }
 
-int http_reader_feed(http_reader *r, uint8_t *data, size_t len, size_t *consumed, size_t *body_len)
+int dbtok__http_reader_feed(http_reader *r, uint8_t *data, size_t len, size_t *consumed, size_t *body_len)
 {
     size_t i = 0;
     size_t out = 0;
@@ -488,7 +488,7 @@ int http_reader_feed(http_reader *r, uint8_t *data, size_t len, size_t *consumed
     return rc;
 }
 
-int http_reader_eof(http_reader *r)
+int dbtok__http_reader_eof(http_reader *r)
 {
     switch (phase(r)) {
     case ST_BODY_CLOSE:

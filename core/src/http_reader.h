@@ -57,7 +57,7 @@ typedef struct {
 } http_reader;
 
 /* Reset for a new response; on_line may be NULL. */
-void http_reader_init(http_reader *r, http_line_cb on_line, void *on_line_user);
+void dbtok__http_reader_init(http_reader *r, http_line_cb on_line, void *on_line_user);
 
 /*
  * Feed data[0..len). Body bytes are moved, in order, to data[0..*body_len).
@@ -66,7 +66,7 @@ void http_reader_init(http_reader *r, http_line_cb on_line, void *on_line_user);
  * Returns 0 when more input is needed, 1 when the response is complete, or
  * DBTOK_ERR_PROTOCOL. After 1 or an error, further feeds return the same.
  */
-int http_reader_feed(http_reader *r, uint8_t *data, size_t len, size_t *consumed, size_t *body_len);
+int dbtok__http_reader_feed(http_reader *r, uint8_t *data, size_t len, size_t *consumed, size_t *body_len);
 
 /*
  * The peer closed the stream. Returns 1 when that completes the response (a
@@ -74,6 +74,6 @@ int http_reader_feed(http_reader *r, uint8_t *data, size_t len, size_t *consumed
  * after an earlier protocol error, otherwise DBTOK_ERR_IO (the response was
  * cut).
  */
-int http_reader_eof(http_reader *r);
+int dbtok__http_reader_eof(http_reader *r);
 
 #endif /* DBTOK_HTTP_READER_H */

@@ -25,7 +25,7 @@ static void grow(http_buf *b, size_t n)
     b->len = (n > SIZE_MAX - b->len) ? SIZE_MAX : b->len + n;
 }
 
-void http_buf_put(http_buf *b, const char *s, size_t n)
+void dbtok__http_buf_put(http_buf *b, const char *s, size_t n)
 {
     /* Write only when the whole piece fits, so the buffer never holds a torn
      * piece followed by later ones; once over, only count. */
@@ -35,9 +35,9 @@ void http_buf_put(http_buf *b, const char *s, size_t n)
     grow(b, n);
 }
 
-void http_buf_puts(http_buf *b, const char *s)
+void dbtok__http_buf_puts(http_buf *b, const char *s)
 {
-    http_buf_put(b, s, strlen(s));
+    dbtok__http_buf_put(b, s, strlen(s));
 }
 
 static void put_u64(http_buf *b, uint64_t v)
@@ -49,13 +49,13 @@ static void put_u64(http_buf *b, uint64_t v)
         tmp[--i] = (char)('0' + (int)(v % 10u));
         v /= 10u;
     } while (v != 0u);
-    http_buf_put(b, tmp + i, sizeof tmp - i);
+    dbtok__http_buf_put(b, tmp + i, sizeof tmp - i);
 }
 
-void http_buf_put_i64(http_buf *b, int64_t v)
+void dbtok__http_buf_put_i64(http_buf *b, int64_t v)
 {
     if (v < 0) {
-        http_buf_put(b, "-", 1);
+        dbtok__http_buf_put(b, "-", 1);
         /* -(v + 1) cannot overflow, even for INT64_MIN. */
         put_u64(b, (uint64_t)(-(v + 1)) + 1u);
     } else {
@@ -63,12 +63,12 @@ void http_buf_put_i64(http_buf *b, int64_t v)
     }
 }
 
-void http_buf_put_u32(http_buf *b, uint32_t v)
+void dbtok__http_buf_put_u32(http_buf *b, uint32_t v)
 {
     put_u64(b, v);
 }
 
-void http_buf_put_json_text(http_buf *b, const char *s, size_t n)
+void dbtok__http_buf_put_json_text(http_buf *b, const char *s, size_t n)
 {
     size_t room = (b->len < b->cap) ? b->cap - b->len : 0u;
     /* dbtok_json_escape writes only when it can add a NUL after the text;
@@ -82,11 +82,11 @@ void http_buf_put_json_text(http_buf *b, const char *s, size_t n)
     }
 }
 
-void http_buf_put_json_string(http_buf *b, const char *s, size_t n)
+void dbtok__http_buf_put_json_string(http_buf *b, const char *s, size_t n)
 {
-    http_buf_put(b, "\"", 1);
-    http_buf_put_json_text(b, s, n);
-    http_buf_put(b, "\"", 1);
+    dbtok__http_buf_put(b, "\"", 1);
+    dbtok__http_buf_put_json_text(b, s, n);
+    dbtok__http_buf_put(b, "\"", 1);
 }
 
 /* A header value: anything but control characters (which include CR, LF, NUL). */
@@ -183,41 +183,41 @@ static int host_ok(const char *s, size_t n, int *bracket)
  * two can never disagree. */
 static void put_head(http_buf *b, const http_request *req, int bracket, size_t body_len)
 {
-    http_buf_puts(b, req->method);
-    http_buf_put(b, " ", 1);
-    http_buf_puts(b, req->path);
-    http_buf_puts(b, " HTTP/1.1\r\nHost: ");
+    dbtok__http_buf_puts(b, req->method);
+    dbtok__http_buf_put(b, " ", 1);
+    dbtok__http_buf_puts(b, req->path);
+    dbtok__http_buf_puts(b, " HTTP/1.1\r\nHost: ");
     if (bracket) {
-        http_buf_put(b, "[", 1);
+        dbtok__http_buf_put(b, "[", 1);
     }
-    http_buf_puts(b, req->host);
+    dbtok__http_buf_puts(b, req->host);
     if (bracket) {
-        http_buf_put(b, "]", 1);
+        dbtok__http_buf_put(b, "]", 1);
     }
     if (req->port != HTTP_DEFAULT_PORT) {
-        http_buf_put(b, ":", 1);
-        http_buf_put_u32(b, req->port);
+        dbtok__http_buf_put(b, ":", 1);
+        dbtok__http_buf_put_u32(b, req->port);
     }
     /* Only dbtok's own pair: every byte goes over a device's link, so the
      * application adds what it wants known (the CLI: mbedtls/... os/...). */
-    http_buf_puts(b, "\r\nUser-Agent: dbtok/" DBTOK_VERSION_STRING);
+    dbtok__http_buf_puts(b, "\r\nUser-Agent: dbtok/" DBTOK_VERSION_STRING);
     if (req->user_agent_extra != NULL && req->user_agent_extra[0] != '\0') {
-        http_buf_put(b, " ", 1);
-        http_buf_puts(b, req->user_agent_extra);
+        dbtok__http_buf_put(b, " ", 1);
+        dbtok__http_buf_puts(b, req->user_agent_extra);
     }
-    http_buf_puts(b, "\r\nAuthorization: Bearer ");
-    http_buf_puts(b, req->token);
-    http_buf_puts(b, "\r\n");
+    dbtok__http_buf_puts(b, "\r\nAuthorization: Bearer ");
+    dbtok__http_buf_puts(b, req->token);
+    dbtok__http_buf_puts(b, "\r\n");
     /* A POST always states its length: some servers refuse a body-less POST
      * without Content-Length (411). Accept goes with the JSON body, as
      * `curl --json` sends it; a GET of this API is answered in JSON anyway,
      * and the header would be a quarter of the list request. */
     if (body_len > 0 || strcmp(req->method, "POST") == 0) {
-        http_buf_puts(b, "Accept: application/json\r\nContent-Type: application/json\r\nContent-Length: ");
+        dbtok__http_buf_puts(b, "Accept: application/json\r\nContent-Type: application/json\r\nContent-Length: ");
         put_u64(b, (uint64_t)body_len);
-        http_buf_puts(b, "\r\n");
+        dbtok__http_buf_puts(b, "\r\n");
     }
-    http_buf_puts(b, "\r\n");
+    dbtok__http_buf_puts(b, "\r\n");
 }
 
 static int request_ok(const http_request *req, int *bracket)
@@ -233,7 +233,7 @@ static int request_ok(const http_request *req, int *bracket)
            (extra == NULL || value_ok(extra, strlen(extra)));
 }
 
-dbtok_err http_write_request(uint8_t *buf, size_t cap, const http_request *req, size_t body_len,
+dbtok_err dbtok__http_write_request(uint8_t *buf, size_t cap, const http_request *req, size_t body_len,
                              size_t *total_len)
 {
     http_buf head = {NULL, 0, 0};

@@ -22,14 +22,14 @@ typedef struct {
     size_t len;
 } http_buf;
 
-void http_buf_put(http_buf *b, const char *s, size_t n);
-void http_buf_puts(http_buf *b, const char *s);
-void http_buf_put_i64(http_buf *b, int64_t v);
-void http_buf_put_u32(http_buf *b, uint32_t v);
+void dbtok__http_buf_put(http_buf *b, const char *s, size_t n);
+void dbtok__http_buf_puts(http_buf *b, const char *s);
+void dbtok__http_buf_put_i64(http_buf *b, int64_t v);
+void dbtok__http_buf_put_u32(http_buf *b, uint32_t v);
 /* Appends s escaped for the inside of a JSON string (dbtok_json_escape). */
-void http_buf_put_json_text(http_buf *b, const char *s, size_t n);
+void dbtok__http_buf_put_json_text(http_buf *b, const char *s, size_t n);
 /* Appends s as a complete JSON string: quotes around the escaped text. */
-void http_buf_put_json_string(http_buf *b, const char *s, size_t n);
+void dbtok__http_buf_put_json_string(http_buf *b, const char *s, size_t n);
 static inline bool http_buf_overflow(const http_buf *b) { return b->len > b->cap; }
 
 typedef struct {
@@ -55,7 +55,7 @@ typedef struct {
  * control character; DBTOK_ERR_BUFFER_TOO_SMALL
  * when it does not fit (*total_len then says how many bytes it needs).
  */
-dbtok_err http_write_request(uint8_t *buf, size_t cap, const http_request *req, size_t body_len,
+dbtok_err dbtok__http_write_request(uint8_t *buf, size_t cap, const http_request *req, size_t body_len,
                              size_t *total_len);
 
 #endif /* DBTOK_HTTP_WRITER_H */

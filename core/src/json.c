@@ -12,6 +12,9 @@
  * string's UTF-8 and escapes, and that one value spans the body.
  */
 #define JSMN_STRICT
+/* jsmn is the core's own: its functions stay inside this file, so a firmware
+ * with a jsmn of its own links beside dbtok. */
+#define JSMN_STATIC
 /* jsmn mixes int and unsigned offsets (19 -Wsign-conversion hits). As a
  * system header it is exempt; this keeps it so when a cross build finds it
  * through a plain -I. */
@@ -91,7 +94,7 @@ static int32_t hex4(const char *s, int i, int end)
 
 /* The escape at s[*pos] (a backslash). A \u high surrogate must be followed
  * by a \u low surrogate; the pair is one character. \u0000 is a character
- * like any other here (RFC 8259); json_string_cstr refuses it where a C
+ * like any other here (RFC 8259); dbtok__json_string_cstr refuses it where a C
  * string is handed out. */
 static bool read_escape(const char *s, int *pos, int end, uint32_t *cp)
 {
@@ -190,7 +193,7 @@ static bool read_utf8(const char *s, int *pos, int end, uint32_t *cp)
     return true;
 }
 
-size_t json_echo_bound(const char *s, size_t len)
+size_t dbtok__json_echo_bound(const char *s, size_t len)
 {
     size_t need = 0;
     int pos = 0;
@@ -253,7 +256,7 @@ static int put_utf8(uint32_t cp, char *out)
 
 /* ---- validation of jsmn's tokens -------------------------------------- */
 
-bool json_span_string_ok(const char *s, int start, int end)
+bool dbtok__json_span_string_ok(const char *s, int start, int end)
 {
     int pos = start;
     uint32_t cp;
@@ -321,7 +324,7 @@ static bool is_word(const char *s, int start, int end, const char *word)
     return (size_t)(end - start) == n && memcmp(s + start, word, n) == 0;
 }
 
-bool json_span_primitive_ok(const char *s, int start, int end)
+bool dbtok__json_span_primitive_ok(const char *s, int start, int end)
 {
     return is_word(s, start, end, "true") || is_word(s, start, end, "false") ||
            is_word(s, start, end, "null") || is_number(s, start, end);
@@ -377,8 +380,8 @@ static bool check_container(const char *s, const jsmntok_t *t, int ntok, int c)
         if (k >= ntok || !gap_is(s, pos, tok_open(&t[k]), m > 0 ? ',' : '\0')) {
             return false;
         }
-        /* The sizes are cross-checked as well as the text, since json_skip
-         * and json_object_get rely on them: a key owns exactly its value,
+        /* The sizes are cross-checked as well as the text, since dbtok__json_skip
+         * and dbtok__json_object_get rely on them: a key owns exactly its value,
          * a string or primitive value owns nothing (jsmn's reading of
          * ["a":1] gives "a" a child). */
         if (is_obj) {
@@ -413,9 +416,9 @@ static bool check_tokens(const char *s, size_t len, const jsmntok_t *t, int ntok
     for (i = 0; i < ntok; i++) {
         bool ok;
         if (t[i].type == JSMN_STRING) {
-            ok = json_span_string_ok(s, t[i].start, t[i].end);
+            ok = dbtok__json_span_string_ok(s, t[i].start, t[i].end);
         } else if (t[i].type == JSMN_PRIMITIVE) {
-            ok = json_span_primitive_ok(s, t[i].start, t[i].end);
+            ok = dbtok__json_span_primitive_ok(s, t[i].start, t[i].end);
         } else {
             ok = check_container(s, t, ntok, i);
         }
@@ -428,7 +431,7 @@ static bool check_tokens(const char *s, size_t len, const jsmntok_t *t, int ntok
 
 /* ---- public ------------------------------------------------------------ */
 
-int json_count_tokens(const char *text, size_t len)
+int dbtok__json_count_tokens(const char *text, size_t len)
 {
     jsmn_parser p;
     int r;
@@ -444,7 +447,7 @@ int json_count_tokens(const char *text, size_t len)
     return r < 0 ? DBTOK_ERR_JSON : r;
 }
 
-dbtok_err json_parse(json_doc *doc, char *text, size_t len, jsmntok_t *tok, unsigned int max_tok)
+dbtok_err dbtok__json_parse(json_doc *doc, char *text, size_t len, jsmntok_t *tok, unsigned int max_tok)
 {
     jsmn_parser p;
     int r;
@@ -475,7 +478,7 @@ dbtok_err json_parse(json_doc *doc, char *text, size_t len, jsmntok_t *tok, unsi
     return DBTOK_OK;
 }
 
-int json_skip(const json_doc *doc, int i)
+int dbtok__json_skip(const json_doc *doc, int i)
 {
     if (i < 0 || i >= doc->ntok) {
         return doc->ntok;
@@ -485,7 +488,7 @@ int json_skip(const json_doc *doc, int i)
 
 /* key is a C string: a decoded NUL (from \u0000) must not match its
  * terminator, or the comparison would run past it. */
-bool json_span_equals(const char *s, int start, int end, const char *key)
+bool dbtok__json_span_equals(const char *s, int start, int end, const char *key)
 {
     int pos = start;
     size_t k = 0;
@@ -515,7 +518,7 @@ bool json_span_equals(const char *s, int start, int end, const char *key)
     return key[k] == '\0';
 }
 
-bool json_span_holds_nul(const char *s, int start, int end)
+bool dbtok__json_span_holds_nul(const char *s, int start, int end)
 {
     const char *p = memchr(s + start, '\\', (size_t)(end - start));
 
@@ -538,7 +541,7 @@ bool json_span_holds_nul(const char *s, int start, int end)
 
 /* ---- the members of an object: the one rule (json.h) ----------------- */
 
-dbtok_err json_object_members(const json_doc *doc, int obj, const char *const *names, unsigned n, int *values)
+dbtok_err dbtok__json_object_members(const json_doc *doc, int obj, const char *const *names, unsigned n, int *values)
 {
     uint8_t seen = 0;
     unsigned i;
@@ -566,7 +569,7 @@ dbtok_err json_object_members(const json_doc *doc, int obj, const char *const *n
     return DBTOK_OK;
 }
 
-int json_object_get(const json_doc *doc, int obj, const char *key)
+int dbtok__json_object_get(const json_doc *doc, int obj, const char *key)
 {
     int k;
     int m;
@@ -576,7 +579,7 @@ int json_object_get(const json_doc *doc, int obj, const char *key)
     }
     k = obj + 1;
     for (m = 0; m < doc->tok[obj].size && k + 1 < doc->ntok; m++) {
-        if (json_span_equals(doc->text, doc->tok[k].start, doc->tok[k].end, key)) {
+        if (dbtok__json_span_equals(doc->text, doc->tok[k].start, doc->tok[k].end, key)) {
             return k + 1;
         }
         k = skip_tokens(doc->tok, doc->ntok, k + 1);
@@ -584,7 +587,7 @@ int json_object_get(const json_doc *doc, int obj, const char *key)
     return -1;
 }
 
-dbtok_err json_span_decode(char *s, int start, int end, dbtok_str *out)
+dbtok_err dbtok__json_span_decode(char *s, int start, int end, dbtok_str *out)
 {
     const char *escape = memchr(s + start, '\\', (size_t)(end - start));
     int r = escape != NULL ? (int)(escape - s) : end;
@@ -606,24 +609,24 @@ dbtok_err json_span_decode(char *s, int start, int end, dbtok_str *out)
     return DBTOK_OK;
 }
 
-dbtok_err json_string(json_doc *doc, int i, dbtok_str *out)
+dbtok_err dbtok__json_string(json_doc *doc, int i, dbtok_str *out)
 {
     if (i < 0 || i >= doc->ntok || doc->tok[i].type != JSMN_STRING) {
         return DBTOK_ERR_JSON;
     }
-    return json_span_decode(doc->text, doc->tok[i].start, doc->tok[i].end, out);
+    return dbtok__json_span_decode(doc->text, doc->tok[i].start, doc->tok[i].end, out);
 }
 
-dbtok_err json_string_cstr(json_doc *doc, int i, dbtok_str *out)
+dbtok_err dbtok__json_string_cstr(json_doc *doc, int i, dbtok_str *out)
 {
     if (i < 0 || i >= doc->ntok || doc->tok[i].type != JSMN_STRING ||
-        json_span_holds_nul(doc->text, doc->tok[i].start, doc->tok[i].end)) {
+        dbtok__json_span_holds_nul(doc->text, doc->tok[i].start, doc->tok[i].end)) {
         return DBTOK_ERR_JSON;
     }
-    return json_span_decode(doc->text, doc->tok[i].start, doc->tok[i].end, out);
+    return dbtok__json_span_decode(doc->text, doc->tok[i].start, doc->tok[i].end, out);
 }
 
-dbtok_err json_span_int64(const char *s, int start, int end, int64_t *out)
+dbtok_err dbtok__json_span_int64(const char *s, int start, int end, int64_t *out)
 {
     bool neg;
     uint64_t limit;
@@ -659,10 +662,10 @@ dbtok_err json_span_int64(const char *s, int start, int end, int64_t *out)
     return DBTOK_OK;
 }
 
-dbtok_err json_int64(const json_doc *doc, int i, int64_t *out)
+dbtok_err dbtok__json_int64(const json_doc *doc, int i, int64_t *out)
 {
     if (i < 0 || i >= doc->ntok || doc->tok[i].type != JSMN_PRIMITIVE) {
         return DBTOK_ERR_JSON;
     }
-    return json_span_int64(doc->text, doc->tok[i].start, doc->tok[i].end, out);
+    return dbtok__json_span_int64(doc->text, doc->tok[i].start, doc->tok[i].end, out);
 }

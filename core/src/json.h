@@ -8,11 +8,11 @@
  * number, object keys must be strings, and only whitespace may follow the
  * top-level value. \u0000 is valid (RFC 8259): a decoded string may hold
  * NUL bytes, counted in its length; only a value handed out as a C string
- * refuses them (json_string_cstr).
+ * refuses them (dbtok__json_string_cstr).
  *
  * The members of an object dbtok reads follow one rule, in this module only
  * (json_members_key, DESIGN.md principle 7), whether the object is a parsed
- * tree (json_object_members) or streams past (the list reader):
+ * tree (dbtok__json_object_members) or streams past (the list reader):
  *  - keys are compared after decoding escapes ("token\u005fid" is token_id);
  *  - a key dbtok reads appears at most once: a second occurrence, whatever
  *    either value (null included), makes the object malformed. dbtok would
@@ -50,56 +50,56 @@ typedef struct json_doc {
  * array, e.g. an HTML page or plain text, or the body is empty;
  * DBTOK_ERR_JSON when jsmn rejects it).
  */
-int json_count_tokens(const char *text, size_t len);
+int dbtok__json_count_tokens(const char *text, size_t len);
 
 /*
  * Parse and validate text[0..len) into tok[0..max_tok). Returns DBTOK_OK,
  * DBTOK_ERR_NOT_JSON (as above), DBTOK_ERR_JSON (malformed), or
  * DBTOK_ERR_BUFFER_TOO_SMALL (too few tokens).
  */
-dbtok_err json_parse(json_doc *doc, char *text, size_t len, jsmntok_t *tok, unsigned int max_tok);
+dbtok_err dbtok__json_parse(json_doc *doc, char *text, size_t len, jsmntok_t *tok, unsigned int max_tok);
 
 /* Index of the token after value i and all it contains. No recursion. */
-int json_skip(const json_doc *doc, int i);
+int dbtok__json_skip(const json_doc *doc, int i);
 
 /* Index of the value of `key` in object obj (compared after decoding
  * escapes, without modifying the text), or -1 when absent or obj is not an
  * object. The first occurrence wins. A plain lookup, outside the rule above:
- * a decoder reads an object with json_object_members. */
-int json_object_get(const json_doc *doc, int obj, const char *key);
+ * a decoder reads an object with dbtok__json_object_members. */
+int dbtok__json_object_get(const json_doc *doc, int obj, const char *key);
 
 /*
  * Decode string token i in place (all escapes, \u surrogate pairs to UTF-8)
  * and NUL-terminate it; out views the result. Decode each token once only,
- * and only after json_parse validated it.
+ * and only after dbtok__json_parse validated it.
  * Returns DBTOK_OK or DBTOK_ERR_JSON (not a string).
  */
-dbtok_err json_string(json_doc *doc, int i, dbtok_str *out);
+dbtok_err dbtok__json_string(json_doc *doc, int i, dbtok_str *out);
 
-/* json_string for a value handed out as a C string (an id, a token value,
+/* dbtok__json_string for a value handed out as a C string (an id, a token value,
  * an error code or message), which could not hold a NUL: a C reader would
  * stop there and silently see less. Such a string is malformed:
  * DBTOK_ERR_JSON, refused before anything is decoded. */
-dbtok_err json_string_cstr(json_doc *doc, int i, dbtok_str *out);
+dbtok_err dbtok__json_string_cstr(json_doc *doc, int i, dbtok_str *out);
 
 /* Integer primitive i (no fraction or exponent) as int64 with overflow
  * checks. Returns DBTOK_OK or DBTOK_ERR_JSON. */
-dbtok_err json_int64(const json_doc *doc, int i, int64_t *out);
+dbtok_err dbtok__json_int64(const json_doc *doc, int i, int64_t *out);
 
 /*
  * The same checks and decoders over a raw span s[start..end): a string's
  * content without its quotes, or a primitive's text. The streaming list
- * reader uses them on values it found itself. json_span_decode wants a span
- * json_span_string_ok accepted.
+ * reader uses them on values it found itself. dbtok__json_span_decode wants a span
+ * dbtok__json_span_string_ok accepted.
  */
-bool json_span_string_ok(const char *s, int start, int end);
-bool json_span_primitive_ok(const char *s, int start, int end);
+bool dbtok__json_span_string_ok(const char *s, int start, int end);
+bool dbtok__json_span_primitive_ok(const char *s, int start, int end);
 /* key is a C string, so a key that decodes to a NUL never equals it. */
-bool json_span_equals(const char *s, int start, int end, const char *key);
+bool dbtok__json_span_equals(const char *s, int start, int end, const char *key);
 /* Whether the decoded span would hold a NUL (it has a \u0000 escape). */
-bool json_span_holds_nul(const char *s, int start, int end);
-dbtok_err json_span_decode(char *s, int start, int end, dbtok_str *out);
-dbtok_err json_span_int64(const char *s, int start, int end, int64_t *out);
+bool dbtok__json_span_holds_nul(const char *s, int start, int end);
+dbtok_err dbtok__json_span_decode(char *s, int start, int end, dbtok_str *out);
+dbtok_err dbtok__json_span_int64(const char *s, int start, int end, int64_t *out);
 
 /* The rule above, one key at a time, for an object read as it streams:
  * names are the n distinct keys read (n <= JSON_MEMBERS_MAX), *seen the set
@@ -111,7 +111,7 @@ dbtok_err json_span_int64(const char *s, int start, int end, int64_t *out);
 #define JSON_KEY_REPEATED (-2) /* a key read, met a second time: malformed */
 
 /* Which of names the key s[start..end) is (raw string content, a span
- * json_span_string_ok accepted): its index, JSON_KEY_OTHER, or
+ * dbtok__json_span_string_ok accepted): its index, JSON_KEY_OTHER, or
  * JSON_KEY_REPEATED. Reads the text only. Inline because the list reader
  * runs it on every key of every entry: with its names known at the call,
  * the first-byte tests below become compares with constants. */
@@ -126,7 +126,7 @@ static inline int json_members_key(const char *const *names, unsigned n, uint8_t
         /* The first byte rules most names out without the full comparison;
          * an escaped first byte ('\\') takes it. */
         bool maybe = start < end ? s[start] == name[0] || s[start] == '\\' : name[0] == '\0';
-        if (maybe && json_span_equals(s, start, end, name)) {
+        if (maybe && dbtok__json_span_equals(s, start, end, name)) {
             uint8_t bit = (uint8_t)(1u << k);
             if ((*seen & bit) != 0) {
                 return JSON_KEY_REPEATED;
@@ -151,7 +151,7 @@ static inline bool json_span_is_null(const char *s, int start, int end)
  * null (n <= JSON_MEMBERS_MAX). Returns DBTOK_OK, or DBTOK_ERR_JSON when obj
  * is not an object or a name is repeated. Reads the text only.
  */
-dbtok_err json_object_members(const json_doc *doc, int obj, const char *const *names, unsigned n, int *values);
+dbtok_err dbtok__json_object_members(const json_doc *doc, int obj, const char *const *names, unsigned n, int *values);
 
 /*
  * The most bytes text s[0..len) (raw UTF-8, controls allowed) can take once
@@ -159,6 +159,6 @@ dbtok_err json_object_members(const json_doc *doc, int obj, const char *const *n
  * and what HTML-safe encoders escape (" \\ < > & '), \uXXXX for every
  * non-ASCII character (a pair above U+FFFF). SIZE_MAX when s is not UTF-8.
  */
-size_t json_echo_bound(const char *s, size_t len);
+size_t dbtok__json_echo_bound(const char *s, size_t len);
 
 #endif /* DBTOK_JSON_H */

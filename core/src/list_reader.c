@@ -31,14 +31,14 @@ enum {
     EXPECT_END             /* the body is complete: only whitespace may follow */
 };
 
-const char *const token_info_names[LIST_FIELDS] = {"token_id", "comment", "creation_time", "expiry_time"};
+static const char *const token_info_names[LIST_FIELDS] = {"token_id", "comment", "creation_time", "expiry_time"};
 static const char *const body_names[1] = {"token_infos"};
 
 /* A result of reading one token: consumed, wait for more input, or an error. */
 #define STEP_OK 0
 #define STEP_MORE 1
 
-void list_reader_init(list_reader *lr, dbtok_client *c, exchange_request *req, dbtok_token_cb cb, void *user)
+void dbtok__list_reader_init(list_reader *lr, dbtok_client *c, exchange_request *req, dbtok_token_cb cb, void *user)
 {
     memset(lr, 0, sizeof *lr);
     lr->client = c;
@@ -60,10 +60,11 @@ static bool top_is_object(const list_reader *lr)
     return (lr->objects >> (lr->depth - 1)) & 1u;
 }
 
-/* The checks of token_info_read, which only read s; they fill the times. */
+/* The checks of dbtok__token_info_read, which only read s; they fill the times. */
 static dbtok_err token_info_check(const char *s, const list_field *f, dbtok_token_info *info)
 {
-    if (!f[FIELD_ID].present || !f[FIELD_ID].is_string || json_span_holds_nul(s, f[FIELD_ID].start, f[FIELD_ID].end) ||
+    if (!f[FIELD_ID].present || !f[FIELD_ID].is_string ||
+        dbtok__json_span_holds_nul(s, f[FIELD_ID].start, f[FIELD_ID].end) ||
         (f[FIELD_COMMENT].present && !f[FIELD_COMMENT].is_string) ||
         (f[FIELD_CREATED].present && f[FIELD_CREATED].is_string) ||
         (f[FIELD_EXPIRY].present && f[FIELD_EXPIRY].is_string)) {
@@ -71,10 +72,10 @@ static dbtok_err token_info_check(const char *s, const list_field *f, dbtok_toke
     }
     info->creation_time_ms = 0;
     info->expiry_time_ms = -1;
-    if ((f[FIELD_CREATED].present &&
-         json_span_int64(s, f[FIELD_CREATED].start, f[FIELD_CREATED].end, &info->creation_time_ms) != DBTOK_OK) ||
+    if ((f[FIELD_CREATED].present && dbtok__json_span_int64(s, f[FIELD_CREATED].start, f[FIELD_CREATED].end,
+                                                            &info->creation_time_ms) != DBTOK_OK) ||
         (f[FIELD_EXPIRY].present &&
-         json_span_int64(s, f[FIELD_EXPIRY].start, f[FIELD_EXPIRY].end, &info->expiry_time_ms) != DBTOK_OK)) {
+         dbtok__json_span_int64(s, f[FIELD_EXPIRY].start, f[FIELD_EXPIRY].end, &info->expiry_time_ms) != DBTOK_OK)) {
         return DBTOK_ERR_JSON;
     }
     return DBTOK_OK;
@@ -86,23 +87,23 @@ static void token_info_decode(char *s, const list_field *f, dbtok_token_info *in
     /* Strings were validated when read, so decoding cannot fail. A NUL in
      * the comment stays in it, counted in its length: cutting it there
      * would hide the rest (a marker, say) from whoever reads it. */
-    (void)json_span_decode(s, f[FIELD_ID].start, f[FIELD_ID].end, &info->token_id);
+    (void)dbtok__json_span_decode(s, f[FIELD_ID].start, f[FIELD_ID].end, &info->token_id);
     info->comment.ptr = "";
     info->comment.len = 0;
     if (f[FIELD_COMMENT].present) {
-        (void)json_span_decode(s, f[FIELD_COMMENT].start, f[FIELD_COMMENT].end, &info->comment);
+        (void)dbtok__json_span_decode(s, f[FIELD_COMMENT].start, f[FIELD_COMMENT].end, &info->comment);
     }
 }
 
 /* Here rather than in token_api.c so that one file holds the decoder, and
- * so that its arrays stay off the stack of the create's exchange (a call
+ * so that its arrays stay off the stack of the create's dbtok__round_trip (a call
  * into another file is not inlined). */
-dbtok_err token_info_read(json_doc *doc, int obj, dbtok_token_info *info)
+dbtok_err dbtok__token_info_read(json_doc *doc, int obj, dbtok_token_info *info)
 {
     int values[LIST_FIELDS];
     list_field f[LIST_FIELDS];
     int k;
-    dbtok_err err = json_object_members(doc, obj, token_info_names, LIST_FIELDS, values);
+    dbtok_err err = dbtok__json_object_members(doc, obj, token_info_names, LIST_FIELDS, values);
 
     for (k = 0; err == DBTOK_OK && k < LIST_FIELDS; k++) {
         const jsmntok_t *t = values[k] >= 0 ? &doc->tok[values[k]] : NULL;
@@ -133,7 +134,7 @@ static dbtok_err deliver(list_reader *lr, char *w, int end)
     if (token_info_check(w, lr->fields, &info) != DBTOK_OK) {
         return DBTOK_ERR_JSON;
     }
-    trace_body(lr->client, w + lr->entry_start, (size_t)(end - lr->entry_start));
+    dbtok__trace_body(lr->client, w + lr->entry_start, (size_t)(end - lr->entry_start));
     token_info_decode(w, lr->fields, &info);
     /* From the first entry on, sending the list again would repeat entries. */
     lr->req->idempotent = false;
@@ -298,7 +299,7 @@ static int step(list_reader *lr, char *w, int len, bool complete)
         if (end < 0) {
             return complete ? DBTOK_ERR_JSON : STEP_MORE;
         }
-        if (!json_span_string_ok(w, at + 1, end)) {
+        if (!dbtok__json_span_string_ok(w, at + 1, end)) {
             return DBTOK_ERR_JSON;
         }
         lr->pos = end + 1;
@@ -320,7 +321,7 @@ static int step(list_reader *lr, char *w, int len, bool complete)
         if (end == len && !complete) {
             return STEP_MORE; /* a number may go on */
         }
-        if (!json_span_primitive_ok(w, at, end)) {
+        if (!dbtok__json_span_primitive_ok(w, at, end)) {
             return DBTOK_ERR_JSON;
         }
         lr->pos = end;
@@ -372,7 +373,7 @@ static bool is_json_start(const uint8_t *w, size_t len, bool *undecided)
     return i < len && (w[i] == '{' || w[i] == '[');
 }
 
-dbtok_err list_reader_sink(void *arg, uint8_t *window, size_t *len, size_t cap, bool complete, bool first)
+dbtok_err dbtok__list_reader_sink(void *arg, uint8_t *window, size_t *len, size_t cap, bool complete, bool first)
 {
     list_reader *lr = arg;
     char *w = (char *)window;
@@ -384,7 +385,7 @@ dbtok_err list_reader_sink(void *arg, uint8_t *window, size_t *len, size_t cap, 
 
     if (first) {
         /* Only a list that handed out nothing is sent again. */
-        list_reader_init(lr, lr->client, lr->req, lr->cb, lr->user);
+        dbtok__list_reader_init(lr, lr->client, lr->req, lr->cb, lr->user);
     }
     if (lr->measuring) {
         err = measure(lr, window, *len);
@@ -393,7 +394,7 @@ dbtok_err list_reader_sink(void *arg, uint8_t *window, size_t *len, size_t cap, 
     }
     if (lr->depth == 0 && lr->expect == EXPECT_VALUE && !is_json_start(window, *len, &undecided)) {
         if (!undecided || complete) {
-            client_record_text(lr->client, window, *len);
+            dbtok__client_record_text(lr->client, window, *len);
             return DBTOK_ERR_NOT_JSON; /* a login page, plain text, an empty body */
         }
     }

@@ -20,11 +20,10 @@
 #include "client_internal.h"
 #include "json.h"
 
-/* The four fields of a token info dbtok reports, in the order of
- * token_info_names; others are skipped. */
+/* The four fields of a token info dbtok reports (token_id, comment,
+ * creation_time, expiry_time, in this order); others are skipped. */
 #define LIST_FIELDS 4
 enum { FIELD_ID, FIELD_COMMENT, FIELD_CREATED, FIELD_EXPIRY };
-extern const char *const token_info_names[LIST_FIELDS];
 
 typedef struct {
     int start;       /* offset of the value text (inside the quotes for a string) */
@@ -43,7 +42,7 @@ typedef struct {
  * rule for members and decoded in place. Returns DBTOK_OK or DBTOK_ERR_JSON.
  * (A list entry goes through the same checks as it streams.)
  */
-dbtok_err token_info_read(json_doc *doc, int obj, dbtok_token_info *info);
+dbtok_err dbtok__token_info_read(json_doc *doc, int obj, dbtok_token_info *info);
 
 typedef struct {
     dbtok_client *client;
@@ -56,7 +55,7 @@ typedef struct {
     uint64_t objects;       /* bit d-1: the container at depth d is an object */
     uint8_t expect;         /* what the grammar allows next */
     uint8_t top_seen;       /* json_members_key's set for the body: token_infos */
-    uint8_t entry_seen;     /* ...and for the entry: token_info_names */
+    uint8_t entry_seen;     /* ...and for the entry's LIST_FIELDS */
     bool key_is_infos;      /* the key just read at depth 1 is "token_infos" */
     bool in_infos;          /* the array at depth 2 is token_infos */
     int entry_start;        /* window offset of the entry being read, or -1 */
@@ -69,7 +68,7 @@ typedef struct {
     size_t measured;
 } list_reader;
 
-void list_reader_init(list_reader *lr, dbtok_client *c, exchange_request *req, dbtok_token_cb cb, void *user);
+void dbtok__list_reader_init(list_reader *lr, dbtok_client *c, exchange_request *req, dbtok_token_cb cb, void *user);
 
 /*
  * The exchange's body sink: window[0..*len) holds unread bytes; reads what it
@@ -80,6 +79,6 @@ void list_reader_init(list_reader *lr, dbtok_client *c, exchange_request *req, d
  * DBTOK_ERR_BUFFER_TOO_SMALL (with the client's error.needed_work_len set
  * when the size is known).
  */
-dbtok_err list_reader_sink(void *arg, uint8_t *window, size_t *len, size_t cap, bool complete, bool first);
+dbtok_err dbtok__list_reader_sink(void *arg, uint8_t *window, size_t *len, size_t cap, bool complete, bool first);
 
 #endif /* DBTOK_LIST_READER_H */

@@ -84,16 +84,16 @@ static dbtok_err remove_orphans(dbtok_client *c, const uint8_t *markers, size_t 
     for (lists = 0; lists <= n_markers; lists++) {
         s.found = false;
         s.too_long = false;
-        tls_disconnect(c);
+        dbtok__tls_disconnect(c);
         err = dbtok_token_list(c, find_orphan, &s);
         if (err != DBTOK_OK || !s.found) {
             break;
         }
         if (s.too_long) {
-            err = client_fail(c, DBTOK_ERR_BUFFER_TOO_SMALL);
+            err = dbtok__client_fail(c, DBTOK_ERR_BUFFER_TOO_SMALL);
             break;
         }
-        tls_disconnect(c);
+        dbtok__tls_disconnect(c);
         err = dbtok_token_revoke(c, s.token_id);
         /* Gone already (expired, or revoked by someone else) is as good. */
         if (err != DBTOK_OK && !(err == DBTOK_ERR_API && c->error.http_status == 404)) {
@@ -101,7 +101,7 @@ static dbtok_err remove_orphans(dbtok_client *c, const uint8_t *markers, size_t 
         }
         err = DBTOK_ERR_OUTCOME_UNKNOWN; /* until a list shows none */
     }
-    tls_disconnect(c);
+    dbtok__tls_disconnect(c);
     return err;
 }
 
@@ -120,16 +120,16 @@ dbtok_err dbtok_token_create_recover(dbtok_client *client, const char *comment, 
         if (client->port.entropy(client->port.ctx, bits, MARKER_BYTES) != 0) {
             return DBTOK_ERR_CRYPTO;
         }
-        err = token_create_tagged(client, comment, bits, lifetime_seconds, out);
+        err = dbtok__token_create_tagged(client, comment, bits, lifetime_seconds, out);
         if (err != DBTOK_ERR_OUTCOME_UNKNOWN) {
             return err;
         }
         if (remove_orphans(client, markers, round + 1) != DBTOK_OK) {
             /* An orphan may live on: say so, as the plain create would. */
-            return client_fail(client, DBTOK_ERR_OUTCOME_UNKNOWN);
+            return dbtok__client_fail(client, DBTOK_ERR_OUTCOME_UNKNOWN);
         }
     }
     /* Every answer was lost, and the last list, on a connection of its own,
      * showed no token with any marker of this call: none exists. */
-    return client_fail(client, DBTOK_ERR_IO);
+    return dbtok__client_fail(client, DBTOK_ERR_IO);
 }

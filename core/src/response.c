@@ -16,14 +16,14 @@ static dbtok_err parse_body(dbtok_client *c, const exchange_response *resp, json
     size_t used = resp->body_len + 1;
     size_t align = sizeof(int) - 1;
     size_t offset = (used + align) & ~align;
-    int needed = json_count_tokens((const char *)resp->body, resp->body_len);
+    int needed = dbtok__json_count_tokens((const char *)resp->body, resp->body_len);
     if (needed < 0) {
         return (dbtok_err)needed;
     }
     if (offset > c->work_len || (c->work_len - offset) / sizeof(jsmntok_t) < (size_t)needed) {
         return DBTOK_ERR_BUFFER_TOO_SMALL;
     }
-    return json_parse(doc, (char *)resp->body, resp->body_len, (jsmntok_t *)(void *)(c->work + offset),
+    return dbtok__json_parse(doc, (char *)resp->body, resp->body_len, (jsmntok_t *)(void *)(c->work + offset),
                       (unsigned int)needed);
 }
 
@@ -68,7 +68,7 @@ static const char *const detail_names[2] = {"@type", "retry_delay"};
 static bool string_holds_nul(const json_doc *doc, int i)
 {
     return i >= 0 && doc->tok[i].type == JSMN_STRING &&
-           json_span_holds_nul(doc->text, doc->tok[i].start, doc->tok[i].end);
+           dbtok__json_span_holds_nul(doc->text, doc->tok[i].start, doc->tok[i].end);
 }
 
 /* The wait a details entry asks for (d: its @type and retry_delay), when it
@@ -77,8 +77,9 @@ static bool retry_info(json_doc *doc, const int *d, uint32_t *ms)
 {
     dbtok_str t;
     dbtok_str s;
-    return d[0] >= 0 && d[1] >= 0 && doc->tok[d[1]].type == JSMN_STRING && json_string(doc, d[0], &t) == DBTOK_OK &&
-           t.len >= 9 && memcmp(t.ptr + t.len - 9, "RetryInfo", 9) == 0 && json_string(doc, d[1], &s) == DBTOK_OK &&
+    return d[0] >= 0 && d[1] >= 0 && doc->tok[d[1]].type == JSMN_STRING &&
+           dbtok__json_string(doc, d[0], &t) == DBTOK_OK && t.len >= 9 &&
+           memcmp(t.ptr + t.len - 9, "RetryInfo", 9) == 0 && dbtok__json_string(doc, d[1], &s) == DBTOK_OK &&
            parse_retry_delay(s, ms);
 }
 
@@ -87,7 +88,7 @@ static bool retry_info(json_doc *doc, const int *d, uint32_t *ms)
  * of another JSON type, stays empty. A Retry-After header wins over
  * RetryInfo; when several RetryInfo entries can be read, the last wins.
  *
- * The body is read under json.c's rule for members (json_object_members).
+ * The body is read under json.c's rule for members (dbtok__json_object_members).
  * One that breaks it (a key dbtok reads given twice, at the top or in a
  * details entry), or whose error_code or message holds a NUL, is unreadable
  * and nothing of it is recorded: the call stays DBTOK_ERR_API with the
@@ -111,7 +112,7 @@ static void record_api_error(dbtok_client *c, json_doc *doc)
     dbtok_str s;
 
     /* First the whole body is judged, then anything is recorded. */
-    if (json_object_members(doc, 0, error_names, 3, top) != DBTOK_OK) {
+    if (dbtok__json_object_members(doc, 0, error_names, 3, top) != DBTOK_OK) {
         return;
     }
     code = top[0];
@@ -128,7 +129,7 @@ static void record_api_error(dbtok_client *c, json_doc *doc)
             uint32_t ms;
             /* Entries that are not objects say nothing dbtok reads. */
             if (doc->tok[i].type == JSMN_OBJECT) {
-                if (json_object_members(doc, i, detail_names, 2, d) != DBTOK_OK) {
+                if (dbtok__json_object_members(doc, i, detail_names, 2, d) != DBTOK_OK) {
                     return;
                 }
                 if (!header_hint && retry_info(doc, d, &ms)) {
@@ -136,20 +137,20 @@ static void record_api_error(dbtok_client *c, json_doc *doc)
                     hint_ms = ms;
                 }
             }
-            i = json_skip(doc, i);
+            i = dbtok__json_skip(doc, i);
         }
     }
-    if (code >= 0 && doc->tok[code].type == JSMN_STRING && json_string(doc, code, &s) == DBTOK_OK) {
-        client_record_code(c, s.ptr, s.len);
+    if (code >= 0 && doc->tok[code].type == JSMN_STRING && dbtok__json_string(doc, code, &s) == DBTOK_OK) {
+        dbtok__client_record_code(c, s.ptr, s.len);
     } else if (code >= 0 && doc->tok[code].type == JSMN_PRIMITIVE) {
         int64_t v;
-        if (json_int64(doc, code, &v) == DBTOK_OK) {
+        if (dbtok__json_int64(doc, code, &v) == DBTOK_OK) {
             const char *text = doc->text + doc->tok[code].start;
-            client_record_code(c, text, (size_t)(doc->tok[code].end - doc->tok[code].start));
+            dbtok__client_record_code(c, text, (size_t)(doc->tok[code].end - doc->tok[code].start));
         }
     }
-    if (message >= 0 && doc->tok[message].type == JSMN_STRING && json_string(doc, message, &s) == DBTOK_OK) {
-        client_record_message(c, s.ptr, s.len);
+    if (message >= 0 && doc->tok[message].type == JSMN_STRING && dbtok__json_string(doc, message, &s) == DBTOK_OK) {
+        dbtok__client_record_message(c, s.ptr, s.len);
     }
     if (hint) {
         c->retry_hint = true;
@@ -162,34 +163,35 @@ static void record_api_error(dbtok_client *c, json_doc *doc)
  * secret_key names the field of a 2xx answer that holds a secret: such an
  * answer that does not parse is not traced at all.
  */
-dbtok_err response_classify(dbtok_client *c, const exchange_response *resp, json_doc *doc, const char *secret_key)
+dbtok_err dbtok__response_classify(dbtok_client *c, const exchange_response *resp, json_doc *doc,
+                                   const char *secret_key)
 {
     bool ok_status = resp->status >= 200 && resp->status < 300;
     dbtok_err err;
 
     if (resp->status >= 300 && resp->status < 400) {
-        trace_body(c, (const char *)resp->body, resp->body_len);
-        return client_fail(c, DBTOK_ERR_REDIRECT);
+        dbtok__trace_body(c, (const char *)resp->body, resp->body_len);
+        return dbtok__client_fail(c, DBTOK_ERR_REDIRECT);
     }
     err = parse_body(c, resp, doc);
     if (err == DBTOK_OK && doc->tok[0].type != JSMN_OBJECT) {
         err = DBTOK_ERR_JSON;
     }
     if (err == DBTOK_OK || secret_key == NULL || !ok_status) {
-        trace_body(c, (const char *)resp->body, resp->body_len);
+        dbtok__trace_body(c, (const char *)resp->body, resp->body_len);
     } else {
         static const char hidden[] = "| [unparsed body not shown: it may hold a secret]\n";
-        trace_text(c, hidden, sizeof hidden - 1);
+        dbtok__trace_text(c, hidden, sizeof hidden - 1);
     }
     if (err == DBTOK_ERR_NOT_JSON) {
-        client_record_text(c, resp->body, resp->body_len);
+        dbtok__client_record_text(c, resp->body, resp->body_len);
     }
     if (err != DBTOK_OK) {
-        return client_fail(c, err);
+        return dbtok__client_fail(c, err);
     }
     if (!ok_status) {
         record_api_error(c, doc);
-        return client_fail(c, DBTOK_ERR_API);
+        return dbtok__client_fail(c, DBTOK_ERR_API);
     }
     return DBTOK_OK;
 }

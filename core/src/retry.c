@@ -16,7 +16,7 @@
 
 #include "client_internal.h"
 
-bool client_said_try_later(const dbtok_error_info *e)
+bool dbtok__client_said_try_later(const dbtok_error_info *e)
 {
     return e->http_status == 429 || e->http_status == 503 ||
            strcmp(e->error_code, "REQUEST_LIMIT_EXCEEDED") == 0 ||
@@ -28,7 +28,7 @@ static bool retryable(const dbtok_client *c, const exchange_request *req, dbtok_
     switch (err) {
     case DBTOK_ERR_API:
     case DBTOK_ERR_NOT_JSON: /* a proxy's 503 page */
-        return client_said_try_later(&c->error);
+        return dbtok__client_said_try_later(&c->error);
     case DBTOK_ERR_DNS:
     case DBTOK_ERR_CONNECT:
     case DBTOK_ERR_TLS:
@@ -70,7 +70,7 @@ static uint32_t backoff_ms(dbtok_client *c, unsigned attempt)
     return half + (uint32_t)(((uint64_t)(wait - half) * (uint32_t)((noise[0] << 8) | noise[1])) / 65536u);
 }
 
-dbtok_err client_call(dbtok_client *c, exchange_request *req, struct json_doc *doc, const char *secret_key)
+dbtok_err dbtok__call(dbtok_client *c, exchange_request *req, struct json_doc *doc, const char *secret_key)
 {
     uint32_t max_attempts = setting(c->config.retry.max_attempts, DBTOK_DEFAULT_MAX_ATTEMPTS);
     uint64_t start = c->port.now_ms(c->port.ctx);
@@ -84,22 +84,22 @@ dbtok_err client_call(dbtok_client *c, exchange_request *req, struct json_doc *d
         uint32_t wait;
         dbtok_err err;
 
-        client_error_reset(c);
+        dbtok__client_error_reset(c);
         c->deadline_ms = now + c->config.timeout_ms < deadline ? now + c->config.timeout_ms : deadline;
-        err = exchange(c, req, &resp, &reached);
+        err = dbtok__round_trip(c, req, &resp, &reached);
         req->reached = reached;
         if (err == DBTOK_OK && !resp.sunk) {
-            err = response_classify(c, &resp, doc, secret_key);
+            err = dbtok__response_classify(c, &resp, doc, secret_key);
         }
         c->error.attempts = (uint8_t)attempt;
         if (err == DBTOK_OK || attempt >= max_attempts || c->port.sleep_ms == NULL ||
             !retryable(c, req, err, reached)) {
-            return client_fail(c, err);
+            return dbtok__client_fail(c, err);
         }
         wait = backoff_ms(c, attempt);
         now = c->port.now_ms(c->port.ctx);
         if (now + wait >= deadline) {
-            return client_fail(c, err); /* no time left for another try */
+            return dbtok__client_fail(c, err); /* no time left for another try */
         }
         c->port.sleep_ms(c->port.ctx, wait);
     }

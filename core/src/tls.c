@@ -41,7 +41,7 @@ static int entropy_cb(void *ctx, unsigned char *out, size_t len)
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
     dbtok_client *c = ctx;
-    uint32_t left = client_remaining_ms(c);
+    uint32_t left = dbtok__client_remaining_ms(c);
     int n;
     if (left == 0) {
         c->last_port_error = DBTOK_PORT_ERR_TIMEOUT;
@@ -59,7 +59,7 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len, uint32_t mbedtls_
 {
     dbtok_client *c = ctx;
     bool poll_only = c->deadline_ms == POLL_ONLY_MARK;
-    uint32_t left = poll_only ? 0 : client_remaining_ms(c);
+    uint32_t left = poll_only ? 0 : dbtok__client_remaining_ms(c);
     int n;
     (void)mbedtls_timeout;
     if (left == 0 && !poll_only) {
@@ -83,7 +83,7 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len, uint32_t mbedtls_
 
 static int64_t x509_time_to_unix(const mbedtls_x509_time *t)
 {
-    return civil_to_unix(t->year, t->mon, t->day, t->hour, t->min, t->sec);
+    return dbtok__civil_to_unix(t->year, t->mon, t->day, t->hour, t->min, t->sec);
 }
 
 /*
@@ -134,7 +134,7 @@ static const uint16_t sig_algs[] = {
     MBEDTLS_TLS1_3_SIG_NONE};
 #endif
 
-dbtok_err tls_init(dbtok_client *c)
+dbtok_err dbtok__tls_init(dbtok_client *c)
 {
     int ret;
 
@@ -190,7 +190,7 @@ dbtok_err tls_init(dbtok_client *c)
     }
     if (ret != 0) {
         c->error.tls_error = ret;
-        tls_free(c);
+        dbtok__tls_free(c);
         return DBTOK_ERR_CRYPTO;
     }
     return DBTOK_OK;
@@ -214,7 +214,7 @@ static dbtok_err map_port_error(int port_error, dbtok_err fallback)
  * stream closed again on failure. */
 static int connect_and_handshake(dbtok_client *c, dbtok_err *port_err)
 {
-    uint32_t left = client_remaining_ms(c);
+    uint32_t left = dbtok__client_remaining_ms(c);
     int ret;
 
     *port_err = DBTOK_OK;
@@ -246,7 +246,7 @@ static int connect_and_handshake(dbtok_client *c, dbtok_err *port_err)
     return ret;
 }
 
-dbtok_err tls_connect(dbtok_client *c)
+dbtok_err dbtok__tls_connect(dbtok_client *c)
 {
     dbtok_err port_err;
     int ret = connect_and_handshake(c, &port_err);
@@ -272,7 +272,7 @@ dbtok_err tls_connect(dbtok_client *c)
  * orderly close, a close_notify alert or stray bytes all mean the server is
  * done with it, and a request must not be sent into it.
  */
-bool tls_is_reusable(dbtok_client *c)
+bool dbtok__tls_is_reusable(dbtok_client *c)
 {
     uint64_t deadline = c->deadline_ms;
     unsigned char probe;
@@ -298,7 +298,7 @@ bool tls_is_reusable(dbtok_client *c)
     return ret == MBEDTLS_ERR_SSL_WANT_READ;
 }
 
-dbtok_err tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, size_t *sent)
+dbtok_err dbtok__tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, size_t *sent)
 {
     int ret;
     *sent = 0;
@@ -315,7 +315,7 @@ dbtok_err tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, size_t *
     return DBTOK_OK;
 }
 
-int tls_recv(dbtok_client *c, uint8_t *buf, size_t len)
+int dbtok__tls_recv(dbtok_client *c, uint8_t *buf, size_t len)
 {
     int ret;
     int rounds;
@@ -349,20 +349,20 @@ int tls_recv(dbtok_client *c, uint8_t *buf, size_t len)
     return DBTOK_ERR_TLS;
 }
 
-void tls_disconnect(dbtok_client *c)
+void dbtok__tls_disconnect(dbtok_client *c)
 {
     if (!c->connected) {
         return;
     }
     /* Best effort and non-blocking in practice: the alert fits the send buffer. */
-    if (client_remaining_ms(c) > 0) {
+    if (dbtok__client_remaining_ms(c) > 0) {
         (void)mbedtls_ssl_close_notify(&c->ssl);
     }
     c->port.close(c->port.ctx);
     c->connected = false;
 }
 
-void tls_free(dbtok_client *c)
+void dbtok__tls_free(dbtok_client *c)
 {
     mbedtls_ssl_free(&c->ssl);
     mbedtls_ssl_config_free(&c->ssl_conf);

@@ -11,12 +11,12 @@
 
 static const char redacted[] = DBTOK_MASK_TEXT;
 
-bool trace_enabled(const dbtok_client *c)
+bool dbtok__trace_enabled(const dbtok_client *c)
 {
     return c->port.log != NULL;
 }
 
-void trace_text(const dbtok_client *c, const char *text, size_t len)
+void dbtok__trace_text(const dbtok_client *c, const char *text, size_t len)
 {
     if (c->port.log != NULL && len > 0) {
         c->port.log(c->port.ctx, DBTOK_LOG_TRACE, text, len);
@@ -40,7 +40,7 @@ static bool starts_with_nocase(const char *s, size_t len, const char *prefix)
 
 static void to_log(void *client, const char *text, size_t len)
 {
-    trace_text(client, text, len);
+    dbtok__trace_text(client, text, len);
 }
 
 /* Writes service- or config-derived text through the masking routine. */
@@ -49,13 +49,13 @@ static void trace_masked(const dbtok_client *c, const char *text, size_t len)
     dbtok__mask_emit(c, text, len, to_log, (void *)(uintptr_t)c);
 }
 
-void trace_request(const dbtok_client *c, const uint8_t *req, size_t len)
+void dbtok__trace_request(const dbtok_client *c, const uint8_t *req, size_t len)
 {
     const char *p = (const char *)req;
     const char *end = p + len;
     bool in_head = true;
 
-    if (!trace_enabled(c)) {
+    if (!dbtok__trace_enabled(c)) {
         return;
     }
     while (p < end && in_head) {
@@ -67,30 +67,30 @@ void trace_request(const dbtok_client *c, const uint8_t *req, size_t len)
         if (line_len == 0) {
             in_head = false;
         } else {
-            trace_text(c, "> ", 2);
+            dbtok__trace_text(c, "> ", 2);
             if (starts_with_nocase(p, line_len, "authorization:")) {
-                trace_text(c, "Authorization: Bearer ", 22);
-                trace_text(c, redacted, sizeof redacted - 1);
+                dbtok__trace_text(c, "Authorization: Bearer ", 22);
+                dbtok__trace_text(c, redacted, sizeof redacted - 1);
             } else {
                 trace_masked(c, p, line_len);
             }
-            trace_text(c, "\n", 1);
+            dbtok__trace_text(c, "\n", 1);
         }
         p = eol != NULL ? eol + 1 : end;
     }
     if (p < end) {
-        trace_body(c, p, (size_t)(end - p));
+        dbtok__trace_body(c, p, (size_t)(end - p));
     }
 }
 
 /* Response header lines too: a server may echo the credential (say, in
  * WWW-Authenticate or a percent-encoded Location). */
-void trace_line(void *client, const char *line, size_t len)
+void dbtok__trace_line(void *client, const char *line, size_t len)
 {
     const dbtok_client *c = client;
-    trace_text(c, "< ", 2);
+    dbtok__trace_text(c, "< ", 2);
     trace_masked(c, line, len);
-    trace_text(c, "\n", 1);
+    dbtok__trace_text(c, "\n", 1);
 }
 
 static bool is_space(char ch)
@@ -159,7 +159,7 @@ static void trace_redacting_values(const dbtok_client *c, const char *b, size_t 
                 value++; /* the quotes stay, so the trace still reads as JSON */
             }
             trace_masked(c, b + done, value - done);
-            trace_text(c, redacted, sizeof redacted - 1);
+            dbtok__trace_text(c, redacted, sizeof redacted - 1);
             done = end < value ? value : end;
             i = done;
         }
@@ -167,12 +167,12 @@ static void trace_redacting_values(const dbtok_client *c, const char *b, size_t 
     trace_masked(c, b + done, len - done);
 }
 
-void trace_body(const dbtok_client *c, const char *body, size_t len)
+void dbtok__trace_body(const dbtok_client *c, const char *body, size_t len)
 {
-    if (!trace_enabled(c) || len == 0) {
+    if (!dbtok__trace_enabled(c) || len == 0) {
         return;
     }
-    trace_text(c, "| ", 2);
+    dbtok__trace_text(c, "| ", 2);
     trace_redacting_values(c, body, len);
-    trace_text(c, "\n", 1);
+    dbtok__trace_text(c, "\n", 1);
 }

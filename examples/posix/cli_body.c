@@ -24,7 +24,7 @@ int cli_parse_create_body(char *text, size_t len, cli_create_body *out, char *er
     int i, end;
 
     memset(out, 0, sizeof *out);
-    rc = json_parse(&doc, text, len, tok, BODY_MAX_TOKENS);
+    rc = dbtok__json_parse(&doc, text, len, tok, BODY_MAX_TOKENS);
     if (rc == DBTOK_ERR_BUFFER_TOO_SMALL) {
         (void)snprintf(err, err_cap, "--json: the body has more than %u JSON values; create takes only "
                                      "comment and lifetime_seconds", BODY_MAX_TOKENS);
@@ -39,25 +39,25 @@ int cli_parse_create_body(char *text, size_t len, cli_create_body *out, char *er
         return -1;
     }
     /* Members: key at i, value at i + 1; check every key before decoding any. */
-    end = json_skip(&doc, 0);
-    for (i = 1; i < end; i = json_skip(&doc, i + 1)) {
+    end = dbtok__json_skip(&doc, 0);
+    for (i = 1; i < end; i = dbtok__json_skip(&doc, i + 1)) {
         int kstart = doc.tok[i].start, kend = doc.tok[i].end;
-        if (!json_span_equals(doc.text, kstart, kend, "comment") &&
-            !json_span_equals(doc.text, kstart, kend, "lifetime_seconds")) {
+        if (!dbtok__json_span_equals(doc.text, kstart, kend, "comment") &&
+            !dbtok__json_span_equals(doc.text, kstart, kend, "lifetime_seconds")) {
             (void)snprintf(err, err_cap, "--json: unknown field '%.*s' (create takes comment and lifetime_seconds)",
                            kend - kstart > 64 ? 64 : kend - kstart, doc.text + kstart);
             return -1;
         }
     }
     /* The core's one rule: a repeated key is malformed, null is absent. */
-    if (json_object_members(&doc, 0, names, 2, values) != DBTOK_OK) {
+    if (dbtok__json_object_members(&doc, 0, names, 2, values) != DBTOK_OK) {
         (void)snprintf(err, err_cap, "--json: a field is given twice");
         return -1;
     }
     out->has_comment = values[0] >= 0;
     i = values[0];
     if (i >= 0) {
-        if (json_string(&doc, i, &s) != DBTOK_OK) {
+        if (dbtok__json_string(&doc, i, &s) != DBTOK_OK) {
             (void)snprintf(err, err_cap, "--json: comment must be a string or null");
             return -1;
         }
@@ -72,7 +72,7 @@ int cli_parse_create_body(char *text, size_t len, cli_create_body *out, char *er
     }
     i = values[1];
     if (i >= 0) {
-        if (doc.tok[i].type != JSMN_PRIMITIVE || json_int64(&doc, i, &out->lifetime_seconds) != DBTOK_OK) {
+        if (doc.tok[i].type != JSMN_PRIMITIVE || dbtok__json_int64(&doc, i, &out->lifetime_seconds) != DBTOK_OK) {
             (void)snprintf(err, err_cap, "--json: lifetime_seconds must be an integer");
             return -1;
         }

@@ -77,7 +77,7 @@ static size_t next_span(splitter *sp, size_t left)
 
 /*
  * The reader hands a Retry-After value that is not delta seconds to
- * http_date_parse as a view into its line buffer, where a read past the
+ * dbtok__http_date_parse as a view into its line buffer, where a read past the
  * value stays inside the struct and out of AddressSanitizer's sight. The
  * same value is parsed here from a heap block of its exact size.
  */
@@ -110,7 +110,7 @@ static void date_in_own_block(const char *line, size_t len)
         e--;
     }
     value = fuzz_dup((const uint8_t *)line + b, e - b);
-    (void)http_date_parse((const char *)value, e - b, &t);
+    (void)dbtok__http_date_parse((const char *)value, e - b, &t);
     free(value);
 }
 
@@ -168,7 +168,7 @@ static void read_stream(const uint8_t *stream, size_t len, splitter *sp, run_sum
         memset(s, 0, sizeof *s);
         s->line_hash = 0xcbf29ce484222325ull;
         s->body_off = out->body_total;
-        http_reader_init(&r, on_line, s);
+        dbtok__http_reader_init(&r, on_line, s);
         while (rc == 0 && pos < len) {
             size_t n = next_span(sp, len - pos);
             /* One-byte spans reuse one block: a malloc per byte would only
@@ -182,7 +182,7 @@ static void read_stream(const uint8_t *stream, size_t len, splitter *sp, run_sum
 
             FUZZ_CHECK(span != NULL);
             span[0] = stream[pos]; /* n >= 1 here; fuzz_dup copied it already */
-            rc = http_reader_feed(&r, span, n, &consumed, &body);
+            rc = dbtok__http_reader_feed(&r, span, n, &consumed, &body);
             FUZZ_CHECK(rc == 0 || rc == 1 || rc == DBTOK_ERR_PROTOCOL);
             FUZZ_CHECK(consumed <= n);
             FUZZ_CHECK(body <= consumed);
@@ -195,7 +195,7 @@ static void read_stream(const uint8_t *stream, size_t len, splitter *sp, run_sum
             if (rc != 0) {
                 /* Over: the rest of the span belongs to no response, and a
                  * further feed neither takes nor changes anything. */
-                again = http_reader_feed(&r, span + consumed, n - consumed, &again_consumed, &again_body);
+                again = dbtok__http_reader_feed(&r, span + consumed, n - consumed, &again_consumed, &again_body);
                 FUZZ_CHECK(again == rc);
                 FUZZ_CHECK(again_consumed == 0 && again_body == 0);
             }
@@ -208,12 +208,12 @@ static void read_stream(const uint8_t *stream, size_t len, splitter *sp, run_sum
             /* The stream ended first: EOF completes only a body that runs
              * to the close, and says so again if asked twice. */
             bool to_close = r.head_done && !r.chunked && !r.has_length;
-            rc = http_reader_eof(&r);
+            rc = dbtok__http_reader_eof(&r);
             FUZZ_CHECK(rc == 1 || rc == DBTOK_ERR_IO);
             FUZZ_CHECK((rc == 1) == to_close);
-            FUZZ_CHECK(http_reader_eof(&r) == rc);
+            FUZZ_CHECK(dbtok__http_reader_eof(&r) == rc);
         } else {
-            FUZZ_CHECK(http_reader_eof(&r) == rc);
+            FUZZ_CHECK(dbtok__http_reader_eof(&r) == rc);
         }
         s->rc = rc;
         s->status = r.status;
@@ -232,7 +232,7 @@ static void read_stream(const uint8_t *stream, size_t len, splitter *sp, run_sum
             if (!r.chunked) {
                 FUZZ_CHECK(memcmp(out->body + s->body_off, stream + pos - s->body_len, s->body_len) == 0);
             }
-            FUZZ_CHECK(http_reader_feed(&r, &byte, 1, &again_consumed, &again_body) == 1);
+            FUZZ_CHECK(dbtok__http_reader_feed(&r, &byte, 1, &again_consumed, &again_body) == 1);
             FUZZ_CHECK(again_consumed == 0 && again_body == 0);
         }
         if (rc != 1 || pos == len) {

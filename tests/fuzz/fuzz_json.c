@@ -5,27 +5,27 @@
  * Input: a response body, as is.
  *
  * Checked:
- *  - json_count_tokens and json_parse agree: a body the counter refuses is
+ *  - dbtok__json_count_tokens and dbtok__json_parse agree: a body the counter refuses is
  *    refused by the parser with the same error; with exactly the counted
  *    tokens the parser never runs short (token_api.c sizes the token array
  *    by the count); one token fewer never succeeds; more tokens change
  *    nothing.
- *  - On success, the token tree is sound (offsets inside the text, json_skip
+ *  - On success, the token tree is sound (offsets inside the text, dbtok__json_skip
  *    moving forward to a sibling), every string decodes to well-formed UTF-8
  *    (judged by a separate validator; NUL bytes only where \u0000 was, as
- *    json_span_holds_nul tells, and json_string_cstr refuses exactly those
+ *    dbtok__json_span_holds_nul tells, and dbtok__json_string_cstr refuses exactly those
  *    without touching the text), escaping the decoded text and decoding it
- *    again gives it back, json_span_equals finds each decoded string equal
+ *    again gives it back, dbtok__json_span_equals finds each decoded string equal
  *    to its raw form and not to a shorter one (nor, when it holds a NUL, to
- *    the C string up to it), and json_object_get answers, for every key of
+ *    the C string up to it), and dbtok__json_object_get answers, for every key of
  *    every object, the first member with that key.
- *  - The rule for members (json.h): json_object_members, for every object
+ *  - The rule for members (json.h): dbtok__json_object_members, for every object
  *    and a set of names drawn from its own keys, against a reference
  *    written from the rule (a name met twice: malformed; null: absent).
- *  - json_int64 on every token against a reference built on strtoll.
+ *  - dbtok__json_int64 on every token against a reference built on strtoll.
  *  - The raw input seen as string content and as a primitive:
- *    json_span_string_ok and (on what it accepts) json_span_decode against
- *    a reference decoder written from RFC 8259, json_span_primitive_ok
+ *    dbtok__json_span_string_ok and (on what it accepts) dbtok__json_span_decode against
+ *    a reference decoder written from RFC 8259, dbtok__json_span_primitive_ok
  *    against the RFC's number grammar and the three literals.
  *  - The create and error answers' own access pattern: the fields
  *    token_api.c reads, looked up and decoded as it does.
@@ -225,7 +225,7 @@ static bool ref_primitive(const uint8_t *s, size_t n)
     return i == n;
 }
 
-/* What json_span_int64 must answer for s[0..n): integer syntax (no
+/* What dbtok__json_span_int64 must answer for s[0..n): integer syntax (no
  * fraction, exponent or leading zero) in int64 range, by strtoll. */
 static bool ref_int64(const uint8_t *s, size_t n, int64_t *v)
 {
@@ -279,25 +279,25 @@ static void check_round_trip(const char *text, size_t len)
     FUZZ_CHECK(dbtok_json_escape(esc, need + 1, text, len) == need);
     FUZZ_CHECK(esc[need] == '\0');
     FUZZ_CHECK(need <= (size_t)INT32_MAX);
-    FUZZ_CHECK(json_span_string_ok(esc, 0, (int)need));
-    FUZZ_CHECK(json_span_decode(esc, 0, (int)need, &back) == DBTOK_OK);
+    FUZZ_CHECK(dbtok__json_span_string_ok(esc, 0, (int)need));
+    FUZZ_CHECK(dbtok__json_span_decode(esc, 0, (int)need, &back) == DBTOK_OK);
     FUZZ_CHECK(back.len == len && memcmp(back.ptr, text, len) == 0);
     free(esc);
 }
 
-/* json_span_equals on the raw text agrees with the decoded string, and a
+/* dbtok__json_span_equals on the raw text agrees with the decoded string, and a
  * key one byte shorter (a prefix) is not equal. */
 static void check_equals(const char *raw, int start, int end, const dbtok_str *dec)
 {
     char *shorter;
 
-    FUZZ_CHECK(json_span_holds_nul(raw, start, end) == (memchr(dec->ptr, 0, dec->len) != NULL));
+    FUZZ_CHECK(dbtok__json_span_holds_nul(raw, start, end) == (memchr(dec->ptr, 0, dec->len) != NULL));
     if (memchr(dec->ptr, 0, dec->len) != NULL) {
         /* As a C string the key ends at the NUL: a prefix, never equal. */
-        FUZZ_CHECK(!json_span_equals(raw, start, end, dec->ptr));
+        FUZZ_CHECK(!dbtok__json_span_equals(raw, start, end, dec->ptr));
         return;
     }
-    FUZZ_CHECK(json_span_equals(raw, start, end, dec->ptr));
+    FUZZ_CHECK(dbtok__json_span_equals(raw, start, end, dec->ptr));
     if (dec->len == 0) {
         return;
     }
@@ -305,7 +305,7 @@ static void check_equals(const char *raw, int start, int end, const dbtok_str *d
     FUZZ_CHECK(shorter != NULL);
     memcpy(shorter, dec->ptr, dec->len - 1);
     shorter[dec->len - 1] = '\0';
-    FUZZ_CHECK(!json_span_equals(raw, start, end, shorter));
+    FUZZ_CHECK(!dbtok__json_span_equals(raw, start, end, shorter));
     free(shorter);
 }
 
@@ -314,7 +314,7 @@ static void check_equals(const char *raw, int start, int end, const dbtok_str *d
 static void check_spans(const uint8_t *data, size_t size)
 {
     uint8_t *raw = fuzz_dup(data, size);
-    /* json_span_decode writes its NUL at the end offset, which inside a
+    /* dbtok__json_span_decode writes its NUL at the end offset, which inside a
      * body is the closing quote: give it that byte. */
     uint8_t *dec_buf = malloc(size + 1);
     uint8_t *ref = malloc(size + 1);
@@ -327,22 +327,22 @@ static void check_spans(const uint8_t *data, size_t size)
 
     FUZZ_CHECK(dec_buf != NULL && ref != NULL);
     ref_ok = ref_decode(raw, size, ref, &ref_len);
-    FUZZ_CHECK(json_span_string_ok((const char *)raw, 0, n) == ref_ok);
+    FUZZ_CHECK(dbtok__json_span_string_ok((const char *)raw, 0, n) == ref_ok);
     memcpy(dec_buf, raw, size);
     dec_buf[size] = 'X';
-    /* json_span_decode wants a span json_span_string_ok accepted. */
+    /* dbtok__json_span_decode wants a span dbtok__json_span_string_ok accepted. */
     if (ref_ok) {
-        FUZZ_CHECK(json_span_decode((char *)dec_buf, 0, n, &d) == DBTOK_OK);
+        FUZZ_CHECK(dbtok__json_span_decode((char *)dec_buf, 0, n, &d) == DBTOK_OK);
         check_decoded(&d, (const char *)dec_buf, size);
         FUZZ_CHECK(d.len == ref_len && memcmp(d.ptr, ref, ref_len) == 0);
         check_equals((const char *)raw, 0, n, &d);
         check_round_trip(d.ptr, d.len);
     }
-    FUZZ_CHECK(json_span_primitive_ok((const char *)raw, 0, n) == ref_primitive(raw, size));
+    FUZZ_CHECK(dbtok__json_span_primitive_ok((const char *)raw, 0, n) == ref_primitive(raw, size));
     if (ref_int64(raw, size, &rv)) {
-        FUZZ_CHECK(json_span_int64((const char *)raw, 0, n, &v) == DBTOK_OK && v == rv);
+        FUZZ_CHECK(dbtok__json_span_int64((const char *)raw, 0, n, &v) == DBTOK_OK && v == rv);
     } else {
-        FUZZ_CHECK(json_span_int64((const char *)raw, 0, n, &v) == DBTOK_ERR_JSON);
+        FUZZ_CHECK(dbtok__json_span_int64((const char *)raw, 0, n, &v) == DBTOK_ERR_JSON);
     }
     free(raw);
     free(dec_buf);
@@ -351,17 +351,17 @@ static void check_spans(const uint8_t *data, size_t size)
 
 /* ---- the parsed document ------------------------------------------------- */
 
-/* Token structure: offsets inside the text, json_skip moving forward. */
+/* Token structure: offsets inside the text, dbtok__json_skip moving forward. */
 static void check_tree(const json_doc *doc, size_t size)
 {
     int i;
 
     FUZZ_CHECK(doc->ntok >= 1);
     FUZZ_CHECK(doc->tok[0].type == JSMN_OBJECT || doc->tok[0].type == JSMN_ARRAY);
-    FUZZ_CHECK(json_skip(doc, 0) == doc->ntok);
+    FUZZ_CHECK(dbtok__json_skip(doc, 0) == doc->ntok);
     for (i = 0; i < doc->ntok; i++) {
         const jsmntok_t *t = &doc->tok[i];
-        int next = json_skip(doc, i);
+        int next = dbtok__json_skip(doc, i);
         FUZZ_CHECK(t->start >= 0 && t->start <= t->end && (size_t)t->end <= size);
         FUZZ_CHECK(next > i && next <= doc->ntok);
         if (t->type == JSMN_STRING || t->type == JSMN_PRIMITIVE) {
@@ -371,10 +371,10 @@ static void check_tree(const json_doc *doc, size_t size)
             FUZZ_CHECK(t->start >= doc->tok[i - 1].start);
         }
     }
-    FUZZ_CHECK(json_skip(doc, -1) == doc->ntok && json_skip(doc, doc->ntok) == doc->ntok);
+    FUZZ_CHECK(dbtok__json_skip(doc, -1) == doc->ntok && dbtok__json_skip(doc, doc->ntok) == doc->ntok);
 }
 
-/* For each key of each object, json_object_get finds the first member with
+/* For each key of each object, dbtok__json_object_get finds the first member with
  * that key (as a C string: up to a NUL it holds, which may be another key or
  * none). dec[] are the strings decoded from a second copy of the body. */
 static void check_object_get(const json_doc *doc, const dbtok_str *dec)
@@ -386,7 +386,7 @@ static void check_object_get(const json_doc *doc, const dbtok_str *dec)
         int m;
         int members = doc->tok[i].size;
         if (doc->tok[i].type != JSMN_OBJECT) {
-            FUZZ_CHECK(json_object_get(doc, i, "token_id") == -1);
+            FUZZ_CHECK(dbtok__json_object_get(doc, i, "token_id") == -1);
             continue;
         }
         if (members > MAX_MEMBERS_CHECKED) {
@@ -405,12 +405,12 @@ static void check_object_get(const json_doc *doc, const dbtok_str *dec)
                     expected = k2 + 1;
                     break;
                 }
-                k2 = json_skip(doc, k2);
+                k2 = dbtok__json_skip(doc, k2);
             }
             FUZZ_CHECK(expected >= 0 || klen != dec[k].len);
             FUZZ_CHECK(expected < 0 || klen != dec[k].len || m2 <= m);
-            FUZZ_CHECK(json_object_get(doc, i, dec[k].ptr) == expected);
-            k = json_skip(doc, k);
+            FUZZ_CHECK(dbtok__json_object_get(doc, i, dec[k].ptr) == expected);
+            k = dbtok__json_skip(doc, k);
         }
     }
 }
@@ -427,7 +427,7 @@ static int name_index(const char *const *names, unsigned n, const dbtok_str *key
     return -1;
 }
 
-/* json_object_members on every object, for the names token_api.c and the
+/* dbtok__json_object_members on every object, for the names token_api.c and the
  * list reader use plus the object's own first keys (NUL-free, distinct),
  * against the rule written out: a name met twice is DBTOK_ERR_JSON; else each
  * name's value, -1 when absent or null. Non-objects are refused. */
@@ -446,7 +446,7 @@ static void check_members(const json_doc *doc, const dbtok_str *dec)
         int key;
         int m;
         if (doc->tok[i].type != JSMN_OBJECT) {
-            FUZZ_CHECK(json_object_members(doc, i, names, n, values) == DBTOK_ERR_JSON);
+            FUZZ_CHECK(dbtok__json_object_members(doc, i, names, n, values) == DBTOK_ERR_JSON);
             continue;
         }
         key = i + 1;
@@ -454,7 +454,7 @@ static void check_members(const json_doc *doc, const dbtok_str *dec)
             if (memchr(dec[key].ptr, 0, dec[key].len) == NULL && name_index(names, n, &dec[key]) < 0) {
                 names[n++] = dec[key].ptr;
             }
-            key = json_skip(doc, key);
+            key = dbtok__json_skip(doc, key);
         }
         for (k = 0; k < n; k++) {
             want[k] = -1;
@@ -470,12 +470,12 @@ static void check_members(const json_doc *doc, const dbtok_str *dec)
                 repeated = repeated || ++count[found] > 1;
                 want[found] = null ? -1 : key + 1;
             }
-            key = json_skip(doc, key);
+            key = dbtok__json_skip(doc, key);
         }
         if (repeated) {
-            FUZZ_CHECK(json_object_members(doc, i, names, n, values) == DBTOK_ERR_JSON);
+            FUZZ_CHECK(dbtok__json_object_members(doc, i, names, n, values) == DBTOK_ERR_JSON);
         } else {
-            FUZZ_CHECK(json_object_members(doc, i, names, n, values) == DBTOK_OK);
+            FUZZ_CHECK(dbtok__json_object_members(doc, i, names, n, values) == DBTOK_OK);
             for (k = 0; k < n; k++) {
                 FUZZ_CHECK(values[k] == want[k]);
             }
@@ -499,18 +499,18 @@ static void decode_like_api(json_doc *doc)
     size_t k;
     int64_t v;
 
-    if (json_object_members(doc, 0, answer_keys, 2, answer) == DBTOK_OK) {
+    if (dbtok__json_object_members(doc, 0, answer_keys, 2, answer) == DBTOK_OK) {
         FUZZ_CHECK(answer[0] >= -1 && answer[0] < doc->ntok && answer[1] >= -1 && answer[1] < doc->ntok);
-        if (answer[1] >= 0 && json_object_members(doc, answer[1], info_keys, 4, info) == DBTOK_OK) {
+        if (answer[1] >= 0 && dbtok__json_object_members(doc, answer[1], info_keys, 4, info) == DBTOK_OK) {
             for (k = 0; k < 4; k++) {
                 FUZZ_CHECK(info[k] >= -1 && info[k] < doc->ntok && info[k] != 0);
                 if (info[k] >= 0) {
-                    (void)json_int64(doc, info[k], &v);
+                    (void)dbtok__json_int64(doc, info[k], &v);
                 }
             }
         }
     }
-    if (json_object_members(doc, 0, error_keys, 3, error) == DBTOK_OK && error[2] >= 0 &&
+    if (dbtok__json_object_members(doc, 0, error_keys, 3, error) == DBTOK_OK && error[2] >= 0 &&
         doc->tok[error[2]].type == JSMN_ARRAY) {
         int details = error[2];
         int i = details + 1;
@@ -518,17 +518,17 @@ static void decode_like_api(json_doc *doc)
         for (n = 0; n < doc->tok[details].size; n++) {
             int d[2];
             FUZZ_CHECK(i < doc->ntok);
-            if (json_object_members(doc, i, detail_keys, 2, d) == DBTOK_OK) {
-                FUZZ_CHECK(d[0] == -1 || (d[0] > i && d[0] < json_skip(doc, i)));
-                FUZZ_CHECK(d[1] == -1 || (d[1] > i && d[1] < json_skip(doc, i)));
+            if (dbtok__json_object_members(doc, i, detail_keys, 2, d) == DBTOK_OK) {
+                FUZZ_CHECK(d[0] == -1 || (d[0] > i && d[0] < dbtok__json_skip(doc, i)));
+                FUZZ_CHECK(d[1] == -1 || (d[1] > i && d[1] < dbtok__json_skip(doc, i)));
             }
-            i = json_skip(doc, i);
+            i = dbtok__json_skip(doc, i);
         }
-        FUZZ_CHECK(i == json_skip(doc, details));
+        FUZZ_CHECK(i == dbtok__json_skip(doc, details));
     }
 }
 
-/* json_string and json_int64 on every token of the document (decoding it in
+/* dbtok__json_string and dbtok__json_int64 on every token of the document (decoding it in
  * place, as the API does), against the decodings of the second copy. */
 static void check_decoders(json_doc *doc, const dbtok_str *dec)
 {
@@ -539,15 +539,15 @@ static void check_decoders(json_doc *doc, const dbtok_str *dec)
         dbtok_str s;
         int64_t v = 0;
         int64_t rv = 0;
-        dbtok_err err = json_string(doc, i, &s);
+        dbtok_err err = dbtok__json_string(doc, i, &s);
         if (t->type == JSMN_STRING) {
             FUZZ_CHECK(err == DBTOK_OK);
             check_decoded(&s, doc->text + t->start, (size_t)(t->end - t->start));
             FUZZ_CHECK(s.len == dec[i].len && memcmp(s.ptr, dec[i].ptr, s.len) == 0);
-            FUZZ_CHECK(json_int64(doc, i, &v) == DBTOK_ERR_JSON);
+            FUZZ_CHECK(dbtok__json_int64(doc, i, &v) == DBTOK_ERR_JSON);
         } else {
             FUZZ_CHECK(err == DBTOK_ERR_JSON);
-            err = json_int64(doc, i, &v);
+            err = dbtok__json_int64(doc, i, &v);
             if (t->type == JSMN_PRIMITIVE &&
                 ref_int64((const uint8_t *)doc->text + t->start, (size_t)(t->end - t->start), &rv)) {
                 FUZZ_CHECK(err == DBTOK_OK && v == rv);
@@ -556,15 +556,15 @@ static void check_decoders(json_doc *doc, const dbtok_str *dec)
             }
         }
     }
-    FUZZ_CHECK(json_string(doc, -1, &(dbtok_str){NULL, 0}) == DBTOK_ERR_JSON);
-    FUZZ_CHECK(json_string(doc, doc->ntok, &(dbtok_str){NULL, 0}) == DBTOK_ERR_JSON);
+    FUZZ_CHECK(dbtok__json_string(doc, -1, &(dbtok_str){NULL, 0}) == DBTOK_ERR_JSON);
+    FUZZ_CHECK(dbtok__json_string(doc, doc->ntok, &(dbtok_str){NULL, 0}) == DBTOK_ERR_JSON);
 }
 
 static void check_document(const uint8_t *data, size_t size)
 {
     char *text = (char *)fuzz_dup(data, size);
     char *copy = (char *)fuzz_dup(data, size);
-    int count = json_count_tokens(text, size);
+    int count = dbtok__json_count_tokens(text, size);
     /* Each token holds at least one byte of text, so size + 1 never runs out. */
     unsigned big = (unsigned)size + 1u;
     jsmntok_t *tok = malloc(sizeof(jsmntok_t) * big);
@@ -578,7 +578,7 @@ static void check_document(const uint8_t *data, size_t size)
 
     FUZZ_CHECK(tok != NULL && tok2 != NULL);
     FUZZ_CHECK(count >= 0 || count == DBTOK_ERR_NOT_JSON || count == DBTOK_ERR_JSON);
-    err_big = json_parse(&doc2, copy, size, tok2, big);
+    err_big = dbtok__json_parse(&doc2, copy, size, tok2, big);
     FUZZ_CHECK(err_big == DBTOK_OK || err_big == DBTOK_ERR_NOT_JSON || err_big == DBTOK_ERR_JSON);
     if (count < 0) {
         FUZZ_CHECK(err_big == (dbtok_err)count);
@@ -586,7 +586,7 @@ static void check_document(const uint8_t *data, size_t size)
     }
     FUZZ_CHECK(err_big != DBTOK_ERR_NOT_JSON);
     /* Exactly the counted tokens, as token_api.c allocates them. */
-    err = json_parse(&doc, text, size, tok, (unsigned)count);
+    err = dbtok__json_parse(&doc, text, size, tok, (unsigned)count);
     if (count == 0) {
         FUZZ_CHECK(err == DBTOK_ERR_BUFFER_TOO_SMALL && err_big != DBTOK_OK);
         goto out;
@@ -595,11 +595,11 @@ static void check_document(const uint8_t *data, size_t size)
     if (count >= 2) {
         json_doc few;
         char *copy3 = (char *)fuzz_dup(data, size);
-        dbtok_err e = json_parse(&few, copy3, size, tok2, (unsigned)count - 1u);
+        dbtok_err e = dbtok__json_parse(&few, copy3, size, tok2, (unsigned)count - 1u);
         FUZZ_CHECK(e == DBTOK_ERR_BUFFER_TOO_SMALL || e == DBTOK_ERR_JSON);
         free(copy3);
         /* tok2 was overwritten: parse the second copy again. */
-        FUZZ_CHECK(json_parse(&doc2, copy, size, tok2, big) == err_big);
+        FUZZ_CHECK(dbtok__json_parse(&doc2, copy, size, tok2, big) == err_big);
     }
     if (err != DBTOK_OK) {
         goto out;
@@ -616,13 +616,13 @@ static void check_document(const uint8_t *data, size_t size)
             const jsmntok_t *t = &doc2.tok[i];
             /* The C-string decoder refuses a NUL before decoding anything,
              * so the plain decoder then finds the text as it was. */
-            if (json_span_holds_nul(copy, t->start, t->end)) {
+            if (dbtok__json_span_holds_nul(copy, t->start, t->end)) {
                 dbtok_str refused = {NULL, 0};
-                FUZZ_CHECK(json_string_cstr(&doc2, i, &refused) == DBTOK_ERR_JSON && refused.ptr == NULL);
-                FUZZ_CHECK(json_string(&doc2, i, &dec[i]) == DBTOK_OK);
+                FUZZ_CHECK(dbtok__json_string_cstr(&doc2, i, &refused) == DBTOK_ERR_JSON && refused.ptr == NULL);
+                FUZZ_CHECK(dbtok__json_string(&doc2, i, &dec[i]) == DBTOK_OK);
                 FUZZ_CHECK(memchr(dec[i].ptr, 0, dec[i].len) != NULL);
             } else {
-                FUZZ_CHECK(json_string_cstr(&doc2, i, &dec[i]) == DBTOK_OK);
+                FUZZ_CHECK(dbtok__json_string_cstr(&doc2, i, &dec[i]) == DBTOK_OK);
                 FUZZ_CHECK(memchr(dec[i].ptr, 0, dec[i].len) == NULL);
             }
             check_decoded(&dec[i], copy + t->start, (size_t)(t->end - t->start));

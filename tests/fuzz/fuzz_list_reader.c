@@ -175,7 +175,7 @@ static int read_body(list_reader *lr, const uint8_t *body, size_t len, size_t ca
         complete = pos == len && (!f->end_apart || n == 0);
         old = wlen;
         FUZZ_POISON(window + wlen, cap - wlen);
-        err = list_reader_sink(lr, window, &wlen, cap, complete, first);
+        err = dbtok__list_reader_sink(lr, window, &wlen, cap, complete, first);
         FUZZ_UNPOISON(window, cap);
         first = false;
         FUZZ_CHECK(err == DBTOK_OK || err == DBTOK_ERR_JSON || err == DBTOK_ERR_NOT_JSON ||
@@ -212,7 +212,7 @@ static int fresh_reading(list_reader *lr, exchange_request *req, const uint8_t *
     memset(req, 0, sizeof *req);
     req->idempotent = true;
     memset(&client.error, 0, sizeof client.error);
-    list_reader_init(lr, &client, req, on_entry, e);
+    dbtok__list_reader_init(lr, &client, req, on_entry, e);
     result = read_body(lr, body, len, cap, f, e);
     FUZZ_CHECK(req->idempotent == (e->count == 0));
     FUZZ_CHECK(memchr(client.error.message, '\0', sizeof client.error.message) != NULL);

@@ -83,7 +83,7 @@
 
 enum { OP_CREATE, OP_LIST, OP_REVOKE, OP_RECOVER };
 
-/* One tls_send_all, and the answer it got. */
+/* One dbtok__tls_send_all, and the answer it got. */
 typedef struct {
     unsigned conn;
     size_t off;   /* in conns[conn].sent */
@@ -273,12 +273,12 @@ static answer_info read_answer(int idx, uint8_t **body, size_t *body_len)
     }
     r = &S.script.queue[idx];
     copy = fuzz_dup((const uint8_t *)(r->bytes != NULL ? r->bytes : ""), r->bytes != NULL ? r->len : 0);
-    http_reader_init(&reader, NULL, NULL);
+    dbtok__http_reader_init(&reader, NULL, NULL);
     if (r->bytes != NULL && r->len > 0) {
-        rc = http_reader_feed(&reader, copy, r->len, &consumed, &got);
+        rc = dbtok__http_reader_feed(&reader, copy, r->len, &consumed, &got);
     }
     if (rc == 0 && r->end == FAKE_END_CLOSE) {
-        rc = http_reader_eof(&reader);
+        rc = dbtok__http_reader_eof(&reader);
     }
     a.complete = rc == 1;
     a.head = reader.head_done;
@@ -340,8 +340,8 @@ static bool list_shows_marker(uint8_t *body, size_t len, const char *marker)
     memset(&req, 0, sizeof req);
     m.marker = marker;
     m.found = false;
-    list_reader_init(&lr, &reader_client, &req, find_marker, &m);
-    (void)list_reader_sink(&lr, window, &n, len + 1, true, true);
+    dbtok__list_reader_init(&lr, &reader_client, &req, find_marker, &m);
+    (void)dbtok__list_reader_sink(&lr, window, &n, len + 1, true, true);
     free(window);
     return m.found;
 }

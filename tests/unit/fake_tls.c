@@ -177,7 +177,7 @@ unsigned fake_complete_requests(const fake_script *s, const char *start)
 
 /* ---- the tls_* functions of client_internal.h ------------------------- */
 
-dbtok_err tls_init(dbtok_client *c)
+dbtok_err dbtok__tls_init(dbtok_client *c)
 {
     fake_script *s = current();
     (void)c;
@@ -185,7 +185,7 @@ dbtok_err tls_init(dbtok_client *c)
     return s->init_err;
 }
 
-dbtok_err tls_connect(dbtok_client *c)
+dbtok_err dbtok__tls_connect(dbtok_client *c)
 {
     fake_script *s = current();
     fake_conn *conn;
@@ -226,7 +226,7 @@ static fake_conn *open_conn(dbtok_client *c, const char *what)
     return &s->conns[s->active];
 }
 
-bool tls_is_reusable(dbtok_client *c)
+bool dbtok__tls_is_reusable(dbtok_client *c)
 {
     fake_script *s = current();
     fake_conn *conn;
@@ -241,7 +241,7 @@ bool tls_is_reusable(dbtok_client *c)
     return !conn->closed_when_idle;
 }
 
-dbtok_err tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, size_t *sent)
+dbtok_err dbtok__tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, size_t *sent)
 {
     fake_conn *conn = open_conn(c, "send");
     size_t n = len;
@@ -272,7 +272,7 @@ dbtok_err tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, size_t *
     return DBTOK_OK;
 }
 
-int tls_recv(dbtok_client *c, uint8_t *buf, size_t len)
+int dbtok__tls_recv(dbtok_client *c, uint8_t *buf, size_t len)
 {
     fake_script *s = current();
     fake_conn *conn = open_conn(c, "recv");
@@ -340,7 +340,7 @@ int tls_recv(dbtok_client *c, uint8_t *buf, size_t len)
     }
 }
 
-void tls_disconnect(dbtok_client *c)
+void dbtok__tls_disconnect(dbtok_client *c)
 {
     fake_script *s = current();
     if (!c->connected) {
@@ -355,7 +355,7 @@ void tls_disconnect(dbtok_client *c)
     c->connected = false;
 }
 
-void tls_free(dbtok_client *c)
+void dbtok__tls_free(dbtok_client *c)
 {
     (void)c;
     current()->frees++;

@@ -53,11 +53,11 @@ typedef struct {
 typedef struct {
     /* script */
     dbtok_err connect_err;  /* DBTOK_OK: connect and handshake succeed */
-    bool send_fails;        /* tls_send_all fails once send_fail_after bytes were
+    bool send_fails;        /* dbtok__tls_send_all fails once send_fail_after bytes were
                                accepted on this connection */
     size_t send_fail_after;
     dbtok_err send_err;     /* DBTOK_OK here means DBTOK_ERR_IO */
-    bool closed_when_idle;  /* tls_is_reusable() finds the idle connection closed */
+    bool closed_when_idle;  /* dbtok__tls_is_reusable() finds the idle connection closed */
     fake_response resp[FAKE_MAX_RESPONSES]; /* resp[k] answers the k-th request sent here;
                                                past them, the script's queue answers */
     unsigned n_resp;
@@ -65,12 +65,12 @@ typedef struct {
     /* record */
     uint8_t sent[FAKE_SENT_MAX];
     size_t sent_len;
-    unsigned send_calls;    /* tls_send_all calls (one per request attempt) */
+    unsigned send_calls;    /* dbtok__tls_send_all calls (one per request attempt) */
     unsigned recv_calls;
     size_t delivered;       /* bytes of the current response handed out */
-    bool connected;         /* tls_connect succeeded on this one */
-    bool disconnected;      /* tls_disconnect was called */
-    unsigned reuse_checks;  /* tls_is_reusable calls while this one was open */
+    bool connected;         /* dbtok__tls_connect succeeded on this one */
+    bool disconnected;      /* dbtok__tls_disconnect was called */
+    unsigned reuse_checks;  /* dbtok__tls_is_reusable calls while this one was open */
     const fake_response *cur; /* the response to the request last sent here */
     unsigned cur_for;         /* send_calls when cur was chosen */
 } fake_conn;
@@ -95,21 +95,21 @@ typedef struct fake_script {
     fake_response queue[FAKE_MAX_QUEUE];
     unsigned n_queue;
     unsigned next_queue;
-    dbtok_err init_err;      /* what tls_init returns */
+    dbtok_err init_err;      /* what dbtok__tls_init returns */
 
     /* record */
-    unsigned connects;       /* tls_connect calls, failed ones included */
+    unsigned connects;       /* dbtok__tls_connect calls, failed ones included */
     unsigned active;         /* index of the open connection */
     bool open;               /* a connection is open */
     unsigned inits;
     unsigned frees;
-    unsigned disconnects;    /* tls_disconnect calls on an open connection */
+    unsigned disconnects;    /* dbtok__tls_disconnect calls on an open connection */
     fake_recv_hook on_recv;  /* called before every recv; may be NULL */
     /* Called by every recv that hands out bytes, after the response's own
      * chunk limit; may be NULL. A fuzz harness draws each split from its
      * input here, so one response arrives in uneven pieces. */
     fake_chunk_hook next_chunk;
-    fake_send_hook on_send;  /* called after every tls_send_all; may be NULL */
+    fake_send_hook on_send;  /* called after every dbtok__tls_send_all; may be NULL */
     void *user;
     unsigned hook_calls;
 } fake_script;

@@ -14,18 +14,18 @@
 static void test_civil_to_unix(void **state)
 {
     (void)state;
-    assert_int_equal(civil_to_unix(1970, 1, 1, 0, 0, 0), 0);
-    assert_int_equal(civil_to_unix(1994, 11, 6, 8, 49, 37), 784111777);
-    assert_int_equal(civil_to_unix(2000, 2, 29, 0, 0, 0), 951782400);  /* a leap day */
-    assert_int_equal(civil_to_unix(2026, 11, 28, 15, 27, 22), 1795879642);
-    assert_int_equal(civil_to_unix(1969, 12, 31, 23, 59, 59), -1);
-    assert_int_equal(civil_to_unix(2100, 3, 1, 0, 0, 0), 4107542400); /* 2100 is no leap year */
+    assert_int_equal(dbtok__civil_to_unix(1970, 1, 1, 0, 0, 0), 0);
+    assert_int_equal(dbtok__civil_to_unix(1994, 11, 6, 8, 49, 37), 784111777);
+    assert_int_equal(dbtok__civil_to_unix(2000, 2, 29, 0, 0, 0), 951782400);  /* a leap day */
+    assert_int_equal(dbtok__civil_to_unix(2026, 11, 28, 15, 27, 22), 1795879642);
+    assert_int_equal(dbtok__civil_to_unix(1969, 12, 31, 23, 59, 59), -1);
+    assert_int_equal(dbtok__civil_to_unix(2100, 3, 1, 0, 0, 0), 4107542400); /* 2100 is no leap year */
 }
 
 static void expect_date(const char *text, int64_t want)
 {
     int64_t got = 0;
-    if (!http_date_parse(text, strlen(text), &got) || got != want) {
+    if (!dbtok__http_date_parse(text, strlen(text), &got) || got != want) {
         fail_msg("\"%s\": got %lld, want %lld", text, (long long)got, (long long)want);
     }
 }
@@ -33,7 +33,7 @@ static void expect_date(const char *text, int64_t want)
 static void expect_no_date(const char *text)
 {
     int64_t got = 0;
-    if (http_date_parse(text, strlen(text), &got)) {
+    if (dbtok__http_date_parse(text, strlen(text), &got)) {
         fail_msg("\"%s\" accepted as %lld", text, (long long)got);
     }
 }
@@ -90,7 +90,7 @@ static void test_http_date_two_digit_years(void **state)
 {
     (void)state;
     expect_date("Thursday, 01-Jan-70 00:00:00 GMT", 0);
-    expect_date("Wednesday, 31-Dec-69 23:59:59 GMT", civil_to_unix(2069, 12, 31, 23, 59, 59));
+    expect_date("Wednesday, 31-Dec-69 23:59:59 GMT", dbtok__civil_to_unix(2069, 12, 31, 23, 59, 59));
     expect_date("Saturday, 01-Jan-00 00:00:00 GMT", 946684800);
 }
 
@@ -126,17 +126,17 @@ static void test_http_date_rejects_each_step(void **state)
     expect_no_date("Sun Nov  0 08:49:37 1994");
     expect_no_date("Sun Nov ");
     /* the leap second the clock allows, and the last day of the year */
-    expect_date("Wed, 31 Dec 1997 23:59:60 GMT", civil_to_unix(1998, 1, 1, 0, 0, 0));
-    expect_date("Sun Dec 31 23:59:59 1995", civil_to_unix(1996, 1, 1, 0, 0, 0) - 1);
+    expect_date("Wed, 31 Dec 1997 23:59:60 GMT", dbtok__civil_to_unix(1998, 1, 1, 0, 0, 0));
+    expect_date("Sun Dec 31 23:59:59 1995", dbtok__civil_to_unix(1996, 1, 1, 0, 0, 0) - 1);
 }
 
 /* Proleptic Gregorian dates before year 1: the era arithmetic for negative years. */
 static void test_civil_to_unix_year_zero(void **state)
 {
     (void)state;
-    assert_int_equal(civil_to_unix(0, 1, 1, 0, 0, 0), -62167219200LL);
-    assert_int_equal(civil_to_unix(0, 3, 1, 0, 0, 0), -62167219200LL + 60 * 86400); /* year 0 is leap */
-    assert_int_equal(civil_to_unix(1, 1, 1, 0, 0, 0), -62135596800LL);
+    assert_int_equal(dbtok__civil_to_unix(0, 1, 1, 0, 0, 0), -62167219200LL);
+    assert_int_equal(dbtok__civil_to_unix(0, 3, 1, 0, 0, 0), -62167219200LL + 60 * 86400); /* year 0 is leap */
+    assert_int_equal(dbtok__civil_to_unix(1, 1, 1, 0, 0, 0), -62135596800LL);
 }
 
 int main(void)

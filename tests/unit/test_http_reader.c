@@ -69,7 +69,7 @@ static void run(const char *raw, size_t len, size_t first, size_t step, int eof,
     o->consumed = 0;
     o->body_len = 0;
     memset(o->work, 0xAA, sizeof o->work);
-    http_reader_init(&o->r, NULL, NULL);
+    dbtok__http_reader_init(&o->r, NULL, NULL);
     while (o->rc == 0 && (pos < len || piece_no == 0)) {
         size_t piece = (piece_no == 0) ? first : step;
         size_t consumed = 99999;
@@ -79,7 +79,7 @@ static void run(const char *raw, size_t len, size_t first, size_t step, int eof,
         }
         assert_true(o->body_len + piece <= sizeof o->work);
         memcpy(o->work + o->body_len, raw + pos, piece);
-        o->rc = http_reader_feed(&o->r, o->work + o->body_len, piece, &consumed, &fresh);
+        o->rc = dbtok__http_reader_feed(&o->r, o->work + o->body_len, piece, &consumed, &fresh);
         assert_true(consumed <= piece);
         assert_true(fresh <= consumed);
         if (o->rc == 0) {
@@ -91,7 +91,7 @@ static void run(const char *raw, size_t len, size_t first, size_t step, int eof,
         piece_no++;
     }
     if (o->rc == 0 && eof) {
-        o->rc = http_reader_eof(&o->r);
+        o->rc = dbtok__http_reader_eof(&o->r);
     }
 }
 
@@ -240,10 +240,10 @@ static void test_valid_fixture(void **state)
         size_t consumed = 1;
         size_t fresh = 1;
         uint8_t more[4] = {'a', 'b', 'c', 'd'};
-        assert_int_equal(http_reader_feed(&ref->r, more, sizeof more, &consumed, &fresh), 1);
+        assert_int_equal(dbtok__http_reader_feed(&ref->r, more, sizeof more, &consumed, &fresh), 1);
         assert_int_equal(consumed, 0);
         assert_int_equal(fresh, 0);
-        assert_int_equal(http_reader_eof(&ref->r), 1);
+        assert_int_equal(dbtok__http_reader_eof(&ref->r), 1);
     }
     test_free(o);
     test_free(ref);
@@ -338,10 +338,10 @@ static void expect_refused(const char *name, const char *raw, size_t len, int al
         fail_msg("%s: whole gives %d", name, o->rc);
     }
     /* An error is final, and an EOF after it does not hide it. */
-    assert_int_equal(http_reader_feed(&o->r, more, sizeof more, &consumed, &fresh), DBTOK_ERR_PROTOCOL);
+    assert_int_equal(dbtok__http_reader_feed(&o->r, more, sizeof more, &consumed, &fresh), DBTOK_ERR_PROTOCOL);
     assert_int_equal(consumed, 0);
     assert_int_equal(fresh, 0);
-    assert_int_equal(http_reader_eof(&o->r), DBTOK_ERR_PROTOCOL);
+    assert_int_equal(dbtok__http_reader_eof(&o->r), DBTOK_ERR_PROTOCOL);
 
     run(raw, len, 0, 1, 1, o);
     if (o->rc != DBTOK_ERR_PROTOCOL) {
@@ -522,7 +522,7 @@ static void test_eof_cases(void **state)
     (void)state;
     run("", 0, 0, WHOLE, 1, o);
     assert_int_equal(o->rc, DBTOK_ERR_IO);
-    assert_int_equal(http_reader_eof(&o->r), DBTOK_ERR_IO);
+    assert_int_equal(dbtok__http_reader_eof(&o->r), DBTOK_ERR_IO);
 
     run(no_final_crlf, sizeof no_final_crlf - 1, sizeof no_final_crlf - 1, WHOLE, 1, o);
     assert_int_equal(o->rc, DBTOK_ERR_IO);
@@ -534,9 +534,9 @@ static void test_eof_cases(void **state)
     run(close_body, sizeof close_body - 1, sizeof close_body - 1, WHOLE, 0, o);
     assert_int_equal(o->rc, 0);
     assert_true(o->r.conn_close);
-    assert_int_equal(http_reader_eof(&o->r), 1);
-    assert_int_equal(http_reader_eof(&o->r), 1);
-    assert_int_equal(http_reader_feed(&o->r, more, 1, &consumed, &fresh), 1);
+    assert_int_equal(dbtok__http_reader_eof(&o->r), 1);
+    assert_int_equal(dbtok__http_reader_eof(&o->r), 1);
+    assert_int_equal(dbtok__http_reader_feed(&o->r, more, 1, &consumed, &fresh), 1);
     assert_int_equal(consumed, 0);
     assert_int_equal(fresh, 0);
     test_free(o);
@@ -576,8 +576,8 @@ static void test_on_line(void **state)
     (void)state;
     memset(&t, 0, sizeof t);
     memcpy(work, raw, sizeof raw - 1);
-    http_reader_init(&r, on_line, &t);
-    assert_int_equal(http_reader_feed(&r, work, sizeof raw - 1, &consumed, &fresh), 1);
+    dbtok__http_reader_init(&r, on_line, &t);
+    assert_int_equal(dbtok__http_reader_feed(&r, work, sizeof raw - 1, &consumed, &fresh), 1);
     assert_int_equal(fresh, 2);
     assert_memory_equal(work, "ok", 2);
     /* Status and header lines only: no blank lines, no chunk-size lines. */
@@ -603,8 +603,8 @@ static void test_body_compaction(void **state)
     (void)state;
     memcpy(work, "HELD", 4);
     memcpy(work + 4, raw, sizeof raw - 1);
-    http_reader_init(&r, NULL, NULL);
-    assert_int_equal(http_reader_feed(&r, work + 4, sizeof raw - 1, &consumed, &fresh), 1);
+    dbtok__http_reader_init(&r, NULL, NULL);
+    assert_int_equal(dbtok__http_reader_feed(&r, work + 4, sizeof raw - 1, &consumed, &fresh), 1);
     assert_int_equal(consumed, sizeof raw - 1);
     assert_int_equal(fresh, 5);
     assert_memory_equal(work, "HELDabcde", 9);
@@ -622,9 +622,9 @@ static void test_reinit(void **state)
     (void)state;
     run(bad, sizeof bad - 1, sizeof bad - 1, WHOLE, 0, o);
     assert_int_equal(o->rc, DBTOK_ERR_PROTOCOL);
-    http_reader_init(&o->r, NULL, NULL);
+    dbtok__http_reader_init(&o->r, NULL, NULL);
     memcpy(o->work, good, sizeof good - 1);
-    assert_int_equal(http_reader_feed(&o->r, o->work, sizeof good - 1, &consumed, &fresh), 1);
+    assert_int_equal(dbtok__http_reader_feed(&o->r, o->work, sizeof good - 1, &consumed, &fresh), 1);
     assert_int_equal(o->r.status, 204);
     assert_int_equal(o->r.header_bytes, sizeof good - 1);
     test_free(o);

@@ -43,7 +43,7 @@ static void expect_request(const http_request *req, const char *body, const char
 
     memset(buf, CANARY, sizeof buf);
     memcpy(buf, body, body_len);
-    assert_int_equal(http_write_request(buf, sizeof buf, req, body_len, &total), DBTOK_OK);
+    assert_int_equal(dbtok__http_write_request(buf, sizeof buf, req, body_len, &total), DBTOK_OK);
     assert_int_equal(total, want_len);
     assert_memory_equal(buf, want, want_len);
     for (i = want_len; i < sizeof buf; i++) {
@@ -134,7 +134,7 @@ static void test_body_longer_than_head(void **state)
         body[i] = (uint8_t)('a' + i % 23u);
     }
     memcpy(buf, body, sizeof body);
-    assert_int_equal(http_write_request(buf, sizeof buf, &r, sizeof body, &total), DBTOK_OK);
+    assert_int_equal(dbtok__http_write_request(buf, sizeof buf, &r, sizeof body, &total), DBTOK_OK);
     head = total - sizeof body;
     assert_true(head < sizeof body);
     assert_memory_equal(buf + head - 24, "Content-Length: 1200\r\n\r\n", 24);
@@ -208,7 +208,7 @@ static void expect_refused(const http_request *req, const char *what)
     memset(buf, CANARY, sizeof buf);
     memcpy(buf, "BODY", 4);
     memcpy(before, buf, sizeof buf);
-    err = http_write_request(buf, sizeof buf, req, 4, &total);
+    err = dbtok__http_write_request(buf, sizeof buf, req, 4, &total);
     if (err != DBTOK_ERR_INVALID_ARG) {
         fail_msg("%s: accepted (%d)", what, err);
     }
@@ -255,7 +255,7 @@ static void test_injection(void **state)
                 size_t total = 0;
                 strcpy(text, good[w]);
                 strcat(text, "X-Evil: 1");
-                assert_int_equal(http_write_request(buf, sizeof buf, &r, 0, &total), DBTOK_OK);
+                assert_int_equal(dbtok__http_write_request(buf, sizeof buf, &r, 0, &total), DBTOK_OK);
             }
         }
     }
@@ -279,7 +279,7 @@ static void test_invalid_values(void **state)
         r.host = hosts[i];
         /* "x.com." (a fully qualified name) is allowed; the rest are not. */
         if (strcmp(hosts[i], "x.com.") == 0) {
-            assert_int_equal(http_write_request(buf, sizeof buf, &r, 0, &total), DBTOK_OK);
+            assert_int_equal(dbtok__http_write_request(buf, sizeof buf, &r, 0, &total), DBTOK_OK);
         } else {
             expect_refused(&r, hosts[i]);
         }
@@ -300,7 +300,7 @@ static void test_invalid_values(void **state)
     long_host[DBTOK_MAX_HOST_LEN] = '\0';
     r = base_request();
     r.host = long_host;
-    assert_int_equal(http_write_request(buf, sizeof buf, &r, 0, &total), DBTOK_OK);
+    assert_int_equal(dbtok__http_write_request(buf, sizeof buf, &r, 0, &total), DBTOK_OK);
     long_host[DBTOK_MAX_HOST_LEN] = 'a';
     long_host[DBTOK_MAX_HOST_LEN + 1] = '\0';
     expect_refused(&r, "long host");
@@ -325,9 +325,9 @@ static void test_invalid_values(void **state)
     expect_refused(&r, "NULL method");
 
     r = base_request();
-    assert_int_equal(http_write_request(buf, sizeof buf, NULL, 0, &total), DBTOK_ERR_INVALID_ARG);
-    assert_int_equal(http_write_request(buf, sizeof buf, &r, 0, NULL), DBTOK_ERR_INVALID_ARG);
-    assert_int_equal(http_write_request(NULL, 10, &r, 0, &total), DBTOK_ERR_INVALID_ARG);
+    assert_int_equal(dbtok__http_write_request(buf, sizeof buf, NULL, 0, &total), DBTOK_ERR_INVALID_ARG);
+    assert_int_equal(dbtok__http_write_request(buf, sizeof buf, &r, 0, NULL), DBTOK_ERR_INVALID_ARG);
+    assert_int_equal(dbtok__http_write_request(NULL, 10, &r, 0, &total), DBTOK_ERR_INVALID_ARG);
 }
 
 /* Every capacity below the need: refused with the same need reported and
@@ -350,16 +350,16 @@ static void test_buffer_too_small(void **state)
     memcpy(before, buf, sizeof buf);
 
     /* Measuring alone: no buffer at all. */
-    assert_int_equal(http_write_request(NULL, 0, &r, sizeof body - 1, &need), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(dbtok__http_write_request(NULL, 0, &r, sizeof body - 1, &need), DBTOK_ERR_BUFFER_TOO_SMALL);
     assert_true(need > 200 && need < sizeof buf);
 
     for (cap = 0; cap < need; cap++) {
         total = 0;
-        assert_int_equal(http_write_request(buf, cap, &r, sizeof body - 1, &total), DBTOK_ERR_BUFFER_TOO_SMALL);
+        assert_int_equal(dbtok__http_write_request(buf, cap, &r, sizeof body - 1, &total), DBTOK_ERR_BUFFER_TOO_SMALL);
         assert_int_equal(total, need);
         assert_memory_equal(buf, before, sizeof buf);
     }
-    assert_int_equal(http_write_request(buf, need, &r, sizeof body - 1, &total), DBTOK_OK);
+    assert_int_equal(dbtok__http_write_request(buf, need, &r, sizeof body - 1, &total), DBTOK_OK);
     assert_int_equal(total, need);
     assert_memory_equal(buf + need - (sizeof body - 1), body, sizeof body - 1);
     assert_memory_equal(buf, "POST /api/2.0/token/create HTTP/1.1\r\n", 37);
@@ -374,12 +374,12 @@ static void test_buf_put_counts_past_cap(void **state)
 
     (void)state;
     memset(mem, CANARY, sizeof mem);
-    http_buf_puts(&b, "abc");
+    dbtok__http_buf_puts(&b, "abc");
     assert_false(http_buf_overflow(&b));
-    http_buf_put(&b, "defg", 4); /* would cross the cap: counted, not written */
+    dbtok__http_buf_put(&b, "defg", 4); /* would cross the cap: counted, not written */
     assert_int_equal(b.len, 7);
     assert_true(http_buf_overflow(&b));
-    http_buf_put(&b, "h", 1); /* fits in the gap, but the text is already broken */
+    dbtok__http_buf_put(&b, "h", 1); /* fits in the gap, but the text is already broken */
     assert_int_equal(b.len, 8);
     assert_memory_equal(mem, "abc", 3);
     assert_int_equal(mem[3], CANARY);
@@ -387,15 +387,15 @@ static void test_buf_put_counts_past_cap(void **state)
     assert_int_equal(mem[5], CANARY);
 
     b.len = 0;
-    http_buf_puts(&b, "abcde"); /* exactly full is not an overflow */
+    dbtok__http_buf_puts(&b, "abcde"); /* exactly full is not an overflow */
     assert_false(http_buf_overflow(&b));
     assert_memory_equal(mem, "abcde", 5);
     assert_int_equal(mem[5], CANARY);
-    http_buf_put(&b, "", 0);
+    dbtok__http_buf_put(&b, "", 0);
     assert_false(http_buf_overflow(&b));
 
-    http_buf_puts(&m, "measure");
-    http_buf_put_u32(&m, 1234);
+    dbtok__http_buf_puts(&m, "measure");
+    dbtok__http_buf_put_u32(&m, 1234);
     assert_int_equal(m.len, 11);
     assert_true(http_buf_overflow(&m));
 }
@@ -406,9 +406,9 @@ static void expect_number(int64_t i, uint32_t u, int use_u32, const char *want)
     http_buf b = {mem, sizeof mem, 0};
 
     if (use_u32) {
-        http_buf_put_u32(&b, u);
+        dbtok__http_buf_put_u32(&b, u);
     } else {
-        http_buf_put_i64(&b, i);
+        dbtok__http_buf_put_i64(&b, i);
     }
     assert_int_equal(b.len, strlen(want));
     assert_memory_equal(mem, want, b.len);
@@ -445,8 +445,8 @@ static void test_json_string(void **state)
         http_buf b = {mem, cap, 0};
         size_t i;
         memset(mem, CANARY, sizeof mem);
-        http_buf_put(&b, "x", 1);
-        http_buf_put_json_string(&b, in, sizeof in - 1);
+        dbtok__http_buf_put(&b, "x", 1);
+        dbtok__http_buf_put_json_string(&b, in, sizeof in - 1);
         assert_int_equal(b.len, need);
         if (cap >= need) {
             assert_false(http_buf_overflow(&b));
@@ -461,7 +461,7 @@ static void test_json_string(void **state)
 
     {
         http_buf b = {mem, sizeof mem, 0};
-        http_buf_put_json_string(&b, "", 0);
+        dbtok__http_buf_put_json_string(&b, "", 0);
         assert_int_equal(b.len, 2);
         assert_memory_equal(mem, "\"\"", 2);
     }

@@ -33,7 +33,7 @@ static dbtok_err fx_parse_n(fixture *f, const char *src, size_t len)
     f->text = malloc(len > 0 ? len : 1);
     assert_non_null(f->text);
     memcpy(f->text, src, len);
-    return json_parse(&f->doc, f->text, len, f->tok, MAX_TOK);
+    return dbtok__json_parse(&f->doc, f->text, len, f->tok, MAX_TOK);
 }
 
 static dbtok_err fx_parse(fixture *f, const char *src)
@@ -51,10 +51,10 @@ static void fx_free(fixture *f)
 static const char *get_str(fixture *f, int obj, const char *key)
 {
     dbtok_str s;
-    int i = json_object_get(&f->doc, obj, key);
+    int i = dbtok__json_object_get(&f->doc, obj, key);
 
     assert_true(i > 0);
-    assert_int_equal(json_string(&f->doc, i, &s), DBTOK_OK);
+    assert_int_equal(dbtok__json_string(&f->doc, i, &s), DBTOK_OK);
     assert_int_equal(s.ptr[s.len], '\0');
     assert_int_equal(strlen(s.ptr), s.len);
     return s.ptr;
@@ -63,10 +63,10 @@ static const char *get_str(fixture *f, int obj, const char *key)
 static int64_t get_i64(fixture *f, int obj, const char *key)
 {
     int64_t v = 0;
-    int i = json_object_get(&f->doc, obj, key);
+    int i = dbtok__json_object_get(&f->doc, obj, key);
 
     assert_true(i > 0);
-    assert_int_equal(json_int64(&f->doc, i, &v), DBTOK_OK);
+    assert_int_equal(dbtok__json_int64(&f->doc, i, &v), DBTOK_OK);
     return v;
 }
 
@@ -95,9 +95,9 @@ static void test_create_response(void **state)
 
     (void)state;
     assert_int_equal(fx_parse(&f, create_body), DBTOK_OK);
-    assert_int_equal(json_count_tokens(create_body, strlen(create_body)), f.doc.ntok);
+    assert_int_equal(dbtok__json_count_tokens(create_body, strlen(create_body)), f.doc.ntok);
     assert_string_equal(get_str(&f, 0, "token_value"), "dapi0123456789abcdef0123456789abcdef-2");
-    info = json_object_get(&f.doc, 0, "token_info");
+    info = dbtok__json_object_get(&f.doc, 0, "token_info");
     assert_true(info > 0);
     /* The decoy inside "nested" comes first but is not a key of token_info. */
     assert_string_equal(get_str(&f, info, "token_id"),
@@ -106,8 +106,8 @@ static void test_create_response(void **state)
     assert_true(get_i64(&f, info, "expiry_time") == -1);
     assert_string_equal(get_str(&f, info, "comment"), "factory \"line 3\" \xe2\x80\x94 unit\t42");
     /* Keys are looked up in the given object only. */
-    assert_int_equal(json_object_get(&f.doc, 0, "token_id"), -1);
-    assert_int_equal(json_object_get(&f.doc, 0, "x"), -1);
+    assert_int_equal(dbtok__json_object_get(&f.doc, 0, "token_id"), -1);
+    assert_int_equal(dbtok__json_object_get(&f.doc, 0, "x"), -1);
     fx_free(&f);
 }
 
@@ -131,7 +131,7 @@ static void test_list_response(void **state)
 
     (void)state;
     assert_int_equal(fx_parse(&f, list_body), DBTOK_OK);
-    arr = json_object_get(&f.doc, 0, "token_infos");
+    arr = dbtok__json_object_get(&f.doc, 0, "token_infos");
     assert_true(arr > 0);
     assert_int_equal(f.tok[arr].type, JSMN_ARRAY);
     assert_int_equal(f.tok[arr].size, 3);
@@ -142,11 +142,11 @@ static void test_list_response(void **state)
         assert_true(get_i64(&f, k, "creation_time") == created[m]);
         /* The third entry has no comment; the second has an empty one. */
         if (m == 2) {
-            assert_int_equal(json_object_get(&f.doc, k, "comment"), -1);
+            assert_int_equal(dbtok__json_object_get(&f.doc, k, "comment"), -1);
         } else {
             assert_string_equal(get_str(&f, k, "comment"), m == 0 ? "one" : "");
         }
-        k = json_skip(&f.doc, k);
+        k = dbtok__json_skip(&f.doc, k);
     }
     assert_int_equal(k, f.doc.ntok);
     fx_free(&f);
@@ -159,21 +159,21 @@ static void test_list_empty_forms(void **state)
 
     (void)state;
     assert_int_equal(fx_parse(&f, "{}"), DBTOK_OK);
-    assert_int_equal(json_object_get(&f.doc, 0, "token_infos"), -1);
+    assert_int_equal(dbtok__json_object_get(&f.doc, 0, "token_infos"), -1);
     fx_free(&f);
 
     assert_int_equal(fx_parse(&f, " {\r\n  \"token_infos\" : [ ]\r\n}\r\n"), DBTOK_OK);
-    arr = json_object_get(&f.doc, 0, "token_infos");
+    arr = dbtok__json_object_get(&f.doc, 0, "token_infos");
     assert_int_equal(arr, 2);
     assert_int_equal(f.tok[arr].size, 0);
-    assert_int_equal(json_skip(&f.doc, arr), 3);
+    assert_int_equal(dbtok__json_skip(&f.doc, arr), 3);
     fx_free(&f);
 }
 
 /* The RetryInfo entry's retry_delay in details[], or NULL. */
 static const char *retry_delay(fixture *f)
 {
-    int arr = json_object_get(&f->doc, 0, "details");
+    int arr = dbtok__json_object_get(&f->doc, 0, "details");
     int k;
     int m;
 
@@ -182,13 +182,13 @@ static const char *retry_delay(fixture *f)
     }
     k = arr + 1;
     for (m = 0; m < f->tok[arr].size; m++) {
-        int ty = json_object_get(&f->doc, k, "@type");
+        int ty = dbtok__json_object_get(&f->doc, k, "@type");
         dbtok_str s;
-        if (ty > 0 && json_string(&f->doc, ty, &s) == DBTOK_OK &&
+        if (ty > 0 && dbtok__json_string(&f->doc, ty, &s) == DBTOK_OK &&
             strcmp(s.ptr, "type.googleapis.com/google.rpc.RetryInfo") == 0) {
             return get_str(f, k, "retry_delay");
         }
-        k = json_skip(&f->doc, k);
+        k = dbtok__json_skip(&f->doc, k);
     }
     return NULL;
 }
@@ -216,9 +216,9 @@ static void test_error_bodies(void **state)
     /* error_code as an integer: readable as int64, refused as a string. */
     assert_int_equal(fx_parse(&f, "{\"error_code\": 403, \"message\": \"Invalid access token.\"}"),
                      DBTOK_OK);
-    i = json_object_get(&f.doc, 0, "error_code");
-    assert_int_equal(json_string(&f.doc, i, &s), DBTOK_ERR_JSON);
-    assert_int_equal(json_int64(&f.doc, i, &v), DBTOK_OK);
+    i = dbtok__json_object_get(&f.doc, 0, "error_code");
+    assert_int_equal(dbtok__json_string(&f.doc, i, &s), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_int64(&f.doc, i, &v), DBTOK_OK);
     assert_true(v == 403);
     assert_null(retry_delay(&f));
     assert_string_equal(get_str(&f, 0, "message"), "Invalid access token.");
@@ -232,8 +232,8 @@ static void test_error_bodies(void **state)
                      "{\"retry_delay\":\"1.25s\",\"@type\":\"type.googleapis.com/google.rpc.RetryInfo\"}]}"),
         DBTOK_OK);
     assert_string_equal(retry_delay(&f), "1.25s");
-    i = json_object_get(&f.doc, 0, "message");
-    assert_int_equal(json_int64(&f.doc, i, &v), DBTOK_ERR_JSON);
+    i = dbtok__json_object_get(&f.doc, 0, "message");
+    assert_int_equal(dbtok__json_int64(&f.doc, i, &v), DBTOK_ERR_JSON);
     fx_free(&f);
 }
 
@@ -248,7 +248,7 @@ static void expect_decoded(const char *inner, const char *want, size_t want_len)
 
     assert_true((size_t)snprintf(src, sizeof src, "[\"%s\"]", inner) < sizeof src);
     assert_int_equal(fx_parse(&f, src), DBTOK_OK);
-    assert_int_equal(json_string(&f.doc, 1, &s), DBTOK_OK);
+    assert_int_equal(dbtok__json_string(&f.doc, 1, &s), DBTOK_OK);
     assert_int_equal(s.len, want_len);
     assert_memory_equal(s.ptr, want, want_len);
     assert_int_equal(s.ptr[s.len], '\0');
@@ -494,7 +494,7 @@ static void test_accept_table(void **state)
         if (e != DBTOK_OK || n != cases[i].ntok) {
             fail_msg("accept case %zu: err %d, %d tokens (want %d)", i, (int)e, n, cases[i].ntok);
         }
-        assert_int_equal(json_count_tokens(cases[i].src, strlen(cases[i].src)), cases[i].ntok);
+        assert_int_equal(dbtok__json_count_tokens(cases[i].src, strlen(cases[i].src)), cases[i].ntok);
     }
 }
 
@@ -510,13 +510,13 @@ static void test_deep_nesting(void **state)
     assert_non_null(tok);
     memset(src, '[', DEPTH);
     memset(src + DEPTH, ']', DEPTH);
-    assert_int_equal(json_count_tokens(src, 2 * DEPTH), DEPTH);
-    assert_int_equal(json_parse(&doc, src, 2 * DEPTH, tok, DEPTH), DBTOK_OK);
-    assert_int_equal(json_skip(&doc, 0), DEPTH);
-    assert_int_equal(json_skip(&doc, DEPTH / 2), DEPTH);
-    assert_int_equal(json_parse(&doc, src, 2 * DEPTH, tok, DEPTH - 1), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(dbtok__json_count_tokens(src, 2 * DEPTH), DEPTH);
+    assert_int_equal(dbtok__json_parse(&doc, src, 2 * DEPTH, tok, DEPTH), DBTOK_OK);
+    assert_int_equal(dbtok__json_skip(&doc, 0), DEPTH);
+    assert_int_equal(dbtok__json_skip(&doc, DEPTH / 2), DEPTH);
+    assert_int_equal(dbtok__json_parse(&doc, src, 2 * DEPTH, tok, DEPTH - 1), DBTOK_ERR_BUFFER_TOO_SMALL);
     src[DEPTH] = ',';
-    assert_int_equal(json_parse(&doc, src, 2 * DEPTH, tok, DEPTH), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_parse(&doc, src, 2 * DEPTH, tok, DEPTH), DBTOK_ERR_JSON);
     free(tok);
     free(src);
 }
@@ -563,7 +563,7 @@ static void test_int64(void **state)
 
         assert_true((size_t)snprintf(src, sizeof src, "[%s]", cases[i].text) < sizeof src);
         assert_int_equal(fx_parse(&f, src), DBTOK_OK);
-        e = json_int64(&f.doc, 1, &v);
+        e = dbtok__json_int64(&f.doc, 1, &v);
         fx_free(&f);
         if (e != cases[i].err) {
             fail_msg("int64 case %s: got %d", cases[i].text, (int)e);
@@ -573,7 +573,7 @@ static void test_int64(void **state)
     }
 }
 
-/* json_int64 defends itself even when handed tokens json_parse would
+/* dbtok__json_int64 defends itself even when handed tokens dbtok__json_parse would
  * never produce. */
 static void test_int64_handmade_tokens(void **state)
 {
@@ -596,7 +596,7 @@ static void test_int64_handmade_tokens(void **state)
         doc.len = strlen(text);
         doc.tok = &t;
         doc.ntok = 1;
-        if (json_int64(&doc, 0, &v) != DBTOK_ERR_JSON) {
+        if (dbtok__json_int64(&doc, 0, &v) != DBTOK_ERR_JSON) {
             fail_msg("handmade int64 %s accepted", texts[i]);
         }
     }
@@ -624,9 +624,9 @@ static void test_not_json(void **state)
     (void)state;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         expect_reject_n(cases[i].bytes, cases[i].len, DBTOK_ERR_NOT_JSON, i);
-        assert_int_equal(json_count_tokens(cases[i].bytes, cases[i].len), DBTOK_ERR_NOT_JSON);
+        assert_int_equal(dbtok__json_count_tokens(cases[i].bytes, cases[i].len), DBTOK_ERR_NOT_JSON);
     }
-    assert_int_equal(json_count_tokens(NULL, 0), DBTOK_ERR_NOT_JSON);
+    assert_int_equal(dbtok__json_count_tokens(NULL, 0), DBTOK_ERR_NOT_JSON);
 }
 
 static void test_count_and_buffer_size(void **state)
@@ -637,28 +637,28 @@ static void test_count_and_buffer_size(void **state)
     int n;
 
     (void)state;
-    n = json_count_tokens(list_body, strlen(list_body));
+    n = dbtok__json_count_tokens(list_body, strlen(list_body));
     assert_int_equal(n, 32);
-    assert_int_equal(json_count_tokens("{\"a\":\"b", 7), DBTOK_ERR_JSON);
-    assert_int_equal(json_count_tokens("[1,@]", 5), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_count_tokens("{\"a\":\"b", 7), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_count_tokens("[1,@]", 5), DBTOK_ERR_JSON);
 
     /* Exactly enough tokens works; one fewer is reported as such. */
     memcpy(text, "{\"a\":[1,2],\"b\":{\"c\":null}}", 27);
-    n = json_count_tokens(text, 26);
+    n = dbtok__json_count_tokens(text, 26);
     assert_int_equal(n, 9);
-    assert_int_equal(json_parse(&doc, text, 26, tok, 9), DBTOK_OK);
+    assert_int_equal(dbtok__json_parse(&doc, text, 26, tok, 9), DBTOK_OK);
     assert_int_equal(doc.ntok, 9);
-    assert_int_equal(json_parse(&doc, text, 26, tok, 8), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(dbtok__json_parse(&doc, text, 26, tok, 8), DBTOK_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(doc.ntok, 0);
-    assert_int_equal(json_parse(&doc, text, 26, tok, 0), DBTOK_ERR_BUFFER_TOO_SMALL);
-    assert_int_equal(json_parse(&doc, text, 26, NULL, 16), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(dbtok__json_parse(&doc, text, 26, tok, 0), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(dbtok__json_parse(&doc, text, 26, NULL, 16), DBTOK_ERR_BUFFER_TOO_SMALL);
     /* A failed parse leaves nothing to look up. */
-    assert_int_equal(json_object_get(&doc, 0, "a"), -1);
-    assert_int_equal(json_skip(&doc, 0), 0);
+    assert_int_equal(dbtok__json_object_get(&doc, 0, "a"), -1);
+    assert_int_equal(dbtok__json_skip(&doc, 0), 0);
 
     /* Offsets are ints in jsmn: a longer body is refused before any read. */
-    assert_int_equal(json_count_tokens("{", (size_t)(~0u >> 1) + 1u), DBTOK_ERR_JSON);
-    assert_int_equal(json_parse(&doc, text, (size_t)(~0u >> 1) + 1u, tok, 16), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_count_tokens("{", (size_t)(~0u >> 1) + 1u), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_parse(&doc, text, (size_t)(~0u >> 1) + 1u, tok, 16), DBTOK_ERR_JSON);
 }
 
 static void test_skip(void **state)
@@ -669,19 +669,19 @@ static void test_skip(void **state)
     /* tokens: 0 { 1 "a" 2 [ 3 1 4 { 5 "b" 6 [ 7 2 8 3 9 {} 10 "c" 11 "d" 12 "e" 13 [] */
     assert_int_equal(fx_parse(&f, "{\"a\":[1,{\"b\":[2,3]},{}],\"c\":\"d\",\"e\":[]}"), DBTOK_OK);
     assert_int_equal(f.doc.ntok, 14);
-    assert_int_equal(json_skip(&f.doc, 0), 14);
-    assert_int_equal(json_skip(&f.doc, 1), 10); /* a key carries its value */
-    assert_int_equal(json_skip(&f.doc, 2), 10);
-    assert_int_equal(json_skip(&f.doc, 3), 4);
-    assert_int_equal(json_skip(&f.doc, 4), 9);
-    assert_int_equal(json_skip(&f.doc, 6), 9);
-    assert_int_equal(json_skip(&f.doc, 9), 10);
-    assert_int_equal(json_skip(&f.doc, 11), 12);
-    assert_int_equal(json_skip(&f.doc, 13), 14);
-    assert_int_equal(json_skip(&f.doc, 14), 14);
-    assert_int_equal(json_skip(&f.doc, -1), 14);
-    assert_int_equal(json_object_get(&f.doc, 0, "e"), 13);
-    assert_int_equal(json_object_get(&f.doc, 4, "b"), 6);
+    assert_int_equal(dbtok__json_skip(&f.doc, 0), 14);
+    assert_int_equal(dbtok__json_skip(&f.doc, 1), 10); /* a key carries its value */
+    assert_int_equal(dbtok__json_skip(&f.doc, 2), 10);
+    assert_int_equal(dbtok__json_skip(&f.doc, 3), 4);
+    assert_int_equal(dbtok__json_skip(&f.doc, 4), 9);
+    assert_int_equal(dbtok__json_skip(&f.doc, 6), 9);
+    assert_int_equal(dbtok__json_skip(&f.doc, 9), 10);
+    assert_int_equal(dbtok__json_skip(&f.doc, 11), 12);
+    assert_int_equal(dbtok__json_skip(&f.doc, 13), 14);
+    assert_int_equal(dbtok__json_skip(&f.doc, 14), 14);
+    assert_int_equal(dbtok__json_skip(&f.doc, -1), 14);
+    assert_int_equal(dbtok__json_object_get(&f.doc, 0, "e"), 13);
+    assert_int_equal(dbtok__json_object_get(&f.doc, 4, "b"), 6);
     fx_free(&f);
 }
 
@@ -711,19 +711,19 @@ static void test_object_get(void **state)
     /* Lookups never write to the text. */
     assert_memory_equal(f.text, before, f.len);
 
-    assert_int_equal(json_object_get(&f.doc, 0, "token"), -1);
-    assert_int_equal(json_object_get(&f.doc, 0, "token_idx"), -1);
-    assert_int_equal(json_object_get(&f.doc, 0, "to"), -1);
-    assert_int_equal(json_object_get(&f.doc, 0, "cafe"), -1);
-    assert_int_equal(json_object_get(&f.doc, 0, "y"), -1);
-    assert_int_equal(json_object_get(&f.doc, 0, NULL), -1);
-    i = json_object_get(&f.doc, 0, "arr");
+    assert_int_equal(dbtok__json_object_get(&f.doc, 0, "token"), -1);
+    assert_int_equal(dbtok__json_object_get(&f.doc, 0, "token_idx"), -1);
+    assert_int_equal(dbtok__json_object_get(&f.doc, 0, "to"), -1);
+    assert_int_equal(dbtok__json_object_get(&f.doc, 0, "cafe"), -1);
+    assert_int_equal(dbtok__json_object_get(&f.doc, 0, "y"), -1);
+    assert_int_equal(dbtok__json_object_get(&f.doc, 0, NULL), -1);
+    i = dbtok__json_object_get(&f.doc, 0, "arr");
     assert_true(i > 0);
-    assert_int_equal(json_object_get(&f.doc, i, "y"), -1); /* not an object */
-    assert_int_equal(json_object_get(&f.doc, 1, "x"), -1); /* a key */
-    assert_int_equal(json_object_get(&f.doc, -1, "x"), -1);
-    assert_int_equal(json_object_get(&f.doc, f.doc.ntok, "x"), -1);
-    i = json_object_get(&f.doc, 0, "x");
+    assert_int_equal(dbtok__json_object_get(&f.doc, i, "y"), -1); /* not an object */
+    assert_int_equal(dbtok__json_object_get(&f.doc, 1, "x"), -1); /* a key */
+    assert_int_equal(dbtok__json_object_get(&f.doc, -1, "x"), -1);
+    assert_int_equal(dbtok__json_object_get(&f.doc, f.doc.ntok, "x"), -1);
+    i = dbtok__json_object_get(&f.doc, 0, "x");
     assert_true(get_i64(&f, i, "y") == 6);
     free(before);
     fx_free(&f);
@@ -741,27 +741,27 @@ static void test_string_in_place(void **state)
     assert_int_equal(fx_parse(&f, body), DBTOK_OK);
     /* Decoding one string touches only its own bytes and its closing quote. */
     end1 = (size_t)f.tok[1].end;
-    assert_int_equal(json_string(&f.doc, 1, &s), DBTOK_OK);
+    assert_int_equal(dbtok__json_string(&f.doc, 1, &s), DBTOK_OK);
     assert_int_equal(s.len, 3);
     assert_memory_equal(s.ptr, "a\nb", 4);
     assert_ptr_equal(s.ptr, f.text + f.tok[1].start);
     assert_memory_equal(f.text + end1, body + end1, f.len - end1);
     assert_memory_equal(f.text, body, (size_t)f.tok[1].start);
 
-    assert_int_equal(json_string(&f.doc, 2, &s), DBTOK_OK);
+    assert_int_equal(dbtok__json_string(&f.doc, 2, &s), DBTOK_OK);
     assert_int_equal(s.len, 4);
     assert_memory_equal(s.ptr, "\xf0\x9f\x98\x80", 5);
     /* A string with no escapes is NUL-terminated on its closing quote. */
-    assert_int_equal(json_string(&f.doc, 3, &p), DBTOK_OK);
+    assert_int_equal(dbtok__json_string(&f.doc, 3, &p), DBTOK_OK);
     assert_string_equal(p.ptr, "plain");
-    assert_int_equal(json_string(&f.doc, 4, &s), DBTOK_OK);
+    assert_int_equal(dbtok__json_string(&f.doc, 4, &s), DBTOK_OK);
     assert_string_equal(s.ptr, "\"q\"");
     assert_string_equal(p.ptr, "plain");
 
-    assert_int_equal(json_string(&f.doc, 5, &s), DBTOK_ERR_JSON); /* a number */
-    assert_int_equal(json_string(&f.doc, 0, &s), DBTOK_ERR_JSON); /* the array */
-    assert_int_equal(json_string(&f.doc, 6, &s), DBTOK_ERR_JSON);
-    assert_int_equal(json_string(&f.doc, -1, &s), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_string(&f.doc, 5, &s), DBTOK_ERR_JSON); /* a number */
+    assert_int_equal(dbtok__json_string(&f.doc, 0, &s), DBTOK_ERR_JSON); /* the array */
+    assert_int_equal(dbtok__json_string(&f.doc, 6, &s), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_string(&f.doc, -1, &s), DBTOK_ERR_JSON);
     fx_free(&f);
 }
 
@@ -839,8 +839,8 @@ static void round_trip(const char *src, size_t len)
     assert_int_equal(dbtok_json_escape(buf + 2, need + 1, src, len), need);
     buf[need + 2] = '"';
     buf[need + 3] = ']';
-    assert_int_equal(json_parse(&doc, buf, total, tok, 2), DBTOK_OK);
-    assert_int_equal(json_string(&doc, 1, &s), DBTOK_OK);
+    assert_int_equal(dbtok__json_parse(&doc, buf, total, tok, 2), DBTOK_OK);
+    assert_int_equal(dbtok__json_string(&doc, 1, &s), DBTOK_OK);
     assert_int_equal(s.len, len);
     assert_memory_equal(s.ptr, src, len);
     free(buf);
@@ -977,13 +977,13 @@ static void test_span_escapes_cut_or_bad(void **state)
         dbtok_str out;
         int end = (int)strlen(bad[i]);
         memcpy(buf, bad[i], (size_t)end + 1);
-        if (json_span_string_ok(buf, 0, end)) {
+        if (dbtok__json_span_string_ok(buf, 0, end)) {
             fail_msg("span \"%s\" accepted", bad[i]);
         }
-        if (json_span_equals(buf, 0, end, "x")) {
+        if (dbtok__json_span_equals(buf, 0, end, "x")) {
             fail_msg("span \"%s\" equals \"x\"", bad[i]);
         }
-        if (json_span_decode(buf, 0, end, &out) != DBTOK_ERR_JSON) {
+        if (dbtok__json_span_decode(buf, 0, end, &out) != DBTOK_ERR_JSON) {
             fail_msg("span \"%s\" decoded", bad[i]);
         }
     }
@@ -991,9 +991,9 @@ static void test_span_escapes_cut_or_bad(void **state)
     {
         char buf[] = "\\ud83d\\ude00";
         dbtok_str out;
-        assert_true(json_span_string_ok(buf, 0, 12));
-        assert_true(json_span_equals(buf, 0, 12, "\xf0\x9f\x98\x80"));
-        assert_int_equal(json_span_decode(buf, 0, 12, &out), DBTOK_OK);
+        assert_true(dbtok__json_span_string_ok(buf, 0, 12));
+        assert_true(dbtok__json_span_equals(buf, 0, 12, "\xf0\x9f\x98\x80"));
+        assert_int_equal(dbtok__json_span_decode(buf, 0, 12, &out), DBTOK_OK);
         assert_int_equal(out.len, 4);
     }
 }
@@ -1006,14 +1006,14 @@ static void test_int64_bounds(void **state)
     json_doc doc;
     int64_t v = 5;
     (void)state;
-    assert_int_equal(json_span_int64(text, 1, 1, &v), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_span_int64(text, 1, 1, &v), DBTOK_ERR_JSON);
     assert_int_equal(v, 5);
-    assert_int_equal(json_parse(&doc, text, 4, t, 2), DBTOK_OK);
-    assert_int_equal(json_int64(&doc, 1, &v), DBTOK_OK);
+    assert_int_equal(dbtok__json_parse(&doc, text, 4, t, 2), DBTOK_OK);
+    assert_int_equal(dbtok__json_int64(&doc, 1, &v), DBTOK_OK);
     assert_int_equal(v, 12);
-    assert_int_equal(json_int64(&doc, -1, &v), DBTOK_ERR_JSON);
-    assert_int_equal(json_int64(&doc, 2, &v), DBTOK_ERR_JSON);
-    assert_int_equal(json_int64(&doc, 0, &v), DBTOK_ERR_JSON); /* the array itself */
+    assert_int_equal(dbtok__json_int64(&doc, -1, &v), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_int64(&doc, 2, &v), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_int64(&doc, 0, &v), DBTOK_ERR_JSON); /* the array itself */
 }
 
 /* An object whose size claims more members than the tokens hold: lookups
@@ -1040,13 +1040,13 @@ static void test_object_get_short_tokens(void **state)
     doc.len = 7;
     doc.tok = t;
     doc.ntok = 3;
-    assert_int_equal(json_object_get(&doc, 0, "a"), 2);
-    assert_int_equal(json_object_get(&doc, 0, "zz"), -1);
-    assert_int_equal(json_skip(&doc, 0), 3);
+    assert_int_equal(dbtok__json_object_get(&doc, 0, "a"), 2);
+    assert_int_equal(dbtok__json_object_get(&doc, 0, "zz"), -1);
+    assert_int_equal(dbtok__json_skip(&doc, 0), 3);
     {
         static const char *const names[] = {"zz", "a"};
         int values[2];
-        assert_int_equal(json_object_members(&doc, 0, names, 2, values), DBTOK_OK);
+        assert_int_equal(dbtok__json_object_members(&doc, 0, names, 2, values), DBTOK_OK);
         assert_int_equal(values[0], -1);
         assert_int_equal(values[1], 2);
     }
@@ -1089,23 +1089,23 @@ static void test_nul_escape_valid(void **state)
     expect_decoded("\\u00e9\\u0000\\u00e9", "\xc3\xa9\0\xc3\xa9", 5);
     expect_decoded("\\\\u0000", "\\u0000", 6); /* an escaped backslash, then text */
 
-    /* json_span_holds_nul tells without decoding; json_string_cstr refuses. */
+    /* dbtok__json_span_holds_nul tells without decoding; dbtok__json_string_cstr refuses. */
     assert_int_equal(fx_parse(&f, "[\"a\\u0000b\",\"\\\\u0000\",\"\\ud83d\\ude00\",\"\\u0001\",\"x\"]"), DBTOK_OK);
-    assert_true(json_span_holds_nul(f.text, f.tok[1].start, f.tok[1].end));
-    assert_false(json_span_holds_nul(f.text, f.tok[2].start, f.tok[2].end));
-    assert_false(json_span_holds_nul(f.text, f.tok[3].start, f.tok[3].end));
-    assert_false(json_span_holds_nul(f.text, f.tok[4].start, f.tok[4].end));
-    assert_false(json_span_holds_nul(f.text, f.tok[5].start, f.tok[5].end));
-    assert_int_equal(json_string_cstr(&f.doc, 1, &s), DBTOK_ERR_JSON);
-    assert_int_equal(json_string(&f.doc, 1, &s), DBTOK_OK);
+    assert_true(dbtok__json_span_holds_nul(f.text, f.tok[1].start, f.tok[1].end));
+    assert_false(dbtok__json_span_holds_nul(f.text, f.tok[2].start, f.tok[2].end));
+    assert_false(dbtok__json_span_holds_nul(f.text, f.tok[3].start, f.tok[3].end));
+    assert_false(dbtok__json_span_holds_nul(f.text, f.tok[4].start, f.tok[4].end));
+    assert_false(dbtok__json_span_holds_nul(f.text, f.tok[5].start, f.tok[5].end));
+    assert_int_equal(dbtok__json_string_cstr(&f.doc, 1, &s), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_string(&f.doc, 1, &s), DBTOK_OK);
     assert_int_equal(s.len, 3);
-    assert_int_equal(json_string_cstr(&f.doc, 2, &s), DBTOK_OK);
+    assert_int_equal(dbtok__json_string_cstr(&f.doc, 2, &s), DBTOK_OK);
     assert_string_equal(s.ptr, "\\u0000");
-    assert_int_equal(json_string_cstr(&f.doc, 3, &s), DBTOK_OK);
+    assert_int_equal(dbtok__json_string_cstr(&f.doc, 3, &s), DBTOK_OK);
     assert_string_equal(s.ptr, "\xf0\x9f\x98\x80");
-    assert_int_equal(json_string_cstr(&f.doc, 0, &s), DBTOK_ERR_JSON); /* not a string */
-    assert_int_equal(json_string_cstr(&f.doc, -1, &s), DBTOK_ERR_JSON);
-    assert_int_equal(json_string_cstr(&f.doc, f.doc.ntok, &s), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_string_cstr(&f.doc, 0, &s), DBTOK_ERR_JSON); /* not a string */
+    assert_int_equal(dbtok__json_string_cstr(&f.doc, -1, &s), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_string_cstr(&f.doc, f.doc.ntok, &s), DBTOK_ERR_JSON);
     fx_free(&f);
 }
 
@@ -1117,17 +1117,17 @@ static void test_key_with_nul(void **state)
 
     (void)state;
     assert_int_equal(fx_parse(&f, "{\"a\\u0000\":1,\"\\u0000a\":2,\"a\":3,\"a\\u0000b\":4}"), DBTOK_OK);
-    assert_int_equal(json_object_get(&f.doc, 0, "a"), 6);
-    assert_int_equal(json_object_get(&f.doc, 0, ""), -1);
-    assert_false(json_span_equals(f.text, f.tok[1].start, f.tok[1].end, "a"));
-    assert_false(json_span_equals(f.text, f.tok[7].start, f.tok[7].end, "a"));
-    assert_false(json_span_equals(f.text, f.tok[7].start, f.tok[7].end, "ab"));
+    assert_int_equal(dbtok__json_object_get(&f.doc, 0, "a"), 6);
+    assert_int_equal(dbtok__json_object_get(&f.doc, 0, ""), -1);
+    assert_false(dbtok__json_span_equals(f.text, f.tok[1].start, f.tok[1].end, "a"));
+    assert_false(dbtok__json_span_equals(f.text, f.tok[7].start, f.tok[7].end, "a"));
+    assert_false(dbtok__json_span_equals(f.text, f.tok[7].start, f.tok[7].end, "ab"));
     fx_free(&f);
 }
 
 static const char *const rule_names[] = {"token_value", "token_info", "comment"};
 
-/* json_object_members on body's top-level object: want is DBTOK_OK with
+/* dbtok__json_object_members on body's top-level object: want is DBTOK_OK with
  * each name's value index in idx[] (-1: absent or null), or DBTOK_ERR_JSON. */
 static void expect_members(const char *body, dbtok_err want, int i0, int i1, int i2)
 {
@@ -1136,7 +1136,7 @@ static void expect_members(const char *body, dbtok_err want, int i0, int i1, int
     dbtok_err got;
 
     assert_int_equal(fx_parse(&f, body), DBTOK_OK);
-    got = json_object_members(&f.doc, 0, rule_names, 3, idx);
+    got = dbtok__json_object_members(&f.doc, 0, rule_names, 3, idx);
     if (got != want || (want == DBTOK_OK && (idx[0] != i0 || idx[1] != i1 || idx[2] != i2))) {
         fx_free(&f);
         fail_msg("%s: got %d {%d, %d, %d}, want %d {%d, %d, %d}", body, (int)got, idx[0], idx[1], idx[2], (int)want,
@@ -1171,11 +1171,11 @@ static void test_object_members(void **state)
 
     /* Only an object has members; nothing is written to the text. */
     assert_int_equal(fx_parse(&f, "[{\"comment\":\"c\"},\"comment\"]"), DBTOK_OK);
-    assert_int_equal(json_object_members(&f.doc, 0, rule_names, 3, idx), DBTOK_ERR_JSON);
-    assert_int_equal(json_object_members(&f.doc, 4, rule_names, 3, idx), DBTOK_ERR_JSON);
-    assert_int_equal(json_object_members(&f.doc, -1, rule_names, 3, idx), DBTOK_ERR_JSON);
-    assert_int_equal(json_object_members(&f.doc, f.doc.ntok, rule_names, 3, idx), DBTOK_ERR_JSON);
-    assert_int_equal(json_object_members(&f.doc, 1, rule_names, 3, idx), DBTOK_OK);
+    assert_int_equal(dbtok__json_object_members(&f.doc, 0, rule_names, 3, idx), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_object_members(&f.doc, 4, rule_names, 3, idx), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_object_members(&f.doc, -1, rule_names, 3, idx), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_object_members(&f.doc, f.doc.ntok, rule_names, 3, idx), DBTOK_ERR_JSON);
+    assert_int_equal(dbtok__json_object_members(&f.doc, 1, rule_names, 3, idx), DBTOK_OK);
     assert_int_equal(idx[2], 3);
     assert_memory_equal(f.text, "[{\"comment\":\"c\"},\"comment\"]", f.len);
     fx_free(&f);

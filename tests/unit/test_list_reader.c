@@ -59,7 +59,7 @@ static dbtok_err feed(const char *body, size_t cap, size_t piece, seen *out)
     memset(&req, 0, sizeof req);
     req.idempotent = true;
     memset(out, 0, sizeof *out);
-    list_reader_init(&lr, &client, &req, collect, out);
+    dbtok__list_reader_init(&lr, &client, &req, collect, out);
     for (;;) {
         size_t room = cap - len;
         size_t n = body_len - pos;
@@ -72,7 +72,7 @@ static dbtok_err feed(const char *body, size_t cap, size_t piece, seen *out)
         memcpy(window + len, body + pos, n);
         len += n;
         pos += n;
-        err = list_reader_sink(&lr, window, &len, cap, pos == body_len, first);
+        err = dbtok__list_reader_sink(&lr, window, &len, cap, pos == body_len, first);
         first = false;
         if (err != DBTOK_OK || pos == body_len) {
             return err;

@@ -2212,7 +2212,7 @@ static void test_trace_hides_bearer_echo_in_body(void **state)
 }
 
 /*
- * FINDING: trace_line (core/src/trace.c:75) logs response header lines
+ * FINDING: dbtok__trace_line (core/src/trace.c:75) logs response header lines
  * verbatim, so a header that echoes the bearer token reaches the port's log,
  * against dbtok_port.h: "dbtok never passes the bearer token ... here".
  */
@@ -2269,7 +2269,7 @@ static void test_work_buffer_forgets_bearer_once_sent(void **state)
 /*
  * FINDING: exchange.c attempt() builds the request (bearer token included)
  * in the work buffer before connecting (exchange.c:112-124) and wipes it only
- * after tls_send_all (exchange.c:130). When connecting fails, the bearer
+ * after dbtok__tls_send_all (exchange.c:130). When connecting fails, the bearer
  * token stays in the caller's work buffer after the call returns.
  */
 static void test_work_buffer_forgets_bearer_when_connect_fails(void **state)
