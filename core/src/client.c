@@ -75,7 +75,7 @@ dbtok_err dbtok_init(dbtok_client *client, const dbtok_config *config, const dbt
 uint32_t dbtok__client_remaining_ms(const dbtok_client *c)
 {
     uint64_t now = c->port.now_ms(c->port.ctx);
-    uint64_t left = c->deadline_ms > now ? c->deadline_ms - now : 0;
+    uint64_t left = c->request_deadline_ms > now ? c->request_deadline_ms - now : 0;
     return left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
 }
 
@@ -104,7 +104,7 @@ void dbtok_close(dbtok_client *client)
     if (client == NULL || client->work == NULL) {
         return;
     }
-    client->deadline_ms = client->port.now_ms(client->port.ctx) + CLOSE_GRACE_MS;
+    client->request_deadline_ms = client->port.now_ms(client->port.ctx) + CLOSE_GRACE_MS;
     dbtok__tls_disconnect(client);
     dbtok__tls_free(client);
     dbtok_result_wipe(client);

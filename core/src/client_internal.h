@@ -42,7 +42,8 @@ typedef struct {
     dbtok_err (*body_sink)(void *arg, uint8_t *window, size_t *len, size_t cap, bool complete, bool first);
     void *sink_arg;
     bool idempotent;      /* may be sent again after its answer was lost */
-    bool reached;         /* out: the last attempt's request went out whole */
+    bool reached;         /* out: the last attempt's request went out whole, so the
+                             server may have acted on it */
 } exchange_request;
 
 typedef struct {
@@ -52,10 +53,10 @@ typedef struct {
     bool sunk;            /* a body sink consumed the body */
 } exchange_response;
 
-/* The sink may clear req->idempotent once the caller has seen part of the
- * answer, so req is not const. *reached says whether the last attempt's
- * request went out whole, so that the server may have acted on it. */
-dbtok_err dbtok__round_trip(dbtok_client *c, exchange_request *req, exchange_response *resp, bool *reached);
+/* One attempt: connect if needed, send, read the answer. The sink may clear
+ * req->idempotent once the caller has seen part of the answer, and
+ * req->reached is set, so req is not const. */
+dbtok_err dbtok__round_trip(dbtok_client *c, exchange_request *req, exchange_response *resp);
 
 struct json_doc;
 
@@ -65,9 +66,13 @@ struct json_doc;
 dbtok_err dbtok__response_classify(dbtok_client *c, const exchange_response *resp, struct json_doc *doc,
                             const char *secret_key);
 
-/* retry.c: the exchange, classified, retried under the client's policy. On
- * DBTOK_OK, doc holds a 2xx JSON object, or the body sink consumed it. */
+/* retry.c: the one place that decides to send a request again. Round trips,
+ * classified, at most max_attempts of them, all inside one deadline (the
+ * enclosing call's when one is running, see call_deadline_ms). On DBTOK_OK,
+ * doc holds a 2xx JSON object, or the body sink consumed it. */
 dbtok_err dbtok__call(dbtok_client *c, exchange_request *req, struct json_doc *doc, const char *secret_key);
+/* When a call starting now must end: now + retry.deadline_ms (or its default). */
+uint64_t dbtok__call_deadline(const dbtok_client *c);
 /* The service said it did not act and when to try again: 429, 503,
  * REQUEST_LIMIT_EXCEEDED, TEMPORARILY_UNAVAILABLE. */
 bool dbtok__client_said_try_later(const dbtok_error_info *e);

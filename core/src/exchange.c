@@ -1,18 +1,13 @@
 /*
- * One request, one response, over the client's kept-alive connection.
+ * One request, one response, over the client's kept-alive connection: one
+ * attempt, never more. Whether to send it again is retry.c's decision alone;
+ * this file reports how far the request got (req->reached).
  *
  * The work buffer holds the request while it is sent and then the response
  * body, received in place: each recv lands right after the body gathered so
- * far and the reader compacts the new body bytes down onto it.
- *
- * When a request may be sent a second time is the heart of this file. It may
- * when it provably never reached the server whole (sending failed before the
- * transport took every byte, so the server cannot hold a complete request),
- * or when it is idempotent and its answer was lost to a broken connection.
- * A kept-alive connection the server already closed is noticed before
- * anything is sent and simply reopened. Otherwise a lost answer is reported
- * (a create turns it into DBTOK_ERR_OUTCOME_UNKNOWN: sending it again could
- * leave a second live token that nobody holds).
+ * far and the reader compacts the new body bytes down onto it. A kept-alive
+ * connection the server already closed is noticed before anything is sent
+ * and reopened; that is part of the one attempt, not a second one.
  */
 #include <string.h>
 
@@ -21,12 +16,6 @@
 #include "client_internal.h"
 #include "http_reader.h"
 
-/* How far an attempt got before it failed. */
-typedef enum {
-    PHASE_SETUP,   /* building, connecting, handshaking: nothing was sent */
-    PHASE_SEND,    /* sending broke off: the server has no whole request */
-    PHASE_RECEIVE  /* the whole request went out; the answer is what failed */
-} attempt_phase;
 
 static dbtok_err build_request(dbtok_client *c, const exchange_request *req, size_t *req_len)
 {
@@ -143,14 +132,13 @@ static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, 
     return DBTOK_OK;
 }
 
-static dbtok_err attempt(dbtok_client *c, exchange_request *req, exchange_response *resp,
-                         attempt_phase *phase)
+dbtok_err dbtok__round_trip(dbtok_client *c, exchange_request *req, exchange_response *resp)
 {
     size_t req_len = 0;
     size_t sent = 0;
     dbtok_err err;
 
-    *phase = PHASE_SETUP;
+    req->reached = false;
     err = build_request(c, req, &req_len);
     if (err == DBTOK_OK && c->connected && !dbtok__tls_is_reusable(c)) {
         dbtok__tls_disconnect(c);
@@ -169,7 +157,7 @@ static dbtok_err attempt(dbtok_client *c, exchange_request *req, exchange_respon
     c->stats.bytes_sent += (uint32_t)sent;
     /* The request carries the bearer token: wipe it as soon as it is out. */
     mbedtls_platform_zeroize(c->work, req_len);
-    *phase = sent == req_len ? PHASE_RECEIVE : PHASE_SEND;
+    req->reached = sent == req_len;
     if (err == DBTOK_OK) {
         err = receive_response(c, req, resp);
         /* Header lines may have echoed anything: they do not outlive the answer. */
@@ -179,26 +167,4 @@ static dbtok_err attempt(dbtok_client *c, exchange_request *req, exchange_respon
         dbtok__tls_disconnect(c); /* half-used: never reused */
     }
     return err;
-}
-
-dbtok_err dbtok__round_trip(dbtok_client *c, exchange_request *req, exchange_response *resp, bool *reached)
-{
-    int attempts;
-
-    /* A second attempt runs only on a new connection (the failed one is
-     * closed) and only under the rules at the top of this file. */
-    for (attempts = 1;; attempts++) {
-        attempt_phase phase = PHASE_SETUP;
-        dbtok_err err = attempt(c, req, resp, &phase);
-        *reached = phase == PHASE_RECEIVE;
-        if (err == DBTOK_OK || phase == PHASE_SETUP) {
-            return err;
-        }
-        if (phase == PHASE_RECEIVE && (!req->idempotent || err != DBTOK_ERR_IO)) {
-            return err;
-        }
-        if (attempts == 2) {
-            return err;
-        }
-    }
 }

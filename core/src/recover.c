@@ -6,7 +6,7 @@
  * effect: a token carrying the marker is one whose value nobody will ever
  * see, a pure liability, so it is revoked; then the create is sent once more,
  * with a new marker. Each step has the client's own retries; the rounds are
- * bounded.
+ * bounded, and the whole of it runs inside one deadline (retry.deadline_ms).
  */
 #include <string.h>
 
@@ -73,7 +73,7 @@ static int find_orphan(void *user, const dbtok_token_info *info)
  * taken for the list, or for a revoke that never happened). So every request
  * of the recovery goes on a connection of its own.
  */
-static dbtok_err remove_orphans(dbtok_client *c, const uint8_t *markers, size_t n_markers)
+static dbtok_err remove_orphans(dbtok_client *c, const uint8_t *markers, size_t n_markers, size_t *revoked)
 {
     orphan_search s;
     size_t lists;
@@ -99,37 +99,61 @@ static dbtok_err remove_orphans(dbtok_client *c, const uint8_t *markers, size_t 
         if (err != DBTOK_OK && !(err == DBTOK_ERR_API && c->error.http_status == 404)) {
             break;
         }
+        (*revoked)++;
         err = DBTOK_ERR_OUTCOME_UNKNOWN; /* until a list shows none */
     }
     dbtok__tls_disconnect(c);
     return err;
 }
 
+/* client->call_deadline_ms is the whole call's end. */
+static dbtok_err create_recovering(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
+                                   dbtok_created_token *out)
+{
+    uint64_t end = client->call_deadline_ms;
+    uint8_t markers[RECOVER_ROUNDS * MARKER_BYTES];
+    size_t revoked = 0;
+    size_t round;
+    dbtok_err err;
+
+    for (round = 0; round < RECOVER_ROUNDS; round++) {
+        uint8_t *bits = markers + round * MARKER_BYTES;
+        uint64_t now = client->port.now_ms(client->port.ctx);
+        if (client->port.entropy(client->port.ctx, bits, MARKER_BYTES) != 0) {
+            return DBTOK_ERR_CRYPTO;
+        }
+        /* A create whose answer stalls may take only half of what is left,
+         * so that the recovery it may need has the other half. */
+        client->call_deadline_ms = now < end ? now + (end - now + 1) / 2 : end;
+        err = dbtok__token_create_tagged(client, comment, bits, lifetime_seconds, out);
+        client->call_deadline_ms = end;
+        if (err != DBTOK_ERR_OUTCOME_UNKNOWN) {
+            return err;
+        }
+        if (remove_orphans(client, markers, round + 1, &revoked) != DBTOK_OK) {
+            /* An orphan may live on: say so, as the plain create would. */
+            return dbtok__client_fail(client, DBTOK_ERR_OUTCOME_UNKNOWN);
+        }
+    }
+    /* Every answer was lost. A list without a marker proves nothing of a
+     * create the service has not finished yet (it stalled, and may act
+     * later): only when each create's token was found and revoked is it
+     * certain that none of this call's tokens exists. */
+    return dbtok__client_fail(client, revoked == RECOVER_ROUNDS ? DBTOK_ERR_IO : DBTOK_ERR_OUTCOME_UNKNOWN);
+}
+
 dbtok_err dbtok_token_create_recover(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                                      dbtok_created_token *out)
 {
-    uint8_t markers[RECOVER_ROUNDS * MARKER_BYTES];
-    size_t round;
     dbtok_err err;
 
     if (client == NULL || client->work == NULL || out == NULL) {
         return DBTOK_ERR_INVALID_ARG;
     }
-    for (round = 0; round < RECOVER_ROUNDS; round++) {
-        uint8_t *bits = markers + round * MARKER_BYTES;
-        if (client->port.entropy(client->port.ctx, bits, MARKER_BYTES) != 0) {
-            return DBTOK_ERR_CRYPTO;
-        }
-        err = dbtok__token_create_tagged(client, comment, bits, lifetime_seconds, out);
-        if (err != DBTOK_ERR_OUTCOME_UNKNOWN) {
-            return err;
-        }
-        if (remove_orphans(client, markers, round + 1) != DBTOK_OK) {
-            /* An orphan may live on: say so, as the plain create would. */
-            return dbtok__client_fail(client, DBTOK_ERR_OUTCOME_UNKNOWN);
-        }
-    }
-    /* Every answer was lost, and the last list, on a connection of its own,
-     * showed no token with any marker of this call: none exists. */
-    return dbtok__client_fail(client, DBTOK_ERR_IO);
+    /* One deadline for the creates, lists and revokes together: each of them
+     * retries only inside what is left of it. */
+    client->call_deadline_ms = dbtok__call_deadline(client);
+    err = create_recovering(client, comment, lifetime_seconds, out);
+    client->call_deadline_ms = 0;
+    return err;
 }

@@ -1,5 +1,8 @@
 /*
- * Calls, tried again when that is safe and worth it.
+ * Calls, tried again when that is safe and worth it. This is the only place
+ * that sends a request again: every attempt is one dbtok__round_trip, counted
+ * in error.attempts and bounded by max_attempts, and all of them, with the
+ * waits between them, fit in one deadline.
  *
  * Safe: the service provably did not act on the request. It said so (429,
  * 503, REQUEST_LIMIT_EXCEEDED, TEMPORARILY_UNAVAILABLE), or the request never
@@ -23,8 +26,9 @@ bool dbtok__client_said_try_later(const dbtok_error_info *e)
            strcmp(e->error_code, "TEMPORARILY_UNAVAILABLE") == 0;
 }
 
-static bool retryable(const dbtok_client *c, const exchange_request *req, dbtok_err err, bool reached)
+static bool retryable(const dbtok_client *c, const exchange_request *req, dbtok_err err)
 {
+    bool reached = req->reached;
     switch (err) {
     case DBTOK_ERR_API:
     case DBTOK_ERR_NOT_JSON: /* a proxy's 503 page */
@@ -41,7 +45,8 @@ static bool retryable(const dbtok_client *c, const exchange_request *req, dbtok_
     }
 }
 
-static uint32_t setting(uint32_t value, uint32_t fallback)
+/* A configured value, or its default when the config left it 0. */
+static uint32_t or_default(uint32_t value, uint32_t fallback)
 {
     return value != 0 ? value : fallback;
 }
@@ -49,8 +54,8 @@ static uint32_t setting(uint32_t value, uint32_t fallback)
 /* The wait before the next attempt (attempt counts from 1). */
 static uint32_t backoff_ms(dbtok_client *c, unsigned attempt)
 {
-    uint32_t base = setting(c->config.retry.base_ms, DBTOK_DEFAULT_RETRY_BASE_MS);
-    uint32_t cap = setting(c->config.retry.max_ms, DBTOK_DEFAULT_RETRY_MAX_MS);
+    uint32_t base = or_default(c->config.retry.base_ms, DBTOK_DEFAULT_RETRY_BASE_MS);
+    uint32_t cap = or_default(c->config.retry.max_ms, DBTOK_DEFAULT_RETRY_MAX_MS);
     uint32_t wait = base;
     unsigned char noise[2] = {0, 0};
     uint32_t half;
@@ -70,30 +75,36 @@ static uint32_t backoff_ms(dbtok_client *c, unsigned attempt)
     return half + (uint32_t)(((uint64_t)(wait - half) * (uint32_t)((noise[0] << 8) | noise[1])) / 65536u);
 }
 
+uint64_t dbtok__call_deadline(const dbtok_client *c)
+{
+    return c->port.now_ms(c->port.ctx) + or_default(c->config.retry.deadline_ms, DBTOK_DEFAULT_DEADLINE_MS);
+}
+
 dbtok_err dbtok__call(dbtok_client *c, exchange_request *req, struct json_doc *doc, const char *secret_key)
 {
-    uint32_t max_attempts = setting(c->config.retry.max_attempts, DBTOK_DEFAULT_MAX_ATTEMPTS);
-    uint64_t start = c->port.now_ms(c->port.ctx);
-    uint64_t deadline = start + setting(c->config.retry.deadline_ms, DBTOK_DEFAULT_DEADLINE_MS);
+    uint32_t max_attempts = or_default(c->config.retry.max_attempts, DBTOK_DEFAULT_MAX_ATTEMPTS);
+    /* Inside an enclosing call (a recovering create), its deadline rules. */
+    uint64_t deadline = c->call_deadline_ms != 0 ? c->call_deadline_ms : dbtok__call_deadline(c);
     unsigned attempt;
 
     for (attempt = 1;; attempt++) {
         exchange_response resp;
-        bool reached = false;
         uint64_t now = c->port.now_ms(c->port.ctx);
         uint32_t wait;
         dbtok_err err;
 
         dbtok__client_error_reset(c);
-        c->deadline_ms = now + c->config.timeout_ms < deadline ? now + c->config.timeout_ms : deadline;
-        err = dbtok__round_trip(c, req, &resp, &reached);
-        req->reached = reached;
+        if (now >= deadline) {
+            c->error.attempts = (uint8_t)(attempt - 1);
+            return dbtok__client_fail(c, DBTOK_ERR_TIMEOUT);
+        }
+        c->request_deadline_ms = now + c->config.timeout_ms < deadline ? now + c->config.timeout_ms : deadline;
+        err = dbtok__round_trip(c, req, &resp);
         if (err == DBTOK_OK && !resp.sunk) {
             err = dbtok__response_classify(c, &resp, doc, secret_key);
         }
         c->error.attempts = (uint8_t)attempt;
-        if (err == DBTOK_OK || attempt >= max_attempts || c->port.sleep_ms == NULL ||
-            !retryable(c, req, err, reached)) {
+        if (err == DBTOK_OK || attempt >= max_attempts || c->port.sleep_ms == NULL || !retryable(c, req, err)) {
             return dbtok__client_fail(c, err);
         }
         wait = backoff_ms(c, attempt);

@@ -27,9 +27,6 @@
 #include "civil_time.h"
 #include "client_internal.h"
 
-/* Set while only asking whether the idle connection is still open. */
-#define POLL_ONLY_MARK UINT64_MAX
-
 #if defined(MBEDTLS_CTR_DRBG_C)
 static int entropy_cb(void *ctx, unsigned char *out, size_t len)
 {
@@ -58,7 +55,7 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 static int bio_recv(void *ctx, unsigned char *buf, size_t len, uint32_t mbedtls_timeout)
 {
     dbtok_client *c = ctx;
-    bool poll_only = c->deadline_ms == POLL_ONLY_MARK;
+    bool poll_only = c->probing_idle;
     uint32_t left = poll_only ? 0 : dbtok__client_remaining_ms(c);
     int n;
     (void)mbedtls_timeout;
@@ -274,7 +271,6 @@ dbtok_err dbtok__tls_connect(dbtok_client *c)
  */
 bool dbtok__tls_is_reusable(dbtok_client *c)
 {
-    uint64_t deadline = c->deadline_ms;
     unsigned char probe;
     int ret;
     int rounds;
@@ -282,7 +278,7 @@ bool dbtok__tls_is_reusable(dbtok_client *c)
     if (!c->connected) {
         return false;
     }
-    c->deadline_ms = POLL_ONLY_MARK;
+    c->probing_idle = true;
     /* A TLS 1.3 server may still send session tickets after the last
      * response; each read consumes one record, so a few rounds suffice. */
     for (rounds = 0; rounds < 4; rounds++) {
@@ -294,7 +290,7 @@ bool dbtok__tls_is_reusable(dbtok_client *c)
 #endif
         break;
     }
-    c->deadline_ms = deadline;
+    c->probing_idle = false;
     return ret == MBEDTLS_ERR_SSL_WANT_READ;
 }
 

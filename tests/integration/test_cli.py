@@ -594,6 +594,36 @@ class FaultTests(CliTestCase):
         self.assertApiError(self.dbtok("--retries", "0", "list"), "TEMPORARILY_UNAVAILABLE", 503)
         self.assertEqual(self.requests(LIST), 1)
 
+    def test_attempts_are_retries_plus_one(self):
+        # One attempt budget for every call, counted at the server: --retries N
+        # is N+1 requests at most, whatever failed and however (a broken answer
+        # used to be asked for again inside each retry: 8 lists for --retries 3).
+        kinds = [
+            ("list, answer cut", LIST, ["list"], {"kind": "truncate"}),
+            ("list, reset before an answer", LIST, ["list"], {"kind": "reset_before"}),
+            ("list, 503", LIST, ["list"], {"kind": "status", "status": 503, "retry_delay": "0.05s"}),
+            ("create, 429", CREATE, ["create"], {"kind": "status", "status": 429, "retry_delay": "0.05s"}),
+            ("revoke, 503", DELETE, ["revoke", "0123"], {"kind": "status", "status": 503,
+                                                          "retry_delay": "0.05s"}),
+        ]
+        for name, path, args, fault in kinds:
+            for retries in (0, 1, 3):
+                with self.subTest(case=name, retries=retries):
+                    self.emu.reset()
+                    self.emu.faults([dict(fault, path=path, times=20)])
+                    r = self.dbtok("--retries", str(retries), *args)
+                    self.assertNotEqual(r.rc, OK, r.describe())
+                    self.assertEqual(self.requests(path), retries + 1, r.describe())
+
+    def test_recover_keeps_to_one_deadline(self):
+        # Every create stalls past --timeout: the create, the recovery's lists
+        # and revokes and the creates after them all end inside the one
+        # deadline (it used to take about three times --timeout).
+        self.fault(CREATE, "delay", ms=5000, times=10)
+        r = self.dbtok("--timeout", "2", "create", "--comment", "stalled", "--recover")
+        self.assertFails(r, UNKNOWN)
+        self.assertLess(r.elapsed, 3.5, r.describe())
+
     def test_list_retried_after_broken_answer(self):
         # An answer cut short: the list is idempotent and is asked for again.
         self.emu.fill(2)

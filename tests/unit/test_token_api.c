@@ -109,6 +109,12 @@ static const dbtok_error_info *last(fixture *fx)
     return dbtok_last_error(&fx->client);
 }
 
+/* Retries need the port's sleep: a fixture without it never retries. */
+static void with_sleep(fixture *fx)
+{
+    fx->port.sleep_ms = fake_port_sleep_ms;
+}
+
 /* ---- text building ------------------------------------------------------ */
 
 typedef struct {
@@ -934,11 +940,6 @@ static void test_null_comment_is_empty(void **state)
 #define ERR_429 "{\"error_code\":\"REQUEST_LIMIT_EXCEEDED\",\"message\":\"slow down\"}"
 #define ERR_503 "{\"error_code\":\"TEMPORARILY_UNAVAILABLE\",\"message\":\"busy\"}"
 
-static void with_sleep(fixture *fx)
-{
-    fx->port.sleep_ms = fake_port_sleep_ms;
-}
-
 /* 429 says the create was not acted on: it is sent again, after the wait
  * RetryInfo asked for, and one token results. */
 /* ---- create with recovery ----------------------------------------------- */
@@ -1041,9 +1042,38 @@ static void test_recover_gives_up(void **state)
         fake_add_response(fake_add_conn(&fx->script), json(fx, 200, "{}"));
     }
     start(fx);
-    assert_int_equal(dbtok_token_create_recover(&fx->client, "dev", 0, &out), DBTOK_ERR_IO);
+    /* No list showed a marker: the creates may yet be acted on, so that no
+     * token exists is not known. */
+    assert_int_equal(dbtok_token_create_recover(&fx->client, "dev", 0, &out), DBTOK_ERR_OUTCOME_UNKNOWN);
     assert_int_equal(fake_complete_requests(&fx->script, START_CREATE), 3);
     assert_int_equal(fake_complete_requests(&fx->script, START_LIST), 3);
+}
+
+/* Every answer lost, but each create's token found by its marker and
+ * revoked: then it is certain that none of the call's tokens exists. */
+static void test_recover_gives_up_all_revoked(void **state)
+{
+    fixture *fx = *state;
+    static const char *const markers[3] = {MARKER_1, MARKER_2, "[dbtok:1011121314151617]"};
+    dbtok_created_token out;
+    int round;
+
+    for (round = 0; round < 3; round++) {
+        char body[160];
+        fake_response *r = fake_add_response(fake_add_conn(&fx->script), json(fx, 200, CREATE_BODY));
+        r->cut = true;
+        r->cut_at = 0;
+        r->end = FAKE_END_RESET;
+        snprintf(body, sizeof body, "{\"token_infos\":[{\"token_id\":\"o%d\",\"comment\":\"dev %s\"}]}", round,
+                 markers[round]);
+        fake_add_response(fake_add_conn(&fx->script), json(fx, 200, body));
+        fake_add_response(fake_add_conn(&fx->script), json(fx, 200, "{}"));
+        fake_add_response(fake_add_conn(&fx->script), json(fx, 200, "{}"));
+    }
+    start(fx);
+    assert_int_equal(dbtok_token_create_recover(&fx->client, "dev", 0, &out), DBTOK_ERR_IO);
+    assert_int_equal(fake_complete_requests(&fx->script, START_CREATE), 3);
+    assert_int_equal(fake_complete_requests(&fx->script, START_LIST), 6);
 }
 
 /* A token of an earlier round that shows up in the list only later (the
@@ -1720,13 +1750,16 @@ static void test_create_lost_answer_is_outcome_unknown(void **state)
     }
 }
 
-static void test_create_send_broken_is_retried_once(void **state)
+/* A create whose sending broke off never reached the server whole: it is
+ * sent again, as one more of its max_attempts, on a new connection. */
+static void test_create_send_broken_is_sent_again(void **state)
 {
     fixture *fx = *state;
     size_t full;
     size_t fail_after[3];
     size_t i;
 
+    with_sleep(fx);
     {
         /* measure the request */
         dbtok_created_token out;
@@ -1763,9 +1796,11 @@ static void test_create_send_broken_is_retried_once(void **state)
         assert_int_equal(c2->sent_len, full);
         assert_int_equal(fake_complete_requests(&fx->script, START_CREATE), 1);
         assert_int_equal(c3->sent_len, 0);
+        assert_int_equal(last(fx)->attempts, 2);
     }
 
-    /* broken twice: the error, after two attempts, never a third */
+    /* broken twice with two attempts allowed: the error, never a third */
+    fx->cfg.retry.max_attempts = 2;
     {
         dbtok_created_token out;
         fake_conn *c1;
@@ -1785,12 +1820,29 @@ static void test_create_send_broken_is_retried_once(void **state)
         assert_int_equal(fx->script.connects, 2);
         assert_int_equal(fake_complete_requests(&fx->script, START_CREATE), 0);
         assert_int_equal(c3->sent_len, 0);
+        assert_int_equal(last(fx)->attempts, 2);
+    }
+
+    /* one attempt allowed: a broken send is the answer */
+    fx->cfg.retry.max_attempts = 1;
+    {
+        dbtok_created_token out;
+        fake_conn *c1;
+        restart(fx);
+        c1 = fake_add_conn(&fx->script);
+        c1->send_fails = true;
+        c1->send_fail_after = 5;
+        fake_add_response(fake_add_conn(&fx->script), json(fx, 200, CREATE_BODY));
+        assert_int_equal(dbtok_token_create(&fx->client, "device 42", 3600, &out), DBTOK_ERR_IO);
+        assert_int_equal(fx->script.connects, 1);
+        assert_int_equal(last(fx)->attempts, 1);
     }
 }
 
 static void test_list_lost_answer_retried_once(void **state)
 {
     fixture *fx = *state;
+    with_sleep(fx);
     static const struct {
         const char *name;
         size_t cut;
@@ -1819,6 +1871,7 @@ static void test_list_lost_answer_retried_once(void **state)
         check_list_body_rec(&rec); /* each token once */
         assert_int_equal(fx->script.connects, 2);
         assert_int_equal(fake_complete_requests(&fx->script, START_LIST), 2);
+        assert_int_equal(last(fx)->attempts, 2);
         assert_true(c1->disconnected);
         assert_false(c2->disconnected);
         assert_int_equal(c3->sent_len, 0);
@@ -1847,25 +1900,38 @@ static void test_list_lost_answer_retried_once(void **state)
     }
 }
 
-static void test_list_lost_twice_gives_up(void **state)
+/* max_attempts bounds the requests the server sees, whatever broke: each
+ * attempt is one request, and error.attempts counts them. */
+static void test_list_lost_gives_up_at_max_attempts(void **state)
 {
     fixture *fx = *state;
-    fake_conn *c1 = fake_add_conn(&fx->script);
-    fake_conn *c2 = fake_add_conn(&fx->script);
-    fake_conn *c3 = fake_add_conn(&fx->script);
-    list_rec rec;
+    uint8_t max;
 
-    fake_add_response(c1, NULL)->end = FAKE_END_RESET;
-    fake_add_response(c2, NULL)->end = FAKE_END_RESET;
-    fake_add_response(c3, json(fx, 200, LIST_BODY));
-    start(fx);
-    rec_init(&rec);
-    assert_int_equal(dbtok_token_list(&fx->client, record_cb, &rec), DBTOK_ERR_IO);
-    assert_int_equal(last(fx)->err, DBTOK_ERR_IO);
-    assert_int_equal(fx->script.connects, 2);
-    assert_int_equal(fake_complete_requests(&fx->script, START_LIST), 2);
-    assert_int_equal(c3->sent_len, 0);
-    assert_int_equal(rec.calls, 0);
+    with_sleep(fx);
+    for (max = 1; max <= 4; max++) {
+        fake_conn *conns[5];
+        list_rec rec;
+        unsigned k;
+        fx->cfg.retry.max_attempts = max;
+        restart(fx);
+        for (k = 0; k < 5; k++) {
+            conns[k] = fake_add_conn(&fx->script);
+            if (k < 4) {
+                fake_add_response(conns[k], NULL)->end = FAKE_END_RESET;
+            } else {
+                fake_add_response(conns[k], json(fx, 200, LIST_BODY));
+            }
+        }
+        rec_init(&rec);
+        assert_int_equal(dbtok_token_list(&fx->client, record_cb, &rec), DBTOK_ERR_IO);
+        assert_int_equal(last(fx)->err, DBTOK_ERR_IO);
+        assert_int_equal(fx->script.connects, max);
+        assert_int_equal(fake_complete_requests(&fx->script, START_LIST), max);
+        assert_int_equal(last(fx)->attempts, max);
+        assert_int_equal(fx->client.stats.requests, max);
+        assert_int_equal(conns[4]->sent_len, 0);
+        assert_int_equal(rec.calls, 0);
+    }
 }
 
 /*
@@ -2246,6 +2312,7 @@ static void test_work_buffer_forgets_bearer_once_sent(void **state)
     list_rec rec;
     bool seen = false;
 
+    with_sleep(fx);
     c1->send_fails = true; /* the retried request is wiped too */
     c1->send_fail_after = 100;
     fake_add_response(c2, json(fx, 200, CREATE_BODY))->chunk = 3;
@@ -3213,6 +3280,7 @@ int main(void)
         T(test_recover_without_orphan),
         T(test_recover_list_fails),
         T(test_recover_gives_up),
+        T(test_recover_gives_up_all_revoked),
         T(test_recover_finds_late_orphan),
         T(test_retry_backoff_doubles_to_cap),
         T(test_retry_gives_up_after_max_attempts),
@@ -3230,9 +3298,9 @@ int main(void)
         T(test_work_buffer_bounds),
         T(test_error_reset_between_calls),
         T(test_create_lost_answer_is_outcome_unknown),
-        T(test_create_send_broken_is_retried_once),
+        T(test_create_send_broken_is_sent_again),
         T(test_list_lost_answer_retried_once),
-        T(test_list_lost_twice_gives_up),
+        T(test_list_lost_gives_up_at_max_attempts),
         T(test_list_lost_mid_body_no_duplicates),
         T(test_list_timeout_not_retried),
         T(test_revoke_lost_answer_sent_once),

@@ -44,11 +44,13 @@ extern "C" {
  * again. Waits follow Retry-After (seconds or HTTP-date) or RetryInfo when the
  * service gives one, else base_ms doubling up to max_ms, with random jitter
  * (half to all of the wait). Nothing is retried without port.sleep_ms, or when
- * the wait would end past the deadline. Zero fields take the defaults in
- * dbtok_config.h.
+ * the wait would end past the deadline. Every attempt is one request sent (a
+ * kept-alive connection found closed is reopened within the attempt), so
+ * max_attempts bounds what the server receives and error.attempts counts it.
+ * Zero fields take the defaults in dbtok_config.h.
  */
 typedef struct {
-    uint8_t max_attempts; /**< tries per call, the first included; 1 = never retry */
+    uint8_t max_attempts; /**< requests per call, the first included; 1 = never retry */
     uint32_t base_ms;     /**< the first wait dbtok chooses itself; doubles each retry */
     uint32_t max_ms;      /**< the longest wait dbtok chooses itself (a Retry-After may ask for more) */
     uint32_t deadline_ms; /**< a whole call, from its start to its last answer */
@@ -137,7 +139,9 @@ typedef struct dbtok_client {
     uint8_t *work;
     size_t work_len;
     bool connected;
-    uint64_t deadline_ms;
+    bool probing_idle;            /* asking whether the idle connection is still open: reads never wait */
+    uint64_t request_deadline_ms; /* the current request's end (the port's timeouts count down to it) */
+    uint64_t call_deadline_ms;    /* a running create_recover's end, which its inner calls keep; 0: none */
     bool retry_hint; /**< the service said when to try again */
     int last_port_error;
     dbtok_error_info error;
@@ -221,8 +225,13 @@ size_t dbtok_create_work_needed(const char *comment);
  * marker (its value is lost, so it is only a liability) and creates once
  * more, for up to three creates. It returns DBTOK_OK with exactly one new
  * token, or an error with none left behind (DBTOK_ERR_IO when all three
- * answers were lost); DBTOK_ERR_OUTCOME_UNKNOWN only when the list or revoke
- * of the recovery failed too, so that a token may still exist.
+ * answers were lost and each of the three tokens was found and revoked);
+ * DBTOK_ERR_OUTCOME_UNKNOWN when a token may still exist: the list or revoke
+ * of the recovery failed, the deadline ran out, or a lost create's token was
+ * never seen (a stalled service may still act on it; its marker finds it).
+ * The whole call, recovery included, ends within config.retry.deadline_ms;
+ * each create may take half of what is left, so that its recovery has the
+ * rest. Each create, list and revoke inside has its own max_attempts.
  *
  * Errors: as dbtok_token_create.
  */
