@@ -65,7 +65,7 @@ static void take(const char *id, size_t id_len, size_t comment_len, int64_t crea
 
 /* ---- dbtok ------------------------------------------------------------------ */
 
-static dbtok_client client; /* zeroed: no log, so the reader traces nothing */
+static dbtok__state client; /* zeroed: no log, so the reader traces nothing */
 
 static int on_entry(void *user, const dbtok_token_info *info)
 {

@@ -7,6 +7,13 @@
 
 #include "client_internal.h"
 
+/* The caller's storage must hold the state exactly as the generated header
+ * says, with room for its alignment: otherwise this file does not compile. */
+#define DBTOK__ALIGNOF(type) offsetof(struct { char c; type t; }, t)
+typedef char dbtok__state_size_matches[sizeof(dbtok__state) == DBTOK_CLIENT_SIZE ? 1 : -1];
+typedef char dbtok__state_fits[sizeof(dbtok__state) <= sizeof(dbtok_client) ? 1 : -1];
+typedef char dbtok__state_aligned[DBTOK__ALIGNOF(dbtok__state) <= DBTOK__ALIGNOF(dbtok_client) ? 1 : -1];
+
 /* The writer's checks, run once here so a bad host (an empty name, a port
  * glued to it, a path), a bad user-agent text or a header-breaking token is
  * refused at init rather than by every later call. */
@@ -44,35 +51,36 @@ static bool port_is_complete(const dbtok_port *p)
 dbtok_err dbtok_init(dbtok_client *client, const dbtok_config *config, const dbtok_port *port,
                      uint8_t *work, size_t work_len)
 {
-    if (client == NULL || config == NULL || port == NULL || work == NULL) {
+    dbtok__state *c = dbtok__state_of(client);
+    if (c == NULL || config == NULL || port == NULL || work == NULL) {
         return DBTOK_ERR_INVALID_ARG;
     }
-    memset(client, 0, sizeof *client);
-    client->config = *config;
-    if (client->config.port == 0) {
-        client->config.port = 443;
+    memset(c, 0, sizeof *c);
+    c->config = *config;
+    if (c->config.port == 0) {
+        c->config.port = 443;
     }
     if (config->host == NULL || config->token == NULL || config->ca == NULL || config->ca_len == 0 ||
-        !token_is_valid(config->token) || !headers_are_safe(&client->config) || !port_is_complete(port)) {
+        !token_is_valid(config->token) || !headers_are_safe(&c->config) || !port_is_complete(port)) {
         return DBTOK_ERR_INVALID_ARG;
     }
     if (work_len < DBTOK_MIN_WORK_BUFFER) {
         return DBTOK_ERR_BUFFER_TOO_SMALL;
     }
-    if (client->config.timeout_ms == 0) {
-        client->config.timeout_ms = DBTOK_DEFAULT_TIMEOUT_MS;
+    if (c->config.timeout_ms == 0) {
+        c->config.timeout_ms = DBTOK_DEFAULT_TIMEOUT_MS;
     }
-    client->port = *port;
-    client->work = work;
-    client->work_len = work_len;
-    if (dbtok__tls_init(client) != DBTOK_OK) {
-        client->work = NULL; /* nothing to close */
+    c->port = *port;
+    c->work = work;
+    c->work_len = work_len;
+    if (dbtok__tls_init(c) != DBTOK_OK) {
+        c->work = NULL; /* nothing to close */
         return DBTOK_ERR_CRYPTO;
     }
     return DBTOK_OK;
 }
 
-uint32_t dbtok__client_remaining_ms(const dbtok_client *c)
+uint32_t dbtok__client_remaining_ms(const dbtok__state *c)
 {
     uint64_t now = c->port.now_ms(c->port.ctx);
     uint64_t left = c->request_deadline_ms > now ? c->request_deadline_ms - now : 0;
@@ -81,18 +89,21 @@ uint32_t dbtok__client_remaining_ms(const dbtok_client *c)
 
 const dbtok_error_info *dbtok_last_error(const dbtok_client *client)
 {
-    return &client->error;
+    const dbtok__state *c = dbtok__cstate_of(client);
+    return &c->error;
 }
 
 const dbtok_stats *dbtok_get_stats(const dbtok_client *client)
 {
-    return &client->stats;
+    const dbtok__state *c = dbtok__cstate_of(client);
+    return &c->stats;
 }
 
 void dbtok_result_wipe(dbtok_client *client)
 {
-    if (client != NULL && client->work != NULL) {
-        mbedtls_platform_zeroize(client->work, client->work_len);
+    dbtok__state *c = dbtok__state_of(client);
+    if (c != NULL && c->work != NULL) {
+        mbedtls_platform_zeroize(c->work, c->work_len);
     }
 }
 
@@ -101,14 +112,15 @@ void dbtok_result_wipe(dbtok_client *client)
 
 void dbtok_close(dbtok_client *client)
 {
-    if (client == NULL || client->work == NULL) {
+    dbtok__state *c = dbtok__state_of(client);
+    if (c == NULL || c->work == NULL) {
         return;
     }
-    client->request_deadline_ms = client->port.now_ms(client->port.ctx) + CLOSE_GRACE_MS;
-    dbtok__tls_disconnect(client);
-    dbtok__tls_free(client);
+    c->request_deadline_ms = c->port.now_ms(c->port.ctx) + CLOSE_GRACE_MS;
+    dbtok__tls_disconnect(c);
+    dbtok__tls_free(c);
     dbtok_result_wipe(client);
-    mbedtls_platform_zeroize(client->seen_values, sizeof client->seen_values);
-    memset(client->seen_value_len, 0, sizeof client->seen_value_len);
-    client->work = NULL;
+    mbedtls_platform_zeroize(c->seen_values, sizeof c->seen_values);
+    memset(c->seen_value_len, 0, sizeof c->seen_value_len);
+    c->work = NULL;
 }

@@ -9,23 +9,79 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+
 #include "dbtok/dbtok.h"
 #include "http_writer.h"
 
+/*
+ * The client's state, kept in the caller's dbtok_client storage. Only the
+ * library sees this type: dbtok.h gives the storage's size from the
+ * library's own build (dbtok_client_size.h), and client.c refuses to compile
+ * if the two disagree. The storage is only ever read and written as this
+ * struct, through dbtok__state_of().
+ */
+typedef struct dbtok__state {
+    dbtok_config config;
+    dbtok_port port;
+    uint8_t *work;
+    size_t work_len;
+    bool connected;
+    bool probing_idle;            /* asking whether the idle connection is still open: reads never wait */
+    uint64_t request_deadline_ms; /* the current request's end (the port's timeouts count down to it) */
+    uint64_t call_deadline_ms;    /* a running create_recover's end, which its inner calls keep; 0: none */
+    bool retry_hint; /* the service said when to try again */
+    int last_port_error;
+    dbtok_error_info error;
+    dbtok_stats stats;
+    uint64_t reader_space[(DBTOK_HTTP_LINE_MAX + 96 + 7) / 8]; /* the response reader; exchange.c checks it fits */
+    char seen_values[DBTOK_MASK_TOKEN_VALUES][DBTOK_MASK_TOKEN_VALUE_MAX]; /* for dbtok_mask() */
+    uint16_t seen_value_len[DBTOK_MASK_TOKEN_VALUES];
+    uint8_t seen_next;
+    mbedtls_ssl_context ssl;
+    mbedtls_ssl_config ssl_conf;
+    mbedtls_x509_crt ca_chain;
+#if defined(MBEDTLS_CTR_DRBG_C)
+    mbedtls_ctr_drbg_context drbg; /* else the TLS layer uses PSA's generator */
+#endif
+} dbtok__state;
+
+static inline dbtok__state *dbtok__state_of(dbtok_client *client)
+{
+    return (dbtok__state *)(void *)client;
+}
+
+static inline const dbtok__state *dbtok__cstate_of(const dbtok_client *client)
+{
+    return (const dbtok__state *)(const void *)client;
+}
+
+static inline dbtok_client *dbtok__client_of(dbtok__state *state)
+{
+    return (dbtok_client *)(void *)state;
+}
+
+static inline const dbtok_client *dbtok__cclient_of(const dbtok__state *state)
+{
+    return (const dbtok_client *)(const void *)state;
+}
+
 /* tls.c: mbedTLS over the port's byte stream. */
-dbtok_err dbtok__tls_init(dbtok_client *c);       /* once per client: RNG, CA chain, config */
-dbtok_err dbtok__tls_connect(dbtok_client *c);    /* TCP connect and full handshake */
-bool dbtok__tls_is_reusable(dbtok_client *c);     /* the kept-alive connection has not been closed */
+dbtok_err dbtok__tls_init(dbtok__state *c);       /* once per client: RNG, CA chain, config */
+dbtok_err dbtok__tls_connect(dbtok__state *c);    /* TCP connect and full handshake */
+bool dbtok__tls_is_reusable(dbtok__state *c);     /* the kept-alive connection has not been closed */
 /* Hands all of buf to TLS. *sent counts the bytes accepted even on failure. */
-dbtok_err dbtok__tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, size_t *sent);
+dbtok_err dbtok__tls_send_all(dbtok__state *c, const uint8_t *buf, size_t len, size_t *sent);
 /* > 0 bytes, 0 close_notify, or a negative dbtok_err (a close without
  * close_notify is DBTOK_ERR_IO: the answer may have been cut). */
-int dbtok__tls_recv(dbtok_client *c, uint8_t *buf, size_t len);
-void dbtok__tls_disconnect(dbtok_client *c);      /* close_notify when possible, then close */
-void dbtok__tls_free(dbtok_client *c);
+int dbtok__tls_recv(dbtok__state *c, uint8_t *buf, size_t len);
+void dbtok__tls_disconnect(dbtok__state *c);      /* close_notify when possible, then close */
+void dbtok__tls_free(dbtok__state *c);
 
 /* Milliseconds left before the current request's deadline (0 when passed). */
-uint32_t dbtok__client_remaining_ms(const dbtok_client *c);
+uint32_t dbtok__client_remaining_ms(const dbtok__state *c);
 
 /* exchange.c: one request, one response, in the work buffer. */
 typedef struct {
@@ -56,23 +112,23 @@ typedef struct {
 /* One attempt: connect if needed, send, read the answer. The sink may clear
  * req->idempotent once the caller has seen part of the answer, and
  * req->reached is set, so req is not const. */
-dbtok_err dbtok__round_trip(dbtok_client *c, exchange_request *req, exchange_response *resp);
+dbtok_err dbtok__round_trip(dbtok__state *c, exchange_request *req, exchange_response *resp);
 
 struct json_doc;
 
 /* response.c: on DBTOK_OK, doc holds a 2xx JSON object; secret_key names a
  * field holding a secret: a 2xx answer with it that does not parse is not
  * traced at all. */
-dbtok_err dbtok__response_classify(dbtok_client *c, const exchange_response *resp, struct json_doc *doc,
+dbtok_err dbtok__response_classify(dbtok__state *c, const exchange_response *resp, struct json_doc *doc,
                             const char *secret_key);
 
 /* retry.c: the one place that decides to send a request again. Round trips,
  * classified, at most max_attempts of them, all inside one deadline (the
  * enclosing call's when one is running, see call_deadline_ms). On DBTOK_OK,
  * doc holds a 2xx JSON object, or the body sink consumed it. */
-dbtok_err dbtok__call(dbtok_client *c, exchange_request *req, struct json_doc *doc, const char *secret_key);
+dbtok_err dbtok__call(dbtok__state *c, exchange_request *req, struct json_doc *doc, const char *secret_key);
 /* When a call starting now must end: now + retry.deadline_ms (or its default). */
-uint64_t dbtok__call_deadline(const dbtok_client *c);
+uint64_t dbtok__call_deadline(const dbtok__state *c);
 /* The service said it did not act and when to try again: 429, 503,
  * REQUEST_LIMIT_EXCEEDED, TEMPORARILY_UNAVAILABLE. */
 bool dbtok__client_said_try_later(const dbtok_error_info *e);
@@ -80,36 +136,36 @@ bool dbtok__client_said_try_later(const dbtok_error_info *e);
 /* token_api.c: a create whose comment carries a marker (after a space):
  * DBTOK__MARKER_BYTES random bytes, written "[dbtok:" + 16 hex digits + "]". */
 #define DBTOK__MARKER_BYTES 8
-dbtok_err dbtok__token_create_tagged(dbtok_client *client, const char *comment, const uint8_t *marker,
+dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, const uint8_t *marker,
                               int64_t lifetime_seconds, dbtok_created_token *out);
 
 /* trace.c: TRACE-level log of what goes over the wire, secrets redacted. */
-bool dbtok__trace_enabled(const dbtok_client *c);
-void dbtok__trace_text(const dbtok_client *c, const char *text, size_t len);
-void dbtok__trace_request(const dbtok_client *c, const uint8_t *req, size_t len);
+bool dbtok__trace_enabled(const dbtok__state *c);
+void dbtok__trace_text(const dbtok__state *c, const char *text, size_t len);
+void dbtok__trace_request(const dbtok__state *c, const uint8_t *req, size_t len);
 void dbtok__trace_line(void *client, const char *line, size_t len);
 /* Body text, the value of every token_value member hidden and the rest
  * masked. */
-void dbtok__trace_body(const dbtok_client *c, const char *body, size_t len);
+void dbtok__trace_body(const dbtok__state *c, const char *body, size_t len);
 
 /* mask.c: the one masking routine (see dbtok_mask_text). */
 typedef void (*dbtok__sink)(void *arg, const char *text, size_t len);
 /* Hands text to sink in pieces, every trace of the client's secrets (its
  * bearer token, the token values it remembers) replaced. */
-void dbtok__mask_emit(const dbtok_client *c, const char *text, size_t len, dbtok__sink sink, void *sink_arg);
+void dbtok__mask_emit(const dbtok__state *c, const char *text, size_t len, dbtok__sink sink, void *sink_arg);
 /* text[i] read as one character: a raw byte, a JSON escape or a
  * percent-escape of an ASCII character; *adv is the bytes it takes. */
 unsigned char dbtok__escaped_char(const char *text, size_t len, size_t i, size_t *adv);
 /* Remembers a token value a create received, for masking until dbtok_close(). */
-void dbtok__remember_secret(dbtok_client *c, dbtok_str value);
+void dbtok__remember_secret(dbtok__state *c, dbtok_str value);
 
 /* errors.c */
-void dbtok__client_error_reset(dbtok_client *c);
-dbtok_err dbtok__client_fail(dbtok_client *c, dbtok_err err);
+void dbtok__client_error_reset(dbtok__state *c);
+dbtok_err dbtok__client_fail(dbtok__state *c, dbtok_err err);
 /* A printable excerpt of a plain-text body ("Invalid Token") as the message. */
-void dbtok__client_record_text(dbtok_client *c, const uint8_t *body, size_t len);
+void dbtok__client_record_text(dbtok__state *c, const uint8_t *body, size_t len);
 /* Copy text into the error message or code, the bearer token masked if echoed. */
-void dbtok__client_record_message(dbtok_client *c, const char *text, size_t len);
-void dbtok__client_record_code(dbtok_client *c, const char *text, size_t len);
+void dbtok__client_record_message(dbtok__state *c, const char *text, size_t len);
+void dbtok__client_record_code(dbtok__state *c, const char *text, size_t len);
 
 #endif /* DBTOK_CLIENT_INTERNAL_H */

@@ -46,13 +46,13 @@ const char *dbtok_strerror(dbtok_err err)
     return "unknown error";
 }
 
-void dbtok__client_error_reset(dbtok_client *c)
+void dbtok__client_error_reset(dbtok__state *c)
 {
     memset(&c->error, 0, sizeof c->error);
     c->retry_hint = false;
 }
 
-dbtok_err dbtok__client_fail(dbtok_client *c, dbtok_err err)
+dbtok_err dbtok__client_fail(dbtok__state *c, dbtok_err err)
 {
     c->error.err = err;
     return err;
@@ -61,12 +61,12 @@ dbtok_err dbtok__client_fail(dbtok_client *c, dbtok_err err)
 /* Copies text into dst (cap bytes, NUL-terminated) through the masking
  * routine, masked whole before it is cut, so that a caller printing it
  * cannot leak a secret the service echoed. Returns whether it was cut. */
-static bool copy_masked(const dbtok_client *c, char *dst, size_t cap, const char *text, size_t len)
+static bool copy_masked(const dbtok__state *c, char *dst, size_t cap, const char *text, size_t len)
 {
-    return dbtok_mask(c, text, len, dst, cap) >= cap;
+    return dbtok_mask(dbtok__cclient_of(c), text, len, dst, cap) >= cap;
 }
 
-void dbtok__client_record_text(dbtok_client *c, const uint8_t *body, size_t len)
+void dbtok__client_record_text(dbtok__state *c, const uint8_t *body, size_t len)
 {
     char *msg = c->error.message;
     size_t line = 0;
@@ -87,13 +87,13 @@ void dbtok__client_record_text(dbtok_client *c, const uint8_t *body, size_t len)
     }
 }
 
-void dbtok__client_record_message(dbtok_client *c, const char *text, size_t len)
+void dbtok__client_record_message(dbtok__state *c, const char *text, size_t len)
 {
     bool cut = copy_masked(c, c->error.message, sizeof c->error.message, text, len);
     c->error.message_truncated = c->error.message_truncated || cut;
 }
 
-void dbtok__client_record_code(dbtok_client *c, const char *text, size_t len)
+void dbtok__client_record_code(dbtok__state *c, const char *text, size_t len)
 {
     (void)copy_masked(c, c->error.error_code, sizeof c->error.error_code, text, len);
 }

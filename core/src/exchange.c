@@ -17,7 +17,7 @@
 #include "http_reader.h"
 
 
-static dbtok_err build_request(dbtok_client *c, const exchange_request *req, size_t *req_len)
+static dbtok_err build_request(dbtok__state *c, const exchange_request *req, size_t *req_len)
 {
     http_buf body = {c->work, c->work_len, 0};
     http_request h;
@@ -44,7 +44,7 @@ static dbtok_err build_request(dbtok_client *c, const exchange_request *req, siz
 
 /* Retry-After as milliseconds from now: delta seconds, or an HTTP-date when
  * the port has a wall clock. */
-static void record_retry_after(dbtok_client *c, const http_reader *r)
+static void record_retry_after(dbtok__state *c, const http_reader *r)
 {
     uint64_t seconds;
     if (r->has_retry_after) {
@@ -62,11 +62,11 @@ static void record_retry_after(dbtok_client *c, const http_reader *r)
 /* The reader lives in the client, not on the stack: its line buffer is most
  * of a call's stack otherwise. The client sets the room aside by size alone
  * (dbtok.h includes no internal header); this checks that it is enough. */
-typedef char reader_fits_in_client[sizeof(http_reader) <= sizeof(((dbtok_client *)0)->reader_space) ? 1 : -1];
+typedef char reader_fits_in_client[sizeof(http_reader) <= sizeof(((dbtok__state *)0)->reader_space) ? 1 : -1];
 
 /* Reads one response into the work buffer, body first, NUL after it; or,
  * for a 2xx with a sink, through the sink. */
-static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, exchange_response *resp)
+static dbtok_err receive_response(dbtok__state *c, const exchange_request *req, exchange_response *resp)
 {
     http_reader *reader = (http_reader *)(void *)c->reader_space;
     size_t body_len = 0;
@@ -132,7 +132,7 @@ static dbtok_err receive_response(dbtok_client *c, const exchange_request *req, 
     return DBTOK_OK;
 }
 
-dbtok_err dbtok__round_trip(dbtok_client *c, exchange_request *req, exchange_response *resp)
+dbtok_err dbtok__round_trip(dbtok__state *c, exchange_request *req, exchange_response *resp)
 {
     size_t req_len = 0;
     size_t sent = 0;

@@ -38,7 +38,7 @@ static const char *const body_names[1] = {"token_infos"};
 #define STEP_OK 0
 #define STEP_MORE 1
 
-void dbtok__list_reader_init(list_reader *lr, dbtok_client *c, exchange_request *req, dbtok_token_cb cb, void *user)
+void dbtok__list_reader_init(list_reader *lr, dbtok__state *c, exchange_request *req, dbtok_token_cb cb, void *user)
 {
     memset(lr, 0, sizeof *lr);
     lr->client = c;

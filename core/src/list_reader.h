@@ -45,7 +45,7 @@ typedef struct {
 dbtok_err dbtok__token_info_read(json_doc *doc, int obj, dbtok_token_info *info);
 
 typedef struct {
-    dbtok_client *client;
+    dbtok__state *client;
     dbtok_token_cb cb;
     void *user;
     exchange_request *req;  /* cleared of `idempotent` once an entry was handed out */
@@ -68,7 +68,7 @@ typedef struct {
     size_t measured;
 } list_reader;
 
-void dbtok__list_reader_init(list_reader *lr, dbtok_client *c, exchange_request *req, dbtok_token_cb cb, void *user);
+void dbtok__list_reader_init(list_reader *lr, dbtok__state *c, exchange_request *req, dbtok_token_cb cb, void *user);
 
 /*
  * The exchange's body sink: window[0..*len) holds unread bytes; reads what it

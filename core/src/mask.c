@@ -105,12 +105,12 @@ static size_t trace_end(dbtok_str s, const char *text, size_t len, size_t i, boo
 typedef struct {
     const dbtok_str *list;
     size_t n;
-    const dbtok_client *client;
+    const dbtok__state *client;
 } secret_set;
 
 static bool secret_at(const secret_set *set, size_t i, dbtok_str *out)
 {
-    const dbtok_client *c = set->client;
+    const dbtok__state *c = set->client;
     if (c == NULL) {
         if (i >= set->n) {
             return false;
@@ -175,7 +175,7 @@ static void mask_emit(const secret_set *set, const char *text, size_t len, dbtok
     }
 }
 
-void dbtok__mask_emit(const dbtok_client *c, const char *text, size_t len, dbtok__sink sink, void *sink_arg)
+void dbtok__mask_emit(const dbtok__state *c, const char *text, size_t len, dbtok__sink sink, void *sink_arg)
 {
     secret_set set = {NULL, 0, c};
     mask_emit(&set, text, len, sink, sink_arg);
@@ -220,7 +220,7 @@ size_t dbtok_mask_text(const dbtok_str *secrets, size_t n_secrets, const char *t
     return mask_to_buffer(&set, text, len, out, cap);
 }
 
-void dbtok__remember_secret(dbtok_client *c, dbtok_str value)
+void dbtok__remember_secret(dbtok__state *c, dbtok_str value)
 {
     size_t slot = c->seen_next;
     size_t n = value.len < DBTOK_MASK_TOKEN_VALUE_MAX ? value.len : DBTOK_MASK_TOKEN_VALUE_MAX;
@@ -231,6 +231,7 @@ void dbtok__remember_secret(dbtok_client *c, dbtok_str value)
 
 size_t dbtok_mask(const dbtok_client *client, const char *text, size_t len, char *out, size_t cap)
 {
-    secret_set set = {NULL, 0, client};
-    return mask_to_buffer(&set, text, len, out, cap); /* a NULL client knows no secret */
+    const dbtok__state *c = dbtok__cstate_of(client);
+    secret_set set = {NULL, 0, c};
+    return mask_to_buffer(&set, text, len, out, cap); /* a NULL c knows no secret */
 }

@@ -73,7 +73,7 @@ static int find_orphan(void *user, const dbtok_token_info *info)
  * taken for the list, or for a revoke that never happened). So every request
  * of the recovery goes on a connection of its own.
  */
-static dbtok_err remove_orphans(dbtok_client *c, const uint8_t *markers, size_t n_markers, size_t *revoked)
+static dbtok_err remove_orphans(dbtok__state *c, const uint8_t *markers, size_t n_markers, size_t *revoked)
 {
     orphan_search s;
     size_t lists;
@@ -85,7 +85,7 @@ static dbtok_err remove_orphans(dbtok_client *c, const uint8_t *markers, size_t 
         s.found = false;
         s.too_long = false;
         dbtok__tls_disconnect(c);
-        err = dbtok_token_list(c, find_orphan, &s);
+        err = dbtok_token_list(dbtok__client_of(c), find_orphan, &s);
         if (err != DBTOK_OK || !s.found) {
             break;
         }
@@ -94,7 +94,7 @@ static dbtok_err remove_orphans(dbtok_client *c, const uint8_t *markers, size_t 
             break;
         }
         dbtok__tls_disconnect(c);
-        err = dbtok_token_revoke(c, s.token_id);
+        err = dbtok_token_revoke(dbtok__client_of(c), s.token_id);
         /* Gone already (expired, or revoked by someone else) is as good. */
         if (err != DBTOK_OK && !(err == DBTOK_ERR_API && c->error.http_status == 404)) {
             break;
@@ -107,7 +107,7 @@ static dbtok_err remove_orphans(dbtok_client *c, const uint8_t *markers, size_t 
 }
 
 /* client->call_deadline_ms is the whole call's end. */
-static dbtok_err create_recovering(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
+static dbtok_err create_recovering(dbtok__state *client, const char *comment, int64_t lifetime_seconds,
                                    dbtok_created_token *out)
 {
     uint64_t end = client->call_deadline_ms;
@@ -145,15 +145,16 @@ static dbtok_err create_recovering(dbtok_client *client, const char *comment, in
 dbtok_err dbtok_token_create_recover(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                                      dbtok_created_token *out)
 {
+    dbtok__state *c = dbtok__state_of(client);
     dbtok_err err;
 
-    if (client == NULL || client->work == NULL || out == NULL) {
+    if (c == NULL || c->work == NULL || out == NULL) {
         return DBTOK_ERR_INVALID_ARG;
     }
     /* One deadline for the creates, lists and revokes together: each of them
      * retries only inside what is left of it. */
-    client->call_deadline_ms = dbtok__call_deadline(client);
-    err = create_recovering(client, comment, lifetime_seconds, out);
-    client->call_deadline_ms = 0;
+    c->call_deadline_ms = dbtok__call_deadline(c);
+    err = create_recovering(c, comment, lifetime_seconds, out);
+    c->call_deadline_ms = 0;
     return err;
 }

@@ -11,7 +11,7 @@
 #include "json.h"
 
 /* jsmn tokens live in the work buffer, after the body and its NUL. */
-static dbtok_err parse_body(dbtok_client *c, const exchange_response *resp, json_doc *doc)
+static dbtok_err parse_body(dbtok__state *c, const exchange_response *resp, json_doc *doc)
 {
     size_t used = resp->body_len + 1;
     size_t align = sizeof(int) - 1;
@@ -100,7 +100,7 @@ static bool retry_info(json_doc *doc, const int *d, uint32_t *ms)
  * DBTOK_ERR_JSON would throw that away for a defect of the text only (the
  * -v trace still shows the body).
  */
-static void record_api_error(dbtok_client *c, json_doc *doc)
+static void record_api_error(dbtok__state *c, json_doc *doc)
 {
     bool header_hint = c->retry_hint;
     bool hint = false;
@@ -163,7 +163,7 @@ static void record_api_error(dbtok_client *c, json_doc *doc)
  * secret_key names the field of a 2xx answer that holds a secret: such an
  * answer that does not parse is not traced at all.
  */
-dbtok_err dbtok__response_classify(dbtok_client *c, const exchange_response *resp, json_doc *doc,
+dbtok_err dbtok__response_classify(dbtok__state *c, const exchange_response *resp, json_doc *doc,
                                    const char *secret_key)
 {
     bool ok_status = resp->status >= 200 && resp->status < 300;

@@ -26,7 +26,7 @@ bool dbtok__client_said_try_later(const dbtok_error_info *e)
            strcmp(e->error_code, "TEMPORARILY_UNAVAILABLE") == 0;
 }
 
-static bool retryable(const dbtok_client *c, const exchange_request *req, dbtok_err err)
+static bool retryable(const dbtok__state *c, const exchange_request *req, dbtok_err err)
 {
     bool reached = req->reached;
     switch (err) {
@@ -52,7 +52,7 @@ static uint32_t or_default(uint32_t value, uint32_t fallback)
 }
 
 /* The wait before the next attempt (attempt counts from 1). */
-static uint32_t backoff_ms(dbtok_client *c, unsigned attempt)
+static uint32_t backoff_ms(dbtok__state *c, unsigned attempt)
 {
     uint32_t base = or_default(c->config.retry.base_ms, DBTOK_DEFAULT_RETRY_BASE_MS);
     uint32_t cap = or_default(c->config.retry.max_ms, DBTOK_DEFAULT_RETRY_MAX_MS);
@@ -75,12 +75,12 @@ static uint32_t backoff_ms(dbtok_client *c, unsigned attempt)
     return half + (uint32_t)(((uint64_t)(wait - half) * (uint32_t)((noise[0] << 8) | noise[1])) / 65536u);
 }
 
-uint64_t dbtok__call_deadline(const dbtok_client *c)
+uint64_t dbtok__call_deadline(const dbtok__state *c)
 {
     return c->port.now_ms(c->port.ctx) + or_default(c->config.retry.deadline_ms, DBTOK_DEFAULT_DEADLINE_MS);
 }
 
-dbtok_err dbtok__call(dbtok_client *c, exchange_request *req, struct json_doc *doc, const char *secret_key)
+dbtok_err dbtok__call(dbtok__state *c, exchange_request *req, struct json_doc *doc, const char *secret_key)
 {
     uint32_t max_attempts = or_default(c->config.retry.max_attempts, DBTOK_DEFAULT_MAX_ATTEMPTS);
     /* Inside an enclosing call (a recovering create), its deadline rules. */

@@ -30,14 +30,14 @@
 #if defined(MBEDTLS_CTR_DRBG_C)
 static int entropy_cb(void *ctx, unsigned char *out, size_t len)
 {
-    dbtok_client *c = ctx;
+    dbtok__state *c = ctx;
     return c->port.entropy(c->port.ctx, out, len) == 0 ? 0 : -1;
 }
 #endif
 
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
-    dbtok_client *c = ctx;
+    dbtok__state *c = ctx;
     uint32_t left = dbtok__client_remaining_ms(c);
     int n;
     if (left == 0) {
@@ -54,7 +54,7 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 
 static int bio_recv(void *ctx, unsigned char *buf, size_t len, uint32_t mbedtls_timeout)
 {
-    dbtok_client *c = ctx;
+    dbtok__state *c = ctx;
     bool poll_only = c->probing_idle;
     uint32_t left = poll_only ? 0 : dbtok__client_remaining_ms(c);
     int n;
@@ -91,7 +91,7 @@ static int64_t x509_time_to_unix(const mbedtls_x509_time *t)
  */
 static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
-    dbtok_client *c = ctx;
+    dbtok__state *c = ctx;
     int64_t now;
     /* An untrusted leaf that signs itself is worth naming: it is a test or
      * misconfigured server, not a missing CA certificate. */
@@ -131,7 +131,7 @@ static const uint16_t sig_algs[] = {
     MBEDTLS_TLS1_3_SIG_NONE};
 #endif
 
-dbtok_err dbtok__tls_init(dbtok_client *c)
+dbtok_err dbtok__tls_init(dbtok__state *c)
 {
     int ret;
 
@@ -209,7 +209,7 @@ static dbtok_err map_port_error(int port_error, dbtok_err fallback)
 
 /* TCP connect and one handshake; returns 0 or the mbedTLS error, with the
  * stream closed again on failure. */
-static int connect_and_handshake(dbtok_client *c, dbtok_err *port_err)
+static int connect_and_handshake(dbtok__state *c, dbtok_err *port_err)
 {
     uint32_t left = dbtok__client_remaining_ms(c);
     int ret;
@@ -243,7 +243,7 @@ static int connect_and_handshake(dbtok_client *c, dbtok_err *port_err)
     return ret;
 }
 
-dbtok_err dbtok__tls_connect(dbtok_client *c)
+dbtok_err dbtok__tls_connect(dbtok__state *c)
 {
     dbtok_err port_err;
     int ret = connect_and_handshake(c, &port_err);
@@ -269,7 +269,7 @@ dbtok_err dbtok__tls_connect(dbtok_client *c)
  * orderly close, a close_notify alert or stray bytes all mean the server is
  * done with it, and a request must not be sent into it.
  */
-bool dbtok__tls_is_reusable(dbtok_client *c)
+bool dbtok__tls_is_reusable(dbtok__state *c)
 {
     unsigned char probe;
     int ret;
@@ -294,7 +294,7 @@ bool dbtok__tls_is_reusable(dbtok_client *c)
     return ret == MBEDTLS_ERR_SSL_WANT_READ;
 }
 
-dbtok_err dbtok__tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, size_t *sent)
+dbtok_err dbtok__tls_send_all(dbtok__state *c, const uint8_t *buf, size_t len, size_t *sent)
 {
     int ret;
     *sent = 0;
@@ -311,7 +311,7 @@ dbtok_err dbtok__tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, s
     return DBTOK_OK;
 }
 
-int dbtok__tls_recv(dbtok_client *c, uint8_t *buf, size_t len)
+int dbtok__tls_recv(dbtok__state *c, uint8_t *buf, size_t len)
 {
     int ret;
     int rounds;
@@ -345,7 +345,7 @@ int dbtok__tls_recv(dbtok_client *c, uint8_t *buf, size_t len)
     return DBTOK_ERR_TLS;
 }
 
-void dbtok__tls_disconnect(dbtok_client *c)
+void dbtok__tls_disconnect(dbtok__state *c)
 {
     if (!c->connected) {
         return;
@@ -358,7 +358,7 @@ void dbtok__tls_disconnect(dbtok_client *c)
     c->connected = false;
 }
 
-void dbtok__tls_free(dbtok_client *c)
+void dbtok__tls_free(dbtok__state *c)
 {
     mbedtls_ssl_free(&c->ssl);
     mbedtls_ssl_config_free(&c->ssl_conf);

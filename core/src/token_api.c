@@ -55,7 +55,7 @@ static void write_create_body(const void *arg, http_buf *out)
  * short, may come after the token was made: its value is as lost as if no
  * answer had come.
  */
-static dbtok_err create_outcome(const dbtok_client *c, dbtok_err err, bool reached)
+static dbtok_err create_outcome(const dbtok__state *c, dbtok_err err, bool reached)
 {
     int status = c->error.http_status;
     if (err == DBTOK_OK || !reached || (status >= 400 && status < 500)) {
@@ -82,10 +82,11 @@ size_t dbtok_create_work_needed(const char *comment)
 dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                              dbtok_created_token *out)
 {
-    return dbtok__token_create_tagged(client, comment, NULL, lifetime_seconds, out);
+    dbtok__state *c = dbtok__state_of(client);
+    return dbtok__token_create_tagged(c, comment, NULL, lifetime_seconds, out);
 }
 
-dbtok_err dbtok__token_create_tagged(dbtok_client *client, const char *comment, const uint8_t *marker,
+dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, const uint8_t *marker,
                               int64_t lifetime_seconds, dbtok_created_token *out)
 {
     create_args args;
@@ -146,11 +147,12 @@ dbtok_err dbtok__token_create_tagged(dbtok_client *client, const char *comment, 
 
 dbtok_err dbtok_token_list(dbtok_client *client, dbtok_token_cb cb, void *user)
 {
+    dbtok__state *c = dbtok__state_of(client);
     exchange_request req;
     list_reader reader;
     json_doc doc;
 
-    if (client == NULL || client->work == NULL || cb == NULL) {
+    if (c == NULL || c->work == NULL || cb == NULL) {
         return DBTOK_ERR_INVALID_ARG;
     }
     memset(&req, 0, sizeof req);
@@ -159,10 +161,10 @@ dbtok_err dbtok_token_list(dbtok_client *client, dbtok_token_cb cb, void *user)
     req.body_sink = dbtok__list_reader_sink;
     req.sink_arg = &reader;
     req.idempotent = true;
-    dbtok__list_reader_init(&reader, client, &req, cb, user);
+    dbtok__list_reader_init(&reader, c, &req, cb, user);
     /* A half-read answer (an abort, an entry too large) closes the
      * connection inside the exchange: it is never reused. */
-    return dbtok__call(client, &req, &doc, NULL);
+    return dbtok__call(c, &req, &doc, NULL);
 }
 
 static void write_delete_body(const void *arg, http_buf *out)
@@ -175,10 +177,11 @@ static void write_delete_body(const void *arg, http_buf *out)
 
 dbtok_err dbtok_token_revoke(dbtok_client *client, const char *token_id)
 {
+    dbtok__state *c = dbtok__state_of(client);
     exchange_request req;
     json_doc doc;
 
-    if (client == NULL || client->work == NULL || token_id == NULL || token_id[0] == 0) {
+    if (c == NULL || c->work == NULL || token_id == NULL || token_id[0] == 0) {
         return DBTOK_ERR_INVALID_ARG;
     }
     memset(&req, 0, sizeof req);
@@ -186,5 +189,5 @@ dbtok_err dbtok_token_revoke(dbtok_client *client, const char *token_id)
     req.path = PATH_DELETE;
     req.write_body = write_delete_body;
     req.write_arg = token_id;
-    return dbtok__call(client, &req, &doc, NULL);
+    return dbtok__call(c, &req, &doc, NULL);
 }

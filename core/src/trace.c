@@ -11,12 +11,12 @@
 
 static const char redacted[] = DBTOK_MASK_TEXT;
 
-bool dbtok__trace_enabled(const dbtok_client *c)
+bool dbtok__trace_enabled(const dbtok__state *c)
 {
     return c->port.log != NULL;
 }
 
-void dbtok__trace_text(const dbtok_client *c, const char *text, size_t len)
+void dbtok__trace_text(const dbtok__state *c, const char *text, size_t len)
 {
     if (c->port.log != NULL && len > 0) {
         c->port.log(c->port.ctx, DBTOK_LOG_TRACE, text, len);
@@ -44,12 +44,12 @@ static void to_log(void *client, const char *text, size_t len)
 }
 
 /* Writes service- or config-derived text through the masking routine. */
-static void trace_masked(const dbtok_client *c, const char *text, size_t len)
+static void trace_masked(const dbtok__state *c, const char *text, size_t len)
 {
     dbtok__mask_emit(c, text, len, to_log, (void *)(uintptr_t)c);
 }
 
-void dbtok__trace_request(const dbtok_client *c, const uint8_t *req, size_t len)
+void dbtok__trace_request(const dbtok__state *c, const uint8_t *req, size_t len)
 {
     const char *p = (const char *)req;
     const char *end = p + len;
@@ -87,7 +87,7 @@ void dbtok__trace_request(const dbtok_client *c, const uint8_t *req, size_t len)
  * WWW-Authenticate or a percent-encoded Location). */
 void dbtok__trace_line(void *client, const char *line, size_t len)
 {
-    const dbtok_client *c = client;
+    const dbtok__state *c = client;
     dbtok__trace_text(c, "< ", 2);
     trace_masked(c, line, len);
     dbtok__trace_text(c, "\n", 1);
@@ -147,7 +147,7 @@ static size_t value_end(const char *b, size_t len, size_t i)
 
 /* Body text with every "token_value" member's value (at any depth, however
  * often it appears) replaced, and the rest masked. */
-static void trace_redacting_values(const dbtok_client *c, const char *b, size_t len)
+static void trace_redacting_values(const dbtok__state *c, const char *b, size_t len)
 {
     size_t done = 0;
     size_t i;
@@ -167,7 +167,7 @@ static void trace_redacting_values(const dbtok_client *c, const char *b, size_t 
     trace_masked(c, b + done, len - done);
 }
 
-void dbtok__trace_body(const dbtok_client *c, const char *body, size_t len)
+void dbtok__trace_body(const dbtok__state *c, const char *body, size_t len)
 {
     if (!dbtok__trace_enabled(c) || len == 0) {
         return;

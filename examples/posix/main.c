@@ -41,6 +41,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <mbedtls/ssl.h> /* the TLS error codes tls_hint() explains */
 #include <mbedtls/version.h>
 #if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C)
 #include <mbedtls/memory_buffer_alloc.h>

@@ -66,6 +66,9 @@ if(DBTOK_USE_SYSTEM_MBEDTLS)
   if(NOT DBTOK_SYSTEM_MBEDTLS_INCLUDE_DIR STREQUAL "/usr/include")
     target_include_directories(dbtok_mbedtls SYSTEM INTERFACE "${DBTOK_SYSTEM_MBEDTLS_INCLUDE_DIR}")
   endif()
+  # What core/client_size.cmake compiles its probe with.
+  set(DBTOK_MBEDTLS_PROBE_INCLUDES "${DBTOK_SYSTEM_MBEDTLS_INCLUDE_DIR}")
+  set(DBTOK_MBEDTLS_PROBE_DEFINES "")
   return()
 endif()
 
@@ -159,6 +162,9 @@ if(NOT EXISTS "${DBTOK_MBEDTLS_CONFIG_FILE}")
 endif()
 get_filename_component(_dbtok_mbedtls_config_name "${DBTOK_MBEDTLS_CONFIG_FILE}" NAME)
 get_filename_component(_dbtok_mbedtls_config_dir "${DBTOK_MBEDTLS_CONFIG_FILE}" DIRECTORY)
+# What core/client_size.cmake compiles its probe with.
+set(DBTOK_MBEDTLS_PROBE_INCLUDES "${_dbtok_mbedtls_config_dir};${_dbtok_mbedtls_dir}/include")
+set(DBTOK_MBEDTLS_PROBE_DEFINES "-DMBEDTLS_CONFIG_FILE=\"${_dbtok_mbedtls_config_name}\"")
 
 if(DBTOK_MBEDTLS_HEADERS_ONLY)
   add_library(dbtok_mbedtls INTERFACE)

@@ -62,7 +62,7 @@ typedef struct {
     size_t cap;
 } log_capture;
 
-static dbtok_client client;
+static dbtok__state client;
 static log_capture logbuf;
 
 static void rec_put(entries *e, const void *p, size_t n)

@@ -170,7 +170,7 @@ static void on_send(fake_script *s, unsigned conn, size_t len, size_t sent)
  * of the queue. By then the request, bearer token included, is wiped. Later
  * recvs are not scanned: with one-byte splits that would cost a scan of the
  * work buffer per byte. */
-static void on_recv(fake_script *s, dbtok_client *c)
+static void on_recv(fake_script *s, dbtok__state *c)
 {
     request_rec *r = S.n_req > 0 ? &S.req[S.n_req - 1] : NULL;
 
@@ -326,7 +326,7 @@ static int find_marker(void *user, const dbtok_token_info *info)
 
 static bool list_shows_marker(uint8_t *body, size_t len, const char *marker)
 {
-    static dbtok_client reader_client;
+    static dbtok__state reader_client;
     marker_search m;
     exchange_request req;
     list_reader lr;

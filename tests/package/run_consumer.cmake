@@ -41,6 +41,18 @@ if(MODE STREQUAL "find_package")
     run("${CMAKE_COMMAND}" --build "${_build}")
     run("${_build}/consumer")
 
+    # dbtok's headers need no mbedTLS on the include path (the installed mbedTLS
+    # headers live under include/dbtok/mbedtls, out of reach of -I<prefix>/include),
+    # and a program built with other limits than the library's is refused.
+    run("${C_COMPILER}" -std=c99 -Wall -Wextra -Wpedantic -Werror -fsyntax-only "-I${_prefix}/include"
+        "${_here}/headers_only.c")
+    execute_process(COMMAND "${C_COMPILER}" -std=c99 -fsyntax-only "-I${_prefix}/include"
+                            -DDBTOK_MAX_ERROR_CODE_LEN=64 "${_here}/headers_only.c"
+                    RESULT_VARIABLE _rc OUTPUT_QUIET ERROR_VARIABLE _err)
+    if(_rc EQUAL 0 OR NOT _err MATCHES "limits differ from the library")
+        message(FATAL_ERROR "dbtok.h accepted a DBTOK_MAX_ERROR_CODE_LEN other than the library's: ${_err}")
+    endif()
+
     # The same program through pkg-config, as a Makefile project would build it.
     find_program(_pkg_config NAMES pkg-config REQUIRED)
     file(GLOB_RECURSE _pc "${_prefix}/*/dbtok.pc")

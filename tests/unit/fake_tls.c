@@ -177,7 +177,7 @@ unsigned fake_complete_requests(const fake_script *s, const char *start)
 
 /* ---- the tls_* functions of client_internal.h ------------------------- */
 
-dbtok_err dbtok__tls_init(dbtok_client *c)
+dbtok_err dbtok__tls_init(dbtok__state *c)
 {
     fake_script *s = current();
     (void)c;
@@ -185,7 +185,7 @@ dbtok_err dbtok__tls_init(dbtok_client *c)
     return s->init_err;
 }
 
-dbtok_err dbtok__tls_connect(dbtok_client *c)
+dbtok_err dbtok__tls_connect(dbtok__state *c)
 {
     fake_script *s = current();
     fake_conn *conn;
@@ -217,7 +217,7 @@ dbtok_err dbtok__tls_connect(dbtok_client *c)
     return DBTOK_OK;
 }
 
-static fake_conn *open_conn(dbtok_client *c, const char *what)
+static fake_conn *open_conn(dbtok__state *c, const char *what)
 {
     fake_script *s = current();
     if (!s->open || !c->connected) {
@@ -226,7 +226,7 @@ static fake_conn *open_conn(dbtok_client *c, const char *what)
     return &s->conns[s->active];
 }
 
-bool dbtok__tls_is_reusable(dbtok_client *c)
+bool dbtok__tls_is_reusable(dbtok__state *c)
 {
     fake_script *s = current();
     fake_conn *conn;
@@ -241,7 +241,7 @@ bool dbtok__tls_is_reusable(dbtok_client *c)
     return !conn->closed_when_idle;
 }
 
-dbtok_err dbtok__tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, size_t *sent)
+dbtok_err dbtok__tls_send_all(dbtok__state *c, const uint8_t *buf, size_t len, size_t *sent)
 {
     fake_conn *conn = open_conn(c, "send");
     size_t n = len;
@@ -272,7 +272,7 @@ dbtok_err dbtok__tls_send_all(dbtok_client *c, const uint8_t *buf, size_t len, s
     return DBTOK_OK;
 }
 
-int dbtok__tls_recv(dbtok_client *c, uint8_t *buf, size_t len)
+int dbtok__tls_recv(dbtok__state *c, uint8_t *buf, size_t len)
 {
     fake_script *s = current();
     fake_conn *conn = open_conn(c, "recv");
@@ -340,7 +340,7 @@ int dbtok__tls_recv(dbtok_client *c, uint8_t *buf, size_t len)
     }
 }
 
-void dbtok__tls_disconnect(dbtok_client *c)
+void dbtok__tls_disconnect(dbtok__state *c)
 {
     fake_script *s = current();
     if (!c->connected) {
@@ -355,7 +355,7 @@ void dbtok__tls_disconnect(dbtok_client *c)
     c->connected = false;
 }
 
-void dbtok__tls_free(dbtok_client *c)
+void dbtok__tls_free(dbtok__state *c)
 {
     (void)c;
     current()->frees++;

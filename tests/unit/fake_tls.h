@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dbtok/dbtok.h"
+#include "client_internal.h" /* the fake stands in for tls.c: it works on dbtok__state */
 
 #define FAKE_MAX_CONNS 24
 #define FAKE_MAX_QUEUE 256
@@ -76,7 +76,7 @@ typedef struct {
 } fake_conn;
 
 struct fake_script;
-typedef void (*fake_recv_hook)(struct fake_script *s, dbtok_client *c);
+typedef void (*fake_recv_hook)(struct fake_script *s, dbtok__state *c);
 /* The most bytes the next recv may hand out (0: no limit of its own). */
 typedef size_t (*fake_chunk_hook)(struct fake_script *s);
 /* After a send on conns[conn]: len bytes offered, sent of them taken (now

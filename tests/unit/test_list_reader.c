@@ -46,7 +46,7 @@ static int collect(void *user, const dbtok_token_info *info)
 static dbtok_err feed(const char *body, size_t cap, size_t piece, seen *out)
 {
     static uint8_t window[MAX_WINDOW];
-    static dbtok_client client;
+    static dbtok__state client;
     exchange_request req;
     list_reader lr;
     size_t body_len = strlen(body);

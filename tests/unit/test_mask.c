@@ -252,7 +252,7 @@ static void test_client_secrets(void **state)
     size_t i;
     (void)state;
     memset(&c, 0, sizeof c);
-    c.config.token = token;
+    dbtok__state_of(&c)->config.token = token;
     for (i = 0; i <= DBTOK_MASK_TOKEN_VALUES; i++) {
         dbtok_str v;
         static const char hex[] = "0123456789abcdef";
@@ -265,7 +265,7 @@ static void test_client_secrets(void **state)
         values[i][36] = 0;
         v.ptr = values[i];
         v.len = strlen(values[i]);
-        dbtok__remember_secret(&c, v);
+        dbtok__remember_secret(dbtok__state_of(&c), v);
     }
     dbtok_mask(&c, values[DBTOK_MASK_TOKEN_VALUES], strlen(values[DBTOK_MASK_TOKEN_VALUES]), out, sizeof out);
     assert_string_equal(out, "[REDACTED]");

@@ -21,7 +21,7 @@
 #include <string.h>
 
 
-#include "dbtok/dbtok.h"
+#include "client_internal.h" /* tests read the client state */
 #include "fake_tls.h"
 
 #if defined(__GNUC__)
@@ -1746,7 +1746,7 @@ static void test_create_lost_answer_is_outcome_unknown(void **state)
                      fake_complete_requests(&fx->script, START_CREATE), fx->script.connects);
         }
         assert_true(c1->disconnected);
-        assert_false(fx->client.connected);
+        assert_false(dbtok__state_of(&fx->client)->connected);
     }
 }
 
@@ -1928,7 +1928,7 @@ static void test_list_lost_gives_up_at_max_attempts(void **state)
         assert_int_equal(fx->script.connects, max);
         assert_int_equal(fake_complete_requests(&fx->script, START_LIST), max);
         assert_int_equal(last(fx)->attempts, max);
-        assert_int_equal(fx->client.stats.requests, max);
+        assert_int_equal(dbtok__state_of(&fx->client)->stats.requests, max);
         assert_int_equal(conns[4]->sent_len, 0);
         assert_int_equal(rec.calls, 0);
     }
@@ -2295,7 +2295,7 @@ static void test_trace_hides_bearer_echo_in_header(void **state)
     assert_null(strstr(fx->pctx.log, BEARER));
 }
 
-static void scan_work_for_bearer(fake_script *s, dbtok_client *c)
+static void scan_work_for_bearer(fake_script *s, dbtok__state *c)
 {
     bool *seen = s->user;
     if (fake_contains(c->work, c->work_len, BEARER)) {
@@ -2706,7 +2706,7 @@ static void test_retry_after_date_and_cap(void **state)
     assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
     assert_int_equal(last(fx)->retry_after_ms, 3000); /* no unix_time: the date means nothing */
     fx->pctx.unix_time = 784111777;
-    fx->client.port.unix_time = fake_port_unix_time;
+    dbtok__state_of(&fx->client)->port.unix_time = fake_port_unix_time;
     assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
     assert_int_equal(last(fx)->retry_after_ms, 10000);
     assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
@@ -2879,11 +2879,11 @@ static void test_wipe_after_close(void **state)
     fixture *fx = *state;
     start(fx);
     dbtok_close(&fx->client);
-    assert_null(fx->client.work);
+    assert_null(dbtok__state_of(&fx->client)->work);
     dbtok_result_wipe(&fx->client);
     dbtok_result_wipe(NULL);
     dbtok_close(&fx->client);
-    assert_null(fx->client.work);
+    assert_null(dbtok__state_of(&fx->client)->work);
 }
 
 /* ---- what a failed create says about the token (create_outcome) --------- */

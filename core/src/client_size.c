@@ -1,0 +1,14 @@
+/*
+ * Not part of the library: the build compiles this file alone, with the
+ * library's own flags and mbedTLS configuration, and reads the size of the
+ * array below from the object (core/client_size.cmake) to write
+ * dbtok/dbtok_client_size.h. The array's size is the client state's.
+ */
+#define DBTOK__SIZE_PROBE
+#include "client_internal.h"
+
+const unsigned char dbtok__client_size_probe[sizeof(dbtok__state)] = {0};
+/* The limits that size dbtok_error_info, as this build sees them: dbtok.h
+ * stops a program compiled with others. */
+const unsigned char dbtok__error_code_len_probe[DBTOK_MAX_ERROR_CODE_LEN] = {0};
+const unsigned char dbtok__error_message_len_probe[DBTOK_MAX_ERROR_MESSAGE_LEN] = {0};
