@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dbtok/dbtok_types.h"
 #include "dbtok_posix.h"
 
 static char g_file_buf[CLI_CONFIG_FILE_MAX];
@@ -214,18 +215,6 @@ cli_ini_result cli_ini_get(const char *text, size_t len, const char *section, co
 
 /* ---- host URL ------------------------------------------------------------ */
 
-static bool is_host_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_';
-}
-
-static bool is_ipv6_char(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-           c == ':' || c == '.';
-}
-
 /* Decimal 1..65535 over [s, s + n); n == 0 is refused. */
 static int parse_port(const char *s, size_t n, uint16_t *port)
 {
@@ -331,19 +320,17 @@ int cli_parse_host(const char *url, char *host, size_t host_cap, uint16_t *port,
         set_err(err, err_cap, "invalid host '%s': no host name", url);
         return -1;
     }
-    for (i = 0; i < name_len; i++) {
-        if (ipv6 ? !is_ipv6_char(name[i]) : !is_host_char(name[i])) {
-            set_err(err, err_cap, "invalid host '%s': character not allowed in a host name",
-                    url);
-            return -1;
-        }
-    }
-    if (ipv6 && memchr(name, ':', name_len) == NULL) {
-        set_err(err, err_cap, "invalid host '%s': not an IPv6 address inside [ ]", url);
-        return -1;
-    }
     if (name_len > DBTOK_MAX_HOST_LEN || name_len >= host_cap) {
         set_err(err, err_cap, "invalid host '%s': host name too long", url);
+        return -1;
+    }
+    /* The library's own rule. An IPv6 literal is checked with its brackets,
+     * so that what they hold must be an IPv6 address and not a name. */
+    if ((ipv6 ? dbtok_config_check_host(name - 1, name_len + 2) : dbtok_config_check_host(name, name_len)) !=
+        DBTOK_OK) {
+        set_err(err, err_cap, ipv6 ? "invalid host '%s': not an IPv6 address inside [ ]"
+                                   : "invalid host '%s': character not allowed in a host name",
+                url);
         return -1;
     }
     *port = 443;
@@ -649,18 +636,6 @@ static int resolve_ca_file(const cli_flags *flags, const cli_env *env, cli_setti
     return 0;
 }
 
-/* Refuse a token that could not be a bearer credential (and would otherwise
- * come back as a vague "invalid argument" from the library). */
-static bool token_ok(const char *t)
-{
-    for (; *t != '\0'; t++) {
-        if ((unsigned char)*t <= 0x20u || (unsigned char)*t == 0x7fu) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* "--host", "DATABRICKS_HOST" or "profile 'dev' in /root/.databrickscfg". */
 static void describe(cli_source src, char what, const cli_settings *s, char *buf, size_t cap)
 {
@@ -841,11 +816,11 @@ static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings
     }
     /* The token first: whatever fails after this, the caller can mask it out
      * of the message it prints. */
-    if (copy_trimmed(out->token, sizeof out->token, token) != 0 || out->token[0] == '\0' ||
-        !token_ok(out->token)) {
+    if (copy_trimmed(out->token, sizeof out->token, token) != 0 ||
+        dbtok_config_check_token(out->token, strlen(out->token)) != DBTOK_OK) {
         describe(out->token_from, 't', out, origin, sizeof origin);
-        set_err(err, err_cap, "the token from %s is empty, too long or contains spaces or "
-                              "control characters", origin);
+        set_err(err, err_cap, "the token from %s is empty, too long or holds a character other than "
+                              "visible ASCII (a space, a control character)", origin);
         return -1;
     }
     if (host == NULL) {

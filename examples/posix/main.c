@@ -635,7 +635,7 @@ static void check_args(args *a)
  */
 static void apply_json_body(args *a)
 {
-    cli_create_body body;
+    dbtok_create_request body;
     char err[256];
     size_t len;
     if (a->json[0] == '@') {
@@ -666,7 +666,7 @@ static void apply_json_body(args *a)
                     (long long)body.lifetime_seconds);
         return;
     }
-    if (a->comment == NULL && body.has_comment) {
+    if (a->comment == NULL && body.comment != NULL) {
         a->comment = body.comment;
         a->comment_from_json = true;
     }

@@ -331,7 +331,6 @@ static void test_host_valid(void **state)
         {"[::1]", "::1", 443},
         {"https://[FE80::1]/x", "fe80::1", 443},
         {"[::ffff:127.0.0.1]:8443/", "::ffff:127.0.0.1", 8443},
-        {"my_host.internal", "my_host.internal", 443},
     };
     size_t i;
     (void)state;
@@ -372,13 +371,15 @@ static void test_host_invalid(void **state)
         {"[::1]x", "junk"},
         {"[::1]:", "port"},
         {"[]", "no host"},
-        {"[zz::1]", "not allowed"},
+        {"[zz::1]", "IPv6"},
         {"[1.2.3.4]", "IPv6"},
         {"h example", "spaces"},
         {" h.example", "spaces"},
         {"h.example\n", "control"},
         {"https://bad!host", "not allowed"},
         {"https://%41.example", "not allowed"},
+        /* Not a name dbtok_init() takes, so refused here, not by the library. */
+        {"my_host.internal", "not allowed"},
         {":443", "no host"},
     };
     size_t i;
