@@ -54,7 +54,10 @@
 #include "dbtok_posix.h"
 
 #include "cli_body.h"
-#include "cli_config.h"
+#include "cli_host.h"
+#include "cli_read_file.h"
+#include "cli_settings.h"
+#include "cli_text.h"
 #include "cli_output.h"
 
 #define EXIT_API 1      /* the service answered with an error */
@@ -128,14 +131,6 @@ static void forget_secrets(void)
     g_n_secrets = 0;
 }
 
-static void wipe(void *p, size_t n)
-{
-    volatile unsigned char *v = (volatile unsigned char *)p;
-    while (n-- > 0) {
-        *v++ = 0;
-    }
-}
-
 /*
  * The tool's masking step (a cli_mask_fn): first dbtok_mask() with the
  * client, which knows the bearer token and every token value it received,
@@ -155,7 +150,7 @@ static size_t mask_text(void *user, const char *text, size_t len, char *out, siz
         mid = sizeof g_mask_mid - 1;
     }
     need = dbtok_mask_text(g_secrets, g_n_secrets, g_mask_mid, mid, out, cap);
-    wipe(g_mask_mid, mid); /* may still hold one of the tool's own secrets */
+    cli_wipe(g_mask_mid, mid); /* may still hold one of the tool's own secrets */
     return cut && need < cap ? cap : need;
 }
 
@@ -739,18 +734,6 @@ static void print_version(void)
 
 /* ---- reporting a failed call --------------------------------------------- */
 
-/* "host" or "host:port", IPv6 literals bracketed. */
-static void host_label(char *buf, size_t cap)
-{
-    bool v6 = strchr(g_settings.host, ':') != NULL;
-    if (g_settings.port == 443) {
-        (void)snprintf(buf, cap, v6 ? "[%s]" : "%s", g_settings.host);
-    } else {
-        (void)snprintf(buf, cap, v6 ? "[%s]:%u" : "%s:%u", g_settings.host,
-                       (unsigned)g_settings.port);
-    }
-}
-
 static void tls_text(int32_t code, char *buf, size_t cap)
 {
     if (code == 0) {
@@ -840,7 +823,7 @@ static int report(dbtok_err err, const dbtok_error_info *e, const args *a, const
     char detail[1024];
     unsigned secs = a->timeout_ms != 0 ? a->timeout_ms / 1000u : DBTOK_DEFAULT_TIMEOUT_MS / 1000u;
     int status = e != NULL ? e->http_status : 0;
-    host_label(where, sizeof where);
+    cli_host_label(g_settings.host, g_settings.port, where, sizeof where);
 
     switch (err) {
     case DBTOK_OK:
@@ -1146,7 +1129,7 @@ static bool ca_parse_error(int32_t code)
 static void verbose_settings(void)
 {
     char where[CLI_HOST_MAX + 16];
-    host_label(where, sizeof where);
+    cli_host_label(g_settings.host, g_settings.port, where, sizeof where);
     say("dbtok: ", "host %s (from %s), token from %s, CA file %s",
         where, cli_source_name(g_settings.host_from, 'h'),
         cli_source_name(g_settings.token_from, 't'), g_settings.ca_file);

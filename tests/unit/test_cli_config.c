@@ -1,7 +1,8 @@
 /*
- * Unit tests of the dbtok tool's settings resolution (examples/posix/cli_config.c):
- * the INI reader, host URL normalisation, and the flag > environment >
- * profile precedence. The environment is a table handed in through cli_env,
+ * Unit tests of the dbtok tool's settings (examples/posix): the INI reader
+ * (cli_ini.c), host URL normalisation (cli_host.c), reading a settings file
+ * (cli_read_file.c), and the flag > environment > profile precedence
+ * (cli_settings.c). The environment is a table handed in through cli_env,
  * profile files are written into a private temporary folder.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -21,7 +22,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli_config.h"
+#include "cli_host.h"
+#include "cli_ini.h"
+#include "cli_read_file.h"
+#include "cli_settings.h"
 
 /* ---- fixtures ------------------------------------------------------------ */
 
