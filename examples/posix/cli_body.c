@@ -2,13 +2,24 @@
  * `dbtok create --json`: the body is read by the core
  * (dbtok_create_request_parse(), the JSON rules dbtok reads the service's
  * answers by), so the CLI accepts exactly the JSON the library itself would;
- * what is left here is saying in a line what was wrong with it.
+ * what is left here is fetching the body, saying in a line what was wrong
+ * with it, and letting flags win.
  */
-#include <stdio.h>
+#define _POSIX_C_SOURCE 200809L
 
 #include "cli_body.h"
 
-int cli_parse_create_body(char *text, size_t len, dbtok_create_request *out, char *err, size_t err_cap)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dbtok/dbtok_types.h"
+#include "dbtok_posix.h"
+
+static uint8_t g_body[64 * 1024]; /* the body, decoded in place; static: off the stack */
+
+/* 0, or -1 with a one-line message starting "--json: " in err. */
+static int parse_body(char *text, size_t len, dbtok_create_request *out, char *err, size_t err_cap)
 {
     if (dbtok_create_request_parse(text, len, out) == DBTOK_OK) {
         return 0;
@@ -46,3 +57,46 @@ int cli_parse_create_body(char *text, size_t len, dbtok_create_request *out, cha
     }
     return -1;
 }
+
+void cli_apply_json_body(cli_args *a)
+{
+    dbtok_create_request body;
+    char err[256];
+    size_t len;
+    if (a->json[0] == '@') {
+        int rc = dbtok_posix_read_file(a->json + 1, g_body, sizeof g_body, &len);
+        if (rc == -1) {
+            cli_usage_error(a, "--json: cannot read %s: %s", a->json + 1, strerror(errno));
+            return;
+        }
+        if (rc != 0) {
+            cli_usage_error(a, "--json: %s is larger than %zu bytes", a->json + 1, sizeof g_body - 1);
+            return;
+        }
+        len--; /* read_file counts the NUL it appended */
+    } else {
+        len = strlen(a->json);
+        if (len >= sizeof g_body) {
+            cli_usage_error(a, "--json: the body is larger than %zu bytes", sizeof g_body - 1);
+            return;
+        }
+        memcpy(g_body, a->json, len + 1);
+    }
+    if (parse_body((char *)g_body, len, &body, err, sizeof err) != 0) {
+        cli_usage_error(a, "%s", err);
+        return;
+    }
+    if (body.has_lifetime && body.lifetime_seconds < 0) {
+        cli_usage_error(a, "--json: lifetime_seconds must be 0 (the workspace default) or more, not %lld",
+                        (long long)body.lifetime_seconds);
+        return;
+    }
+    if (a->comment == NULL && body.comment != NULL) {
+        a->comment = body.comment;
+        a->comment_from_json = true;
+    }
+    if (a->lifetime == NULL && body.has_lifetime) {
+        a->lifetime_seconds = body.lifetime_seconds;
+    }
+}
+

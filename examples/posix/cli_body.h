@@ -5,17 +5,16 @@
 #ifndef CLI_BODY_H
 #define CLI_BODY_H
 
-#include <stddef.h>
-
-#include "dbtok/dbtok_types.h"
+#include "cli_args.h"
 
 /*
- * Read text[0..len) (modified: the comment is decoded in place, so text must
- * stay alive while out is used) with dbtok_create_request_parse(): "comment"
- * (string or null) and "lifetime_seconds" (an integer), nothing else.
- *
- * Returns 0, or -1 with a one-line message starting "--json: " in err.
+ * Read a->json (inline, or @FILE), a create body of "comment" (string or
+ * null) and "lifetime_seconds" (an integer, not negative), and fill the
+ * fields the flags left unset: flags win, field by field, as in the
+ * Databricks CLI where --json is the request and flags override it. A
+ * problem is a usage error in a. The comment then points into a static
+ * buffer, valid until the next call.
  */
-int cli_parse_create_body(char *text, size_t len, dbtok_create_request *out, char *err, size_t err_cap);
+void cli_apply_json_body(cli_args *a);
 
 #endif /* CLI_BODY_H */
