@@ -24,9 +24,9 @@ static int first_unknown_key(const json_doc *doc)
     int i;
 
     for (i = 1; i < end; i = dbtok__json_skip(doc, i + 1)) {
-        int start = doc->tok[i].start, stop = doc->tok[i].end;
-        if (!dbtok__json_span_equals(doc->text, start, stop, "comment") &&
-            !dbtok__json_span_equals(doc->text, start, stop, "lifetime_seconds")) {
+        const jsmntok_t *key = &doc->tok[i];
+        if (!dbtok__json_span_equals(doc->text, key->start, key->end, "comment") &&
+            !dbtok__json_span_equals(doc->text, key->start, key->end, "lifetime_seconds")) {
             return i;
         }
     }
