@@ -32,7 +32,6 @@ typedef struct {
     char err[512];
 } cli_args;
 
-
 /* Record a usage error in a (only the first one is kept). */
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
