@@ -15,7 +15,7 @@ typedef char dbtok__state_fits[sizeof(dbtok__state) <= sizeof(dbtok_client) ? 1 
 typedef char dbtok__state_aligned[DBTOK__ALIGNOF(dbtok__state) <= DBTOK__ALIGNOF(dbtok_client) ? 1 : -1];
 
 /* The writer's checks, run once here so a bad host (an empty name, a port
- * glued to it, a path), a bad user-agent text or a header-breaking token is
+ * glued to it, a path: dbtok_config_check_host()) or a bad user-agent text is
  * refused at init rather than by every later call. */
 static bool headers_are_safe(const dbtok_config *config)
 {
@@ -28,18 +28,6 @@ static bool headers_are_safe(const dbtok_config *config)
     h.token = config->token;
     h.user_agent_extra = config->user_agent_extra;
     return dbtok__http_write_request(NULL, 0, &h, 0, &len) != DBTOK_ERR_INVALID_ARG;
-}
-
-/* A bearer token is visible ASCII: anything else could break the header. */
-static bool token_is_valid(const char *token)
-{
-    size_t i;
-    for (i = 0; token[i] != 0; i++) {
-        if ((unsigned char)token[i] <= 0x20 || (unsigned char)token[i] >= 0x7f) {
-            return false;
-        }
-    }
-    return i > 0;
 }
 
 static bool port_is_complete(const dbtok_port *p)
@@ -61,7 +49,8 @@ dbtok_err dbtok_init(dbtok_client *client, const dbtok_config *config, const dbt
         c->config.port = 443;
     }
     if (config->host == NULL || config->token == NULL || config->ca == NULL || config->ca_len == 0 ||
-        !token_is_valid(config->token) || !headers_are_safe(&c->config) || !port_is_complete(port)) {
+        dbtok_config_check_token(config->token, strlen(config->token)) != DBTOK_OK ||
+        !headers_are_safe(&c->config) || !port_is_complete(port)) {
         return DBTOK_ERR_INVALID_ARG;
     }
     if (work_len < DBTOK_MIN_WORK_BUFFER) {

@@ -13,7 +13,6 @@
 
 #include "chars.h"
 
-#include "dbtok/dbtok_config.h"
 #include "dbtok/dbtok_version.h"
 
 #define HTTP_DEFAULT_PORT 443u
@@ -133,50 +132,10 @@ static int path_ok(const char *s, size_t n)
     return 1;
 }
 
-/* An IPv6 literal's characters (hex, ':' and '.' for an embedded IPv4). */
-static int ipv6_ok(const char *s, size_t n)
+/* An IPv6 literal given without brackets gets them in the Host header. */
+static int needs_brackets(const char *host)
 {
-    size_t i;
-    int colon = 0;
-
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == ':') {
-            colon = 1;
-        } else if (chars_hex_value((char)c) < 0 && c != '.') {
-            return 0;
-        }
-    }
-    return colon;
-}
-
-/*
- * A DNS name, an IPv4 address, or an IPv6 literal with or without brackets.
- * *bracket is set when the literal needs brackets added in the Host header.
- */
-static int host_ok(const char *s, size_t n, int *bracket)
-{
-    size_t i;
-
-    *bracket = 0;
-    if (n == 0 || n > DBTOK_MAX_HOST_LEN) {
-        return 0;
-    }
-    if (s[0] == '[') {
-        return n > 2 && s[n - 1] == ']' && ipv6_ok(s + 1, n - 2);
-    }
-    if (memchr(s, ':', n) != NULL) {
-        *bracket = 1;
-        return ipv6_ok(s, n);
-    }
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '.')) {
-            return 0;
-        }
-    }
-    return 1;
+    return host[0] != '[' && strchr(host, ':') != NULL;
 }
 
 /* The head, in one place for both the measuring and the writing pass so the
@@ -220,7 +179,7 @@ static void put_head(http_buf *b, const http_request *req, int bracket, size_t b
     dbtok__http_buf_puts(b, "\r\n");
 }
 
-static int request_ok(const http_request *req, int *bracket)
+static int request_ok(const http_request *req)
 {
     const char *extra = req->user_agent_extra;
 
@@ -228,7 +187,7 @@ static int request_ok(const http_request *req, int *bracket)
         return 0;
     }
     return method_ok(req->method, strlen(req->method)) && path_ok(req->path, strlen(req->path)) &&
-           host_ok(req->host, strlen(req->host), bracket) && req->port != 0u &&
+           dbtok_config_check_host(req->host, strlen(req->host)) == DBTOK_OK && req->port != 0u &&
            req->token[0] != '\0' && value_ok(req->token, strlen(req->token)) &&
            (extra == NULL || value_ok(extra, strlen(extra)));
 }
@@ -237,15 +196,16 @@ dbtok_err dbtok__http_write_request(uint8_t *buf, size_t cap, const http_request
                              size_t *total_len)
 {
     http_buf head = {NULL, 0, 0};
-    int bracket = 0;
+    int bracket;
 
     if (total_len == NULL) {
         return DBTOK_ERR_INVALID_ARG;
     }
     *total_len = 0;
-    if (req == NULL || (buf == NULL && cap > 0) || !request_ok(req, &bracket)) {
+    if (req == NULL || (buf == NULL && cap > 0) || !request_ok(req)) {
         return DBTOK_ERR_INVALID_ARG;
     }
+    bracket = needs_brackets(req->host);
 
     /* Measure first: on failure the caller's body must still be where it was. */
     put_head(&head, req, bracket, body_len);

@@ -50,9 +50,9 @@ typedef struct {
  *
  * Returns DBTOK_OK with *total_len set; DBTOK_ERR_INVALID_ARG (with
  * *total_len 0 and nothing written) when an argument is NULL, the port is 0,
- * the method, path, host or token is empty or malformed, the host is too
- * long, or any of them or the user-agent text holds CR, LF, NUL or another
- * control character; DBTOK_ERR_BUFFER_TOO_SMALL
+ * the method, path or token is empty or malformed, the host is not one
+ * dbtok_config_check_host() accepts, or any of them or the user-agent text
+ * holds CR, LF, NUL or another control character; DBTOK_ERR_BUFFER_TOO_SMALL
  * when it does not fit (*total_len then says how many bytes it needs).
  */
 dbtok_err dbtok__http_write_request(uint8_t *buf, size_t cap, const http_request *req, size_t body_len,

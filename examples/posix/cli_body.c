@@ -1,82 +1,102 @@
 /*
- * `dbtok create --json`: the body goes through the core's own JSON module
- * (strict jsmn plus the UTF-8, escape and number checks the responses get),
- * so the CLI accepts exactly the JSON the library itself would.
+ * `dbtok create --json`: the body is read by the core
+ * (dbtok_create_request_parse(), the JSON rules dbtok reads the service's
+ * answers by), so the CLI accepts exactly the JSON the library itself would;
+ * what is left here is fetching the body, saying in a line what was wrong
+ * with it, and letting flags win.
  */
+#define _POSIX_C_SOURCE 200809L
+
+#include "cli_body.h"
+
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli_body.h"
-#include "json.h"
+#include "dbtok/dbtok_types.h"
+#include "dbtok_posix.h"
 
-/* A create body is a flat object of at most a few members; anything needing
- * more tokens than this is not one. */
-#define BODY_MAX_TOKENS 64u
+static uint8_t g_body[64 * 1024]; /* the body, decoded in place; static: off the stack */
 
-int cli_parse_create_body(char *text, size_t len, cli_create_body *out, char *err, size_t err_cap)
+/* 0, or -1 with a one-line message starting "--json: " in err. */
+static int parse_body(char *text, size_t len, dbtok_create_request *out, char *err, size_t err_cap)
 {
-    static jsmntok_t tok[BODY_MAX_TOKENS]; /* static: the CLI keeps big things off the stack */
-    static const char *const names[2] = {"comment", "lifetime_seconds"};
-    int values[2];
-    json_doc doc;
-    dbtok_err rc;
-    dbtok_str s;
-    int i, end;
-
-    memset(out, 0, sizeof *out);
-    rc = dbtok__json_parse(&doc, text, len, tok, BODY_MAX_TOKENS);
-    if (rc == DBTOK_ERR_BUFFER_TOO_SMALL) {
+    if (dbtok_create_request_parse(text, len, out) == DBTOK_OK) {
+        return 0;
+    }
+    switch (out->fault) {
+    case DBTOK_CREATE_REQUEST_TOO_LARGE:
         (void)snprintf(err, err_cap, "--json: the body has more than %u JSON values; create takes only "
-                                     "comment and lifetime_seconds", BODY_MAX_TOKENS);
-        return -1;
-    }
-    if (rc != DBTOK_OK) {
-        (void)snprintf(err, err_cap, "--json: not valid JSON");
-        return -1;
-    }
-    if (doc.tok[0].type != JSMN_OBJECT) {
+                                     "comment and lifetime_seconds", (unsigned)DBTOK_CREATE_REQUEST_MAX_VALUES);
+        break;
+    case DBTOK_CREATE_REQUEST_NOT_OBJECT:
         (void)snprintf(err, err_cap, "--json: the body must be a JSON object");
-        return -1;
-    }
-    /* Members: key at i, value at i + 1; check every key before decoding any. */
-    end = dbtok__json_skip(&doc, 0);
-    for (i = 1; i < end; i = dbtok__json_skip(&doc, i + 1)) {
-        int kstart = doc.tok[i].start, kend = doc.tok[i].end;
-        if (!dbtok__json_span_equals(doc.text, kstart, kend, "comment") &&
-            !dbtok__json_span_equals(doc.text, kstart, kend, "lifetime_seconds")) {
-            (void)snprintf(err, err_cap, "--json: unknown field '%.*s' (create takes comment and lifetime_seconds)",
-                           kend - kstart > 64 ? 64 : kend - kstart, doc.text + kstart);
-            return -1;
-        }
-    }
-    /* The core's one rule: a repeated key is malformed, null is absent. */
-    if (dbtok__json_object_members(&doc, 0, names, 2, values) != DBTOK_OK) {
+        break;
+    case DBTOK_CREATE_REQUEST_UNKNOWN_FIELD:
+        (void)snprintf(err, err_cap, "--json: unknown field '%.*s' (create takes comment and lifetime_seconds)",
+                       out->field.len > 64 ? 64 : (int)out->field.len, out->field.ptr);
+        break;
+    case DBTOK_CREATE_REQUEST_REPEATED_FIELD:
         (void)snprintf(err, err_cap, "--json: a field is given twice");
-        return -1;
+        break;
+    case DBTOK_CREATE_REQUEST_BAD_COMMENT:
+        (void)snprintf(err, err_cap, "--json: comment must be a string or null");
+        break;
+    case DBTOK_CREATE_REQUEST_COMMENT_NUL:
+        (void)snprintf(err, err_cap, "--json: comment contains a NUL character (\\u0000), "
+                                     "which dbtok cannot send");
+        break;
+    case DBTOK_CREATE_REQUEST_BAD_LIFETIME:
+        (void)snprintf(err, err_cap, "--json: lifetime_seconds must be an integer");
+        break;
+    case DBTOK_CREATE_REQUEST_NOT_JSON:
+    case DBTOK_CREATE_REQUEST_OK:
+    default:
+        (void)snprintf(err, err_cap, "--json: not valid JSON");
+        break;
     }
-    out->has_comment = values[0] >= 0;
-    i = values[0];
-    if (i >= 0) {
-        if (dbtok__json_string(&doc, i, &s) != DBTOK_OK) {
-            (void)snprintf(err, err_cap, "--json: comment must be a string or null");
-            return -1;
-        }
-        if (memchr(s.ptr, '\0', s.len) != NULL) {
-            /* Valid JSON, but the library takes the comment as a C
-             * string: it would be cut at the NUL without a word. */
-            (void)snprintf(err, err_cap, "--json: comment contains a NUL character (\\u0000), "
-                                         "which dbtok cannot send");
-            return -1;
-        }
-        out->comment = s.ptr;
-    }
-    i = values[1];
-    if (i >= 0) {
-        if (doc.tok[i].type != JSMN_PRIMITIVE || dbtok__json_int64(&doc, i, &out->lifetime_seconds) != DBTOK_OK) {
-            (void)snprintf(err, err_cap, "--json: lifetime_seconds must be an integer");
-            return -1;
-        }
-        out->has_lifetime = true;
-    }
-    return 0;
+    return -1;
 }
+
+void cli_apply_json_body(cli_args *a)
+{
+    dbtok_create_request body;
+    char err[256];
+    size_t len;
+    if (a->json[0] == '@') {
+        int rc = dbtok_posix_read_file(a->json + 1, g_body, sizeof g_body, &len);
+        if (rc == -1) {
+            cli_usage_error(a, "--json: cannot read %s: %s", a->json + 1, strerror(errno));
+            return;
+        }
+        if (rc != 0) {
+            cli_usage_error(a, "--json: %s is larger than %zu bytes", a->json + 1, sizeof g_body - 1);
+            return;
+        }
+        len--; /* read_file counts the NUL it appended */
+    } else {
+        len = strlen(a->json);
+        if (len >= sizeof g_body) {
+            cli_usage_error(a, "--json: the body is larger than %zu bytes", sizeof g_body - 1);
+            return;
+        }
+        memcpy(g_body, a->json, len + 1);
+    }
+    if (parse_body((char *)g_body, len, &body, err, sizeof err) != 0) {
+        cli_usage_error(a, "%s", err);
+        return;
+    }
+    if (body.has_lifetime && body.lifetime_seconds < 0) {
+        cli_usage_error(a, "--json: lifetime_seconds must be 0 (the workspace default) or more, not %lld",
+                        (long long)body.lifetime_seconds);
+        return;
+    }
+    if (a->comment == NULL && body.comment != NULL) {
+        a->comment = body.comment;
+        a->comment_from_json = true;
+    }
+    if (a->lifetime == NULL && body.has_lifetime) {
+        a->lifetime_seconds = body.lifetime_seconds;
+    }
+}
+

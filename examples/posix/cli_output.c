@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_text.h"
+
 /* ---- escaping ------------------------------------------------------------ */
 
 /* The code point of the valid UTF-8 sequence at s[0..len), and its length in
@@ -252,11 +254,7 @@ static void put_text_escaped(cli_out *o, dbtok_str s)
 
 void cli_out_wipe(cli_out *o)
 {
-    volatile char *p = o->buf;
-    size_t n = o->len;
-    while (n-- > 0) {
-        *p++ = 0;
-    }
+    cli_wipe(o->buf, o->len);
     o->len = 0;
 }
 

@@ -16,7 +16,7 @@
 
 #include "dbtok/dbtok.h"
 
-#include "cli_config.h"
+#include "cli_settings.h"
 
 /*
  * The masking step every piece of service- or config-derived text takes

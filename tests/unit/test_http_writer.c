@@ -1,6 +1,7 @@
 /*
- * Unit tests for the request writer and its byte builder. Links the real
- * dbtok_json_escape (core/src/str_util.c).
+ * Unit tests for the request writer and its byte builder, and the public
+ * host and token checks it shares with dbtok_init() (core/src/config_check.c).
+ * Links the real dbtok_json_escape (core/src/str_util.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -467,6 +468,54 @@ static void test_json_string(void **state)
     }
 }
 
+/* The public checks dbtok_init() and the writer share, as an application
+ * (the CLI) calls them on its settings. */
+static void test_config_check_host(void **state)
+{
+    static const char *const good[] = {"example.cloud.databricks.com", "Adb-1.Azuredatabricks.NET", "127.0.0.1",
+                                       "localhost", "::1", "[::1]", "fe80::1", "::ffff:127.0.0.1"};
+    static const char *const bad[] = {"", "my_host.internal", "exa mple.com", "example.com:443", "[]",
+                                      "[1.2.3.4]", "[zz::1]", "zz::1", "[::1", "example.com/x", "user@h",
+                                      "h\r\nX: y"};
+    char long_name[DBTOK_MAX_HOST_LEN + 2];
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+        if (dbtok_config_check_host(good[i], strlen(good[i])) != DBTOK_OK) {
+            fail_msg("host \"%s\" refused", good[i]);
+        }
+    }
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (dbtok_config_check_host(bad[i], strlen(bad[i])) != DBTOK_ERR_INVALID_ARG) {
+            fail_msg("host \"%s\" accepted", bad[i]);
+        }
+    }
+    /* A span: what follows len is not read; a NUL inside it is refused. */
+    assert_int_equal(dbtok_config_check_host("example.com/path", 11), DBTOK_OK);
+    assert_int_equal(dbtok_config_check_host("a\0b", 3), DBTOK_ERR_INVALID_ARG);
+    assert_int_equal(dbtok_config_check_host(NULL, 3), DBTOK_ERR_INVALID_ARG);
+    memset(long_name, 'a', sizeof long_name);
+    assert_int_equal(dbtok_config_check_host(long_name, DBTOK_MAX_HOST_LEN), DBTOK_OK);
+    assert_int_equal(dbtok_config_check_host(long_name, DBTOK_MAX_HOST_LEN + 1), DBTOK_ERR_INVALID_ARG);
+}
+
+static void test_config_check_token(void **state)
+{
+    static const char *const bad[] = {"", "dapi abc", "dapi\tabc", "dapi\r\nX: 1", "dapi\x7f", "dapi\xc3\xa9",
+                                      " dapi"};
+    size_t i;
+    (void)state;
+    assert_int_equal(dbtok_config_check_token("dapi0123abcd", 12), DBTOK_OK);
+    assert_int_equal(dbtok_config_check_token("!~#dapi", 7), DBTOK_OK);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (dbtok_config_check_token(bad[i], strlen(bad[i])) != DBTOK_ERR_INVALID_ARG) {
+            fail_msg("token #%zu accepted", i);
+        }
+    }
+    assert_int_equal(dbtok_config_check_token("dapi x", 4), DBTOK_OK);
+    assert_int_equal(dbtok_config_check_token(NULL, 4), DBTOK_ERR_INVALID_ARG);
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
@@ -484,6 +533,8 @@ int main(void)
         cmocka_unit_test(test_buf_put_counts_past_cap),
         cmocka_unit_test(test_put_numbers),
         cmocka_unit_test(test_json_string),
+        cmocka_unit_test(test_config_check_host),
+        cmocka_unit_test(test_config_check_token),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

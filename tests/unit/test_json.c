@@ -1,6 +1,7 @@
 /*
- * Unit tests for core/src/json.c (jsmn plus validation and decoding) and
- * core/src/str_util.c (dbtok_str_copy, dbtok_json_escape).
+ * Unit tests for core/src/json.c (jsmn plus validation and decoding),
+ * core/src/str_util.c (dbtok_str_copy, dbtok_json_escape) and
+ * core/src/create_request.c (dbtok_create_request_parse).
  *
  * Every body is copied into a heap block of exactly its length, so a read
  * past the end shows up under valgrind and AddressSanitizer.
@@ -1207,6 +1208,93 @@ static void test_members_key_by_key(void **state)
     assert_false(json_span_is_null("nullx", 0, 5));
 }
 
+/* ---- dbtok_create_request_parse ------------------------------------------ */
+
+/* Parse a copy of src (heap, exactly its length) as a create body. */
+static dbtok_err create_request(const char *src, dbtok_create_request *out, char **copy)
+{
+    size_t len = strlen(src);
+    *copy = malloc(len > 0 ? len : 1);
+    assert_non_null(*copy);
+    memcpy(*copy, src, len);
+    return dbtok_create_request_parse(*copy, len, out);
+}
+
+static void test_create_request_read(void **state)
+{
+    dbtok_create_request r;
+    char *text;
+    (void)state;
+    assert_int_equal(create_request("{\"comment\": \"caf\\u00e9\", \"lifetime_seconds\": 3600}", &r, &text),
+                     DBTOK_OK);
+    assert_string_equal(r.comment, "caf\xc3\xa9");
+    assert_true(r.has_lifetime);
+    assert_int_equal(r.lifetime_seconds, 3600);
+    assert_int_equal(r.fault, DBTOK_CREATE_REQUEST_OK);
+    free(text);
+    /* Null is absent; so is a member not given. */
+    assert_int_equal(create_request("{\"comment\": null, \"lifetime_seconds\": null}", &r, &text), DBTOK_OK);
+    assert_null(r.comment);
+    assert_false(r.has_lifetime);
+    free(text);
+    assert_int_equal(create_request(" {} ", &r, &text), DBTOK_OK);
+    assert_null(r.comment);
+    assert_false(r.has_lifetime);
+    free(text);
+    /* A negative lifetime is read: what it means is the caller's call. */
+    assert_int_equal(create_request("{\"lifetime_seconds\": -1}", &r, &text), DBTOK_OK);
+    assert_int_equal(r.lifetime_seconds, -1);
+    free(text);
+}
+
+static void test_create_request_refused(void **state)
+{
+    static const struct {
+        const char *body;
+        dbtok_err err;
+        dbtok_create_request_fault fault;
+    } cases[] = {
+        {"", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_NOT_JSON},
+        {"comment=x", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_NOT_JSON},
+        {"{\"comment\": \"x\"", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_NOT_JSON},
+        {"{} x", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_NOT_JSON},
+        {"[\"x\"]", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_NOT_OBJECT},
+        {"{\"coment\": \"x\"}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_UNKNOWN_FIELD},
+        {"{\"comment\": 3, \"x\": 1}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_UNKNOWN_FIELD},
+        {"{\"comment\": \"a\", \"comment\": \"b\"}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_REPEATED_FIELD},
+        {"{\"comment\": \"a\", \"c\\u006fmment\": null}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_REPEATED_FIELD},
+        {"{\"comment\": 3}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_BAD_COMMENT},
+        {"{\"comment\": [\"x\"]}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_BAD_COMMENT},
+        {"{\"comment\": \"a\\u0000b\"}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_COMMENT_NUL},
+        {"{\"lifetime_seconds\": \"3600\"}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_BAD_LIFETIME},
+        {"{\"lifetime_seconds\": 1.5}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_BAD_LIFETIME},
+        {"{\"lifetime_seconds\": 99999999999999999999}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_BAD_LIFETIME},
+        {"{\"lifetime_seconds\": true}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_BAD_LIFETIME},
+        {"{\"comment\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]}", DBTOK_ERR_BUFFER_TOO_SMALL,
+         DBTOK_CREATE_REQUEST_TOO_LARGE},
+    };
+    dbtok_create_request r;
+    char *text;
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dbtok_err err = create_request(cases[i].body, &r, &text);
+        if (err != cases[i].err || r.fault != cases[i].fault) {
+            fail_msg("'%s': %d, fault %d", cases[i].body, (int)err, (int)r.fault);
+        }
+        free(text);
+    }
+    /* The unknown member is named as written. */
+    assert_int_equal(create_request("{\"lifetime_seconds\": 1, \"c\\u006fment\": \"x\"}", &r, &text),
+                     DBTOK_ERR_JSON);
+    assert_int_equal(r.field.len, 11);
+    assert_memory_equal(r.field.ptr, "c\\u006fment", 11);
+    free(text);
+    assert_int_equal(dbtok_create_request_parse(NULL, 0, NULL), DBTOK_ERR_INVALID_ARG);
+    assert_int_equal(dbtok_create_request_parse(NULL, 2, &r), DBTOK_ERR_INVALID_ARG);
+    assert_int_equal(r.fault, DBTOK_CREATE_REQUEST_NOT_JSON);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1242,6 +1330,8 @@ int main(void)
         cmocka_unit_test(test_key_with_nul),
         cmocka_unit_test(test_object_members),
         cmocka_unit_test(test_members_key_by_key),
+        cmocka_unit_test(test_create_request_read),
+        cmocka_unit_test(test_create_request_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,13 +1,16 @@
 /**
  * @file
  * dbtok's plain types and the helpers that need no client: result codes,
- * string views, copying and JSON escaping. Freestanding: no mbedTLS here, so
- * parsers and their tests include only this.
+ * string views, copying and JSON escaping, the checks dbtok_init() applies to
+ * a host and a token, and reading a create request's JSON body.
+ * Freestanding: no mbedTLS here, so parsers and their tests include only this.
  */
 #ifndef DBTOK_TYPES_H
 #define DBTOK_TYPES_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -91,6 +94,95 @@ size_t dbtok_json_escape(char *dst, size_t cap, const char *src, size_t len);
  */
 size_t dbtok_mask_text(const dbtok_str *secrets, size_t n_secrets, const char *text, size_t len, char *out,
                        size_t cap);
+
+/**
+ * Whether host[0..len) is a host dbtok_init() accepts in dbtok_config.host:
+ * a DNS name or IPv4 address (ASCII letters, digits, '-' and '.'), or an IPv6
+ * address (hex digits, ':' and '.', at least one ':'), bare or in brackets;
+ * 1 to DBTOK_MAX_HOST_LEN bytes, brackets counted. No scheme, port, path or
+ * user information: an application that takes a URL cuts those off first.
+ *
+ * host: read during the call only; need not be NUL-terminated (a NUL within
+ *   len is refused like any other character outside the set).
+ * Returns DBTOK_OK, or DBTOK_ERR_INVALID_ARG for a NULL host, len 0, more
+ * than DBTOK_MAX_HOST_LEN bytes or any other host outside the rule.
+ */
+dbtok_err dbtok_config_check_host(const char *host, size_t len);
+
+/**
+ * Whether token[0..len) is a bearer token dbtok_init() accepts in
+ * dbtok_config.token: one or more bytes of visible ASCII (0x21 to 0x7E), so
+ * that it cannot break the Authorization header. Nothing else about its form
+ * is checked: the service decides what a token is.
+ *
+ * token: read during the call only; need not be NUL-terminated.
+ * Returns DBTOK_OK, or DBTOK_ERR_INVALID_ARG for a NULL token, len 0, or a
+ * space, control character, DEL or non-ASCII byte in it.
+ */
+dbtok_err dbtok_config_check_token(const char *token, size_t len);
+
+/** The most JSON values (the object, each key, each value and what it
+ * contains) a body given to dbtok_create_request_parse() may hold: a create
+ * request has two members, five values; the rest is room to name an unknown
+ * member rather than only say the body is too large. */
+#define DBTOK_CREATE_REQUEST_MAX_VALUES 16
+
+/** What dbtok_create_request_parse() found wrong with a body. */
+typedef enum {
+    DBTOK_CREATE_REQUEST_OK = 0,         /**< nothing: the body was read */
+    DBTOK_CREATE_REQUEST_NOT_JSON,       /**< not one strict JSON value (RFC 8259, UTF-8, valid escapes) */
+    DBTOK_CREATE_REQUEST_TOO_LARGE,      /**< more than DBTOK_CREATE_REQUEST_MAX_VALUES values */
+    DBTOK_CREATE_REQUEST_NOT_OBJECT,     /**< the top-level value is not an object */
+    DBTOK_CREATE_REQUEST_UNKNOWN_FIELD,  /**< a member other than comment and lifetime_seconds;
+                                            dbtok_create_request.field names it */
+    DBTOK_CREATE_REQUEST_REPEATED_FIELD, /**< comment or lifetime_seconds given twice (spelled with
+                                            escapes or not, null included) */
+    DBTOK_CREATE_REQUEST_BAD_COMMENT,    /**< comment is neither a string nor null */
+    DBTOK_CREATE_REQUEST_COMMENT_NUL,    /**< comment holds `\u0000`, which dbtok_token_create()'s
+                                            C-string comment would cut */
+    DBTOK_CREATE_REQUEST_BAD_LIFETIME    /**< lifetime_seconds is neither null nor an integer
+                                            (no fraction, no exponent) within int64 */
+} dbtok_create_request_fault;
+
+/** A create request as dbtok_create_request_parse() read it: the arguments
+ * of dbtok_token_create(). */
+typedef struct {
+    const char *comment;      /**< NUL-terminated UTF-8 inside the parsed text, or NULL when the
+                                 body has none (absent or null) */
+    bool has_lifetime;        /**< lifetime_seconds was given (not absent, not null) */
+    int64_t lifetime_seconds; /**< as given, when has_lifetime; 0 otherwise. Any int64 is read:
+                                 what a negative one means is the caller's to decide */
+    dbtok_create_request_fault fault; /**< why the body was refused; DBTOK_CREATE_REQUEST_OK when
+                                         it was not */
+    dbtok_str field;          /**< for DBTOK_CREATE_REQUEST_UNKNOWN_FIELD the member's name as
+                                 written (escapes not decoded, no NUL after it), a view into the
+                                 text; empty otherwise */
+} dbtok_create_request;
+
+/**
+ * Read the JSON body of a create request, as the Token API and the
+ * Databricks CLI's `--json` take it: one object whose members may be
+ * "comment" (a string, or null for none) and "lifetime_seconds" (an integer,
+ * or null for none). It is read by the rules dbtok reads the service's
+ * answers by: strict JSON, keys compared after decoding escapes, a member
+ * given twice malformed, null the same as absent. Any other member is
+ * refused rather than dropped, so that a misspelt field cannot silently
+ * create a token without the intended expiry.
+ *
+ * text: len bytes, modified: the comment is decoded in place and
+ *   NUL-terminated there, so out->comment (and out->field) point into text
+ *   and live as long as it does. It need not be NUL-terminated.
+ * out: filled on every return; on an error only fault (and field) count.
+ * Uses about DBTOK_CREATE_REQUEST_MAX_VALUES * 16 bytes of stack for the
+ * JSON tokens; nothing else.
+ *
+ * Returns DBTOK_OK; DBTOK_ERR_JSON with out->fault saying why (every fault
+ * but TOO_LARGE); DBTOK_ERR_BUFFER_TOO_SMALL with out->fault
+ * DBTOK_CREATE_REQUEST_TOO_LARGE; DBTOK_ERR_INVALID_ARG when out is NULL, or
+ * when text is NULL and len is not 0 (out->fault then says
+ * DBTOK_CREATE_REQUEST_NOT_JSON).
+ */
+dbtok_err dbtok_create_request_parse(char *text, size_t len, dbtok_create_request *out);
 
 #ifdef __cplusplus
 }

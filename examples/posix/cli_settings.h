@@ -2,26 +2,27 @@
  * Where the dbtok command-line tool finds its settings, in the order users of
  * the Databricks CLI already know: command-line flags, then environment
  * variables, then a profile in ~/.databrickscfg (or $DATABRICKS_CONFIG_FILE).
+ * This file is the precedence and the pairing of tokens with hosts; the
+ * profile file's syntax is cli_ini.h's, the URL's cli_host.h's.
  *
  * Nothing here touches the heap or mbedTLS: values are copied into fixed
- * arrays inside cli_settings, the profile file is read with open()/read()
+ * arrays inside cli_settings, the profile file is read with cli_read_file()
  * into a static buffer, and the environment is reached through a lookup
  * function so that tests can supply their own without setenv().
  */
-#ifndef CLI_CONFIG_H
-#define CLI_CONFIG_H
+#ifndef CLI_SETTINGS_H
+#define CLI_SETTINGS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dbtok/dbtok_config.h"
+#include "cli_host.h"
 
 /* Capacities, NUL included. A token's format is undocumented and may grow,
  * so its room is generous; paths follow the usual Linux PATH_MAX. */
 #define CLI_TOKEN_MAX 1024u
 #define CLI_PATH_MAX 4096u
 #define CLI_PROFILE_MAX 256u
-#define CLI_HOST_MAX (DBTOK_MAX_HOST_LEN + 1u)
 
 /* Largest profile file read; a real one is a few hundred bytes. */
 #define CLI_CONFIG_FILE_MAX (64u * 1024u)
@@ -105,69 +106,4 @@ void cli_settings_wipe(cli_settings *s);
  * `what` picks the setting: 'h' host, 't' token, 'c' CA file, 'o' output. */
 const char *cli_source_name(cli_source src, char what);
 
-/*
- * Normalise a workspace URL to host and port: `https://` is assumed when no
- * scheme is given, `http://` and other schemes are refused (TLS only), path,
- * query, fragment and trailing `/` are dropped, userinfo is refused, the
- * port defaults to 443 and must be 1..65535, an IPv6 literal must be
- * bracketed (`[::1]:8443`) and is returned without brackets. The host name is
- * lowercased.
- *
- * Returns 0, or -1 with the reason in err (may be NULL).
- */
-int cli_parse_host(const char *url, char *host, size_t host_cap, uint16_t *port, char *err,
-                   size_t err_cap);
-
-/* Result of cli_read_file(). */
-typedef enum {
-    CLI_FILE_OK = 0,
-    CLI_FILE_MISSING = 1,       /* no such file (ENOENT, ENOTDIR) */
-    CLI_FILE_UNREADABLE = -1,   /* open or read failed: errno says why */
-    CLI_FILE_TOO_BIG = -2,      /* more than cap bytes */
-    CLI_FILE_NOT_REGULAR = -3   /* a FIFO, socket, device or folder */
-} cli_file_result;
-
-/*
- * Read the whole of a settings file (the profile file, a CA bundle) into
- * buf[0..cap) and set *len; no NUL is appended.
- *
- * Only a regular file is read, and /dev/null as an empty one: a FIFO would
- * block until some writer came (past any --timeout, since nothing has been
- * sent yet), a terminal would wait for typing, and a device such as
- * /dev/zero never ends. The file is opened with O_NONBLOCK and checked with
- * fstat() on the open descriptor, so opening a FIFO cannot block either and
- * nothing can be swapped in between the check and the read.
- */
-cli_file_result cli_read_file(const char *path, char *buf, size_t cap, size_t *len);
-
-/* Result of an INI lookup. */
-typedef enum {
-    CLI_INI_FOUND = 0,      /* value copied */
-    CLI_INI_NO_KEY = 1,     /* the section exists, the key is not in it */
-    CLI_INI_NO_SECTION = 2, /* no such section */
-    CLI_INI_SYNTAX = 3,     /* a line is neither section, comment nor key = value; *line set */
-    CLI_INI_TOO_LONG = 4    /* the value does not fit in cap; *line set */
-} cli_ini_result;
-
-/*
- * Look key up in [section] of the INI text (len bytes, need not be
- * NUL-terminated). Rules, matching what the Databricks tools accept:
- * - `[name]` starts a section (whitespace inside the brackets is trimmed;
- *   names are case-sensitive); a section may appear more than once.
- * - `key = value` or `key: value`; keys match case-insensitively; the last
- *   occurrence wins; whitespace around key and value is trimmed.
- * - Lines starting with `;` or `#` (after indentation) are comments. An
- *   inline comment starts at `#` or `;` preceded by whitespace, so a token
- *   containing `#` survives (`token = dapi#1 # note` gives `dapi#1`).
- * - Then a value wrapped in matching double or single quotes is unquoted.
- * - Key lines before the first section header belong to [DEFAULT].
- * - CRLF line endings and a UTF-8 byte-order mark are accepted; a NUL byte
- *   is a syntax error.
- * A syntax error anywhere in the text is reported, whatever section was asked.
- *
- * line (may be NULL) receives the 1-based line of a syntax or length error.
- */
-cli_ini_result cli_ini_get(const char *text, size_t len, const char *section, const char *key,
-                           char *value, size_t cap, unsigned *line);
-
-#endif /* CLI_CONFIG_H */
+#endif /* CLI_SETTINGS_H */

@@ -1,0 +1,324 @@
+/*
+ * The command line of the dbtok tool: options before or after the command
+ * (as with the Databricks CLI), values checked as they are read, and what
+ * only the whole line can tell (see cli_args.h).
+ */
+#include "cli_args.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dbtok/dbtok.h"
+
+#include "cli_output.h"
+
+typedef enum {
+    OPT_HOST,
+    OPT_PROFILE,
+    OPT_TOKEN,
+    OPT_CA_FILE,
+    OPT_OUTPUT,
+    OPT_TIMEOUT,
+    OPT_RETRIES,
+    OPT_VERBOSE,
+    OPT_HELP,
+    OPT_VERSION,
+    OPT_COMMENT,
+    OPT_LIFETIME,
+    OPT_JSON,
+    OPT_RECOVER
+} option_id;
+
+typedef struct {
+    const char *name; /* long name without "--" */
+    char short_name;  /* 0 when none */
+    bool takes_value;
+    option_id id;
+} option;
+
+static const option OPTIONS[] = {
+    {"host", 0, true, OPT_HOST},
+    {"profile", 'p', true, OPT_PROFILE},
+    {"token", 0, true, OPT_TOKEN},
+    {"ca-file", 0, true, OPT_CA_FILE},
+    {"output", 'o', true, OPT_OUTPUT},
+    {"timeout", 0, true, OPT_TIMEOUT},
+    {"retries", 0, true, OPT_RETRIES},
+    {"verbose", 'v', false, OPT_VERBOSE},
+    {"help", 'h', false, OPT_HELP},
+    {"version", 0, false, OPT_VERSION},
+    {"comment", 0, true, OPT_COMMENT},
+    {"lifetime-seconds", 0, true, OPT_LIFETIME},
+    {"json", 0, true, OPT_JSON},
+    {"recover", 0, false, OPT_RECOVER},
+};
+
+void cli_usage_error(cli_args *a, const char *fmt, ...)
+{
+    va_list ap;
+    if (a->failed) {
+        return; /* the first problem is the one worth reporting */
+    }
+    a->failed = true;
+    va_start(ap, fmt);
+    (void)vsnprintf(a->err, sizeof a->err, fmt, ap);
+    va_end(ap);
+}
+
+/* A decimal int64, all of it: no spaces, no suffix, no overflow. */
+static bool parse_i64(const char *s, int64_t *out)
+{
+    bool neg = *s == '-';
+    uint64_t v = 0, limit = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
+    if (neg || *s == '+') {
+        s++;
+    }
+    if (*s == '\0') {
+        return false;
+    }
+    for (; *s != '\0'; s++) {
+        unsigned d;
+        if (*s < '0' || *s > '9') {
+            return false;
+        }
+        d = (unsigned)(*s - '0');
+        if (v > (limit - d) / 10u) {
+            return false;
+        }
+        v = v * 10u + d;
+    }
+    *out = neg ? (v == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)v) : (int64_t)v;
+    return true;
+}
+
+static void apply_option(cli_args *a, const option *opt, const char *value, const char *spelled)
+{
+    int64_t n = 0;
+    bool empty = value != NULL && value[0] == '\0';
+    switch (opt->id) {
+    case OPT_HOST:
+    case OPT_PROFILE:
+    case OPT_TOKEN:
+    case OPT_CA_FILE:
+    case OPT_OUTPUT:
+        if (empty) {
+            cli_usage_error(a, "%s needs a non-empty value", spelled);
+            return;
+        }
+        if (opt->id == OPT_HOST) {
+            a->flags.host = value;
+        } else if (opt->id == OPT_PROFILE) {
+            a->flags.profile = value;
+        } else if (opt->id == OPT_TOKEN) {
+            a->flags.token = value;
+        } else if (opt->id == OPT_CA_FILE) {
+            a->flags.ca_file = value;
+        } else {
+            a->flags.output = value;
+        }
+        return;
+    case OPT_TIMEOUT:
+        /* The library takes milliseconds in a uint32_t. */
+        if (!parse_i64(value, &n) || n < 1 || n > (int64_t)(UINT32_MAX / 1000u)) {
+            cli_usage_error(a, "--timeout must be a whole number of seconds from 1 to %u, not '%s'",
+                            (unsigned)(UINT32_MAX / 1000u), value);
+            return;
+        }
+        a->timeout_ms = (uint32_t)n * 1000u;
+        return;
+    case OPT_RETRIES:
+        if (!parse_i64(value, &n) || n < 0 || n > 254) {
+            cli_usage_error(a, "--retries must be a whole number from 0 to 254, not '%s'", value);
+            return;
+        }
+        a->retries = (int)n;
+        return;
+    case OPT_COMMENT:
+        a->comment = value;
+        return;
+    case OPT_LIFETIME:
+        a->lifetime = value;
+        if (!parse_i64(value, &a->lifetime_seconds)) {
+            cli_usage_error(a, "--lifetime-seconds must be an integer, not '%s'", value);
+        } else if (a->lifetime_seconds < 0) {
+            /* The library reads a negative lifetime as "the workspace default",
+             * which is not what anyone typing one meant. */
+            cli_usage_error(a, "--lifetime-seconds must be 0 (the workspace default) or more, not '%s'",
+                            value);
+        }
+        return;
+    case OPT_VERBOSE:
+        a->verbose = true;
+        return;
+    case OPT_JSON:
+        if (empty) {
+            cli_usage_error(a, "%s needs a JSON object or @FILE", spelled);
+            return;
+        }
+        a->json = value;
+        return;
+    case OPT_RECOVER:
+        a->recover = true;
+        return;
+    case OPT_HELP:
+        a->help = true;
+        return;
+    case OPT_VERSION:
+        a->version = true;
+        return;
+    }
+}
+
+static const option *find_long(const char *name, size_t len)
+{
+    size_t i;
+    for (i = 0; i < sizeof OPTIONS / sizeof OPTIONS[0]; i++) {
+        if (strlen(OPTIONS[i].name) == len && memcmp(OPTIONS[i].name, name, len) == 0) {
+            return &OPTIONS[i];
+        }
+    }
+    return NULL;
+}
+
+static const option *find_short(char c)
+{
+    size_t i;
+    for (i = 0; i < sizeof OPTIONS / sizeof OPTIONS[0]; i++) {
+        if (OPTIONS[i].short_name == c) {
+            return &OPTIONS[i];
+        }
+    }
+    return NULL;
+}
+
+/* One option at argv[*i]: --name, --name=value, --name value, -x, -xVALUE,
+ * -x value. Advances *i past a separate value. */
+static void parse_option(cli_args *a, int argc, char **argv, int *i)
+{
+    const char *arg = argv[*i];
+    const char *inline_value = NULL;
+    const option *opt;
+    char spelled[64];
+
+    if (arg[1] == '-') {
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+        opt = find_long(name, len);
+        inline_value = eq != NULL ? eq + 1 : NULL;
+    } else {
+        opt = find_short(arg[1]);
+        if (arg[2] != '\0') {
+            inline_value = arg + 2;
+        }
+    }
+    if (opt == NULL) {
+        cli_usage_error(a, "unknown option '%s'", arg);
+        return;
+    }
+    if (arg[1] == '-') {
+        (void)snprintf(spelled, sizeof spelled, "--%s", opt->name);
+    } else {
+        (void)snprintf(spelled, sizeof spelled, "-%c", opt->short_name);
+    }
+    if (!opt->takes_value) {
+        if (inline_value != NULL) {
+            cli_usage_error(a, "%s takes no value", spelled);
+            return;
+        }
+        apply_option(a, opt, NULL, spelled);
+        return;
+    }
+    if (inline_value == NULL) {
+        if (*i + 1 >= argc) {
+            cli_usage_error(a, "%s needs a value", spelled);
+            return;
+        }
+        inline_value = argv[++*i];
+    }
+    apply_option(a, opt, inline_value, spelled);
+}
+
+static cli_command find_command(const char *name)
+{
+    if (strcmp(name, "create") == 0) {
+        return CLI_CMD_CREATE;
+    }
+    if (strcmp(name, "list") == 0) {
+        return CLI_CMD_LIST;
+    }
+    if (strcmp(name, "delete") == 0 || strcmp(name, "revoke") == 0) {
+        return CLI_CMD_DELETE;
+    }
+    return CLI_CMD_NONE;
+}
+
+/* Options may come before or after the command (as with the Databricks CLI);
+ * `--` ends them. Parsing goes on after a usage error so that a --help
+ * anywhere still shows help. */
+void cli_parse_args(cli_args *a, int argc, char **argv)
+{
+    bool options_done = false;
+    int i;
+    for (i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!options_done && strcmp(arg, "--") == 0) {
+            options_done = true;
+        } else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
+            parse_option(a, argc, argv, &i);
+        } else if (a->cmd == CLI_CMD_NONE) {
+            a->cmd = find_command(arg);
+            a->cmd_name = arg;
+            if (a->cmd == CLI_CMD_NONE) {
+                cli_usage_error(a, "unknown command '%s'", arg);
+            }
+        } else if (a->cmd == CLI_CMD_DELETE && a->token_id == NULL) {
+            a->token_id = arg;
+        } else {
+            cli_usage_error(a, "unexpected argument '%s'", arg);
+        }
+    }
+}
+
+/* What only makes sense once the whole command line is known. */
+void cli_check_args(cli_args *a)
+{
+    if (a->failed) {
+        return;
+    }
+    if (a->cmd == CLI_CMD_NONE) {
+        cli_usage_error(a, "no command given: use create, list or delete");
+    } else if (a->cmd != CLI_CMD_CREATE && (a->comment != NULL || a->lifetime != NULL || a->recover || a->json != NULL)) {
+        cli_usage_error(a, "%s is only valid with create",
+                        a->comment != NULL    ? "--comment"
+                        : a->lifetime != NULL ? "--lifetime-seconds"
+                        : a->json != NULL     ? "--json"
+                                              : "--recover");
+    } else if (a->cmd == CLI_CMD_DELETE && (a->token_id == NULL || a->token_id[0] == '\0')) {
+        cli_usage_error(a, "%s needs a TOKEN_ID argument", a->cmd_name);
+    }
+}
+
+/* A comment the request cannot carry, or whose answer cannot come back, is
+ * refused before anything is sent: a create whose answer does not fit would
+ * make a token nobody ever sees (exit 4, every time). */
+void cli_check_comment(cli_args *a, size_t work_len)
+{
+    const char *what = a->comment_from_json ? "--json: comment" : "--comment";
+    size_t len, need;
+    if (a->failed || a->cmd != CLI_CMD_CREATE || a->comment == NULL) {
+        return;
+    }
+    len = strlen(a->comment);
+    need = dbtok_create_work_needed(a->comment);
+    if (need == 0) {
+        cli_usage_error(a, "%s is not valid UTF-8 (byte %zu of %zu)", what,
+                        cli_utf8_valid_len(a->comment, len) + 1, len);
+    } else if (need > work_len) {
+        cli_usage_error(a, "%s is too long for dbtok's %zu-byte work buffer: the create answer echoes it, "
+                           "and with the service's escaping that could need a %zu-byte buffer",
+                        what, work_len, need);
+    }
+}
+

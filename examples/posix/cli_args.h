@@ -1,0 +1,54 @@
+/*
+ * What the command line asks for. Parsing goes on after the first usage
+ * error so that a --help anywhere still shows help; the first error is the
+ * one reported.
+ */
+#ifndef CLI_ARGS_H
+#define CLI_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli_settings.h"
+
+typedef enum { CLI_CMD_NONE, CLI_CMD_CREATE, CLI_CMD_LIST, CLI_CMD_DELETE } cli_command;
+
+typedef struct {
+    cli_flags flags;
+    cli_command cmd;
+    const char *cmd_name;
+    const char *comment;  /* NULL: none */
+    bool comment_from_json; /* it came from --json, not --comment (for messages) */
+    const char *lifetime; /* as given, for the error message */
+    const char *json;     /* create --json as given: a JSON object, or @FILE */
+    int64_t lifetime_seconds;
+    uint32_t timeout_ms;
+    int retries; /* -1: the library's default */
+    const char *token_id;
+    bool verbose, help, version;
+    bool recover; /* create: find and revoke a token whose answer was lost, then create again */
+    bool failed; /* err holds the first usage error */
+    char err[512];
+} cli_args;
+
+/* Record a usage error in a (only the first one is kept). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+void cli_usage_error(cli_args *a, const char *fmt, ...);
+
+/* Read argv into a (zeroed, with retries -1, by the caller); `--` ends the
+ * options. A problem sets a->failed and a->err. */
+void cli_parse_args(cli_args *a, int argc, char **argv);
+
+/* What only makes sense once the whole command line is known: a command,
+ * create's options only with create, delete's TOKEN_ID. */
+void cli_check_args(cli_args *a);
+
+/* Refuse a create comment the request cannot carry (not UTF-8) or whose
+ * answer could not fit a work buffer of work_len bytes, before anything is
+ * sent. */
+void cli_check_comment(cli_args *a, size_t work_len);
+
+#endif /* CLI_ARGS_H */

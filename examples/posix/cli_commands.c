@@ -1,0 +1,140 @@
+/*
+ * The commands: create, list and delete on a client dbtok_init() has set up,
+ * each composing its output first and writing it only once the call
+ * succeeded, and making sure stdout really took it.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "cli_commands.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli_messages.h"
+
+/*
+ * Hand stdout's bytes over for good: for a regular file, fsync() so that a
+ * full or failing disk is found now and not after dbtok said "done"; then
+ * close() (where NFS reports a late write error); then /dev/null back onto
+ * fd 1 at once, so that no socket a later call opens can take it. -1 with
+ * errno set when the output may not have arrived.
+ */
+static int finish_stdout(void)
+{
+    struct stat st;
+    int rc = 0, saved = 0, fd;
+    if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) && fsync(STDOUT_FILENO) != 0 &&
+        errno != EINVAL) {
+        rc = -1;
+        saved = errno;
+    }
+    if (close(STDOUT_FILENO) != 0 && errno != EINTR && rc == 0) {
+        rc = -1; /* EINTR: Linux closed it anyway, and the data went out */
+        saved = errno;
+    }
+    fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0 && fd != STDOUT_FILENO) {
+        (void)dup2(fd, STDOUT_FILENO);
+        (void)close(fd);
+    }
+    errno = saved;
+    return rc;
+}
+
+/* Write the composed output; -1 (errno set) when stdout refused it. */
+static int write_output(const cli_out *out)
+{
+    if (cli_write_all(STDOUT_FILENO, out->buf, out->len) != 0) {
+        return -1;
+    }
+    return finish_stdout();
+}
+
+/*
+ * A new token whose value nobody received must not stay live: nobody could
+ * use it, and nobody would know to revoke it. The client still holds the
+ * connection and the id, so revoke it now; only when that fails too may a
+ * token exist (exit 4, and the id to revoke it by).
+ */
+static int revoke_undelivered(dbtok_client *client, const char *id, const char *why)
+{
+    dbtok_err err;
+    const dbtok_error_info *e;
+    if (id == NULL) {
+        cli_error_line("the token was created but its value could not be written to stdout (%s), and its "
+                       "id is too long to revoke it: a token may exist, find it with 'dbtok list'",
+                       why);
+        return CLI_EXIT_UNKNOWN;
+    }
+    err = dbtok_token_revoke(client, id);
+    e = dbtok_last_error(client);
+    if (err == DBTOK_OK || (err == DBTOK_ERR_API && e->http_status == 404)) {
+        cli_error_line("the token was created but its value could not be written to stdout (%s); it was "
+                       "revoked (id %s)",
+                       why, id);
+        return CLI_EXIT_EXCHANGE;
+    }
+    cli_error_line("the token was created but its value could not be written to stdout (%s), and revoking "
+                   "it failed too (%s): a token may exist; revoke it with 'dbtok delete %s'",
+                   why, dbtok_strerror(err), id);
+    return CLI_EXIT_UNKNOWN;
+}
+
+int cli_do_create(const cli_run *r, cli_out *out)
+{
+    const cli_args *a = r->args;
+    dbtok_created_token t;
+    char id[160]; /* not secret: kept to revoke the token if printing fails */
+    char why[128];
+    bool have_id, delivered;
+    dbtok_err err = a->recover ? dbtok_token_create_recover(r->client, a->comment, a->lifetime_seconds, &t)
+                               : dbtok_token_create(r->client, a->comment, a->lifetime_seconds, &t);
+    if (err != DBTOK_OK) {
+        return cli_report(r, err, dbtok_last_error(r->client), NULL);
+    }
+    have_id = dbtok_str_copy(id, sizeof id, t.info.token_id) == DBTOK_OK;
+    cli_out_created(out, &t);
+    dbtok_result_wipe(r->client); /* the output buffer now holds the only copy */
+    if (out->overflow) {
+        (void)snprintf(why, sizeof why, "the output buffer is too small");
+        delivered = false;
+    } else {
+        delivered = write_output(out) == 0;
+        if (!delivered) {
+            (void)snprintf(why, sizeof why, "%s", strerror(errno));
+        }
+    }
+    cli_out_wipe(out);
+    return delivered ? 0 : revoke_undelivered(r->client, have_id ? id : NULL, why);
+}
+
+int cli_do_list(const cli_run *r, cli_out *out)
+{
+    dbtok_err err = dbtok_token_list(r->client, cli_out_list_cb, out);
+    if (err != DBTOK_OK) {
+        return cli_report(r, err, dbtok_last_error(r->client), out);
+    }
+    cli_out_list_end(out);
+    if (out->overflow) {
+        return cli_output_too_large(r);
+    }
+    if (write_output(out) != 0) {
+        cli_error_line("cannot write the output: %s", strerror(errno));
+        return CLI_EXIT_EXCHANGE;
+    }
+    return 0;
+}
+
+int cli_do_delete(const cli_run *r)
+{
+    dbtok_err err = dbtok_token_revoke(r->client, r->args->token_id);
+    if (err != DBTOK_OK) {
+        return cli_report(r, err, dbtok_last_error(r->client), NULL);
+    }
+    return 0;
+}

@@ -1,0 +1,20 @@
+/*
+ * The tool's commands (see cli_commands.c). Each returns the exit code,
+ * having reported any failure on stderr.
+ */
+#ifndef CLI_COMMANDS_H
+#define CLI_COMMANDS_H
+
+#include "cli_output.h"
+#include "cli_report.h"
+
+/* create: print the new token (a value nobody received is revoked again). */
+int cli_do_create(const cli_run *r, cli_out *out);
+
+/* list: print every token, or nothing when the listing failed. */
+int cli_do_list(const cli_run *r, cli_out *out);
+
+/* delete (revoke): nothing on stdout. */
+int cli_do_delete(const cli_run *r);
+
+#endif /* CLI_COMMANDS_H */

@@ -1,0 +1,118 @@
+/*
+ * --help and --version: the usage texts (kept beside the man page,
+ * dbtok.1, which says the same at length) and the versions that run.
+ */
+#include "cli_help.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mbedtls/version.h>
+
+#include "dbtok/dbtok.h"
+#include "dbtok_posix.h"
+
+#include "cli_messages.h"
+
+static const char USAGE_GLOBAL[] =
+    "Global options (before or after the command):\n"
+    "  --host URL            workspace URL (https:// assumed; env DATABRICKS_HOST)\n"
+    "  -p, --profile NAME    profile in ~/.databrickscfg (env DATABRICKS_CONFIG_PROFILE)\n"
+    "  --token TOKEN         personal access token (env DATABRICKS_TOKEN)\n"
+    "  --ca-file PEM         trusted CA certificates (env DBTOK_CA_FILE; default\n"
+    "                        " DBTOK_POSIX_DEFAULT_CA_FILE ")\n"
+    "  -o, --output FORMAT   text or json (env DATABRICKS_OUTPUT_FORMAT; default text)\n"
+    "  --timeout SECONDS     deadline for each call to the service, retries included\n"
+    "                        (default 60)\n"
+    "  --retries N           tries after the first when the service says 429/503 or\n"
+    "                        a connection fails before a request went out (default 3)\n"
+    "  -v, --verbose         trace the exchange on stderr (secrets redacted)\n"
+    "  -h, --help            show this help\n"
+    "  --version             show the version\n"
+    "\n"
+    "Settings come from flags, then the environment, then the profile\n"
+    "(-p, DATABRICKS_CONFIG_PROFILE, [__settings__] default_profile, or DEFAULT)\n"
+    "in DATABRICKS_CONFIG_FILE or ~/.databrickscfg.\n"
+    "\n"
+    "Exit codes: 0 ok, 1 the service answered with an error, 2 usage or\n"
+    "configuration error, 3 the exchange failed, 4 a create's outcome is unknown.\n";
+
+static const char USAGE_MAIN[] =
+    "Usage: dbtok [OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "Create, list and revoke Databricks personal access tokens.\n"
+    "\n"
+    "Commands:\n"
+    "  create [--comment TEXT] [--lifetime-seconds N] [--json JSON|@FILE] [--recover]\n"
+    "                                                   create a token, print its value\n"
+    "  list                                             list your tokens\n"
+    "  delete TOKEN_ID                                  revoke a token (alias: revoke)\n"
+    "\n";
+
+static const char USAGE_CREATE[] =
+    "Usage: dbtok [OPTIONS] create [--comment TEXT] [--lifetime-seconds N]\n"
+    "                              [--json JSON|@FILE] [--recover]\n"
+    "\n"
+    "Create a personal access token and print its value (shown only once).\n"
+    "\n"
+    "  --comment TEXT          a description stored with the token (UTF-8; the answer\n"
+    "                          echoes it, and must fit in the 64 KiB work buffer)\n"
+    "  --lifetime-seconds N    lifetime in seconds; omitted or 0: the workspace default\n"
+    "  --json JSON|@FILE       the request body, inline or from FILE, as with the\n"
+    "                          Databricks CLI: {\"comment\": ..., \"lifetime_seconds\": ...};\n"
+    "                          --comment and --lifetime-seconds override its fields\n"
+    "  --recover               if the answer is lost, find the token by a marker added to\n"
+    "                          the comment, revoke it and create again (no orphan left)\n"
+    "\n";
+
+static const char USAGE_LIST[] = "Usage: dbtok [OPTIONS] list\n"
+                                 "\n"
+                                 "List your tokens: id, creation and expiry time (UTC), comment.\n"
+                                 "\n";
+
+static const char USAGE_DELETE[] = "Usage: dbtok [OPTIONS] delete TOKEN_ID\n"
+                                   "       dbtok [OPTIONS] revoke TOKEN_ID\n"
+                                   "\n"
+                                   "Revoke the token with this id (see 'dbtok list').\n"
+                                   "\n";
+
+void cli_print_help(cli_command cmd)
+{
+    const char *head = cmd == CLI_CMD_CREATE   ? USAGE_CREATE
+                       : cmd == CLI_CMD_LIST   ? USAGE_LIST
+                       : cmd == CLI_CMD_DELETE ? USAGE_DELETE
+                                               : USAGE_MAIN;
+    (void)cli_write_all(STDOUT_FILENO, head, strlen(head));
+    (void)cli_write_all(STDOUT_FILENO, USAGE_GLOBAL, sizeof USAGE_GLOBAL - 1);
+}
+
+/*
+ * Names the mbedTLS that runs. A shared system mbedTLS (DBTOK_USE_SYSTEM_MBEDTLS)
+ * can be updated under the binary, and then the headers' version, which the
+ * User-Agent carries, is named too, so the two never disagree unseen. Without
+ * MBEDTLS_VERSION_C (dbtok's own configurations) mbedTLS is linked statically
+ * from the tree its headers come from, so they tell.
+ */
+void cli_print_version(void)
+{
+#if defined(MBEDTLS_VERSION_C)
+    char running[16] = {0}; /* mbedtls_version_get_string() writes at most 9 bytes */
+    char text[96];
+    int n;
+    mbedtls_version_get_string(running);
+    if (strcmp(running, MBEDTLS_VERSION_STRING) == 0) {
+        n = snprintf(text, sizeof text, "dbtok %s (mbedtls %s)\n", DBTOK_VERSION_STRING, running);
+    } else {
+        n = snprintf(text, sizeof text, "dbtok %s (mbedtls %s, built with %s)\n",
+                     DBTOK_VERSION_STRING, running, MBEDTLS_VERSION_STRING);
+    }
+    if (n > 0) {
+        (void)cli_write_all(STDOUT_FILENO, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+    }
+#else
+    static const char text[] =
+        "dbtok " DBTOK_VERSION_STRING " (mbedtls " MBEDTLS_VERSION_STRING ")\n";
+    (void)cli_write_all(STDOUT_FILENO, text, sizeof text - 1);
+#endif
+}

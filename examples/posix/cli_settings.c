@@ -1,0 +1,463 @@
+/*
+ * Settings resolution for the dbtok tool: flags, then environment, then a
+ * profile file, with the Databricks CLI's conventions (see cli_settings.h).
+ *
+ * Heap: none. The profile file is read into a static buffer (the tool is
+ * single-threaded, and 64 KiB on the stack would be a poor neighbour for
+ * mbedTLS); every resolved value is copied into the caller's cli_settings.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "cli_settings.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dbtok/dbtok_types.h"
+#include "dbtok_posix.h"
+
+#include "cli_ini.h"
+#include "cli_read_file.h"
+#include "cli_text.h"
+
+static char g_file_buf[CLI_CONFIG_FILE_MAX];
+
+static const char *env_get(const cli_env *env, const char *name)
+{
+    const char *v = NULL;
+    if (env != NULL && env->get != NULL) {
+        v = env->get(env->user, name);
+    }
+    return (v != NULL && v[0] != '\0') ? v : NULL;
+}
+
+/* Copy a flag or environment value with surrounding whitespace trimmed (a
+ * pasted token often carries a newline). */
+static int copy_trimmed(char *dst, size_t cap, const char *src)
+{
+    const char *s = src;
+    size_t n = strlen(src);
+    cli_trim(&s, &n);
+    return cli_copy_span(dst, cap, s, n);
+}
+
+/* The config file path: $DATABRICKS_CONFIG_FILE (a leading ~/ expanded),
+ * else $HOME/.databrickscfg. 0 with out filled, 1 when there is none. */
+static int config_path(const cli_env *env, char *out, size_t cap, char *err, size_t err_cap)
+{
+    const char *file = env_get(env, "DATABRICKS_CONFIG_FILE");
+    const char *home = env_get(env, "HOME");
+    int n;
+    if (file != NULL && !(file[0] == '~' && file[1] == '/')) {
+        n = snprintf(out, cap, "%s", file);
+    } else if (home == NULL) {
+        return 1; /* nowhere to look: not an error unless a profile was asked for */
+    } else {
+        n = snprintf(out, cap, "%s/%s", home, file != NULL ? file + 2 : ".databrickscfg");
+    }
+    if (n < 0 || (size_t)n >= cap) {
+        cli_set_err(err, err_cap, "config file path too long");
+        return -1;
+    }
+    return 0;
+}
+
+/* Report an INI problem other than a missing section or key. */
+static int ini_fail(cli_ini_result r, unsigned line, const char *path, char *err, size_t err_cap)
+{
+    char num[16];
+    (void)snprintf(num, sizeof num, "%u", line);
+    if (r == CLI_INI_SYNTAX) {
+        cli_set_err(err, err_cap, "%s line %s: expected [section], key = value or a comment", path,
+                num);
+    } else {
+        cli_set_err(err, err_cap, "%s line %s: value too long", path, num);
+    }
+    return -1;
+}
+
+typedef struct {
+    char host[CLI_PATH_MAX]; /* a URL with a path may be long; normalised later */
+    char token[CLI_TOKEN_MAX];
+    bool has_host, has_token;
+} profile_values;
+
+static profile_values g_profile; /* static: holds a token, wiped after use */
+
+void cli_settings_wipe(cli_settings *s)
+{
+    cli_wipe(s, sizeof *s);
+}
+
+/*
+ * Read the profile file and pick host and token from the chosen profile into
+ * g_profile. explicit_profile is -p or DATABRICKS_CONFIG_PROFILE (or NULL).
+ */
+static int load_profile(const cli_env *env, const char *explicit_profile, cli_settings *out,
+                        char *err, size_t err_cap)
+{
+    size_t len = 0;
+    unsigned line = 0;
+    cli_ini_result r;
+    bool named = explicit_profile != NULL;
+    int rc = config_path(env, out->config_file, sizeof out->config_file, err, err_cap);
+
+    if (rc < 0) {
+        return -1;
+    }
+    if (rc == 1) {
+        out->config_file[0] = '\0';
+        if (named) {
+            cli_set_err(err, err_cap, "profile '%s' requested but there is no config file (set "
+                                  "DATABRICKS_CONFIG_FILE or HOME)", explicit_profile);
+            return -1;
+        }
+        return 0;
+    }
+    rc = (int)cli_read_file(out->config_file, g_file_buf, sizeof g_file_buf, &len);
+    if (rc == CLI_FILE_MISSING) {
+        if (named) {
+            cli_set_err(err, err_cap, "profile '%s' requested but config file %s does not exist",
+                    explicit_profile, out->config_file);
+            return -1;
+        }
+        out->config_file[0] = '\0';
+        return 0;
+    }
+    if (rc == CLI_FILE_UNREADABLE) {
+        cli_set_err(err, err_cap, "cannot read config file %s: %s", out->config_file,
+                strerror(errno));
+        return -1;
+    }
+    if (rc == CLI_FILE_NOT_REGULAR) {
+        cli_set_err(err, err_cap, "cannot read config file %s: not a regular file (a FIFO, device "
+                              "or folder)", out->config_file);
+        return -1;
+    }
+    if (rc == CLI_FILE_TOO_BIG) {
+        cli_set_err(err, err_cap, "config file %s is too large (more than %u KiB)", out->config_file,
+                CLI_CONFIG_FILE_MAX / 1024u);
+        return -1;
+    }
+
+    if (named) {
+        rc = cli_copy_span(out->profile, sizeof out->profile, explicit_profile,
+                       strlen(explicit_profile));
+    } else {
+        r = cli_ini_get(g_file_buf, len, "__settings__", "default_profile", out->profile,
+                        sizeof out->profile, &line);
+        if (r == CLI_INI_SYNTAX || r == CLI_INI_TOO_LONG) {
+            return ini_fail(r, line, out->config_file, err, err_cap);
+        }
+        /* A default_profile that names nothing is a mistake worth reporting. */
+        named = r == CLI_INI_FOUND && out->profile[0] != '\0';
+        rc = named ? 0 : cli_copy_span(out->profile, sizeof out->profile, "DEFAULT", 7);
+    }
+    if (rc != 0) {
+        cli_set_err(err, err_cap, "profile name too long");
+        return -1;
+    }
+
+    r = cli_ini_get(g_file_buf, len, out->profile, "host", g_profile.host, sizeof g_profile.host,
+                    &line);
+    if (r == CLI_INI_SYNTAX || r == CLI_INI_TOO_LONG) {
+        return ini_fail(r, line, out->config_file, err, err_cap);
+    }
+    if (r == CLI_INI_NO_SECTION) {
+        if (named) {
+            cli_set_err(err, err_cap, "profile '%s' not found in %s", out->profile, out->config_file);
+            return -1;
+        }
+        return 0;
+    }
+    g_profile.has_host = r == CLI_INI_FOUND && g_profile.host[0] != '\0';
+    r = cli_ini_get(g_file_buf, len, out->profile, "token", g_profile.token,
+                    sizeof g_profile.token, &line);
+    if (r == CLI_INI_SYNTAX || r == CLI_INI_TOO_LONG) {
+        return ini_fail(r, line, out->config_file, err, err_cap);
+    }
+    g_profile.has_token = r == CLI_INI_FOUND && g_profile.token[0] != '\0';
+    return 0;
+}
+
+static int resolve_output(const cli_flags *flags, const cli_env *env, cli_settings *out,
+                          char *err, size_t err_cap)
+{
+    const char *v = flags->output;
+    const char *name = "--output";
+    out->output_from = CLI_FROM_FLAG;
+    if (v == NULL) {
+        v = env_get(env, "DATABRICKS_OUTPUT_FORMAT");
+        name = "DATABRICKS_OUTPUT_FORMAT";
+        out->output_from = CLI_FROM_ENV;
+    }
+    if (v == NULL) {
+        out->output = CLI_OUTPUT_TEXT;
+        out->output_from = CLI_FROM_DEFAULT;
+        return 0;
+    }
+    if (cli_span_equals_nocase(v, strlen(v), "text")) {
+        out->output = CLI_OUTPUT_TEXT;
+    } else if (cli_span_equals_nocase(v, strlen(v), "json")) {
+        out->output = CLI_OUTPUT_JSON;
+    } else {
+        cli_set_err(err, err_cap, "%s must be text or json, not '%s'", name, v);
+        return -1;
+    }
+    return 0;
+}
+
+static int resolve_ca_file(const cli_flags *flags, const cli_env *env, cli_settings *out,
+                           char *err, size_t err_cap)
+{
+    const char *v = flags->ca_file;
+    out->ca_file_from = CLI_FROM_FLAG;
+    if (v == NULL) {
+        v = env_get(env, "DBTOK_CA_FILE");
+        out->ca_file_from = CLI_FROM_ENV;
+    }
+    if (v == NULL) {
+        v = DBTOK_POSIX_DEFAULT_CA_FILE;
+        out->ca_file_from = CLI_FROM_DEFAULT;
+    }
+    if (cli_copy_span(out->ca_file, sizeof out->ca_file, v, strlen(v)) != 0) {
+        cli_set_err(err, err_cap, "CA file path too long");
+        return -1;
+    }
+    return 0;
+}
+
+/* "--host", "DATABRICKS_HOST" or "profile 'dev' in /root/.databrickscfg". */
+static void describe(cli_source src, char what, const cli_settings *s, char *buf, size_t cap)
+{
+    if (src == CLI_FROM_PROFILE) {
+        (void)snprintf(buf, cap, "profile '%s' in %s", s->profile, s->config_file);
+    } else {
+        (void)snprintf(buf, cap, "%s", cli_source_name(src, what));
+    }
+}
+
+/*
+ * A token read from a profile goes to that profile's host only: it was
+ * written down for that workspace, and nothing but the file pairs them. When
+ * the host came from elsewhere (a --host, or DATABRICKS_HOST when no -p
+ * outranks it) the token is used only if the profile names the same host once
+ * both are normalised; otherwise nothing is sent.
+ */
+static int check_profile_pairing(const cli_settings *out, char *err, size_t err_cap)
+{
+    char origin[CLI_PATH_MAX + CLI_PROFILE_MAX + 32];
+    char host_err[512];
+    char mine[CLI_HOST_MAX + 16], theirs[CLI_HOST_MAX + 16];
+    char profile_host[CLI_HOST_MAX];
+    static char url[CLI_PATH_MAX]; /* static: keeps a 4 KiB copy off the stack */
+    uint16_t profile_port = 0;
+
+    if (out->token_from != CLI_FROM_PROFILE || out->host_from == CLI_FROM_PROFILE) {
+        return 0;
+    }
+    cli_host_label(out->host, out->port, theirs, sizeof theirs);
+    if (!g_profile.has_host) {
+        cli_set_err(err, err_cap, "profile '%s' in %s has a token but no host, and its token is only "
+                              "sent to its own host, not to %s (from %s): add a host to the "
+                              "profile, or give --token", out->profile, out->config_file, theirs,
+                cli_source_name(out->host_from, 'h'));
+        return -1;
+    }
+    describe(CLI_FROM_PROFILE, 'h', out, origin, sizeof origin);
+    if (copy_trimmed(url, sizeof url, g_profile.host) != 0) {
+        cli_set_err(err, err_cap, "the host from %s is too long", origin);
+        return -1;
+    }
+    if (cli_parse_host(url, profile_host, sizeof profile_host, &profile_port, host_err,
+                       sizeof host_err) != 0) {
+        cli_set_err(err, err_cap, "%s (from %s)", host_err, origin);
+        return -1;
+    }
+    if (strcmp(profile_host, out->host) != 0 || profile_port != out->port) {
+        cli_host_label(profile_host, profile_port, mine, sizeof mine);
+        cli_set_err(err, err_cap, "the token of profile '%s' in %s is only sent to its own host %s, "
+                              "not to %s (from %s): give --token, or leave out %s",
+                out->profile, out->config_file, mine, theirs,
+                cli_source_name(out->host_from, 'h'), cli_source_name(out->host_from, 'h'));
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * DATABRICKS_TOKEN exported beside DATABRICKS_HOST is that workspace's
+ * token: when the host comes from elsewhere (-p, --host) and is another one,
+ * the token is not sent there. Without DATABRICKS_HOST, the exported token
+ * goes with whatever host the command names.
+ */
+static int check_env_pairing(const cli_settings *out, const char *env_host, char *err, size_t err_cap)
+{
+    char host_err[512];
+    char env_name[CLI_HOST_MAX];
+    char mine[CLI_HOST_MAX + 16], theirs[CLI_HOST_MAX + 16];
+    static char url[CLI_PATH_MAX]; /* static: keeps a 4 KiB copy off the stack */
+    uint16_t env_port = 0;
+
+    if (out->token_from != CLI_FROM_ENV || env_host == NULL || out->host_from == CLI_FROM_ENV) {
+        return 0;
+    }
+    if (copy_trimmed(url, sizeof url, env_host) != 0 ||
+        cli_parse_host(url, env_name, sizeof env_name, &env_port, host_err, sizeof host_err) != 0) {
+        cli_set_err(err, err_cap, "DATABRICKS_HOST is not a valid host, and DATABRICKS_TOKEN goes with it only");
+        return -1;
+    }
+    if (strcmp(env_name, out->host) != 0 || env_port != out->port) {
+        cli_host_label(env_name, env_port, mine, sizeof mine);
+        cli_host_label(out->host, out->port, theirs, sizeof theirs);
+        cli_set_err(err, err_cap, "DATABRICKS_TOKEN is sent only to DATABRICKS_HOST (%s), not to %s "
+                              "(from %s): give --token, or unset DATABRICKS_HOST",
+                mine, theirs, cli_source_name(out->host_from, 'h'));
+        return -1;
+    }
+    return 0;
+}
+
+static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings *out, char *err,
+                        size_t err_cap)
+{
+    const char *env_host = env_get(env, "DATABRICKS_HOST");
+    const char *env_token = env_get(env, "DATABRICKS_TOKEN");
+    const char *profile = flags->profile;
+    /* -p on the command line outranks the environment (Databricks CLI since
+     * 2026-07); DATABRICKS_CONFIG_PROFILE only picks the profile. */
+    bool profile_wins = flags->profile != NULL;
+    bool host_given = flags->host != NULL || env_host != NULL;
+    const char *host = NULL;
+    const char *token = NULL;
+    char host_err[512];
+    char origin[CLI_PATH_MAX + CLI_PROFILE_MAX + 32];
+    static char url[CLI_PATH_MAX]; /* static: keeps a 4 KiB copy off the stack */
+
+    if (resolve_output(flags, env, out, err, err_cap) != 0 ||
+        resolve_ca_file(flags, env, out, err, err_cap) != 0) {
+        return -1;
+    }
+    if (profile == NULL) {
+        profile = env_get(env, "DATABRICKS_CONFIG_PROFILE");
+    }
+    /* With a host given and no profile named, the default profile is not
+     * consulted (Go SDK config_file.go; the Databricks CLI skips
+     * default_profile when DATABRICKS_HOST is set): its token is for its own
+     * host. */
+    if ((profile != NULL || !host_given) && load_profile(env, profile, out, err, err_cap) != 0) {
+        return -1;
+    }
+
+    out->host_from = CLI_FROM_NONE;
+    if (flags->host != NULL) {
+        host = flags->host;
+        out->host_from = CLI_FROM_FLAG;
+    } else if (profile_wins && g_profile.has_host) {
+        host = g_profile.host;
+        out->host_from = CLI_FROM_PROFILE;
+    } else if (env_host != NULL) {
+        host = env_host;
+        out->host_from = CLI_FROM_ENV;
+    } else if (g_profile.has_host) {
+        host = g_profile.host;
+        out->host_from = CLI_FROM_PROFILE;
+    }
+    out->token_from = CLI_FROM_NONE;
+    if (flags->token != NULL) {
+        token = flags->token;
+        out->token_from = CLI_FROM_FLAG;
+    } else if (profile_wins && g_profile.has_token) {
+        token = g_profile.token;
+        out->token_from = CLI_FROM_PROFILE;
+    } else if (env_token != NULL) {
+        token = env_token;
+        out->token_from = CLI_FROM_ENV;
+    } else if (g_profile.has_token) {
+        token = g_profile.token;
+        out->token_from = CLI_FROM_PROFILE;
+    }
+
+    if (token == NULL && host == NULL) {
+        cli_set_err(err, err_cap, "no token: set --token, DATABRICKS_TOKEN or a profile; "
+                              "no host: set --host, DATABRICKS_HOST or a profile");
+        return -1;
+    }
+    if (token == NULL && profile == NULL && host_given) {
+        cli_set_err(err, err_cap, "no token for %s (from %s): set --token or DATABRICKS_TOKEN, or name "
+                              "a profile with -p; the default profile's token is not sent to a "
+                              "host given by --host or DATABRICKS_HOST",
+                host, cli_source_name(out->host_from, 'h'));
+        return -1;
+    }
+    if (token == NULL) {
+        cli_set_err(err, err_cap, "no token: set --token, DATABRICKS_TOKEN or a profile");
+        return -1;
+    }
+    /* The token first: whatever fails after this, the caller can mask it out
+     * of the message it prints. */
+    if (copy_trimmed(out->token, sizeof out->token, token) != 0 ||
+        dbtok_config_check_token(out->token, strlen(out->token)) != DBTOK_OK) {
+        describe(out->token_from, 't', out, origin, sizeof origin);
+        cli_set_err(err, err_cap, "the token from %s is empty, too long or holds a character other than "
+                              "visible ASCII (a space, a control character)", origin);
+        return -1;
+    }
+    if (host == NULL) {
+        cli_set_err(err, err_cap, "no host: set --host, DATABRICKS_HOST or a profile");
+        return -1;
+    }
+    describe(out->host_from, 'h', out, origin, sizeof origin);
+    if (copy_trimmed(url, sizeof url, host) != 0) {
+        cli_set_err(err, err_cap, "the host from %s is too long", origin);
+        return -1;
+    }
+    if (cli_parse_host(url, out->host, sizeof out->host, &out->port, host_err,
+                       sizeof host_err) != 0) {
+        cli_set_err(err, err_cap, "%s (from %s)", host_err, origin);
+        return -1;
+    }
+    if (check_env_pairing(out, env_host, err, err_cap) != 0) {
+        return -1;
+    }
+    return check_profile_pairing(out, err, err_cap);
+}
+
+int cli_resolve(const cli_flags *flags, const cli_env *env, cli_settings *out, char *err,
+                size_t err_cap)
+{
+    int rc;
+    cli_wipe(out, sizeof *out);
+    cli_wipe(&g_profile, sizeof g_profile);
+    if (err != NULL && err_cap > 0) {
+        err[0] = '\0';
+    }
+    rc = resolve_body(flags, env, out, err, err_cap);
+    /* The file and the profile copy may hold a token: keep it in one place. */
+    cli_wipe(&g_profile, sizeof g_profile);
+    cli_wipe(g_file_buf, sizeof g_file_buf);
+    return rc;
+}
+
+const char *cli_source_name(cli_source src, char what)
+{
+    switch (src) {
+    case CLI_FROM_FLAG:
+        return what == 'h' ? "--host" : what == 't' ? "--token" : what == 'c' ? "--ca-file"
+                                                                               : "--output";
+    case CLI_FROM_ENV:
+        return what == 'h'   ? "DATABRICKS_HOST"
+               : what == 't' ? "DATABRICKS_TOKEN"
+               : what == 'c' ? "DBTOK_CA_FILE"
+                             : "DATABRICKS_OUTPUT_FORMAT";
+    case CLI_FROM_PROFILE:
+        return "the profile";
+    case CLI_FROM_DEFAULT:
+        return "the default";
+    case CLI_FROM_NONE:
+    default:
+        return "nowhere";
+    }
+}
