@@ -106,7 +106,7 @@ typedef struct {
     int status;
     uint8_t *body;        /* == work; body_len bytes, then a NUL (nothing left when a sink took it) */
     size_t body_len;
-    bool sunk;            /* a body sink consumed the body */
+    bool consumed_by_sink; /* the request's body sink took the body as it arrived */
 } exchange_response;
 
 /* One attempt: connect if needed, send, read the answer. The sink may clear

@@ -71,7 +71,7 @@ static dbtok_err receive_response(dbtok__state *c, const exchange_request *req, 
     http_reader *reader = (http_reader *)(void *)c->reader_space;
     size_t body_len = 0;
     int state = 0;
-    bool sunk = false;
+    bool consumed_by_sink = false;
     bool head_recorded = false;
 
     dbtok__http_reader_init(reader, dbtok__trace_enabled(c) ? dbtok__trace_line : NULL, c);
@@ -108,11 +108,12 @@ static dbtok_err receive_response(dbtok__state *c, const exchange_request *req, 
         }
         if (state >= 0 && req->body_sink != NULL && reader->head_done && reader->status >= 200 &&
             reader->status < 300) {
-            dbtok_err err = req->body_sink(req->sink_arg, c->work, &body_len, c->work_len - 1, state == 1, !sunk);
+            dbtok_err err =
+                req->body_sink(req->sink_arg, c->work, &body_len, c->work_len - 1, state == 1, !consumed_by_sink);
             if (err != DBTOK_OK) {
                 return err;
             }
-            sunk = true;
+            consumed_by_sink = true;
         }
         if (n == 0) {
             break;
@@ -125,7 +126,7 @@ static dbtok_err receive_response(dbtok__state *c, const exchange_request *req, 
     resp->status = reader->status;
     resp->body = c->work;
     resp->body_len = body_len;
-    resp->sunk = sunk;
+    resp->consumed_by_sink = consumed_by_sink;
     if (reader->conn_close) {
         dbtok__tls_disconnect(c);
     }

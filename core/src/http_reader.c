@@ -31,7 +31,8 @@ enum {
     ST_ERROR
 };
 #define PHASE_MASK 0x0fu
-/* The header has no room for more fields, so two flags share r->state. */
+/* Two flags ride in the upper bits of r->state: the reader lives inside every
+ * client (reader_space), so each byte of it is paid for on every device. */
 #define F_CR 0x10u         /* a CR was read: only LF may follow */
 #define F_KEEP_ALIVE 0x20u /* "Connection: keep-alive" seen; matters for HTTP/1.0 */
 

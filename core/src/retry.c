@@ -100,7 +100,7 @@ dbtok_err dbtok__call(dbtok__state *c, exchange_request *req, struct json_doc *d
         }
         c->request_deadline_ms = now + c->config.timeout_ms < deadline ? now + c->config.timeout_ms : deadline;
         err = dbtok__round_trip(c, req, &resp);
-        if (err == DBTOK_OK && !resp.sunk) {
+        if (err == DBTOK_OK && !resp.consumed_by_sink) {
             err = dbtok__response_classify(c, &resp, doc, secret_key);
         }
         c->error.attempts = (uint8_t)attempt;
