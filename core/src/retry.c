@@ -26,6 +26,18 @@ bool dbtok__client_said_try_later(const dbtok_error_info *e)
            strcmp(e->error_code, "TEMPORARILY_UNAVAILABLE") == 0;
 }
 
+/* A configured value, or its default when the config left it 0. */
+static uint32_t or_default(uint32_t value, uint32_t fallback)
+{
+    return value != 0 ? value : fallback;
+}
+
+uint64_t dbtok__call_deadline(const dbtok__state *c)
+{
+    return c->port.now_ms(c->port.ctx) + or_default(c->config.retry.deadline_ms, DBTOK_DEFAULT_DEADLINE_MS);
+}
+
+#if DBTOK_ENABLE_RETRIES
 static bool retryable(const dbtok__state *c, const exchange_request *req, dbtok_err err)
 {
     bool reached = req->reached;
@@ -43,12 +55,6 @@ static bool retryable(const dbtok__state *c, const exchange_request *req, dbtok_
     default:
         return false;
     }
-}
-
-/* A configured value, or its default when the config left it 0. */
-static uint32_t or_default(uint32_t value, uint32_t fallback)
-{
-    return value != 0 ? value : fallback;
 }
 
 /* The wait before the next attempt (attempt counts from 1). */
@@ -75,14 +81,38 @@ static uint32_t backoff_ms(dbtok__state *c, unsigned attempt)
     return half + (uint32_t)(((uint64_t)(wait - half) * (uint32_t)((noise[0] << 8) | noise[1])) / 65536u);
 }
 
-uint64_t dbtok__call_deadline(const dbtok__state *c)
+/* After a failed attempt: whether to make another, having waited for it. */
+static bool try_again(dbtok__state *c, const exchange_request *req, dbtok_err err, unsigned attempt,
+                      uint64_t deadline)
 {
-    return c->port.now_ms(c->port.ctx) + or_default(c->config.retry.deadline_ms, DBTOK_DEFAULT_DEADLINE_MS);
+    uint32_t max_attempts = or_default(c->config.retry.max_attempts, DBTOK_DEFAULT_MAX_ATTEMPTS);
+    uint32_t wait;
+    if (attempt >= max_attempts || c->port.sleep_ms == NULL || !retryable(c, req, err)) {
+        return false;
+    }
+    wait = backoff_ms(c, attempt);
+    if (c->port.now_ms(c->port.ctx) + wait >= deadline) {
+        return false; /* no time left for another try */
+    }
+    c->port.sleep_ms(c->port.ctx, wait);
+    return true;
 }
+#else
+/* Built without retries: every call is one request. */
+static bool try_again(dbtok__state *c, const exchange_request *req, dbtok_err err, unsigned attempt,
+                      uint64_t deadline)
+{
+    (void)c;
+    (void)req;
+    (void)err;
+    (void)attempt;
+    (void)deadline;
+    return false;
+}
+#endif
 
 dbtok_err dbtok__call(dbtok__state *c, exchange_request *req, struct json_doc *doc, const char *secret_key)
 {
-    uint32_t max_attempts = or_default(c->config.retry.max_attempts, DBTOK_DEFAULT_MAX_ATTEMPTS);
     /* Inside an enclosing call (a recovering create), its deadline rules. */
     uint64_t deadline = c->call_deadline_ms != 0 ? c->call_deadline_ms : dbtok__call_deadline(c);
     unsigned attempt;
@@ -90,7 +120,6 @@ dbtok_err dbtok__call(dbtok__state *c, exchange_request *req, struct json_doc *d
     for (attempt = 1;; attempt++) {
         exchange_response resp;
         uint64_t now = c->port.now_ms(c->port.ctx);
-        uint32_t wait;
         dbtok_err err;
 
         dbtok__client_error_reset(c);
@@ -104,14 +133,8 @@ dbtok_err dbtok__call(dbtok__state *c, exchange_request *req, struct json_doc *d
             err = dbtok__response_classify(c, &resp, doc, secret_key);
         }
         c->error.attempts = (uint8_t)attempt;
-        if (err == DBTOK_OK || attempt >= max_attempts || c->port.sleep_ms == NULL || !retryable(c, req, err)) {
+        if (err == DBTOK_OK || !try_again(c, req, err, attempt, deadline)) {
             return dbtok__client_fail(c, err);
         }
-        wait = backoff_ms(c, attempt);
-        now = c->port.now_ms(c->port.ctx);
-        if (now + wait >= deadline) {
-            return dbtok__client_fail(c, err); /* no time left for another try */
-        }
-        c->port.sleep_ms(c->port.ctx, wait);
     }
 }

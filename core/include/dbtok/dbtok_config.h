@@ -67,6 +67,17 @@
 #endif
 
 /**
+ * 1: a call that failed where that is safe is tried again (dbtok_retry in
+ * dbtok.h). 0 leaves retries out: every call is one request,
+ * config.retry.max_attempts, base_ms and max_ms are ignored (deadline_ms still
+ * bounds a call), port.sleep_ms is never called, and error.retry_after_ms
+ * still tells the application when the service wants to hear from it again.
+ */
+#ifndef DBTOK_ENABLE_RETRIES
+#define DBTOK_ENABLE_RETRIES 1
+#endif
+
+/**
  * Retries (dbtok_retry in dbtok.h; 0 there means these). The Databricks SDKs
  * wait about `attempt` seconds, at most 10 s, for up to 5 minutes; a device
  * usually prefers to give up sooner and try again at its next boot or cycle.
