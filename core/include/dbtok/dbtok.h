@@ -150,7 +150,7 @@ typedef struct {
  * the client's size.
  */
 typedef union dbtok_client {
-    unsigned char opaque[DBTOK_CLIENT_SIZE];
+    unsigned char opaque[DBTOK_CLIENT_SIZE]; /**< the state's bytes: only the library reads or writes them */
     /** @cond DBTOK_PRIVATE */
     uint64_t align_u64; /* the state's strictest members: 64-bit counters and pointers */
     void *align_ptr;
