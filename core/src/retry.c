@@ -81,10 +81,14 @@ static uint32_t backoff_ms(dbtok__state *c, unsigned attempt)
     return half + (uint32_t)(((uint64_t)(wait - half) * (uint32_t)((noise[0] << 8) | noise[1])) / 65536u);
 }
 
-/* After a failed attempt: whether to make another, having waited for it. */
+#endif
+
+/* After a failed attempt: whether to make another, having waited for it.
+ * Built without retries, never: every call is one request. */
 static bool try_again(dbtok__state *c, const exchange_request *req, dbtok_err err, unsigned attempt,
                       uint64_t deadline)
 {
+#if DBTOK_ENABLE_RETRIES
     uint32_t max_attempts = or_default(c->config.retry.max_attempts, DBTOK_DEFAULT_MAX_ATTEMPTS);
     uint32_t wait;
     if (attempt >= max_attempts || c->port.sleep_ms == NULL || !retryable(c, req, err)) {
@@ -96,20 +100,15 @@ static bool try_again(dbtok__state *c, const exchange_request *req, dbtok_err er
     }
     c->port.sleep_ms(c->port.ctx, wait);
     return true;
-}
 #else
-/* Built without retries: every call is one request. */
-static bool try_again(dbtok__state *c, const exchange_request *req, dbtok_err err, unsigned attempt,
-                      uint64_t deadline)
-{
     (void)c;
     (void)req;
     (void)err;
     (void)attempt;
     (void)deadline;
     return false;
-}
 #endif
+}
 
 dbtok_err dbtok__call(dbtok__state *c, exchange_request *req, struct json_doc *doc, const char *secret_key)
 {
