@@ -17,9 +17,15 @@ function(dbtok_client_size_header include_dir)
     get_filename_component(_root "${_dbtok_client_size_root}" ABSOLUTE)
     set(_bin "${CMAKE_BINARY_DIR}/dbtok-client-size")
     set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+    # A sanitizer pads global arrays (the probes' sizes) but no struct: measure
+    # without it.
+    set(_unsanitized "")
+    if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
+        set(_unsanitized -fno-sanitize=all)
+    endif()
     try_compile(_ok "${_bin}" SOURCES "${_root}/core/src/client_size.c"
         CMAKE_FLAGS "-DINCLUDE_DIRECTORIES=${_root}/core/include;${_root}/core/src;${DBTOK_JSMN_INCLUDE_DIR};${DBTOK_MBEDTLS_PROBE_INCLUDES}"
-        COMPILE_DEFINITIONS ${DBTOK_MBEDTLS_PROBE_DEFINES} -DDBTOK_HAVE_MBEDTLS
+        COMPILE_DEFINITIONS ${DBTOK_MBEDTLS_PROBE_DEFINES} -DDBTOK_HAVE_MBEDTLS ${_unsanitized}
         C_STANDARD 99
         OUTPUT_VARIABLE _log
         COPY_FILE "${_bin}/client_size.a")
