@@ -10,10 +10,11 @@
 #error "dbtok.h pulled in an mbedTLS header"
 #endif
 
-static dbtok_client client;
+extern dbtok_client headers_only_client;
+dbtok_client headers_only_client;
 
 int headers_only_client_size(void);
 int headers_only_client_size(void)
 {
-    return (int)sizeof client + (int)DBTOK_CLIENT_SIZE;
+    return (int)sizeof headers_only_client + (int)DBTOK_CLIENT_SIZE;
 }
