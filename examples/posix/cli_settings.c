@@ -86,6 +86,28 @@ typedef struct {
 
 static profile_values g_profile; /* static: holds a token, wiped after use */
 
+/* One setting by the precedence every setting follows: the flag, then the
+ * profile when it was named, then the environment, then the profile found
+ * by default. NULL (and CLI_FROM_NONE) when none gives it. */
+static const char *pick_setting(const char *flag, bool profile_wins, const char *profile, const char *env,
+                                cli_source *from)
+{
+    if (flag != NULL) {
+        *from = CLI_FROM_FLAG;
+        return flag;
+    }
+    if (profile_wins && profile != NULL) {
+        *from = CLI_FROM_PROFILE;
+        return profile;
+    }
+    if (env != NULL) {
+        *from = CLI_FROM_ENV;
+        return env;
+    }
+    *from = profile != NULL ? CLI_FROM_PROFILE : CLI_FROM_NONE;
+    return profile;
+}
+
 void cli_settings_wipe(cli_settings *s)
 {
     cli_wipe(s, sizeof *s);
@@ -330,8 +352,8 @@ static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings
      * 2026-07); DATABRICKS_CONFIG_PROFILE only picks the profile. */
     bool profile_wins = flags->profile != NULL;
     bool host_given = flags->host != NULL || env_host != NULL;
-    const char *host = NULL;
-    const char *token = NULL;
+    const char *host;
+    const char *token;
     char host_err[512];
     char origin[CLI_PATH_MAX + CLI_PROFILE_MAX + 32];
     static char url[CLI_PATH_MAX]; /* static: keeps a 4 KiB copy off the stack */
@@ -351,34 +373,10 @@ static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings
         return -1;
     }
 
-    out->host_from = CLI_FROM_NONE;
-    if (flags->host != NULL) {
-        host = flags->host;
-        out->host_from = CLI_FROM_FLAG;
-    } else if (profile_wins && g_profile.has_host) {
-        host = g_profile.host;
-        out->host_from = CLI_FROM_PROFILE;
-    } else if (env_host != NULL) {
-        host = env_host;
-        out->host_from = CLI_FROM_ENV;
-    } else if (g_profile.has_host) {
-        host = g_profile.host;
-        out->host_from = CLI_FROM_PROFILE;
-    }
-    out->token_from = CLI_FROM_NONE;
-    if (flags->token != NULL) {
-        token = flags->token;
-        out->token_from = CLI_FROM_FLAG;
-    } else if (profile_wins && g_profile.has_token) {
-        token = g_profile.token;
-        out->token_from = CLI_FROM_PROFILE;
-    } else if (env_token != NULL) {
-        token = env_token;
-        out->token_from = CLI_FROM_ENV;
-    } else if (g_profile.has_token) {
-        token = g_profile.token;
-        out->token_from = CLI_FROM_PROFILE;
-    }
+    host = pick_setting(flags->host, profile_wins, g_profile.has_host ? g_profile.host : NULL, env_host,
+                        &out->host_from);
+    token = pick_setting(flags->token, profile_wins, g_profile.has_token ? g_profile.token : NULL, env_token,
+                         &out->token_from);
 
     if (token == NULL && host == NULL) {
         cli_set_err(err, err_cap, "no token: set --token, DATABRICKS_TOKEN or a profile; "
