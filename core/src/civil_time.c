@@ -17,6 +17,7 @@ int64_t dbtok__civil_to_unix(int64_t year, int month, int day, int hour, int min
     return days * 86400 + (int64_t)hour * 3600 + (int64_t)minute * 60 + second;
 }
 
+#if DBTOK_ENABLE_HTTP_DATES
 /* A fixed-width run of digits at *p, within end. */
 static bool digits(const char **p, const char *end, int count, int *out)
 {
@@ -120,3 +121,4 @@ bool dbtok__http_date_parse(const char *s, size_t len, int64_t *unix_seconds)
     *unix_seconds = dbtok__civil_to_unix(y, m, d, h, mi, sec);
     return true;
 }
+#endif /* DBTOK_ENABLE_HTTP_DATES */

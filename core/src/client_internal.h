@@ -139,7 +139,9 @@ bool dbtok__client_said_try_later(const dbtok_error_info *e);
 dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, const uint8_t *marker,
                               int64_t lifetime_seconds, dbtok_created_token *out);
 
-/* trace.c: TRACE-level log of what goes over the wire, secrets redacted. */
+/* trace.c: TRACE-level log of what goes over the wire, secrets redacted.
+ * Without DBTOK_ENABLE_TRACE every call below compiles to nothing. */
+#if DBTOK_ENABLE_TRACE
 bool dbtok__trace_enabled(const dbtok__state *c);
 void dbtok__trace_text(const dbtok__state *c, const char *text, size_t len);
 void dbtok__trace_request(const dbtok__state *c, const uint8_t *req, size_t len);
@@ -147,6 +149,25 @@ void dbtok__trace_line(void *client, const char *line, size_t len);
 /* Body text, the value of every token_value member hidden and the rest
  * masked. */
 void dbtok__trace_body(const dbtok__state *c, const char *body, size_t len);
+#else
+static inline bool dbtok__trace_enabled(const dbtok__state *c)
+{
+    (void)c;
+    return false;
+}
+static inline void dbtok__trace_text(const dbtok__state *c, const char *text, size_t len)
+{
+    (void)c, (void)text, (void)len;
+}
+static inline void dbtok__trace_request(const dbtok__state *c, const uint8_t *req, size_t len)
+{
+    (void)c, (void)req, (void)len;
+}
+static inline void dbtok__trace_body(const dbtok__state *c, const char *body, size_t len)
+{
+    (void)c, (void)body, (void)len;
+}
+#endif
 
 /* mask.c: the one masking routine (see dbtok_mask_text). */
 typedef void (*dbtok__sink)(void *arg, const char *text, size_t len);

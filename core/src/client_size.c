@@ -12,3 +12,10 @@ const unsigned char dbtok__client_size_probe[sizeof(dbtok__state)] = {0};
  * stops a program compiled with others. */
 const unsigned char dbtok__error_code_len_probe[DBTOK_MAX_ERROR_CODE_LEN] = {0};
 const unsigned char dbtok__error_message_len_probe[DBTOK_MAX_ERROR_MESSAGE_LEN] = {0};
+/* The switches that shape the API (dbtok_config.h), each probe's size the
+ * switch plus one: dbtok.h stops a program compiled with other ones. */
+const unsigned char dbtok__enable_trace_probe[DBTOK_ENABLE_TRACE + 1] = {0};
+const unsigned char dbtok__enable_error_texts_probe[DBTOK_ENABLE_ERROR_TEXTS + 1] = {0};
+const unsigned char dbtok__enable_create_recover_probe[DBTOK_ENABLE_CREATE_RECOVER + 1] = {0};
+const unsigned char dbtok__enable_retries_probe[DBTOK_ENABLE_RETRIES + 1] = {0};
+const unsigned char dbtok__enable_http_dates_probe[DBTOK_ENABLE_HTTP_DATES + 1] = {0};

@@ -5,8 +5,10 @@
 
 #include "client_internal.h"
 
+/* One definition whatever the switch: coverage merges builds by line. */
 const char *dbtok_strerror(dbtok_err err)
 {
+#if DBTOK_ENABLE_ERROR_TEXTS
     switch (err) {
     case DBTOK_OK:
         return "success";
@@ -44,6 +46,9 @@ const char *dbtok_strerror(dbtok_err err)
         return "TLS setup failed";
     }
     return "unknown error";
+#else
+    return err == DBTOK_OK ? "success" : "error";
+#endif
 }
 
 void dbtok__client_error_reset(dbtok__state *c)

@@ -74,7 +74,11 @@ static dbtok_err receive_response(dbtok__state *c, const exchange_request *req, 
     bool consumed_by_sink = false;
     bool head_recorded = false;
 
+#if DBTOK_ENABLE_TRACE
     dbtok__http_reader_init(reader, dbtok__trace_enabled(c) ? dbtok__trace_line : NULL, c);
+#else
+    dbtok__http_reader_init(reader, NULL, c);
+#endif
     while (state == 0) {
         size_t room = c->work_len - body_len - 1; /* one byte kept for the NUL */
         size_t consumed = 0;

@@ -240,9 +240,13 @@ static void retry_after(http_reader *r, const char *v, size_t n)
     if (parse_dec(v, n, RETRY_AFTER_MAX, &s) >= 0) {
         r->has_retry_after = true;
         r->retry_after_s = (uint32_t)s;
-    } else if (dbtok__http_date_parse(v, n, &r->retry_after_date)) {
+        return;
+    }
+#if DBTOK_ENABLE_HTTP_DATES
+    if (dbtok__http_date_parse(v, n, &r->retry_after_date)) {
         r->has_retry_after_date = true;
     }
+#endif
 }
 
 static int field_id(const char *name, size_t n)

@@ -9,6 +9,7 @@
 
 #include "client_internal.h"
 
+#if DBTOK_ENABLE_TRACE
 static const char redacted[] = DBTOK_MASK_TEXT;
 
 bool dbtok__trace_enabled(const dbtok__state *c)
@@ -176,3 +177,7 @@ void dbtok__trace_body(const dbtok__state *c, const char *body, size_t len)
     trace_redacting_values(c, body, len);
     dbtok__trace_text(c, "\n", 1);
 }
+#else
+/* ISO C wants something in every translation unit. */
+typedef int dbtok__trace_left_out;
+#endif /* DBTOK_ENABLE_TRACE */

@@ -38,6 +38,11 @@
     DBTOK_MAX_ERROR_MESSAGE_LEN != DBTOK_BUILT_MAX_ERROR_MESSAGE_LEN
 #error "dbtok_config.h limits differ from the library's build: use its DBTOK_USER_CONFIG_FILE"
 #endif
+#if DBTOK_ENABLE_TRACE != DBTOK_BUILT_ENABLE_TRACE || DBTOK_ENABLE_ERROR_TEXTS != DBTOK_BUILT_ENABLE_ERROR_TEXTS || \
+    DBTOK_ENABLE_CREATE_RECOVER != DBTOK_BUILT_ENABLE_CREATE_RECOVER || \
+    DBTOK_ENABLE_RETRIES != DBTOK_BUILT_ENABLE_RETRIES || DBTOK_ENABLE_HTTP_DATES != DBTOK_BUILT_ENABLE_HTTP_DATES
+#error "dbtok_config.h DBTOK_ENABLE_* switches differ from the library's build: use its DBTOK_USER_CONFIG_FILE"
+#endif
 #endif
 
 #ifdef __cplusplus
@@ -216,6 +221,7 @@ dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t 
  */
 size_t dbtok_create_work_needed(const char *comment);
 
+#if DBTOK_ENABLE_CREATE_RECOVER
 /**
  * dbtok_token_create, made safe to use when answers get lost: the comment
  * carries a random marker ("<comment> [dbtok:0123456789abcdef]"), and after a
@@ -235,6 +241,7 @@ size_t dbtok_create_work_needed(const char *comment);
  */
 dbtok_err dbtok_token_create_recover(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                                      dbtok_created_token *out);
+#endif
 
 /** Called once per token, in the server's order. info's views are valid only
  * during the call. Return 0 to continue, non-zero to stop the listing (the

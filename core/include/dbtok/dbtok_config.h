@@ -78,6 +78,43 @@
 #endif
 
 /**
+ * 1: Retry-After given as an HTTP-date ("Wed, 21 Oct 2026 07:28:00 GMT") is
+ * read, when the port has unix_time: a retry waits as long as the service
+ * asked and error.retry_after_ms says so. 0 leaves the date parser out
+ * (about 1 KB on Cortex-M): a date is ignored as if absent (Retry-After in
+ * seconds and RetryInfo are still read).
+ */
+#ifndef DBTOK_ENABLE_HTTP_DATES
+#define DBTOK_ENABLE_HTTP_DATES 1
+#endif
+
+/**
+ * 1: the TRACE log (dbtok_port.log; `dbtok -v`): request and response lines
+ * and bodies, secrets redacted. 0 compiles every log call away: port.log is
+ * never called, whatever the configuration says.
+ */
+#ifndef DBTOK_ENABLE_TRACE
+#define DBTOK_ENABLE_TRACE 1
+#endif
+
+/**
+ * 1: dbtok_strerror() says in words what each dbtok_err means. 0 leaves the
+ * texts out: it returns "success" for DBTOK_OK and "error" for anything else,
+ * and the application reports the number.
+ */
+#ifndef DBTOK_ENABLE_ERROR_TEXTS
+#define DBTOK_ENABLE_ERROR_TEXTS 1
+#endif
+
+/**
+ * 1: dbtok_token_create_recover() exists (a create that finds and revokes the
+ * tokens of its lost answers). 0 leaves it out of the library and dbtok.h.
+ */
+#ifndef DBTOK_ENABLE_CREATE_RECOVER
+#define DBTOK_ENABLE_CREATE_RECOVER 1
+#endif
+
+/**
  * Retries (dbtok_retry in dbtok.h; 0 there means these). The Databricks SDKs
  * wait about `attempt` seconds, at most 10 s, for up to 5 minutes; a device
  * usually prefers to give up sooner and try again at its next boot or cycle.
@@ -122,6 +159,13 @@
 #define DBTOK_CREATE_ANSWER_RESERVE 768u
 #endif
 
+#if (DBTOK_ENABLE_RETRIES != 0 && DBTOK_ENABLE_RETRIES != 1) || \
+    (DBTOK_ENABLE_HTTP_DATES != 0 && DBTOK_ENABLE_HTTP_DATES != 1) || \
+    (DBTOK_ENABLE_TRACE != 0 && DBTOK_ENABLE_TRACE != 1) || \
+    (DBTOK_ENABLE_ERROR_TEXTS != 0 && DBTOK_ENABLE_ERROR_TEXTS != 1) || \
+    (DBTOK_ENABLE_CREATE_RECOVER != 0 && DBTOK_ENABLE_CREATE_RECOVER != 1)
+#error "each DBTOK_ENABLE_* switch must be 0 or 1"
+#endif
 #if DBTOK_MAX_HOST_LEN < 1 || DBTOK_MAX_HOST_LEN > 253
 #error "DBTOK_MAX_HOST_LEN must be between 1 and 253"
 #endif

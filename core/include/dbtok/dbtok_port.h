@@ -28,11 +28,9 @@ extern "C" {
 #define DBTOK_PORT_ERR_TIMEOUT (-3) /**< the given timeout passed */
 #define DBTOK_PORT_ERR_IO (-4)      /**< reset or any other transport failure */
 
-/** Log level passed to dbtok_port.log: a call failed. */
-#define DBTOK_LOG_ERROR 1
-/** Log level: connections opened and closed, retries. */
-#define DBTOK_LOG_INFO 2
-#define DBTOK_LOG_TRACE 3 /**< request and response lines, secrets redacted */
+/** The one level dbtok passes to dbtok_port.log: request and response lines
+ * and bodies, secrets redacted (DBTOK_ENABLE_TRACE). */
+#define DBTOK_LOG_TRACE 3
 
 /** The port: what dbtok needs from the platform, as function pointers and one
  * context. Filled by the caller (or dbtok_posix_port_init()) and copied by

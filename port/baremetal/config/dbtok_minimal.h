@@ -1,0 +1,16 @@
+/*
+ * dbtok's minimal profile (CMakePresets.json: cm4f-minimal): create, list and
+ * revoke, nothing else. Each call is one request; a failure is the
+ * application's to retry at its next cycle. No trace log, no error texts, no
+ * HTTP-date parser, no create recovery. Used as DBTOK_USER_CONFIG_FILE.
+ */
+#ifndef DBTOK_MINIMAL_H
+#define DBTOK_MINIMAL_H
+
+#define DBTOK_ENABLE_RETRIES 0
+#define DBTOK_ENABLE_HTTP_DATES 0
+#define DBTOK_ENABLE_TRACE 0
+#define DBTOK_ENABLE_ERROR_TEXTS 0
+#define DBTOK_ENABLE_CREATE_RECOVER 0
+
+#endif /* DBTOK_MINIMAL_H */

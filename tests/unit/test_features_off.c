@@ -1,0 +1,117 @@
+/*
+ * Unit test: the core built with every optional feature but retries left out
+ * (DBTOK_ENABLE_TRACE, _HTTP_DATES, _ERROR_TEXTS and _CREATE_RECOVER 0). Each
+ * check here would fail on a default build: the port's log is called there,
+ * a Retry-After date sets retry_after_ms and sets the wait, and
+ * dbtok_strerror says what went wrong. That dbtok_token_create_recover and
+ * the parsers are gone from the archive is features.left_out's check.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "client_internal.h"
+#include "fake_tls.h"
+
+#if DBTOK_ENABLE_TRACE || DBTOK_ENABLE_HTTP_DATES || DBTOK_ENABLE_ERROR_TEXTS || DBTOK_ENABLE_CREATE_RECOVER
+#error "this test is built with those switches 0"
+#endif
+#if !DBTOK_ENABLE_RETRIES
+#error "this test needs retries: a Retry-After date is read to time one"
+#endif
+
+static const uint8_t fake_ca[] = "not parsed";
+static fake_script script;
+static fake_port_ctx pctx;
+static uint8_t work[8192];
+static dbtok_client client;
+
+static int on_token(void *user, const dbtok_token_info *info)
+{
+    (void)user;
+    (void)info;
+    return 0;
+}
+
+static void start(dbtok_port *port, bool with_log)
+{
+    dbtok_config cfg;
+
+    memset(&script, 0, sizeof script);
+    fake_tls_use(&script);
+    script.auto_conns = true;
+    fake_port_make(port, &pctx, with_log);
+    port->sleep_ms = fake_port_sleep_ms;
+    port->unix_time = fake_port_unix_time;
+    pctx.unix_time = 1793003600; /* an hour before the Retry-After date below */
+    memset(&cfg, 0, sizeof cfg);
+    cfg.host = "example.cloud.databricks.com";
+    cfg.token = "dapi-test";
+    cfg.ca = fake_ca;
+    cfg.ca_len = sizeof fake_ca;
+    cfg.retry.max_attempts = 2;
+    cfg.retry.base_ms = 100;
+    cfg.retry.max_ms = 100;
+    assert_int_equal(dbtok_init(&client, &cfg, port, work, sizeof work), DBTOK_OK);
+}
+
+static void test_log_never_called(void **state)
+{
+    static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 18\r\n\r\n"
+                             "{\"token_infos\":[]}";
+    dbtok_port port;
+    (void)state;
+
+    start(&port, true);
+    assert_non_null(port.log);
+    fake_queue_response(&script, ok);
+    assert_int_equal(dbtok_token_list(&client, on_token, NULL), DBTOK_OK);
+    assert_int_equal(pctx.log_calls, 0);
+    dbtok_close(&client);
+}
+
+/* The date lies an hour ahead: a default build would report 3,600,000 ms
+ * and, with max_ms below it, give up rather than wait. */
+static void test_retry_after_date_ignored(void **state)
+{
+    static const char unavailable[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                                      "Retry-After: Mon, 26 Oct 2026 09:33:20 GMT\r\nContent-Length: 59\r\n\r\n"
+                                      "{\"error_code\":\"TEMPORARILY_UNAVAILABLE\",\"message\":\"busy 1\"}";
+    dbtok_port port;
+    (void)state;
+
+    start(&port, false);
+    fake_queue_response(&script, unavailable);
+    fake_queue_response(&script, unavailable);
+    assert_int_equal(dbtok_token_list(&client, on_token, NULL), DBTOK_ERR_API);
+    assert_int_equal(dbtok_last_error(&client)->attempts, 2);
+    assert_int_equal(dbtok_last_error(&client)->retry_after_ms, 0);
+    assert_int_equal(pctx.sleep_count, 1);
+    assert_true(pctx.sleeps[0] <= 100);
+    dbtok_close(&client);
+}
+
+static void test_strerror_without_texts(void **state)
+{
+    (void)state;
+    assert_string_equal(dbtok_strerror(DBTOK_OK), "success");
+    assert_string_equal(dbtok_strerror(DBTOK_ERR_TIMEOUT), "error");
+    assert_string_equal(dbtok_strerror(DBTOK_ERR_OUTCOME_UNKNOWN), "error");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_log_never_called),
+        cmocka_unit_test(test_retry_after_date_ignored),
+        cmocka_unit_test(test_strerror_without_texts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
