@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "client_internal.h" /* tests read the client state */
 #include "fake_tls.h"
@@ -98,6 +99,23 @@ void check_sent(const fake_conn *conn, size_t *offset, const char *expected);
 /* conn received exactly `expected` and nothing else. */
 void check_only_sent(const fake_conn *conn, const char *expected);
 void assert_view_in_work(const fixture *fx, dbtok_str s, const char *expected);
+
+/* Checks for a walk over a table of cases: a failure names the row, which a
+ * plain assert_int_equal inside the loop would not. */
+#define ROW_INT_EQUAL(row, got, want)                                                                              \
+    do {                                                                                                           \
+        intmax_t row_got_ = (intmax_t)(got);                                                                       \
+        intmax_t row_want_ = (intmax_t)(want);                                                                     \
+        if (row_got_ != row_want_) {                                                                               \
+            fail_msg("%s: %s is %jd, want %jd", (row), #got, row_got_, row_want_);                                 \
+        }                                                                                                          \
+    } while (0)
+#define ROW_STRING_EQUAL(row, got, want)                                                                           \
+    do {                                                                                                           \
+        if (strcmp((got), (want)) != 0) {                                                                          \
+            fail_msg("%s: %s is \"%s\", want \"%s\"", (row), #got, (got), (want));                                \
+        }                                                                                                          \
+    } while (0)
 
 /* ---- list callback ------------------------------------------------------ */
 

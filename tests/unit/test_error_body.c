@@ -244,27 +244,32 @@ static void test_error_body_odd_types(void **state)
 {
     fixture *fx = *state;
     fake_conn *conn = fake_add_conn(&fx->script);
+    static const struct {
+        const char *name;
+        const char *body;
+        const char *code;
+        const char *message;
+    } cases[] = {
+        {"code bool, message number, details object",
+         "{\"error_code\":true,\"message\":42,\"details\":{\"retry_delay\":\"3s\"}}", "", ""},
+        {"code null, message array, details string", "{\"error_code\":null,\"message\":[\"m\"],\"details\":\"3s\"}",
+         "", ""},
+        {"negative integer code", "{\"error_code\":-7,\"message\":\"neg\"}", "-7", "neg"},
+        {"code object", "{\"error_code\":{\"c\":\"E\"},\"message\":\"obj\"}", "", "obj"},
+    };
+    size_t i;
 
-    fake_add_response(conn, json(fx, 400, "{\"error_code\":true,\"message\":42,\"details\":{\"retry_delay\":\"3s\"}}"));
-    fake_add_response(conn, json(fx, 400, "{\"error_code\":null,\"message\":[\"m\"],\"details\":\"3s\"}"));
-    fake_add_response(conn, json(fx, 400, "{\"error_code\":-7,\"message\":\"neg\"}"));
-    fake_add_response(conn, json(fx, 400, "{\"error_code\":{\"c\":\"E\"},\"message\":\"obj\"}"));
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fake_add_response(conn, json(fx, 400, cases[i].body));
+    }
     start(fx);
-    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
-    assert_int_equal(last(fx)->http_status, 400);
-    assert_string_equal(last(fx)->error_code, "");
-    assert_string_equal(last(fx)->message, "");
-    assert_int_equal(last(fx)->retry_after_ms, 0);
-    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
-    assert_string_equal(last(fx)->error_code, "");
-    assert_string_equal(last(fx)->message, "");
-    assert_int_equal(last(fx)->retry_after_ms, 0);
-    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
-    assert_string_equal(last(fx)->error_code, "-7");
-    assert_string_equal(last(fx)->message, "neg");
-    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
-    assert_string_equal(last(fx)->error_code, "");
-    assert_string_equal(last(fx)->message, "obj");
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ROW_INT_EQUAL(cases[i].name, dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+        ROW_INT_EQUAL(cases[i].name, last(fx)->http_status, 400);
+        ROW_STRING_EQUAL(cases[i].name, last(fx)->error_code, cases[i].code);
+        ROW_STRING_EQUAL(cases[i].name, last(fx)->message, cases[i].message);
+        ROW_INT_EQUAL(cases[i].name, last(fx)->retry_after_ms, 0);
+    }
 }
 
 /* Plain-text error bodies: HTML is not quoted, the first line is, CR ends
@@ -273,34 +278,41 @@ static void test_plain_text_bodies(void **state)
 {
     fixture *fx = *state;
     fake_conn *conn = fake_add_conn(&fx->script);
-    const char *long_line = repeat(fx, 'L', DBTOK_MAX_ERROR_MESSAGE_LEN + 10);
+    /* The body is `fill` copies of fill_ch, then text; a NULL message says
+     * only its length is known. */
+    static const struct {
+        const char *name;
+        char fill_ch;
+        size_t fill;
+        const char *text;
+        const char *message;
+        size_t message_len;
+        bool truncated;
+    } cases[] = {
+        {"html is not quoted", 0, 0, "<b>bad</b>", "", 0, false},
+        {"the first line only", 0, 0, "first\r\nsecond", "first", 5, false},
+        {"control bytes become '?'", 0, 0, "tab\there\x01", "tab?here?", 9, false},
+        {"a line longer than the buffer is cut", 'L', DBTOK_MAX_ERROR_MESSAGE_LEN + 10, "", NULL,
+         DBTOK_MAX_ERROR_MESSAGE_LEN - 1, true},
+        {"exactly as long as the buffer holds, then the newline: not cut", 'M', DBTOK_MAX_ERROR_MESSAGE_LEN - 1, "\n",
+         NULL, DBTOK_MAX_ERROR_MESSAGE_LEN - 1, false},
+        {"CR alone ends the line", 0, 0, "only\rcr", "only", 4, false},
+    };
+    size_t i;
 
-    fake_add_response(conn, response(fx, 400, "text/plain", "", "<b>bad</b>"));
-    fake_add_response(conn, response(fx, 400, "text/plain", "", "first\r\nsecond"));
-    fake_add_response(conn, response(fx, 400, "text/plain", "", "tab\there\x01"));
-    fake_add_response(conn, response(fx, 400, "text/plain", "", long_line));
-    fake_add_response(conn, response(fx, 400, "text/plain", "",
-                                     fmt(fx, "%s\n", repeat(fx, 'M', DBTOK_MAX_ERROR_MESSAGE_LEN - 1))));
-    fake_add_response(conn, response(fx, 400, "text/plain", "", "only\rcr"));
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fake_add_response(conn, response(fx, 400, "text/plain", "",
+                                         fmt(fx, "%s%s", repeat(fx, cases[i].fill_ch, cases[i].fill), cases[i].text)));
+    }
     start(fx);
-    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
-    assert_string_equal(last(fx)->message, "");
-    assert_false(last(fx)->message_truncated);
-    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
-    assert_string_equal(last(fx)->message, "first");
-    assert_false(last(fx)->message_truncated);
-    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
-    assert_string_equal(last(fx)->message, "tab?here?");
-    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
-    assert_int_equal(strlen(last(fx)->message), DBTOK_MAX_ERROR_MESSAGE_LEN - 1);
-    assert_true(last(fx)->message_truncated);
-    /* exactly as long as the buffer holds, then the newline: not cut */
-    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
-    assert_int_equal(strlen(last(fx)->message), DBTOK_MAX_ERROR_MESSAGE_LEN - 1);
-    assert_false(last(fx)->message_truncated);
-    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
-    assert_string_equal(last(fx)->message, "only");
-    assert_false(last(fx)->message_truncated);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ROW_INT_EQUAL(cases[i].name, dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_NOT_JSON);
+        if (cases[i].message != NULL) {
+            ROW_STRING_EQUAL(cases[i].name, last(fx)->message, cases[i].message);
+        }
+        ROW_INT_EQUAL(cases[i].name, strlen(last(fx)->message), cases[i].message_len);
+        ROW_INT_EQUAL(cases[i].name, last(fx)->message_truncated, cases[i].truncated);
+    }
 }
 
 /* An error body that breaks the rule (a key dbtok reads given twice, at the
