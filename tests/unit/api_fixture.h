@@ -107,13 +107,13 @@ void assert_view_in_work(const fixture *fx, dbtok_str s, const char *expected);
         intmax_t row_got_ = (intmax_t)(got);                                                                       \
         intmax_t row_want_ = (intmax_t)(want);                                                                     \
         if (row_got_ != row_want_) {                                                                               \
-            fail_msg("%s: %s is %jd, want %jd", (row), #got, row_got_, row_want_);                                 \
+            fail_msg("row \"%s\": %s is %jd, want %jd", (row), #got, row_got_, row_want_);                             \
         }                                                                                                          \
     } while (0)
 #define ROW_STRING_EQUAL(row, got, want)                                                                           \
     do {                                                                                                           \
         if (strcmp((got), (want)) != 0) {                                                                          \
-            fail_msg("%s: %s is \"%s\", want \"%s\"", (row), #got, (got), (want));                                \
+            fail_msg("row \"%s\": %s is \"%s\", want \"%s\"", (row), #got, (got), (want));                             \
         }                                                                                                          \
     } while (0)
 

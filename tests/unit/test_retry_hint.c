@@ -36,12 +36,10 @@ static void test_error_retry_info(void **state)
     }
     start(fx);
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
-        assert_string_equal(last(fx)->error_code, "REQUEST_LIMIT_EXCEEDED");
-        if (last(fx)->retry_after_ms != cases[i].ms) {
-            fail_msg("retry_delay \"%s\": %u ms, want %u", cases[i].delay, (unsigned)last(fx)->retry_after_ms,
-                     (unsigned)cases[i].ms);
-        }
+        /* the delay as written is the row's name */
+        ROW_INT_EQUAL(cases[i].delay, dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+        ROW_STRING_EQUAL(cases[i].delay, last(fx)->error_code, "REQUEST_LIMIT_EXCEEDED");
+        ROW_INT_EQUAL(cases[i].delay, last(fx)->retry_after_ms, cases[i].ms);
     }
 }
 
@@ -87,19 +85,21 @@ static void test_error_retry_info_details(void **state)
     fixture *fx = *state;
     fake_conn *conn = fake_add_conn(&fx->script);
     static const struct {
+        const char *name;
         const char *details;
         uint32_t ms;
     } cases[] = {
-        {"[{\"@type\":\"Retry\",\"retry_delay\":\"3s\"}]", 0},                        /* @type too short */
-        {"[{\"@type\":\"google.rpc.ErrorInfo\",\"retry_delay\":\"3s\"}]", 0},         /* not RetryInfo */
-        {"[{\"@type\":\"google.rpc.RetryInfo\",\"retry_delay\":3}]", 0},              /* not a string */
-        {"[{\"@type\":7,\"retry_delay\":\"3s\"}]", 0},                                /* @type not a string */
-        {"[{\"retry_delay\":\"3s\"}]", 0},                                            /* no @type */
-        {"[{\"@type\":\"google.rpc.RetryInfo\"}]", 0},                                /* no delay */
-        {"[\"RetryInfo\",7,{\"@type\":\"google.rpc.RetryInfo\",\"retry_delay\":\"2s\"}]", 2000},
-        {"[{\"@type\":\"RetryInfo\",\"retry_delay\":\"4s\"},"
-         "{\"@type\":\"RetryInfo\",\"retry_delay\":\"9s\"}]", 9000},
-        {"[]", 0},
+        {"@type too short", "[{\"@type\":\"Retry\",\"retry_delay\":\"3s\"}]", 0},
+        {"not RetryInfo", "[{\"@type\":\"google.rpc.ErrorInfo\",\"retry_delay\":\"3s\"}]", 0},
+        {"retry_delay not a string", "[{\"@type\":\"google.rpc.RetryInfo\",\"retry_delay\":3}]", 0},
+        {"@type not a string", "[{\"@type\":7,\"retry_delay\":\"3s\"}]", 0},
+        {"no @type", "[{\"retry_delay\":\"3s\"}]", 0},
+        {"no retry_delay", "[{\"@type\":\"google.rpc.RetryInfo\"}]", 0},
+        {"odd entries before RetryInfo", "[\"RetryInfo\",7,{\"@type\":\"google.rpc.RetryInfo\",\"retry_delay\":\"2s\"}]",
+         2000},
+        {"the last RetryInfo wins",
+         "[{\"@type\":\"RetryInfo\",\"retry_delay\":\"4s\"},{\"@type\":\"RetryInfo\",\"retry_delay\":\"9s\"}]", 9000},
+        {"no details", "[]", 0},
     };
     size_t i;
 
@@ -108,12 +108,9 @@ static void test_error_retry_info_details(void **state)
     }
     start(fx);
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
-        assert_string_equal(last(fx)->error_code, "E");
-        if (last(fx)->retry_after_ms != cases[i].ms) {
-            fail_msg("details %s: %u ms, want %u", cases[i].details, (unsigned)last(fx)->retry_after_ms,
-                     (unsigned)cases[i].ms);
-        }
+        ROW_INT_EQUAL(cases[i].name, dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+        ROW_STRING_EQUAL(cases[i].name, last(fx)->error_code, "E");
+        ROW_INT_EQUAL(cases[i].name, last(fx)->retry_after_ms, cases[i].ms);
     }
 }
 
@@ -143,11 +140,9 @@ static void test_error_retry_delay_forms(void **state)
     }
     start(fx);
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
-        if (last(fx)->retry_after_ms != cases[i].ms) {
-            fail_msg("retry_delay \"%s\": %u ms, want %u", cases[i].delay, (unsigned)last(fx)->retry_after_ms,
-                     (unsigned)cases[i].ms);
-        }
+        /* the delay as written is the row's name */
+        ROW_INT_EQUAL(cases[i].delay, dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+        ROW_INT_EQUAL(cases[i].delay, last(fx)->retry_after_ms, cases[i].ms);
     }
 }
 
@@ -161,25 +156,31 @@ static void test_retry_after_date_and_cap(void **state)
     fake_conn *conn = fake_add_conn(&fx->script);
     static const char detail[] = "{\"error_code\":\"E\",\"details\":[{\"@type\":\"google.rpc.RetryInfo\","
                                  "\"retry_delay\":\"3s\"}]}";
+    /* With a wall clock, the port says it is 784111777: Sun, 06 Nov 1994 08:49:37 GMT. */
+    static const struct {
+        const char *name;
+        bool wall_clock;
+        const char *retry_after;
+        uint32_t ms;
+    } cases[] = {
+        {"no unix_time: the date means nothing", false, "Sun, 06 Nov 1994 08:49:47 GMT", 3000},
+        {"a date 10 s ahead", true, "Sun, 06 Nov 1994 08:49:47 GMT", 10000},
+        {"a date already past", true, "Sun, 06 Nov 1994 08:49:27 GMT", 0},
+        {"a far date is capped", true, "Sat, 28 Nov 2026 15:27:22 GMT", 0xFFFFFFFFu},
+        {"delta seconds capped by the reader", true, "4294968", 4294967000u},
+    };
+    size_t i;
 
-    fake_add_response(conn, json_h(fx, 429, "Retry-After: Sun, 06 Nov 1994 08:49:47 GMT\r\n", detail));
-    fake_add_response(conn, json_h(fx, 429, "Retry-After: Sun, 06 Nov 1994 08:49:47 GMT\r\n", detail));
-    fake_add_response(conn, json_h(fx, 429, "Retry-After: Sun, 06 Nov 1994 08:49:27 GMT\r\n", detail));
-    fake_add_response(conn, json_h(fx, 429, "Retry-After: Sat, 28 Nov 2026 15:27:22 GMT\r\n", detail));
-    fake_add_response(conn, json_h(fx, 429, "Retry-After: 4294968\r\n", detail));
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fake_add_response(conn, json_h(fx, 429, fmt(fx, "Retry-After: %s\r\n", cases[i].retry_after), detail));
+    }
     start(fx);
-    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
-    assert_int_equal(last(fx)->retry_after_ms, 3000); /* no unix_time: the date means nothing */
     fx->pctx.unix_time = 784111777;
-    dbtok__state_of(&fx->client)->port.unix_time = fake_port_unix_time;
-    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
-    assert_int_equal(last(fx)->retry_after_ms, 10000);
-    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
-    assert_int_equal(last(fx)->retry_after_ms, 0);
-    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
-    assert_int_equal(last(fx)->retry_after_ms, 0xFFFFFFFFu);
-    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
-    assert_int_equal(last(fx)->retry_after_ms, 4294967000u);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dbtok__state_of(&fx->client)->port.unix_time = cases[i].wall_clock ? fake_port_unix_time : NULL;
+        ROW_INT_EQUAL(cases[i].name, dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+        ROW_INT_EQUAL(cases[i].name, last(fx)->retry_after_ms, cases[i].ms);
+    }
 }
 
 int main(void)
