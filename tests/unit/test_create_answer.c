@@ -70,7 +70,8 @@ static void test_create_missing_or_bad_fields(void **state)
         {"token_id not a string", "{\"token_value\":\"dapiX\",\"token_info\":{\"token_id\":5}}"},
         {"creation_time a string",
          "{\"token_value\":\"dapiX\",\"token_info\":{\"token_id\":\"x\",\"creation_time\":\"5\"}}"},
-        {"expiry_time a fraction", "{\"token_value\":\"dapiX\",\"token_info\":{\"token_id\":\"x\",\"expiry_time\":1.5}}"},
+        {"expiry_time a fraction",
+         "{\"token_value\":\"dapiX\",\"token_info\":{\"token_id\":\"x\",\"expiry_time\":1.5}}"},
         {"expiry_time past INT64_MAX",
          "{\"token_value\":\"dapiX\",\"token_info\":{\"token_id\":\"x\",\"expiry_time\":9223372036854775808}}"},
         {"comment not a string", "{\"token_value\":\"dapiX\",\"token_info\":{\"token_id\":\"x\",\"comment\":7}}"},
@@ -102,7 +103,8 @@ static void test_create_expiry_and_times(void **state)
     fake_conn *conn = fake_add_conn(&fx->script);
 
     fake_add_response(conn, json(fx, 200,
-                                 "{\"token_value\":\"v\",\"token_info\":{\"token_id\":\"a\",\"creation_time\":1700000000000,"
+                                 "{\"token_value\":\"v\",\"token_info\":{\"token_id\":\"a\","
+                                 "\"creation_time\":1700000000000,"
                                  "\"expiry_time\":-1}}"));
     fake_add_response(conn, json(fx, 200, "{\"token_value\":\"v\",\"token_info\":{\"token_id\":\"b\"}}"));
     fake_add_response(conn, json(fx, 200,

@@ -224,7 +224,8 @@ static void test_null_comment_is_empty(void **state)
     dbtok_created_token out;
     list_rec rec;
 
-    fake_add_response(conn, json(fx, 200, "{\"token_value\":\"v\",\"token_info\":{\"token_id\":\"t\",\"comment\":null}}"));
+    fake_add_response(conn,
+                      json(fx, 200, "{\"token_value\":\"v\",\"token_info\":{\"token_id\":\"t\",\"comment\":null}}"));
     fake_add_response(conn, json(fx, 200, "{\"token_infos\":[{\"token_id\":\"a\",\"comment\":null}]}"));
     start(fx);
     assert_int_equal(dbtok_token_create(&fx->client, NULL, 0, &out), DBTOK_OK);
@@ -250,10 +251,12 @@ static void test_list_nul_comment_and_duplicates(void **state)
     list_rec rec;
 
     fx->script.auto_conns = true;
-    fake_queue_response(&fx->script, json(fx, 200, "{\"token_infos\":[{\"token_id\":\"a\",\"comment\":\"x\\u0000y\\u0000\","
-                                                   "\"\\u0000\":\"\\u0000\"}]}"));
+    fake_queue_response(&fx->script, json(fx, 200,
+                                          "{\"token_infos\":[{\"token_id\":\"a\",\"comment\":\"x\\u0000y\\u0000\","
+                                          "\"\\u0000\":\"\\u0000\"}]}"));
     fake_queue_response(&fx->script,
-                        json(fx, 200, "{\"token_infos\":[{\"token_id\":\"a\"},{\"token_id\":\"b\",\"token_id\":\"c\"}]}"));
+                        json(fx, 200,
+                             "{\"token_infos\":[{\"token_id\":\"a\"},{\"token_id\":\"b\",\"token_id\":\"c\"}]}"));
     fake_queue_response(&fx->script, json(fx, 200, "{\"token_infos\":[],\"token_infos\":[{\"token_id\":\"a\"}]}"));
     start(fx);
     assert_int_equal(dbtok_token_list(&fx->client, nul_comment_cb, &ok), DBTOK_OK);

@@ -44,7 +44,8 @@ static void test_trace_hides_token_value(void **state)
     fake_add_response(conn, json(fx, 200,
                                  "{\"token_value\":\"dapiSEC\\u0052ET99\",\"token_info\":{\"token_id\":\"t2\"}}"));
     /* 2xx JSON that does not parse: not shown at all */
-    fake_add_response(conn, json(fx, 200, "{\"token_value\":\"dapiUNPARSED77\",\"token_info\":{\"token_id\":\"t3\"},}"));
+    fake_add_response(conn,
+                      json(fx, 200, "{\"token_value\":\"dapiUNPARSED77\",\"token_info\":{\"token_id\":\"t3\"},}"));
     /* an unknown outcome closes the connection: the next create opens one */
     fake_add_response(fake_add_conn(&fx->script), json(fx, 200, "[\"dapiARRAY55\"]"));
     start(fx);
@@ -120,7 +121,8 @@ static void test_trace_hides_bearer_echo_in_header(void **state)
     fixture *fx = *state;
     fake_conn *conn = fake_add_conn(&fx->script);
 
-    fake_add_response(conn, json_h(fx, 401, "WWW-Authenticate: Bearer error=\"invalid_token\", token=\"" BEARER "\"\r\n",
+    fake_add_response(conn, json_h(fx, 401,
+                                   "WWW-Authenticate: Bearer error=\"invalid_token\", token=\"" BEARER "\"\r\n",
                                    "{\"error_code\":\"UNAUTHENTICATED\",\"message\":\"m\"}"));
     start(fx);
     assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
