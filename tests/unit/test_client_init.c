@@ -8,10 +8,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "api_fixture.h"
 
 static dbtok_err try_init(fixture *fx, const dbtok_config *cfg, const dbtok_port *port, size_t work_len)

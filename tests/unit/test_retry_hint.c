@@ -8,10 +8,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "api_fixture.h"
 
 static void test_error_retry_info(void **state)

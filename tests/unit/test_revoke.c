@@ -7,10 +7,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "api_fixture.h"
 
 static void test_revoke_request_and_success(void **state)
