@@ -78,7 +78,7 @@ static int run_dbtok(void)
 {
     exchange_request req;
     list_reader reader;
-    size_t cap = window_len - 1; /* the exchange keeps one byte for a NUL */
+    size_t cap;
     size_t len = 0;
     size_t off = 0;
     bool first = true;
@@ -86,7 +86,10 @@ static int run_dbtok(void)
 
     memset(&req, 0, sizeof req);
     req.idempotent = true;
+    client.work = window;
+    client.work_len = window_len;
     dbtok__list_reader_init(&reader, &client, &req, on_entry, NULL);
+    cap = req.body_window; /* the half the reader gives the body, as the exchange reads it */
     for (;;) {
         size_t n = body_len - off < cap - len ? body_len - off : cap - len;
         bool complete;

@@ -4,6 +4,7 @@
 #ifndef DBTOK_CHARS_H
 #define DBTOK_CHARS_H
 
+#include <stddef.h>
 #include <string.h>
 
 /* RFC 9110 tchar: what a method or a header name is made of. */
@@ -28,6 +29,37 @@ static inline int chars_hex_value(char c)
         return c - 'A' + 10;
     }
     return -1;
+}
+
+/* ---- a machine word of text at a time ---------------------------------
+ * JSON bodies are mostly plain string bytes; testing a size_t's worth of
+ * them at once (4 bytes on a Cortex-M, 8 on a host) instead of one by one
+ * is most of what keeps decoding near the cost of jsmn itself. Each test
+ * says only whether some byte of the word matches, which is all a caller
+ * needs before it looks at the bytes one at a time. */
+#define CHARS_WORD sizeof(size_t)
+#define CHARS_ONES ((size_t)-1 / 0xFFu)   /* 0x01 in every byte */
+#define CHARS_HIGHS (CHARS_ONES * 0x80u)  /* 0x80 in every byte */
+
+/* The word at s, whatever its alignment (one load where the core has
+ * unaligned loads, bytes where it has not). */
+static inline size_t chars_word(const char *s)
+{
+    size_t v;
+    memcpy(&v, s, sizeof v);
+    return v;
+}
+
+/* Non-zero when some byte of v is below n (n <= 0x80). */
+static inline size_t chars_word_below(size_t v, unsigned n)
+{
+    return (v - CHARS_ONES * n) & ~v & CHARS_HIGHS;
+}
+
+/* Non-zero when some byte of v is c. */
+static inline size_t chars_word_has(size_t v, unsigned char c)
+{
+    return chars_word_below(v ^ (CHARS_ONES * c), 1u);
 }
 
 #endif /* DBTOK_CHARS_H */

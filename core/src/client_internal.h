@@ -97,6 +97,10 @@ typedef struct {
      * for a response (a second attempt starts a new body). */
     dbtok_err (*body_sink)(void *arg, uint8_t *window, size_t *len, size_t cap, bool complete, bool first);
     void *sink_arg;
+    /* With a sink: the bytes of the work buffer a 2xx body may fill (the
+     * sink's cap), so that the sink keeps the rest for itself. Below
+     * work_len; 0 for all of it. */
+    size_t body_window;
     bool idempotent;      /* may be sent again after its answer was lost */
     bool reached;         /* out: the last attempt's request went out whole, so the
                              server may have acted on it */

@@ -80,7 +80,12 @@ static dbtok_err receive_response(dbtok__state *c, const exchange_request *req, 
     dbtok__http_reader_init(reader, NULL, c);
 #endif
     while (state == 0) {
-        size_t room = c->work_len - body_len - 1; /* one byte kept for the NUL */
+        /* A sink's window until the head says another answer comes whole;
+         * one byte is kept for the NUL. */
+        bool to_sink = req->body_sink != NULL && req->body_window != 0 &&
+                       (!reader->head_done || (reader->status >= 200 && reader->status < 300));
+        size_t limit = to_sink ? req->body_window : c->work_len - 1;
+        size_t room = limit > body_len ? limit - body_len : 0;
         size_t consumed = 0;
         size_t fresh = 0;
         int n;
@@ -113,7 +118,7 @@ static dbtok_err receive_response(dbtok__state *c, const exchange_request *req, 
         if (state >= 0 && req->body_sink != NULL && reader->head_done && reader->status >= 200 &&
             reader->status < 300) {
             dbtok_err err =
-                req->body_sink(req->sink_arg, c->work, &body_len, c->work_len - 1, state == 1, !consumed_by_sink);
+                req->body_sink(req->sink_arg, c->work, &body_len, limit, state == 1, !consumed_by_sink);
             if (err != DBTOK_OK) {
                 return err;
             }

@@ -12,6 +12,11 @@
  * string's UTF-8 and escapes, and that one value spans the body.
  */
 #define JSMN_STRICT
+/* Each token knows its parent, so jsmn closes a bracket without walking back
+ * over the tokens before it: a quarter of its instructions on a list entry
+ * (bench/parse), for 4 bytes a token. json.h says the same, so that every
+ * file sees one jsmntok_t. */
+#define JSMN_PARENT_LINKS
 /* jsmn is the core's own: its functions stay inside this file, so a firmware
  * with a jsmn of its own links beside dbtok. */
 #define JSMN_STATIC
@@ -256,18 +261,31 @@ static int put_utf8(uint32_t cp, char *out)
 
 /* ---- validation of jsmn's tokens -------------------------------------- */
 
+/* Printable ASCII other than the backslash: its own decoding. */
+static bool is_plain(unsigned char b)
+{
+    return (unsigned char)(b - 0x20u) < 0x60u && b != '\\';
+}
+
 bool dbtok__json_span_string_ok(const char *s, int start, int end)
 {
     int pos = start;
     uint32_t cp;
 
     while (pos < end) {
-        unsigned char b = (unsigned char)s[pos];
-        /* Printable ASCII other than the backslash is most of every body:
-         * step over it without the general decoder. */
-        if (b >= 0x20 && b < 0x80 && b != '\\') {
+        /* Plain bytes are most of every body: a word of them at a time,
+         * then a byte at a time, and the general decoder for the rest. */
+        while (end - pos >= (int)CHARS_WORD) {
+            size_t v = chars_word(s + pos);
+            if (((v & CHARS_HIGHS) | chars_word_below(v, 0x20u) | chars_word_has(v, '\\')) != 0) {
+                break;
+            }
+            pos += (int)CHARS_WORD;
+        }
+        while (pos < end && is_plain((unsigned char)s[pos])) {
             pos++;
-        } else if (!read_char(s, &pos, end, &cp)) {
+        }
+        if (pos < end && !read_char(s, &pos, end, &cp)) {
             return false;
         }
     }
@@ -318,16 +336,19 @@ static bool is_number(const char *s, int i, int end)
     return i == end;
 }
 
-static bool is_word(const char *s, int start, int end, const char *word)
+static bool is_word(const char *s, int start, int end, const char *word, int n)
 {
-    size_t n = strlen(word);
-    return (size_t)(end - start) == n && memcmp(s + start, word, n) == 0;
+    return end - start == n && memcmp(s + start, word, (size_t)n) == 0;
 }
 
 bool dbtok__json_span_primitive_ok(const char *s, int start, int end)
 {
-    return is_word(s, start, end, "true") || is_word(s, start, end, "false") ||
-           is_word(s, start, end, "null") || is_number(s, start, end);
+    switch (start < end ? s[start] : '\0') {
+    case 't': return is_word(s, start, end, "true", 4);
+    case 'f': return is_word(s, start, end, "false", 5);
+    case 'n': return is_word(s, start, end, "null", 4);
+    default: return is_number(s, start, end);
+    }
 }
 
 /* Where a token's text begins and ends, quotes included (jsmn's string
@@ -342,8 +363,8 @@ static int tok_close(const jsmntok_t *t)
     return t->type == JSMN_STRING ? t->end + 1 : t->end;
 }
 
-/* s[from..to) is whitespace around exactly one sep, or only whitespace when
- * sep is '\0'. This is where the commas and colons jsmn skips are checked. */
+/* s[from..to) is only whitespace (sep '\0'), or whitespace around exactly
+ * one sep. */
 static bool gap_is(const char *s, int from, int to, char sep)
 {
     bool seen = (sep == '\0');
@@ -362,71 +383,155 @@ static bool gap_is(const char *s, int from, int to, char sep)
     return seen;
 }
 
-/* The direct children of container c and the text between them: '[' v
- * (',' v)* ']' or '{' k ':' v (',' k ':' v)* '}'. The children themselves are
- * checked when the caller's loop reaches them, so nothing here recurses.
- * Stepping to the next sibling walks the previous one's tokens: the cost is
- * tokens times nesting depth at worst, the same order as jsmn's own backward
- * scans on closing brackets. */
-static bool check_container(const char *s, const jsmntok_t *t, int ntok, int c)
+/* The text between two tokens that follow each other, s[from..to):
+ * whitespace, then the closing brackets of containers that end there (jsmn
+ * matched each with its opening), then `want` separators sep (0 or 1). */
+static bool gap_closes_then(const char *s, int from, int to, char sep, int want)
 {
-    bool is_obj = t[c].type == JSMN_OBJECT;
-    int pos = t[c].start + 1;
-    int k = c + 1;
-    int m;
+    int seps = 0;
+    int i;
 
-    for (m = 0; m < t[c].size; m++) {
-        int v = k;
-        if (k >= ntok || !gap_is(s, pos, tok_open(&t[k]), m > 0 ? ',' : '\0')) {
-            return false;
-        }
-        /* The sizes are cross-checked as well as the text, since dbtok__json_skip
-         * and dbtok__json_object_get rely on them: a key owns exactly its value,
-         * a string or primitive value owns nothing (jsmn's reading of
-         * ["a":1] gives "a" a child). */
-        if (is_obj) {
-            if (t[k].type != JSMN_STRING || t[k].size != 1) {
-                return false;
-            }
-            v = k + 1;
-            if (v >= ntok || !gap_is(s, tok_close(&t[k]), tok_open(&t[v]), ':')) {
-                return false;
-            }
-        }
-        if (t[v].type != JSMN_OBJECT && t[v].type != JSMN_ARRAY && t[v].size != 0) {
-            return false;
-        }
-        pos = tok_close(&t[v]);
-        k = skip_tokens(t, ntok, v);
+    if (from > to) {
+        return false;
     }
-    return gap_is(s, pos, t[c].end - 1, '\0');
+    for (i = from; i < to; i++) {
+        char c = s[i];
+        if (c == sep) {
+            seps++;
+        } else if ((c != '}' && c != ']' && !is_ws(c)) || (!is_ws(c) && seps > 0)) {
+            return false; /* garbage, or a bracket after the separator: [1,] */
+        }
+    }
+    return seps == want;
+}
+
+/* Token k (k >= 1) in its place: what kind of token its parent allows, and
+ * the text before it. jsmn gives each token its parent, in document order,
+ * so one pass over the tokens sees every separator once, whatever the depth.
+ * It skips commas entirely and hangs whatever follows ':' on the token
+ * before it, so the separators and who owns what are checked here. Compact
+ * JSON has no space around separators: that case is told first. */
+static bool token_in_place(const char *s, const jsmntok_t *t, int k)
+{
+    int p = t[k].parent;
+    bool scalar = t[k].type == JSMN_STRING || t[k].type == JSMN_PRIMITIVE;
+    int from;
+    int to = tok_open(&t[k]);
+
+    if (p < 0) {
+        return false; /* a second value at the top */
+    }
+    if (t[p].type == JSMN_OBJECT) {
+        /* A key owns exactly its value. */
+        if (t[k].type != JSMN_STRING || t[k].size != 1) {
+            return false;
+        }
+    } else if (scalar && t[k].size != 0) {
+        return false; /* a value owns nothing (jsmn's reading of ["a":1] gives "a" a child) */
+    }
+    if (t[p].type == JSMN_PRIMITIVE) {
+        return false;
+    }
+    if (t[p].type == JSMN_STRING) {
+        from = tok_close(&t[p]); /* a key's value: p == k - 1 */
+        return (to - from == 1 && s[from] == ':') || gap_is(s, from, to, ':');
+    }
+    if (p == k - 1) {
+        from = t[p].start + 1; /* the first child */
+        return from == to || gap_is(s, from, to, '\0');
+    }
+    from = tok_close(&t[k - 1]);
+    return (to - from == 1 && s[from] == ',') || gap_closes_then(s, from, to, ',', 1);
+}
+
+/* Whether every string in s[start..end) is valid once jsmn has accepted it:
+ * when no byte is a control or non-ASCII and no escape is a \u, each raw
+ * byte is its own character and each escape one of those jsmn allows. That
+ * is the common body, and it spares a string-by-string check. */
+static bool strings_plain(const char *s, int start, int end)
+{
+    int i = start;
+
+    while (i < end) {
+        size_t v;
+        int stop;
+        if (end - i >= (int)CHARS_WORD) {
+            v = chars_word(s + i);
+            if (((v & CHARS_HIGHS) | chars_word_below(v, 0x20u)) != 0) {
+                return false;
+            }
+            if (chars_word_has(v, '\\') == 0) {
+                i += (int)CHARS_WORD;
+                continue;
+            }
+            stop = i + (int)CHARS_WORD;
+        } else {
+            stop = end;
+        }
+        for (; i < stop; i++) {
+            unsigned char b = (unsigned char)s[i];
+            if (b < 0x20u || b >= 0x80u) {
+                return false;
+            }
+            if (b == '\\') {
+                /* jsmn saw to it that an escape is whole; its second byte
+                 * is not another escape's first (an escaped backslash
+                 * before a u starts no unicode escape). */
+                i++;
+                if (i < end && s[i] == 'u') {
+                    return false;
+                }
+            }
+        }
+    }
+    return true;
 }
 
 /* Everything jsmn accepted that JSON does not. tok[0] is known to be an
  * object or array starting at the first non-space byte. */
 static bool check_tokens(const char *s, size_t len, const jsmntok_t *t, int ntok)
 {
-    int i;
+    bool plain;
+    int k;
 
     /* One top-level value, then only whitespace: jsmn would happily go on
-     * to parse a second value, and it stops silently at a NUL. */
-    if (!gap_is(s, t[0].end, (int)len, '\0') || skip_tokens(t, ntok, 0) != ntok) {
+     * to parse a second value, and it stops silently at a NUL. Inside it,
+     * after the last token, only brackets close. */
+    if (!gap_is(s, t[0].end, (int)len, '\0') ||
+        (ntok > 1 && !gap_closes_then(s, tok_close(&t[ntok - 1]), t[0].end - 1, ',', 0))) {
         return false;
     }
-    for (i = 0; i < ntok; i++) {
-        bool ok;
-        if (t[i].type == JSMN_STRING) {
-            ok = dbtok__json_span_string_ok(s, t[i].start, t[i].end);
-        } else if (t[i].type == JSMN_PRIMITIVE) {
-            ok = dbtok__json_span_primitive_ok(s, t[i].start, t[i].end);
-        } else {
-            ok = check_container(s, t, ntok, i);
+    plain = strings_plain(s, t[0].start, t[0].end);
+    for (k = 0; k < ntok; k++) {
+        bool ok = k == 0 || token_in_place(s, t, k);
+        if (ok && t[k].type == JSMN_STRING) {
+            ok = plain || dbtok__json_span_string_ok(s, t[k].start, t[k].end);
+        } else if (ok && t[k].type == JSMN_PRIMITIVE) {
+            ok = dbtok__json_span_primitive_ok(s, t[k].start, t[k].end);
+        } else if (ok && t[k].size == 0) {
+            ok = gap_is(s, t[k].start + 1, t[k].end - 1, '\0'); /* an empty container: [,] */
         }
         if (!ok) {
             return false;
         }
     }
     return true;
+}
+
+/* jsmn over a parser of its own on the stack: the only call, so jsmn's loop
+ * is compiled in here and keeps the parser in registers. Left to read and
+ * write a parser others can reach (the list reader's), it would load and
+ * store its position at every byte: a third of its cost (bench/parse). */
+#if defined(__GNUC__)
+__attribute__((noinline)) /* two callers would each take a copy, and neither jsmn's loop */
+#endif
+static int run_jsmn(jsmn_parser *parser, const char *text, size_t len, jsmntok_t *tok, unsigned int max_tok)
+{
+    jsmn_parser p = *parser;
+    int r = jsmn_parse(&p, text, len, tok, max_tok);
+
+    *parser = p;
+    return r;
 }
 
 /* ---- public ------------------------------------------------------------ */
@@ -443,14 +548,56 @@ int dbtok__json_count_tokens(const char *text, size_t len)
         return DBTOK_ERR_NOT_JSON;
     }
     jsmn_init(&p);
-    r = jsmn_parse(&p, text, len, NULL, 0);
+    r = run_jsmn(&p, text, len, NULL, 0);
     return r < 0 ? DBTOK_ERR_JSON : r;
+}
+
+void dbtok__json_feed_init(json_feed *f, jsmntok_t *tok, unsigned int max_tok)
+{
+    jsmn_init(&f->parser);
+    f->tok = tok;
+    f->max_tok = max_tok;
+}
+
+dbtok_err dbtok__json_feed(json_feed *f, json_doc *doc, char *text, size_t len, bool *whole)
+{
+    int r;
+
+    *whole = false;
+    doc->text = text;
+    doc->len = len;
+    doc->tok = f->tok;
+    doc->ntok = 0;
+    if (len > JSON_MAX_LEN) {
+        return DBTOK_ERR_JSON;
+    }
+    /* jsmn given no tokens only counts, and would report success. */
+    if (f->tok == NULL || f->max_tok == 0) {
+        return DBTOK_ERR_BUFFER_TOO_SMALL;
+    }
+    r = run_jsmn(&f->parser, text, len, f->tok, f->max_tok);
+    if (r == JSMN_ERROR_NOMEM) {
+        return DBTOK_ERR_BUFFER_TOO_SMALL;
+    }
+    if (r == JSMN_ERROR_PART) {
+        /* Some container is open. jsmn goes back to the start of a string
+         * the text ends in, and stops at a NUL as at the end: a NUL is no
+         * JSON outside a string, nor raw inside one. */
+        return memchr(text + f->parser.pos, '\0', len - f->parser.pos) == NULL ? DBTOK_OK : DBTOK_ERR_JSON;
+    }
+    if (r <= 0 || !check_tokens(text, len, f->tok, r)) {
+        return DBTOK_ERR_JSON;
+    }
+    doc->ntok = r;
+    *whole = true;
+    return DBTOK_OK;
 }
 
 dbtok_err dbtok__json_parse(json_doc *doc, char *text, size_t len, jsmntok_t *tok, unsigned int max_tok)
 {
-    jsmn_parser p;
-    int r;
+    json_feed f;
+    bool whole;
+    dbtok_err err;
 
     doc->text = text;
     doc->len = len;
@@ -462,20 +609,9 @@ dbtok_err dbtok__json_parse(json_doc *doc, char *text, size_t len, jsmntok_t *to
     if (!starts_like_json(text, len)) {
         return DBTOK_ERR_NOT_JSON;
     }
-    /* jsmn given no tokens only counts, and would report success. */
-    if (tok == NULL || max_tok == 0) {
-        return DBTOK_ERR_BUFFER_TOO_SMALL;
-    }
-    jsmn_init(&p);
-    r = jsmn_parse(&p, text, len, tok, max_tok);
-    if (r == JSMN_ERROR_NOMEM) {
-        return DBTOK_ERR_BUFFER_TOO_SMALL;
-    }
-    if (r <= 0 || !check_tokens(text, len, tok, r)) {
-        return DBTOK_ERR_JSON;
-    }
-    doc->ntok = r;
-    return DBTOK_OK;
+    dbtok__json_feed_init(&f, tok, max_tok);
+    err = dbtok__json_feed(&f, doc, text, len, &whole);
+    return err == DBTOK_OK && !whole ? DBTOK_ERR_JSON : err;
 }
 
 int dbtok__json_skip(const json_doc *doc, int i)
@@ -493,22 +629,29 @@ bool dbtok__json_span_equals(const char *s, int start, int end, const char *key)
     int pos = start;
     size_t k = 0;
 
-    /* Without an escape the raw bytes are the decoded text. */
-    if (memchr(s + start, '\\', (size_t)(end - start)) == NULL) {
-        size_t n = strlen(key);
-        return n == (size_t)(end - start) && memcmp(s + start, key, n) == 0;
+    size_t n = strlen(key);
+    size_t raw = (size_t)(end - start);
+
+    /* Escapes only shorten a text, and key holds no backslash: a span as
+     * long as key is key exactly or not at all, a shorter one never is, and
+     * without an escape the raw bytes are the decoded text. */
+    if (raw <= n) {
+        return raw == n && memcmp(s + start, key, n) == 0;
+    }
+    if (memchr(s + start, '\\', raw) == NULL) {
+        return false;
     }
     while (pos < end) {
         char buf[4];
         uint32_t cp;
-        int n;
+        int bytes;
         int j;
 
         if (!read_char(s, &pos, end, &cp)) {
             return false;
         }
-        n = put_utf8(cp, buf);
-        for (j = 0; j < n; j++) {
+        bytes = put_utf8(cp, buf);
+        for (j = 0; j < bytes; j++) {
             if (key[k] == '\0' || key[k] != buf[j]) {
                 return false;
             }
@@ -541,9 +684,79 @@ bool dbtok__json_span_holds_nul(const char *s, int start, int end)
 
 /* ---- the members of an object: the one rule (json.h) ----------------- */
 
+/* Whether the key s[start..end) is name: the raw bytes compared as far as
+ * they match, and the decoder only for a key with an escape there. No name
+ * holds a backslash. */
+static bool key_is(const char *s, int start, int end, const char *name)
+{
+    int i = start;
+    const char *n = name;
+
+    while (i < end && *n != '\0' && s[i] == *n) {
+        i++;
+        n++;
+    }
+    if (i == end) {
+        return *n == '\0';
+    }
+    return s[i] == '\\' && dbtok__json_span_equals(s, start, end, name);
+}
+
+/* dbtok__json_member_key with the names' lengths at hand (lens[k] is
+ * strlen(names[k])), so that an object's keys are told apart from them
+ * mostly by length and first byte. */
+static int member_index(const char *const *names, const size_t *lens, unsigned n, uint8_t *seen, const char *s,
+                        int start, int end)
+{
+    size_t len = (size_t)(end - start);
+    char first = len > 0 ? s[start] : '\0';
+    unsigned k;
+
+    /* Names past the set's bits could never be told repeated: none match. */
+    for (k = 0; k < n && k < JSON_MEMBERS_MAX; k++) {
+        const char *name = names[k];
+        bool match;
+        /* Escapes only shorten a key, and no name holds a backslash: a
+         * shorter key is never the name, one as long is the name byte for
+         * byte or not at all, and a longer one only through an escape, at
+         * its first byte or after what matches. */
+        if (len < lens[k] || (first != name[0] && first != '\\')) {
+            continue;
+        }
+        match = len == lens[k] ? memcmp(s + start, name, len) == 0 : key_is(s, start, end, name);
+        if (match) {
+            uint8_t bit = (uint8_t)(1u << k);
+            if ((*seen & bit) != 0) {
+                return JSON_KEY_REPEATED;
+            }
+            *seen = (uint8_t)(*seen | bit);
+            return (int)k;
+        }
+    }
+    return JSON_KEY_OTHER;
+}
+
+static void name_lengths(const char *const *names, unsigned n, size_t *lens)
+{
+    unsigned k;
+
+    for (k = 0; k < n && k < JSON_MEMBERS_MAX; k++) {
+        lens[k] = strlen(names[k]);
+    }
+}
+
+int dbtok__json_member_key(const char *const *names, unsigned n, uint8_t *seen, const char *s, int start, int end)
+{
+    size_t lens[JSON_MEMBERS_MAX];
+
+    name_lengths(names, n, lens);
+    return member_index(names, lens, n, seen, s, start, end);
+}
+
 dbtok_err dbtok__json_object_members(const json_doc *doc, int obj, const char *const *names, unsigned n, int *values)
 {
     uint8_t seen = 0;
+    size_t lens[JSON_MEMBERS_MAX];
     unsigned i;
     int k;
     int member;
@@ -554,10 +767,11 @@ dbtok_err dbtok__json_object_members(const json_doc *doc, int obj, const char *c
     if (obj < 0 || obj >= doc->ntok || doc->tok[obj].type != JSMN_OBJECT) {
         return DBTOK_ERR_JSON;
     }
+    name_lengths(names, n, lens);
     k = obj + 1;
     for (member = 0; member < doc->tok[obj].size && k + 1 < doc->ntok; member++) {
         const jsmntok_t *v = &doc->tok[k + 1];
-        int r = json_members_key(names, n, &seen, doc->text, doc->tok[k].start, doc->tok[k].end);
+        int r = member_index(names, lens, n, &seen, doc->text, doc->tok[k].start, doc->tok[k].end);
         if (r == JSON_KEY_REPEATED) {
             return DBTOK_ERR_JSON;
         }
@@ -647,7 +861,8 @@ dbtok_err dbtok__json_span_int64(const char *s, int start, int end, int64_t *out
     limit = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
     for (; pos < end; pos++) {
         uint64_t d = (uint64_t)(s[pos] - '0');
-        if (mag > (limit - d) / 10u) {
+        /* mag * 10 + d > limit, without a division per digit */
+        if (mag > limit / 10u || (mag == limit / 10u && d > limit % 10u)) {
             return DBTOK_ERR_JSON;
         }
         mag = mag * 10u + d;

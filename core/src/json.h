@@ -10,9 +10,11 @@
  * NUL bytes, counted in its length; only a value handed out as a C string
  * refuses them (dbtok__json_string_cstr).
  *
- * The members of an object dbtok reads follow one rule, in this module only
- * (json_members_key, DESIGN.md principle 7), whether the object is a parsed
- * tree (dbtok__json_object_members) or streams past (the list reader):
+ * Every JSON body dbtok reads goes through dbtok__json_parse: a create answer,
+ * an error body, and each entry of a list (list_reader.c finds where an
+ * entry starts and ends, then parses it here). The members of an object dbtok
+ * reads follow one rule, in this module only (dbtok__json_member_key, DESIGN.md
+ * principle 7):
  *  - keys are compared after decoding escapes ("token\u005fid" is token_id);
  *  - a key dbtok reads appears at most once: a second occurrence, whatever
  *    either value (null included), makes the object malformed. dbtok would
@@ -20,8 +22,8 @@
  *    could disagree on, say, which token_value is the token;
  *  - a member whose value is null is absent;
  *  - keys dbtok does not read are skipped, repeated or not: nothing dbtok
- *    reports depends on them, and a streaming reader could not remember
- *    them all in bounded memory.
+ *    reports depends on them, and the list reader, which sees the body's
+ *    own members go by, could not remember them all in bounded memory.
  */
 #ifndef DBTOK_JSON_H
 #define DBTOK_JSON_H
@@ -33,6 +35,9 @@
 
 #define JSMN_HEADER
 #define JSMN_STRICT
+#ifndef JSMN_PARENT_LINKS
+#define JSMN_PARENT_LINKS /* as json.c compiles jsmn: one jsmntok_t everywhere */
+#endif
 #include <jsmn.h>
 
 #include "dbtok/dbtok_types.h"
@@ -58,6 +63,28 @@ int dbtok__json_count_tokens(const char *text, size_t len);
  * DBTOK_ERR_BUFFER_TOO_SMALL (too few tokens).
  */
 dbtok_err dbtok__json_parse(json_doc *doc, char *text, size_t len, jsmntok_t *tok, unsigned int max_tok);
+
+/*
+ * One value parsed as it arrives, for the list reader: jsmn resumed over a
+ * text that grows. text[0..len) is the value so far (the first byte '{' or
+ * '['); between calls len only grows, and the text may move but its bytes
+ * stay as they were. tok[0..max_tok) is owned by the feed until the value is
+ * whole. dbtok__json_feed returns DBTOK_OK, with *whole once the value has
+ * closed (doc then as dbtok__json_parse leaves it, every check done, so the
+ * text must end where the value does), DBTOK_ERR_JSON, or
+ * DBTOK_ERR_BUFFER_TOO_SMALL (more tokens than max_tok). A text that ends
+ * inside a string costs that string again on the next call, so a caller
+ * feeds up to a likely end (the next closing bracket) rather than byte by
+ * byte.
+ */
+typedef struct {
+    jsmn_parser parser;
+    jsmntok_t *tok;
+    unsigned int max_tok;
+} json_feed;
+
+void dbtok__json_feed_init(json_feed *f, jsmntok_t *tok, unsigned int max_tok);
+dbtok_err dbtok__json_feed(json_feed *f, json_doc *doc, char *text, size_t len, bool *whole);
 
 /* Index of the token after value i and all it contains. No recursion. */
 int dbtok__json_skip(const json_doc *doc, int i);
@@ -88,9 +115,9 @@ dbtok_err dbtok__json_int64(const json_doc *doc, int i, int64_t *out);
 
 /*
  * The same checks and decoders over a raw span s[start..end): a string's
- * content without its quotes, or a primitive's text. The streaming list
- * reader uses them on values it found itself. dbtok__json_span_decode wants a span
- * dbtok__json_span_string_ok accepted.
+ * content without its quotes, or a primitive's text. The list reader checks
+ * the body's own keys and scalar members with them. dbtok__json_span_decode
+ * wants a span dbtok__json_span_string_ok accepted.
  */
 bool dbtok__json_span_string_ok(const char *s, int start, int end);
 bool dbtok__json_span_primitive_ok(const char *s, int start, int end);
@@ -101,42 +128,17 @@ bool dbtok__json_span_holds_nul(const char *s, int start, int end);
 dbtok_err dbtok__json_span_decode(char *s, int start, int end, dbtok_str *out);
 dbtok_err dbtok__json_span_int64(const char *s, int start, int end, int64_t *out);
 
-/* The rule above, one key at a time, for an object read as it streams:
- * names are the n distinct keys read (n <= JSON_MEMBERS_MAX), *seen the set
- * of those met so far in this object (bit k: names[k]; 0 when the object
- * opens). One byte of state per object, so a reader's struct and stack
- * stay as small as they were. */
+/* The rule above, one key at a time: names are the n distinct keys read
+ * (n <= JSON_MEMBERS_MAX), *seen the set of those met so far in this object
+ * (bit k: names[k]; 0 when the object opens). Returns which of names the
+ * key s[start..end) is (raw string content, a span dbtok__json_span_string_ok
+ * accepted): its index, JSON_KEY_OTHER, or JSON_KEY_REPEATED. Reads the text
+ * only. dbtok__json_object_members reads a parsed object with it; the list
+ * reader, the keys of the body it walks itself. */
 #define JSON_MEMBERS_MAX 8
 #define JSON_KEY_OTHER (-1)    /* a key not read */
 #define JSON_KEY_REPEATED (-2) /* a key read, met a second time: malformed */
-
-/* Which of names the key s[start..end) is (raw string content, a span
- * dbtok__json_span_string_ok accepted): its index, JSON_KEY_OTHER, or
- * JSON_KEY_REPEATED. Reads the text only. Inline because the list reader
- * runs it on every key of every entry: with its names known at the call,
- * the first-byte tests below become compares with constants. */
-static inline int json_members_key(const char *const *names, unsigned n, uint8_t *seen, const char *s, int start,
-                                   int end)
-{
-    unsigned k;
-
-    /* Names past the set's bits could never be told repeated: none match. */
-    for (k = 0; k < n && k < JSON_MEMBERS_MAX; k++) {
-        const char *name = names[k];
-        /* The first byte rules most names out without the full comparison;
-         * an escaped first byte ('\\') takes it. */
-        bool maybe = start < end ? s[start] == name[0] || s[start] == '\\' : name[0] == '\0';
-        if (maybe && dbtok__json_span_equals(s, start, end, name)) {
-            uint8_t bit = (uint8_t)(1u << k);
-            if ((*seen & bit) != 0) {
-                return JSON_KEY_REPEATED;
-            }
-            *seen = (uint8_t)(*seen | bit);
-            return (int)k;
-        }
-    }
-    return JSON_KEY_OTHER;
-}
+int dbtok__json_member_key(const char *const *names, unsigned n, uint8_t *seen, const char *s, int start, int end);
 
 /* Whether the primitive s[start..end) is null, which the rule reads as
  * "absent". */
@@ -146,7 +148,7 @@ static inline bool json_span_is_null(const char *s, int start, int end)
 }
 
 /*
- * Object obj of a parsed tree read under the rule, through json_members_key:
+ * Object obj of a parsed tree read under the rule, through dbtok__json_member_key:
  * values[k] is the index of names[k]'s value, or -1 when it is absent or
  * null (n <= JSON_MEMBERS_MAX). Returns DBTOK_OK, or DBTOK_ERR_JSON when obj
  * is not an object or a name is repeated. Reads the text only.

@@ -1,37 +1,35 @@
 /*
  * The token list, read as it streams in. See list_reader.h.
  *
- * Each JSON token is read whole or not at all: a string or number cut by the
- * end of the window waits, from its first byte, for more input. The grammar
- * is a small pushdown machine whose stack is one bit per level (object or
- * array), so nesting is bounded by MAX_DEPTH and nothing recurses.
- *
- * Keys, null and repeats follow json.c's one rule (json_members_key): a key
- * dbtok reads, at the top (token_infos) or in an entry, comes once; a null
- * value is absent.
+ * The grammar walked here is the body's own and nothing deeper: '{' members
+ * '}', a member being a string key, ':' and a value, and the value of
+ * token_infos null or '[' entries ']'. Each of its tokens is read whole or
+ * not at all: a key or number cut by the end of the window waits, from its
+ * first byte, for more input. A container value (an entry, or an object or
+ * array beside token_infos) goes to jsmn from its opening bracket, through
+ * dbtok__json_feed, up to each bracket that may close it as the bytes arrive,
+ * and is checked whole by json.c's rules, whose only limit is the tokens
+ * that fit; keys, null and repeats follow its one rule for members.
  */
 #include <string.h>
 
 #include "json.h"
 #include "list_reader.h"
-
-#define MAX_DEPTH 64
-
-/* Depths of interest: 1 the body object, 2 the token_infos array, 3 an entry. */
-#define DEPTH_INFOS 2
-#define DEPTH_ENTRY 3
+#include "token_info.h"
 
 enum {
-    EXPECT_VALUE,          /* top level, after ':' or after ',' in an array */
-    EXPECT_VALUE_OR_CLOSE, /* after '[' */
-    EXPECT_KEY,            /* after ',' in an object */
-    EXPECT_KEY_OR_CLOSE,   /* after '{' */
+    EXPECT_BODY,                 /* the body's '{' */
+    EXPECT_KEY_OR_CLOSE,         /* after the body's '{' */
+    EXPECT_KEY,                  /* after ',' between members */
     EXPECT_COLON,
-    EXPECT_COMMA_OR_CLOSE,
-    EXPECT_END             /* the body is complete: only whitespace may follow */
+    EXPECT_VALUE,                /* a member's value */
+    EXPECT_COMMA_OR_CLOSE,       /* after a member */
+    EXPECT_ENTRY_OR_CLOSE,       /* after token_infos' '[' */
+    EXPECT_ENTRY,                /* after ',' between entries */
+    EXPECT_ENTRY_COMMA_OR_CLOSE, /* after an entry */
+    EXPECT_END                   /* the body is complete: only whitespace may follow */
 };
 
-static const char *const token_info_names[LIST_FIELDS] = {"token_id", "comment", "creation_time", "expiry_time"};
 static const char *const body_names[1] = {"token_infos"};
 
 /* A result of reading one token: consumed, wait for more input, or an error. */
@@ -45,9 +43,11 @@ void dbtok__list_reader_init(list_reader *lr, dbtok__state *c, exchange_request 
     lr->req = req;
     lr->cb = cb;
     lr->user = user;
-    lr->expect = EXPECT_VALUE;
-    lr->entry_start = -1;
-    lr->field = -1;
+    lr->work_len = c->work_len;
+    lr->expect = EXPECT_BODY;
+    lr->value_start = -1;
+    /* The first half, less the byte the exchange keeps for a NUL. */
+    req->body_window = c->work_len / 2 - 1;
 }
 
 static bool is_ws(uint8_t ch)
@@ -55,190 +55,145 @@ static bool is_ws(uint8_t ch)
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
 }
 
-static bool top_is_object(const list_reader *lr)
+/* The second half of the work buffer w, as jsmn tokens (the buffer's own
+ * alignment is the caller's, so the start is rounded up here). */
+static jsmntok_t *token_half(const list_reader *lr, char *w, unsigned int *max_tok)
 {
-    return (lr->objects >> (lr->depth - 1)) & 1u;
+    size_t half = lr->work_len / 2;
+    size_t misaligned = (uintptr_t)(w + half) % sizeof(int);
+    size_t skip = misaligned != 0 ? sizeof(int) - misaligned : 0;
+    size_t room = lr->work_len - half - skip;
+
+    *max_tok = (unsigned int)(room / sizeof(jsmntok_t));
+    return (jsmntok_t *)(void *)(w + half + skip);
 }
 
-/* The checks of dbtok__token_info_read, which only read s; they fill the times. */
-static dbtok_err token_info_check(const char *s, const list_field *f, dbtok_token_info *info)
+/* The smallest work buffer whose halves hold a value of text bytes and its
+ * tokens: the window is half less one byte, the tokens lose at most
+ * sizeof(int) - 1 bytes to alignment. */
+static dbtok_err too_small(const list_reader *lr, size_t text, size_t tokens)
 {
-    if (!f[FIELD_ID].present || !f[FIELD_ID].is_string ||
-        dbtok__json_span_holds_nul(s, f[FIELD_ID].start, f[FIELD_ID].end) ||
-        (f[FIELD_COMMENT].present && !f[FIELD_COMMENT].is_string) ||
-        (f[FIELD_CREATED].present && f[FIELD_CREATED].is_string) ||
-        (f[FIELD_EXPIRY].present && f[FIELD_EXPIRY].is_string)) {
-        return DBTOK_ERR_JSON;
-    }
-    info->creation_time_ms = 0;
-    info->expiry_time_ms = -1;
-    if ((f[FIELD_CREATED].present && dbtok__json_span_int64(s, f[FIELD_CREATED].start, f[FIELD_CREATED].end,
-                                                            &info->creation_time_ms) != DBTOK_OK) ||
-        (f[FIELD_EXPIRY].present &&
-         dbtok__json_span_int64(s, f[FIELD_EXPIRY].start, f[FIELD_EXPIRY].end, &info->expiry_time_ms) != DBTOK_OK)) {
-        return DBTOK_ERR_JSON;
+    size_t for_text = text + 1;
+    size_t for_tokens = tokens * sizeof(jsmntok_t) + sizeof(int) - 1;
+    size_t needed = 2 * (for_text > for_tokens ? for_text : for_tokens);
+
+    lr->client->error.needed_work_len = needed > DBTOK_MIN_WORK_BUFFER ? needed : DBTOK_MIN_WORK_BUFFER;
+    return DBTOK_ERR_BUFFER_TOO_SMALL;
+}
+
+/*
+ * A value that outgrew its half (its text the window, or its tokens the
+ * other half) can only be measured: follow its strings and brackets until it
+ * closes, counting its bytes and the tokens jsmn would make of them (each
+ * string, container and primitive), keeping nothing.
+ */
+static dbtok_err measure(list_reader *lr, const uint8_t *w, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++) {
+        uint8_t ch = w[i];
+        bool primitive;
+        lr->measured++;
+        if (lr->in_string) {
+            if (lr->escaped) {
+                lr->escaped = false;
+            } else if (ch == '\\') {
+                lr->escaped = true;
+            } else if (ch == '"') {
+                lr->in_string = false;
+            }
+            continue;
+        }
+        primitive = !is_ws(ch) && memchr(",:\"{}[]", ch, 7) == NULL;
+        if ((primitive && !lr->in_primitive) || ch == '"' || ch == '{' || ch == '[') {
+            lr->measured_tokens++;
+        }
+        lr->in_primitive = primitive;
+        if (ch == '"') {
+            lr->in_string = true;
+        } else if (ch == '{' || ch == '[') {
+            lr->depth++;
+        } else if ((ch == '}' || ch == ']') && --lr->depth == 0) {
+            return too_small(lr, lr->measured, lr->measured_tokens);
+        }
     }
     return DBTOK_OK;
 }
 
-/* The strings of a checked token info, decoded in place; cannot fail. */
-static void token_info_decode(char *s, const list_field *f, dbtok_token_info *info)
+/* Measuring from w[0], the value's first byte. */
+static dbtok_err start_measuring(list_reader *lr, const uint8_t *w, size_t len)
 {
-    /* Strings were validated when read, so decoding cannot fail. A NUL in
-     * the comment stays in it, counted in its length: cutting it there
-     * would hide the rest (a marker, say) from whoever reads it. */
-    (void)dbtok__json_span_decode(s, f[FIELD_ID].start, f[FIELD_ID].end, &info->token_id);
-    info->comment.ptr = "";
-    info->comment.len = 0;
-    if (f[FIELD_COMMENT].present) {
-        (void)dbtok__json_span_decode(s, f[FIELD_COMMENT].start, f[FIELD_COMMENT].end, &info->comment);
-    }
+    lr->measuring = true;
+    lr->measured = 0;
+    lr->measured_tokens = 0;
+    lr->depth = 0;
+    lr->in_string = false;
+    lr->escaped = false;
+    lr->in_primitive = false;
+    return measure(lr, w, len);
 }
 
-/* Here rather than in token_api.c so that one file holds the decoder, and
- * so that its arrays stay off the stack of the create's dbtok__round_trip (a call
- * into another file is not inlined). */
-dbtok_err dbtok__token_info_read(json_doc *doc, int obj, dbtok_token_info *info)
-{
-    int values[LIST_FIELDS];
-    list_field f[LIST_FIELDS];
-    int k;
-    dbtok_err err = dbtok__json_object_members(doc, obj, token_info_names, LIST_FIELDS, values);
-
-    for (k = 0; err == DBTOK_OK && k < LIST_FIELDS; k++) {
-        const jsmntok_t *t = values[k] >= 0 ? &doc->tok[values[k]] : NULL;
-        /* An object or array where a field is wanted; the streaming reader
-         * refuses one as it opens. */
-        if (t != NULL && t->type != JSMN_STRING && t->type != JSMN_PRIMITIVE) {
-            err = DBTOK_ERR_JSON;
-        }
-        f[k].present = t != NULL;
-        f[k].is_string = t != NULL && t->type == JSMN_STRING;
-        f[k].start = t != NULL ? t->start : 0;
-        f[k].end = t != NULL ? t->end : 0;
-    }
-    if (err == DBTOK_OK) {
-        err = token_info_check(doc->text, f, info);
-    }
-    if (err == DBTOK_OK) {
-        token_info_decode(doc->text, f, info);
-    }
-    return err;
-}
-
-/* Checks the entry's fields, decodes them in the window and hands it out. */
-static dbtok_err deliver(list_reader *lr, char *w, int end)
+/* The value at lr->value_start, whole in doc up to end: hand it out if it
+ * is an entry. */
+static dbtok_err take_value(list_reader *lr, json_doc *doc, int end)
 {
     dbtok_token_info info;
 
-    if (token_info_check(w, lr->fields, &info) != DBTOK_OK) {
+    lr->value_start = -1;
+    lr->pos = end;
+    if (!lr->value_is_entry) {
+        lr->expect = EXPECT_COMMA_OR_CLOSE;
+        return DBTOK_OK;
+    }
+    lr->expect = EXPECT_ENTRY_COMMA_OR_CLOSE;
+    /* Traced as it came, before decoding rewrites its strings. */
+    dbtok__trace_body(lr->client, doc->text, doc->len);
+    if (dbtok__token_info_read(doc, 0, &info) != DBTOK_OK) {
         return DBTOK_ERR_JSON;
     }
-    dbtok__trace_body(lr->client, w + lr->entry_start, (size_t)(end - lr->entry_start));
-    token_info_decode(w, lr->fields, &info);
     /* From the first entry on, sending the list again would repeat entries. */
     lr->req->idempotent = false;
-    lr->entry_start = -1;
     return lr->cb(lr->user, &info) == 0 ? DBTOK_OK : DBTOK_ERR_ABORTED;
 }
 
-static dbtok_err open_container(list_reader *lr, uint8_t ch, int at)
+static void start_value(list_reader *lr, char *w, int at, bool is_entry)
 {
-    bool is_object = ch == '{';
-    if (lr->expect != EXPECT_VALUE && lr->expect != EXPECT_VALUE_OR_CLOSE) {
-        return DBTOK_ERR_JSON;
-    }
-    if (lr->depth == MAX_DEPTH || (lr->depth == 0 && !is_object)) {
-        return DBTOK_ERR_JSON; /* too deep, or a body that is not an object */
-    }
-    if (lr->depth == 1 && lr->key_is_infos) {
-        if (is_object) {
-            return DBTOK_ERR_JSON;
-        }
-        lr->in_infos = true;
-        lr->key_is_infos = false;
-    }
-    if (lr->in_infos && lr->depth == DEPTH_INFOS) {
-        if (!is_object) {
-            return DBTOK_ERR_JSON;
-        }
-        lr->entry_start = at;
-        memset(lr->fields, 0, sizeof lr->fields);
-        lr->field = -1;
-        lr->entry_seen = 0;
-    } else if (lr->entry_start >= 0 && lr->depth == DEPTH_ENTRY && lr->field >= 0) {
-        return DBTOK_ERR_JSON; /* a field dbtok reads holds an object or array */
-    }
-    lr->objects = is_object ? lr->objects | (1ull << lr->depth) : lr->objects & ~(1ull << lr->depth);
-    lr->depth++;
-    lr->expect = is_object ? EXPECT_KEY_OR_CLOSE : EXPECT_VALUE_OR_CLOSE;
-    return DBTOK_OK;
+    unsigned int max_tok;
+    jsmntok_t *tok = token_half(lr, w, &max_tok);
+
+    lr->value_start = at;
+    lr->value_is_entry = is_entry;
+    lr->closer = w[at] == '{' ? '}' : ']';
+    lr->fed = 0;
+    dbtok__json_feed_init(&lr->feed, tok, max_tok);
 }
 
-static dbtok_err close_container(list_reader *lr, char *w, uint8_t ch, int end)
+/* The value being parsed, given to jsmn up to each bracket that may close
+ * it: only its own kind counts ('}' for an object), since only that can. A
+ * bracket inside one of its strings stops jsmn there too, which then waits
+ * for the next. */
+static int go_on_with_value(list_reader *lr, char *w, int len, bool complete)
 {
-    bool is_object = ch == '}';
-    bool may_close = lr->expect == EXPECT_COMMA_OR_CLOSE ||
-                     lr->expect == (is_object ? EXPECT_KEY_OR_CLOSE : EXPECT_VALUE_OR_CLOSE);
-    if (lr->depth == 0 || !may_close || top_is_object(lr) != is_object) {
-        return DBTOK_ERR_JSON;
-    }
-    lr->depth--;
-    lr->expect = lr->depth == 0 ? EXPECT_END : EXPECT_COMMA_OR_CLOSE;
-    if (lr->in_infos && lr->depth == DEPTH_INFOS && lr->entry_start >= 0) {
-        return deliver(lr, w, end);
-    }
-    if (lr->in_infos && lr->depth == DEPTH_INFOS - 1) {
-        lr->in_infos = false;
-    }
-    return DBTOK_OK;
-}
+    char *text = w + lr->value_start;
+    int have = len - lr->value_start;
+    json_doc doc;
+    bool whole = false;
+    dbtok_err err = DBTOK_OK;
 
-/* A string or primitive at the value position. */
-static dbtok_err scalar(list_reader *lr, const char *w, int start, int end, bool is_string)
-{
-    if (lr->depth == 0) {
-        return DBTOK_ERR_JSON;
-    }
-    if (lr->depth == 1 && lr->key_is_infos) {
-        lr->key_is_infos = false;
-        /* null is absent: no tokens. */
-        if (is_string || !json_span_is_null(w, start, end)) {
-            return DBTOK_ERR_JSON;
+    while (err == DBTOK_OK && !whole) {
+        const char *at = memchr(text + lr->fed, lr->closer, (size_t)(have - lr->fed));
+        if (at == NULL) {
+            return complete ? DBTOK_ERR_JSON : STEP_MORE;
         }
-    } else if (lr->in_infos && lr->depth == DEPTH_INFOS) {
-        return DBTOK_ERR_JSON; /* an entry that is not an object */
-    } else if (lr->entry_start >= 0 && lr->depth == DEPTH_ENTRY && lr->field >= 0 &&
-               (is_string || !json_span_is_null(w, start, end))) {
-        /* A null field stays absent. */
-        list_field *f = &lr->fields[lr->field];
-        f->start = start;
-        f->end = end;
-        f->is_string = is_string;
-        f->present = true;
+        lr->fed = (int)(at - text) + 1;
+        err = dbtok__json_feed(&lr->feed, &doc, text, (size_t)lr->fed, &whole);
     }
-    lr->field = -1;
-    lr->expect = EXPECT_COMMA_OR_CLOSE;
-    return DBTOK_OK;
-}
-
-static dbtok_err key(list_reader *lr, const char *w, int start, int end)
-{
-    int r;
-    if (lr->depth == 1) {
-        r = json_members_key(body_names, 1, &lr->top_seen, w, start, end);
-        lr->key_is_infos = r == 0;
-    } else if (lr->entry_start >= 0 && lr->depth == DEPTH_ENTRY) {
-        r = json_members_key(token_info_names, LIST_FIELDS, &lr->entry_seen, w, start, end);
-        lr->field = r >= 0 ? r : -1;
-    } else {
-        r = JSON_KEY_OTHER;
+    if (err == DBTOK_ERR_BUFFER_TOO_SMALL) {
+        /* More tokens than the half holds: measure it, from its start. */
+        err = start_measuring(lr, (const uint8_t *)text, (size_t)have);
+        return err != DBTOK_OK ? (int)err : STEP_MORE;
     }
-    if (r == JSON_KEY_REPEATED) {
-        return DBTOK_ERR_JSON; /* two lists, two ids: which one is true? */
-    }
-    lr->expect = EXPECT_COLON;
-    return DBTOK_OK;
+    return err != DBTOK_OK ? (int)err : take_value(lr, &doc, lr->value_start + lr->fed);
 }
 
 /* Offset of the quote closing the string whose content starts at from, or -1
@@ -255,112 +210,136 @@ static int string_end(const char *w, int from, int len)
     return -1;
 }
 
-/* Reads the token at lr->pos. */
-static int step(list_reader *lr, char *w, int len, bool complete)
+/* A member's key, at lr->pos. */
+static int key(list_reader *lr, const char *w, int len, bool complete)
 {
     int at = lr->pos;
-    uint8_t ch = (uint8_t)w[at];
-    int end;
-    dbtok_err err;
+    int end = string_end(w, at + 1, len);
+    int r;
 
-    if (is_ws(ch)) {
-        lr->pos++;
-        return STEP_OK;
+    if (end < 0) {
+        return complete ? DBTOK_ERR_JSON : STEP_MORE;
     }
-    if (lr->expect == EXPECT_END) {
+    if (!dbtok__json_span_string_ok(w, at + 1, end)) {
         return DBTOK_ERR_JSON;
     }
-    switch (ch) {
-    case '{':
-    case '[':
-        err = open_container(lr, ch, at);
+    r = dbtok__json_member_key(body_names, 1, &lr->top_seen, w, at + 1, end);
+    if (r == JSON_KEY_REPEATED) {
+        return DBTOK_ERR_JSON; /* two lists: which one is true? */
+    }
+    lr->key_is_infos = r == 0;
+    lr->pos = end + 1;
+    lr->expect = EXPECT_COLON;
+    return STEP_OK;
+}
+
+/* A member's value, at lr->pos: token_infos' '[' (or null), or a value
+ * checked and skipped. */
+static int member_value(list_reader *lr, const char *w, int len, bool complete)
+{
+    int at = lr->pos;
+    char ch = w[at];
+    bool is_infos = lr->key_is_infos;
+    bool ok;
+    int end;
+
+    lr->key_is_infos = false;
+    if (is_infos && ch == '[') {
         lr->pos++;
-        return err;
-    case '}':
-    case ']':
-        lr->pos++;
-        return close_container(lr, w, ch, lr->pos);
-    case ',':
-        if (lr->expect != EXPECT_COMMA_OR_CLOSE) {
+        lr->expect = EXPECT_ENTRY_OR_CLOSE;
+        return STEP_OK;
+    }
+    if (ch == '{' || ch == '[') {
+        if (is_infos) {
             return DBTOK_ERR_JSON;
         }
-        lr->expect = top_is_object(lr) ? EXPECT_KEY : EXPECT_VALUE;
-        lr->pos++;
+        start_value(lr, (char *)w, at, false);
         return STEP_OK;
-    case ':':
-        if (lr->expect != EXPECT_COLON) {
-            return DBTOK_ERR_JSON;
-        }
-        lr->expect = EXPECT_VALUE;
-        lr->pos++;
-        return STEP_OK;
-    case '"':
+    }
+    if (ch == '"') {
         end = string_end(w, at + 1, len);
         if (end < 0) {
+            lr->key_is_infos = is_infos;
             return complete ? DBTOK_ERR_JSON : STEP_MORE;
         }
-        if (!dbtok__json_span_string_ok(w, at + 1, end)) {
-            return DBTOK_ERR_JSON;
-        }
-        lr->pos = end + 1;
-        if (lr->expect == EXPECT_KEY || lr->expect == EXPECT_KEY_OR_CLOSE) {
-            return key(lr, w, at + 1, end);
-        }
-        if (lr->expect != EXPECT_VALUE && lr->expect != EXPECT_VALUE_OR_CLOSE) {
-            return DBTOK_ERR_JSON;
-        }
-        return scalar(lr, w, at + 1, end, true);
-    default:
-        if (lr->expect != EXPECT_VALUE && lr->expect != EXPECT_VALUE_OR_CLOSE) {
-            return DBTOK_ERR_JSON;
-        }
+        ok = !is_infos && dbtok__json_span_string_ok(w, at + 1, end);
+        end++;
+    } else {
         end = at;
-        while (end < len && !is_ws((uint8_t)w[end]) && w[end] != ',' && w[end] != ']' && w[end] != '}') {
+        while (end < len && !is_ws((uint8_t)w[end]) && w[end] != ',' && w[end] != '}' && w[end] != ']') {
             end++;
         }
         if (end == len && !complete) {
+            lr->key_is_infos = is_infos;
             return STEP_MORE; /* a number may go on */
         }
-        if (!dbtok__json_span_primitive_ok(w, at, end)) {
-            return DBTOK_ERR_JSON;
-        }
-        lr->pos = end;
-        return scalar(lr, w, at, end, false);
+        /* token_infos: null is absent, no tokens. */
+        ok = is_infos ? json_span_is_null(w, at, end) : dbtok__json_span_primitive_ok(w, at, end);
     }
+    if (!ok) {
+        return DBTOK_ERR_JSON;
+    }
+    lr->pos = end;
+    lr->expect = EXPECT_COMMA_OR_CLOSE;
+    return STEP_OK;
 }
 
-/*
- * Past the window's end an entry can only be measured: follow strings and
- * brackets until the entry closes, keeping nothing.
- */
-static dbtok_err measure(list_reader *lr, const uint8_t *w, size_t len)
+/* A separator of the body's grammar at lr->pos: ch must be one of the two
+ * it allows now (a and b, or a alone when b is a), each leading on to the
+ * state given beside it. */
+static int separator(list_reader *lr, char ch, char a, uint8_t after_a, char b, uint8_t after_b)
 {
-    size_t i;
-    for (i = 0; i < len; i++) {
-        uint8_t ch = w[i];
-        lr->measured++;
-        if (lr->in_string) {
-            if (lr->escaped) {
-                lr->escaped = false;
-            } else if (ch == '\\') {
-                lr->escaped = true;
-            } else if (ch == '"') {
-                lr->in_string = false;
-            }
-        } else if (ch == '"') {
-            lr->in_string = true;
-        } else if (ch == '{' || ch == '[') {
-            lr->depth++;
-        } else if (ch == '}' || ch == ']') {
-            lr->depth--;
-            if (lr->depth == DEPTH_INFOS) {
-                size_t needed = lr->measured + 1;
-                lr->client->error.needed_work_len = needed > DBTOK_MIN_WORK_BUFFER ? needed : DBTOK_MIN_WORK_BUFFER;
-                return DBTOK_ERR_BUFFER_TOO_SMALL;
-            }
-        }
+    if (ch != a && ch != b) {
+        return DBTOK_ERR_JSON;
     }
-    return DBTOK_OK;
+    lr->expect = ch == a ? after_a : after_b;
+    lr->pos++;
+    return STEP_OK;
+}
+
+static int entry(list_reader *lr, char *w, char ch)
+{
+    if (ch != '{') {
+        return DBTOK_ERR_JSON; /* an entry that is not an object */
+    }
+    start_value(lr, w, lr->pos, true);
+    return STEP_OK;
+}
+
+/* Reads the token at lr->pos, or goes on with the value being found. */
+static int step(list_reader *lr, char *w, int len, bool complete)
+{
+    char ch = w[lr->pos];
+
+    if (lr->value_start >= 0) {
+        return go_on_with_value(lr, w, len, complete);
+    }
+    if (is_ws((uint8_t)ch)) {
+        lr->pos++;
+        return STEP_OK;
+    }
+    switch (lr->expect) {
+    case EXPECT_BODY:
+        return separator(lr, ch, '{', EXPECT_KEY_OR_CLOSE, '{', EXPECT_KEY_OR_CLOSE);
+    case EXPECT_KEY_OR_CLOSE:
+        return ch == '"' ? key(lr, w, len, complete) : separator(lr, ch, '}', EXPECT_END, '}', EXPECT_END);
+    case EXPECT_KEY:
+        return ch == '"' ? key(lr, w, len, complete) : DBTOK_ERR_JSON;
+    case EXPECT_COLON:
+        return separator(lr, ch, ':', EXPECT_VALUE, ':', EXPECT_VALUE);
+    case EXPECT_VALUE:
+        return member_value(lr, w, len, complete);
+    case EXPECT_COMMA_OR_CLOSE:
+        return separator(lr, ch, ',', EXPECT_KEY, '}', EXPECT_END);
+    case EXPECT_ENTRY_OR_CLOSE:
+        return ch == '{' ? entry(lr, w, ch) : separator(lr, ch, ']', EXPECT_COMMA_OR_CLOSE, ']', EXPECT_COMMA_OR_CLOSE);
+    case EXPECT_ENTRY:
+        return entry(lr, w, ch);
+    case EXPECT_ENTRY_COMMA_OR_CLOSE:
+        return separator(lr, ch, ',', EXPECT_ENTRY, ']', EXPECT_COMMA_OR_CLOSE);
+    default:
+        return DBTOK_ERR_JSON; /* anything but whitespace after the body */
+    }
 }
 
 static bool is_json_start(const uint8_t *w, size_t len, bool *undecided)
@@ -392,47 +371,41 @@ dbtok_err dbtok__list_reader_sink(void *arg, uint8_t *window, size_t *len, size_
         *len = 0;
         return err == DBTOK_OK && complete ? DBTOK_ERR_BUFFER_TOO_SMALL : err;
     }
-    if (lr->depth == 0 && lr->expect == EXPECT_VALUE && !is_json_start(window, *len, &undecided)) {
+    if (lr->expect == EXPECT_BODY && !is_json_start(window, *len, &undecided)) {
         if (!undecided || complete) {
             dbtok__client_record_text(lr->client, window, *len);
             return DBTOK_ERR_NOT_JSON; /* a login page, plain text, an empty body */
         }
     }
-    while (lr->pos < n && result == STEP_OK) {
+    while (lr->pos < n && result == STEP_OK && !lr->measuring) {
         result = step(lr, w, n, complete);
     }
     if (result < 0) {
         return (dbtok_err)result;
     }
+    if (lr->measuring) {
+        *len = 0;
+        return complete ? DBTOK_ERR_BUFFER_TOO_SMALL : DBTOK_OK;
+    }
     if (complete) {
         return lr->expect == EXPECT_END && result == STEP_OK ? DBTOK_OK : DBTOK_ERR_JSON;
     }
-    /* Keep the entry being read, or the token that waits for more bytes. */
-    keep = lr->entry_start >= 0 ? lr->entry_start : lr->pos;
+    /* Keep the value being parsed, or the token that waits for more bytes. */
+    keep = lr->value_start >= 0 ? lr->value_start : lr->pos;
     if (keep > 0) {
-        int i;
         memmove(w, w + keep, (size_t)(n - keep));
         *len = (size_t)(n - keep);
         lr->pos -= keep;
-        if (lr->entry_start >= 0) {
-            lr->entry_start -= keep;
-            for (i = 0; i < LIST_FIELDS; i++) {
-                lr->fields[i].start -= keep;
-                lr->fields[i].end -= keep;
-            }
+        if (lr->value_start >= 0) {
+            lr->value_start -= keep;
         }
-    } else if (*len == cap) {
-        /* The window is full and nothing in it can go: one entry (or one
-         * string) is larger than the window. Measure it if it is an entry. */
-        if (lr->entry_start < 0) {
+    } else if (*len >= cap) {
+        /* The window is full and nothing in it can go: one value (or one
+         * string) is larger than the window. Measure it if it is a value. */
+        if (lr->value_start < 0) {
             return DBTOK_ERR_BUFFER_TOO_SMALL;
         }
-        lr->measuring = true;
-        lr->measured = 0;
-        lr->depth = DEPTH_INFOS; /* the window starts at the entry's '{' */
-        lr->in_string = false;
-        lr->escaped = false;
-        err = measure(lr, window, *len);
+        err = start_measuring(lr, window, *len);
         *len = 0;
         return err;
     }

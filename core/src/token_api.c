@@ -6,6 +6,7 @@
 #include "client_internal.h"
 #include "json.h"
 #include "list_reader.h"
+#include "token_info.h"
 
 #define PATH_CREATE "/api/2.0/token/create"
 #define PATH_LIST "/api/2.0/token/list"

@@ -138,8 +138,10 @@ class Memory(unittest.TestCase):
         self.assertNoHeap(r, fields)
         self.assertEqual(fields["list"]["err"], BUFFER_TOO_SMALL, r.stdout)
         needed = int(fields["list"]["needed"])
-        self.assertGreater(needed, 4096)
-        self.assertLess(needed, 8192)
+        # Twice the entry, a little over 4 KiB: while a list streams, its text
+        # has half the work buffer and its jsmn tokens the other half.
+        self.assertGreater(needed, 2 * 4096)
+        self.assertLess(needed, 2 * 5120)
         # The half-read connection was closed: the next call connected anew
         # and got its own, correct answer.
         self.assertEqual(fields["revoke"]["err"], API_ERROR, r.stdout)

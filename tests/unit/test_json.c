@@ -1190,18 +1190,18 @@ static void test_members_key_by_key(void **state)
     uint8_t seen = 0;
 
     (void)state;
-    assert_int_equal(json_members_key(rule_names, 3, &seen, text, 1, 12), 0);
-    assert_int_equal(json_members_key(rule_names, 3, &seen, text, 15, 22), 2);
+    assert_int_equal(dbtok__json_member_key(rule_names, 3, &seen, text, 1, 12), 0);
+    assert_int_equal(dbtok__json_member_key(rule_names, 3, &seen, text, 15, 22), 2);
     assert_int_equal(seen, 5);
-    assert_int_equal(json_members_key(rule_names, 3, &seen, text, 25, 30), JSON_KEY_OTHER);
-    assert_int_equal(json_members_key(rule_names, 3, &seen, text, 25, 30), JSON_KEY_OTHER);
-    assert_int_equal(json_members_key(rule_names, 3, &seen, text, 33, 45), JSON_KEY_REPEATED);
-    assert_int_equal(json_members_key(rule_names, 3, &seen, text, 48, 48), JSON_KEY_OTHER);
+    assert_int_equal(dbtok__json_member_key(rule_names, 3, &seen, text, 25, 30), JSON_KEY_OTHER);
+    assert_int_equal(dbtok__json_member_key(rule_names, 3, &seen, text, 25, 30), JSON_KEY_OTHER);
+    assert_int_equal(dbtok__json_member_key(rule_names, 3, &seen, text, 33, 45), JSON_KEY_REPEATED);
+    assert_int_equal(dbtok__json_member_key(rule_names, 3, &seen, text, 48, 48), JSON_KEY_OTHER);
     seen = 0;
-    assert_int_equal(json_members_key(rule_names, 3, &seen, text, 33, 45), 2);
+    assert_int_equal(dbtok__json_member_key(rule_names, 3, &seen, text, 33, 45), 2);
     /* a name past the set's bits is never matched, so never wrongly "repeated" */
     seen = 0;
-    assert_int_equal(json_members_key(many, 9, &seen, text, 25, 30), JSON_KEY_OTHER);
+    assert_int_equal(dbtok__json_member_key(many, 9, &seen, text, 25, 30), JSON_KEY_OTHER);
     assert_true(json_span_is_null("null", 0, 4));
     assert_false(json_span_is_null("nul", 0, 3));
     assert_false(json_span_is_null("\"null\"", 0, 6));

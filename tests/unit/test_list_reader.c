@@ -41,25 +41,33 @@ static int collect(void *user, const dbtok_token_info *info)
     return 0;
 }
 
-/* Feeds body through a window of cap bytes, piece bytes per receive (0: as
- * many as fit), exactly as exchange.c does. */
-static dbtok_err feed(const char *body, size_t cap, size_t piece, seen *out)
+/* Feeds body through a work buffer of work_len bytes, piece bytes per
+ * receive (0: as many as fit), exactly as exchange.c does: the body fills
+ * the window the reader asked for (req.body_window), the reader keeps the
+ * rest. */
+static dbtok__state client;
+
+static dbtok_err feed(const char *body, size_t work_len, size_t piece, seen *out)
 {
-    static uint8_t window[MAX_WINDOW];
-    static dbtok__state client;
+    static uint8_t work[MAX_WINDOW];
     exchange_request req;
     list_reader lr;
     size_t body_len = strlen(body);
     size_t pos = 0;
     size_t len = 0;
+    size_t cap;
     bool first = true;
 
     memset(&client, 0, sizeof client);
     client.config.token = "dapi-secret";
+    client.work = work;
+    client.work_len = work_len;
     memset(&req, 0, sizeof req);
     req.idempotent = true;
     memset(out, 0, sizeof *out);
     dbtok__list_reader_init(&lr, &client, &req, collect, out);
+    cap = req.body_window;
+    assert_true(cap > 0 && cap < work_len);
     for (;;) {
         size_t room = cap - len;
         size_t n = body_len - pos;
@@ -69,10 +77,10 @@ static dbtok_err feed(const char *body, size_t cap, size_t piece, seen *out)
         }
         n = n < room ? n : room;
         n = piece != 0 && n > piece ? piece : n;
-        memcpy(window + len, body + pos, n);
+        memcpy(work + len, body + pos, n);
         len += n;
         pos += n;
-        err = dbtok__list_reader_sink(&lr, window, &len, cap, pos == body_len, first);
+        err = dbtok__list_reader_sink(&lr, work, &len, cap, pos == body_len, first);
         first = false;
         if (err != DBTOK_OK || pos == body_len) {
             return err;
@@ -82,7 +90,7 @@ static dbtok_err feed(const char *body, size_t cap, size_t piece, seen *out)
 
 static void expect_everywhere(const char *body, dbtok_err want, unsigned entries)
 {
-    static const size_t caps[] = {MAX_WINDOW, 512, 160};
+    static const size_t caps[] = {MAX_WINDOW, 1024, 768};
     static const size_t pieces[] = {0, 1, 2, 3, 7, 64};
     size_t c;
     size_t p;
@@ -91,7 +99,7 @@ static void expect_everywhere(const char *body, dbtok_err want, unsigned entries
             seen s;
             dbtok_err got = feed(body, caps[c], pieces[p], &s);
             if (got != want || (want == DBTOK_OK && s.count != entries)) {
-                fail_msg("window %zu, pieces of %zu: got %d with %u entries, want %d with %u for %s", caps[c],
+                fail_msg("work buffer %zu, pieces of %zu: got %d with %u entries, want %d with %u for %s", caps[c],
                          pieces[p], (int)got, s.count, (int)want, entries, body);
             }
         }
@@ -127,7 +135,7 @@ static void test_decodes_fields(void **state)
     (void)state;
     assert_int_equal(feed("{\"token_infos\":[{\"comment\":\"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\"\","
                           "\"expiry_time\":-1,\"token_id\":\"id1\",\"creation_time\":1795879642000}]}",
-                          256, 1, &s),
+                          768, 1, &s),
                      DBTOK_OK);
     assert_int_equal(s.count, 1);
     assert_string_equal(s.ids[0], "id1");
@@ -191,7 +199,7 @@ static void test_rejects(void **state)
     for (i = 0; i < sizeof bad_json / sizeof bad_json[0]; i++) {
         expect_everywhere(bad_json[i], DBTOK_ERR_JSON, 0);
     }
-    /* Nesting deeper than the reader's 64 levels. */
+    /* 70 levels that never close. */
     memset(deep, 0, sizeof deep);
     deep[0] = '{';
     strcat(deep, "\"x\":");
@@ -199,6 +207,27 @@ static void test_rejects(void **state)
         strcat(deep, "[");
     }
     expect_everywhere(deep, DBTOK_ERR_JSON, 0);
+}
+
+/* Depth has the create answer's rule, being json.c's: no limit but the
+ * tokens that fit (each level is one), here 71 of them beside the list. */
+static void test_deep_nesting(void **state)
+{
+    char deep[256] = "{\"x\":";
+    seen s;
+    size_t i;
+    (void)state;
+    for (i = 0; i < 70; i++) {
+        strcat(deep, "[");
+    }
+    for (i = 0; i < 70; i++) {
+        strcat(deep, "]");
+    }
+    strcat(deep, ",\"token_infos\":[{\"token_id\":\"a\"}]}");
+    assert_int_equal(feed(deep, MAX_WINDOW, 0, &s), DBTOK_OK);
+    assert_int_equal(s.count, 1);
+    assert_int_equal(feed(deep, 1024, 0, &s), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(client.error.needed_work_len, 2 * (70 * sizeof(jsmntok_t) + sizeof(int) - 1));
 }
 
 static void test_not_json(void **state)
@@ -209,17 +238,37 @@ static void test_not_json(void **state)
     expect_everywhere("   ", DBTOK_ERR_NOT_JSON, 0);
 }
 
-/* An entry larger than the window is refused with the size that would do. */
+/* An entry larger than the window, or with more tokens than the other half
+ * holds, is refused with the size of work buffer that would do, and that
+ * size does. */
 static void test_entry_too_large(void **state)
 {
-    char body[1024];
+    char body[2048];
+    char ones[200];
     seen s;
+    size_t needed;
     (void)state;
-    (void)snprintf(body, sizeof body, "{\"token_infos\":[{\"token_id\":\"a\"},{\"token_id\":\"b\",\"comment\":\"%0400d\"}]}",
+    (void)snprintf(body, sizeof body, "{\"token_infos\":[{\"token_id\":\"a\"},{\"token_id\":\"b\",\"comment\":\"%0600d\"}]}",
                    0);
-    assert_int_equal(feed(body, 128, 0, &s), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(feed(body, 1024, 0, &s), DBTOK_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(s.count, 1);
-    assert_int_equal(feed(body, 512, 0, &s), DBTOK_OK);
+    needed = client.error.needed_work_len;
+    assert_int_equal(needed, 2 * (strlen("{\"token_id\":\"b\",\"comment\":\"\"}") + 600 + 1));
+    assert_int_equal(feed(body, needed, 0, &s), DBTOK_OK);
+    assert_int_equal(s.count, 2);
+    assert_int_equal(feed(body, needed - 2, 7, &s), DBTOK_ERR_BUFFER_TOO_SMALL);
+
+    /* 90 numbers: a short text, but 95 tokens of 20 bytes */
+    memset(ones, 0, sizeof ones);
+    for (size_t i = 0; i < 90; i++) {
+        strcat(ones, i == 0 ? "1" : ",1");
+    }
+    (void)snprintf(body, sizeof body, "{\"token_infos\":[{\"token_id\":\"a\"},{\"token_id\":\"b\",\"n\":[%s]}]}", ones);
+    assert_int_equal(feed(body, 1024, 0, &s), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(s.count, 1);
+    needed = client.error.needed_work_len;
+    assert_int_equal(needed, 2 * (95 * sizeof(jsmntok_t) + sizeof(int) - 1));
+    assert_int_equal(feed(body, needed, 3, &s), DBTOK_OK);
     assert_int_equal(s.count, 2);
 }
 
@@ -306,7 +355,9 @@ static void test_entry_too_large_measured(void **state)
     assert_int_equal(s.count, 1);
     assert_int_equal(feed(body, 128, 5, &s), DBTOK_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(s.count, 1);
-    assert_int_equal(feed(body, 1024, 0, &s), DBTOK_OK);
+    /* measured past the window, tokens counted too: that size does */
+    assert_true(client.error.needed_work_len >= 2 * 350);
+    assert_int_equal(feed(body, client.error.needed_work_len, 0, &s), DBTOK_OK);
     assert_int_equal(s.count, 3);
     assert_string_equal(s.ids[2], "c");
     /* cut inside the oversized entry */
@@ -391,7 +442,7 @@ static void test_nul_escapes(void **state)
     /* The comment comes whole: its length counts past the NUL. */
     assert_int_equal(feed("{\"token_infos\":[{\"token_id\":\"a\",\"comment\":\"a\\u0000b\\u0000\"},"
                           "{\"token_id\":\"b\",\"comment\":\"\\u0000\"}]}",
-                          160, 3, &s),
+                          768, 3, &s),
                      DBTOK_OK);
     assert_int_equal(s.count, 2);
     assert_int_equal(s.comment_len[0], 4);
@@ -425,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_accepts),
         cmocka_unit_test(test_decodes_fields),
         cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_not_json),
         cmocka_unit_test(test_entry_too_large),
         cmocka_unit_test(test_rejects_more),
