@@ -294,7 +294,7 @@ bool dbtok__json_span_string_ok(const char *s, int start, int end)
 
 static int skip_digits(const char *s, int i, int end)
 {
-    while (i < end && s[i] >= '0' && s[i] <= '9') {
+    while (i < end && (unsigned char)(s[i] - '0') < 10u) {
         i++;
     }
     return i;
@@ -351,13 +351,8 @@ bool dbtok__json_span_primitive_ok(const char *s, int start, int end)
     }
 }
 
-/* Where a token's text begins and ends, quotes included (jsmn's string
- * tokens exclude them). */
-static int tok_open(const jsmntok_t *t)
-{
-    return t->type == JSMN_STRING ? t->start - 1 : t->start;
-}
-
+/* Where a token's text ends, its quote included (jsmn's string tokens exclude
+ * their quotes). */
 static int tok_close(const jsmntok_t *t)
 {
     return t->type == JSMN_STRING ? t->end + 1 : t->end;
@@ -413,34 +408,40 @@ static bool gap_closes_then(const char *s, int from, int to, char sep, int want)
  * JSON has no space around separators: that case is told first. */
 static bool token_in_place(const char *s, const jsmntok_t *t, int k)
 {
-    int p = t[k].parent;
-    bool scalar = t[k].type == JSMN_STRING || t[k].type == JSMN_PRIMITIVE;
+    const jsmntok_t *tk = &t[k];
+    const jsmntok_t *prev = &t[k - 1];
+    int p = tk->parent;
+    bool scalar = tk->type == JSMN_STRING || tk->type == JSMN_PRIMITIVE;
+    int to = tk->start - (tk->type == JSMN_STRING ? 1 : 0);
     int from;
-    int to = tok_open(&t[k]);
 
-    if (p < 0) {
-        return false; /* a second value at the top */
-    }
-    if (t[p].type == JSMN_OBJECT) {
+    switch (p < 0 ? JSMN_UNDEFINED : t[p].type) {
+    case JSMN_OBJECT:
         /* A key owns exactly its value. */
-        if (t[k].type != JSMN_STRING || t[k].size != 1) {
+        if (tk->type != JSMN_STRING || tk->size != 1) {
             return false;
         }
-    } else if (scalar && t[k].size != 0) {
-        return false; /* a value owns nothing (jsmn's reading of ["a":1] gives "a" a child) */
-    }
-    if (t[p].type == JSMN_PRIMITIVE) {
-        return false;
-    }
-    if (t[p].type == JSMN_STRING) {
-        from = tok_close(&t[p]); /* a key's value: p == k - 1 */
+        break;
+    case JSMN_ARRAY:
+        if (scalar && tk->size != 0) {
+            return false; /* jsmn's reading of ["a":1] gives "a" a child */
+        }
+        break;
+    case JSMN_STRING:
+        /* A key's value (p == k - 1), which owns nothing if a scalar. */
+        if (scalar && tk->size != 0) {
+            return false;
+        }
+        from = t[p].end + 1;
         return (to - from == 1 && s[from] == ':') || gap_is(s, from, to, ':');
+    default:
+        return false; /* a second value at the top, or a primitive's child */
     }
     if (p == k - 1) {
         from = t[p].start + 1; /* the first child */
         return from == to || gap_is(s, from, to, '\0');
     }
-    from = tok_close(&t[k - 1]);
+    from = prev->end + (prev->type == JSMN_STRING ? 1 : 0);
     return (to - from == 1 && s[from] == ',') || gap_closes_then(s, from, to, ',', 1);
 }
 
@@ -451,45 +452,38 @@ static bool token_in_place(const char *s, const jsmntok_t *t, int k)
 static bool strings_plain(const char *s, int start, int end)
 {
     int i = start;
+    const char *bs;
 
-    while (i < end) {
-        size_t v;
-        int stop;
-        if (end - i >= (int)CHARS_WORD) {
-            v = chars_word(s + i);
-            if (((v & CHARS_HIGHS) | chars_word_below(v, 0x20u)) != 0) {
-                return false;
-            }
-            if (chars_word_has(v, '\\') == 0) {
-                i += (int)CHARS_WORD;
-                continue;
-            }
-            stop = i + (int)CHARS_WORD;
-        } else {
-            stop = end;
+    while (end - i >= (int)CHARS_WORD) {
+        size_t v = chars_word(s + i);
+        if (((v & CHARS_HIGHS) | chars_word_below(v, 0x20u)) != 0) {
+            return false;
         }
-        for (; i < stop; i++) {
-            unsigned char b = (unsigned char)s[i];
-            if (b < 0x20u || b >= 0x80u) {
-                return false;
-            }
-            if (b == '\\') {
-                /* jsmn saw to it that an escape is whole; its second byte
-                 * is not another escape's first (an escaped backslash
-                 * before a u starts no unicode escape). */
-                i++;
-                if (i < end && s[i] == 'u') {
-                    return false;
-                }
-            }
+        i += (int)CHARS_WORD;
+    }
+    for (; i < end; i++) {
+        if ((unsigned char)((unsigned char)s[i] - 0x20u) >= 0x60u) {
+            return false;
         }
+    }
+    /* Backslashes are few: jsmn saw to it that each escape is whole, and
+     * the byte after one starts no other (an escaped backslash before a u
+     * is no unicode escape). */
+    bs = memchr(s + start, '\\', (size_t)(end - start));
+    while (bs != NULL) {
+        i = (int)(bs - s) + 1;
+        if (i < end && s[i] == 'u') {
+            return false;
+        }
+        i++;
+        bs = i < end ? memchr(s + i, '\\', (size_t)(end - i)) : NULL;
     }
     return true;
 }
 
 /* Everything jsmn accepted that JSON does not. tok[0] is known to be an
  * object or array starting at the first non-space byte. */
-static bool check_tokens(const char *s, size_t len, const jsmntok_t *t, int ntok)
+static bool check_tokens(const char *s, size_t len, const jsmntok_t *t, int ntok, bool *plain_out)
 {
     bool plain;
     int k;
@@ -502,6 +496,7 @@ static bool check_tokens(const char *s, size_t len, const jsmntok_t *t, int ntok
         return false;
     }
     plain = strings_plain(s, t[0].start, t[0].end);
+    *plain_out = plain;
     for (k = 0; k < ntok; k++) {
         bool ok = k == 0 || token_in_place(s, t, k);
         if (ok && t[k].type == JSMN_STRING) {
@@ -568,6 +563,7 @@ dbtok_err dbtok__json_feed(json_feed *f, json_doc *doc, char *text, size_t len, 
     doc->len = len;
     doc->tok = f->tok;
     doc->ntok = 0;
+    doc->plain = false;
     if (len > JSON_MAX_LEN) {
         return DBTOK_ERR_JSON;
     }
@@ -585,7 +581,7 @@ dbtok_err dbtok__json_feed(json_feed *f, json_doc *doc, char *text, size_t len, 
          * JSON outside a string, nor raw inside one. */
         return memchr(text + f->parser.pos, '\0', len - f->parser.pos) == NULL ? DBTOK_OK : DBTOK_ERR_JSON;
     }
-    if (r <= 0 || !check_tokens(text, len, f->tok, r)) {
+    if (r <= 0 || !check_tokens(text, len, f->tok, r, &doc->plain)) {
         return DBTOK_ERR_JSON;
     }
     doc->ntok = r;
@@ -603,6 +599,7 @@ dbtok_err dbtok__json_parse(json_doc *doc, char *text, size_t len, jsmntok_t *to
     doc->len = len;
     doc->tok = tok;
     doc->ntok = 0;
+    doc->plain = false;
     if (len > JSON_MAX_LEN) {
         return DBTOK_ERR_JSON;
     }
@@ -702,16 +699,36 @@ static bool key_is(const char *s, int start, int end, const char *name)
     return s[i] == '\\' && dbtok__json_span_equals(s, start, end, name);
 }
 
-/* dbtok__json_member_key with the names' lengths at hand (lens[k] is
- * strlen(names[k])), so that an object's keys are told apart from them
- * mostly by length and first byte. */
-static int member_index(const char *const *names, const size_t *lens, unsigned n, uint8_t *seen, const char *s,
-                        int start, int end)
+/* The names' lengths (strlen), and the set of those below 32 (bit L: some
+ * name is L bytes long), so that most keys are told apart by length. */
+typedef struct {
+    size_t len[JSON_MEMBERS_MAX];
+    uint32_t short_lengths;
+} name_lengths;
+
+static void measure_names(const char *const *names, unsigned n, name_lengths *nl)
+{
+    unsigned k;
+
+    nl->short_lengths = 0;
+    for (k = 0; k < n && k < JSON_MEMBERS_MAX; k++) {
+        nl->len[k] = strlen(names[k]);
+        nl->short_lengths |= nl->len[k] < 32 ? (uint32_t)1 << nl->len[k] : 0;
+    }
+}
+
+/* dbtok__json_member_key with the names measured. plain: the text is a
+ * plain doc's (json_doc), so a key is a name byte for byte or not at all. */
+static inline int member_index(const char *const *names, const name_lengths *nl, unsigned n, uint8_t *seen, const char *s,
+                        int start, int end, bool plain)
 {
     size_t len = (size_t)(end - start);
     char first = len > 0 ? s[start] : '\0';
     unsigned k;
 
+    if (plain && len < 32 && (nl->short_lengths & ((uint32_t)1 << len)) == 0) {
+        return JSON_KEY_OTHER;
+    }
     /* Names past the set's bits could never be told repeated: none match. */
     for (k = 0; k < n && k < JSON_MEMBERS_MAX; k++) {
         const char *name = names[k];
@@ -720,10 +737,10 @@ static int member_index(const char *const *names, const size_t *lens, unsigned n
          * shorter key is never the name, one as long is the name byte for
          * byte or not at all, and a longer one only through an escape, at
          * its first byte or after what matches. */
-        if (len < lens[k] || (first != name[0] && first != '\\')) {
+        if (len < nl->len[k] || (plain && len != nl->len[k]) || (first != name[0] && first != '\\')) {
             continue;
         }
-        match = len == lens[k] ? memcmp(s + start, name, len) == 0 : key_is(s, start, end, name);
+        match = len == nl->len[k] ? memcmp(s + start, name, len) == 0 : key_is(s, start, end, name);
         if (match) {
             uint8_t bit = (uint8_t)(1u << k);
             if ((*seen & bit) != 0) {
@@ -736,27 +753,18 @@ static int member_index(const char *const *names, const size_t *lens, unsigned n
     return JSON_KEY_OTHER;
 }
 
-static void name_lengths(const char *const *names, unsigned n, size_t *lens)
-{
-    unsigned k;
-
-    for (k = 0; k < n && k < JSON_MEMBERS_MAX; k++) {
-        lens[k] = strlen(names[k]);
-    }
-}
-
 int dbtok__json_member_key(const char *const *names, unsigned n, uint8_t *seen, const char *s, int start, int end)
 {
-    size_t lens[JSON_MEMBERS_MAX];
+    name_lengths nl;
 
-    name_lengths(names, n, lens);
-    return member_index(names, lens, n, seen, s, start, end);
+    measure_names(names, n, &nl);
+    return member_index(names, &nl, n, seen, s, start, end, false);
 }
 
 dbtok_err dbtok__json_object_members(const json_doc *doc, int obj, const char *const *names, unsigned n, int *values)
 {
     uint8_t seen = 0;
-    size_t lens[JSON_MEMBERS_MAX];
+    name_lengths nl;
     unsigned i;
     int k;
     int member;
@@ -767,11 +775,11 @@ dbtok_err dbtok__json_object_members(const json_doc *doc, int obj, const char *c
     if (obj < 0 || obj >= doc->ntok || doc->tok[obj].type != JSMN_OBJECT) {
         return DBTOK_ERR_JSON;
     }
-    name_lengths(names, n, lens);
+    measure_names(names, n, &nl);
     k = obj + 1;
     for (member = 0; member < doc->tok[obj].size && k + 1 < doc->ntok; member++) {
         const jsmntok_t *v = &doc->tok[k + 1];
-        int r = member_index(names, lens, n, &seen, doc->text, doc->tok[k].start, doc->tok[k].end);
+        int r = member_index(names, &nl, n, &seen, doc->text, doc->tok[k].start, doc->tok[k].end, doc->plain);
         if (r == JSON_KEY_REPEATED) {
             return DBTOK_ERR_JSON;
         }
@@ -843,6 +851,7 @@ dbtok_err dbtok__json_string_cstr(json_doc *doc, int i, dbtok_str *out)
 dbtok_err dbtok__json_span_int64(const char *s, int start, int end, int64_t *out)
 {
     bool neg;
+    bool may_overflow;
     uint64_t limit;
     uint64_t mag = 0;
     int pos = start;
@@ -859,10 +868,12 @@ dbtok_err dbtok__json_span_int64(const char *s, int start, int end, int64_t *out
         return DBTOK_ERR_JSON;
     }
     limit = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
+    /* 18 digits stay below 2^63: only a longer number is checked, and then
+     * without a division per digit (mag * 10 + d > limit). */
+    may_overflow = end - pos > 18;
     for (; pos < end; pos++) {
         uint64_t d = (uint64_t)(s[pos] - '0');
-        /* mag * 10 + d > limit, without a division per digit */
-        if (mag > limit / 10u || (mag == limit / 10u && d > limit % 10u)) {
+        if (may_overflow && (mag > limit / 10u || (mag == limit / 10u && d > limit % 10u))) {
             return DBTOK_ERR_JSON;
         }
         mag = mag * 10u + d;

@@ -47,6 +47,10 @@ typedef struct json_doc {
     size_t len;
     jsmntok_t *tok;
     int ntok;        /* tokens in use; tok[0] is the top-level value */
+    /* Every byte is printable ASCII and no escape is a \u: each string
+     * decodes to its raw bytes but for one-character escapes, none of which
+     * stands for a letter, digit, '_' or '-'. (false is always safe.) */
+    bool plain;
 } json_doc;
 
 /*
@@ -148,7 +152,8 @@ static inline bool json_span_is_null(const char *s, int start, int end)
 }
 
 /*
- * Object obj of a parsed tree read under the rule, through dbtok__json_member_key:
+ * Object obj of a parsed tree read under the rule, through dbtok__json_member_key
+ * (names are made of ASCII letters, digits, '_' and '-'):
  * values[k] is the index of names[k]'s value, or -1 when it is absent or
  * null (n <= JSON_MEMBERS_MAX). Returns DBTOK_OK, or DBTOK_ERR_JSON when obj
  * is not an object or a name is repeated. Reads the text only.

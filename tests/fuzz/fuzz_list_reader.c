@@ -3,7 +3,9 @@
  * over any window size and any split of the body.
  *
  * Input: an 8-byte header, then the body of a list answer.
- *   [0..1]  window size: 1 + (big-endian value % (body length + 64))
+ *   [0..1]  work buffer size: 4 + (big-endian value % (20 x body length + 64)),
+ *           of which the reader gives the first half, less a byte, to the
+ *           body (its window) and keeps the rest for jsmn's tokens
  *   [2]     bit 0: the end of the body comes in a call of its own (as after
  *           a close-delimited body) instead of with the last bytes;
  *           bit 1: first read half the body, then start over with `first`
@@ -25,7 +27,7 @@
  * a window large enough for the whole body is the reference; a smaller
  * window may only stop early with DBTOK_ERR_BUFFER_TOO_SMALL, after a prefix
  * of the same entries); the needed_work_len it then reports is larger than
- * the window and really gets past the entry that did not fit; a restarted
+ * the work buffer and really gets past the value that did not fit; a restarted
  * reading gives the same entries as a fresh one; the request stays
  * idempotent exactly until an entry is handed out; the bearer token never
  * reaches the log or the error message.
@@ -137,14 +139,15 @@ typedef struct {
 #define STOPPED 1
 
 /*
- * One response through the sink, as exchange.c feeds it: a window of cap
- * bytes, the first call with first set. Returns the sink's final result, or
- * STOPPED.
+ * One response through the sink, as exchange.c feeds it: a work buffer of
+ * work_len bytes whose first req->body_window the body fills, the first call
+ * with first set. Returns the sink's final result, or STOPPED.
  */
-static int read_body(list_reader *lr, const uint8_t *body, size_t len, size_t cap, const feeding *f,
-                     entries *e)
+static int read_body(list_reader *lr, const exchange_request *req, const uint8_t *body, size_t len,
+                     size_t work_len, const feeding *f, entries *e)
 {
-    uint8_t *window = malloc(cap);
+    uint8_t *window = malloc(work_len);
+    size_t cap = req->body_window;
     size_t wlen = 0;
     size_t pos = 0;
     size_t next = 0;
@@ -152,6 +155,9 @@ static int read_body(list_reader *lr, const uint8_t *body, size_t len, size_t ca
     int result;
 
     FUZZ_CHECK(window != NULL);
+    FUZZ_CHECK(cap > 0 && cap < work_len);
+    client.work = window;
+    client.work_len = work_len;
     e->window = window;
     e->window_cap = cap;
     for (;;) {
@@ -204,7 +210,7 @@ static void entries_reset(entries *e, size_t stop_at)
 }
 
 /* A reading from scratch: a fresh reader, request and error record. */
-static int fresh_reading(list_reader *lr, exchange_request *req, const uint8_t *body, size_t len, size_t cap,
+static int fresh_reading(list_reader *lr, exchange_request *req, const uint8_t *body, size_t len, size_t work_len,
                          const feeding *f, entries *e)
 {
     int result;
@@ -212,8 +218,9 @@ static int fresh_reading(list_reader *lr, exchange_request *req, const uint8_t *
     memset(req, 0, sizeof *req);
     req->idempotent = true;
     memset(&client.error, 0, sizeof client.error);
+    client.work_len = work_len;
     dbtok__list_reader_init(lr, &client, req, on_entry, e);
-    result = read_body(lr, body, len, cap, f, e);
+    result = read_body(lr, req, body, len, work_len, f, e);
     FUZZ_CHECK(req->idempotent == (e->count == 0));
     FUZZ_CHECK(memchr(client.error.message, '\0', sizeof client.error.message) != NULL);
     FUZZ_CHECK(strstr(client.error.message, BEARER) == NULL);
@@ -228,7 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     exchange_request req;
     const uint8_t *body;
     size_t len;
-    size_t cap;
+    size_t work;
     size_t stop_at;
     feeding whole;
     feeding split;
@@ -240,7 +247,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     body = data + HEADER;
     len = size - HEADER;
-    cap = 1 + (((size_t)data[0] << 8) | data[1]) % (len + 64);
+    work = 4 + (((size_t)data[0] << 8) | data[1]) % (20 * len + 64);
     stop_at = data[3];
 
     memset(&client, 0, sizeof client);
@@ -251,13 +258,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         client.port.log = on_log;
     }
 
-    /* The reference: the whole body in one window, in one call. */
+    /* The reference: the whole body in one window, in one call, with room
+     * for a token per byte. */
     whole.sizes = NULL;
     whole.n_sizes = 0;
     whole.end_apart = false;
     whole.stop_after = 0;
     entries_reset(&ref_e, stop_at);
-    ref = fresh_reading(&lr, &req, body, len, len + 1, &whole, &ref_e);
+    ref = fresh_reading(&lr, &req, body, len, 2 * ((len + 1) * sizeof(jsmntok_t) + sizeof(int)), &whole, &ref_e);
     FUZZ_CHECK(ref != DBTOK_ERR_BUFFER_TOO_SMALL);
 
     split.sizes = data + 4;
@@ -271,14 +279,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         feeding half = split;
         bool entry_seen;
         half.stop_after = len / 2;
-        (void)fresh_reading(&lr, &req, body, len, cap, &half, &test_e);
+        (void)fresh_reading(&lr, &req, body, len, work, &half, &test_e);
         entry_seen = test_e.count > 0;
         entries_reset(&test_e, stop_at);
         memset(&client.error, 0, sizeof client.error);
-        got = read_body(&lr, body, len, cap, &split, &test_e);
+        got = read_body(&lr, &req, body, len, work, &split, &test_e);
         FUZZ_CHECK(req.idempotent == (!entry_seen && test_e.count == 0));
     } else {
-        got = fresh_reading(&lr, &req, body, len, cap, &split, &test_e);
+        got = fresh_reading(&lr, &req, body, len, work, &split, &test_e);
     }
 
     if (got == DBTOK_ERR_BUFFER_TOO_SMALL) {
@@ -286,12 +294,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(test_e.count <= ref_e.count && test_e.len <= ref_e.len);
         FUZZ_CHECK(memcmp(test_e.rec, ref_e.rec, test_e.len) == 0);
         if (needed != 0) {
-            /* The work buffer it asks for is the window plus the NUL the
-             * exchange keeps: one byte less must get past that entry. */
+            /* The work buffer it asks for must get past that value. */
             size_t count_before = test_e.count;
-            FUZZ_CHECK(needed > cap + 1);
+            FUZZ_CHECK(needed > work);
             entries_reset(&test_e, stop_at);
-            got = fresh_reading(&lr, &req, body, len, needed - 1, &split, &test_e);
+            got = fresh_reading(&lr, &req, body, len, needed, &split, &test_e);
             FUZZ_CHECK(got != DBTOK_ERR_BUFFER_TOO_SMALL || test_e.count > count_before);
             FUZZ_CHECK(test_e.len <= ref_e.len && memcmp(test_e.rec, ref_e.rec, test_e.len) == 0);
             if (got != DBTOK_ERR_BUFFER_TOO_SMALL) {

@@ -331,17 +331,21 @@ static bool list_shows_marker(uint8_t *body, size_t len, const char *marker)
     exchange_request req;
     list_reader lr;
     size_t n = len;
-    uint8_t *window = malloc(len + 1);
+    /* Halves for the whole body and a token per byte, whatever it holds. */
+    size_t work_len = 2 * ((len + 1) * sizeof(jsmntok_t) + sizeof(int));
+    uint8_t *window = malloc(work_len);
 
     FUZZ_CHECK(window != NULL);
     memcpy(window, body, len);
     memset(&reader_client, 0, sizeof reader_client);
     reader_client.config.token = BEARER;
+    reader_client.work = window;
+    reader_client.work_len = work_len;
     memset(&req, 0, sizeof req);
     m.marker = marker;
     m.found = false;
     dbtok__list_reader_init(&lr, &reader_client, &req, find_marker, &m);
-    (void)dbtok__list_reader_sink(&lr, window, &n, len + 1, true, true);
+    (void)dbtok__list_reader_sink(&lr, window, &n, req.body_window, true, true);
     free(window);
     return m.found;
 }

@@ -597,6 +597,7 @@ static void test_int64_handmade_tokens(void **state)
         doc.len = strlen(text);
         doc.tok = &t;
         doc.ntok = 1;
+        doc.plain = false;
         if (dbtok__json_int64(&doc, 0, &v) != DBTOK_ERR_JSON) {
             fail_msg("handmade int64 %s accepted", texts[i]);
         }
@@ -1041,6 +1042,7 @@ static void test_object_get_short_tokens(void **state)
     doc.len = 7;
     doc.tok = t;
     doc.ntok = 3;
+    doc.plain = false;
     assert_int_equal(dbtok__json_object_get(&doc, 0, "a"), 2);
     assert_int_equal(dbtok__json_object_get(&doc, 0, "zz"), -1);
     assert_int_equal(dbtok__json_skip(&doc, 0), 3);
