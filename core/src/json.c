@@ -273,15 +273,8 @@ bool dbtok__json_span_string_ok(const char *s, int start, int end)
     uint32_t cp;
 
     while (pos < end) {
-        /* Plain bytes are most of every body: a word of them at a time,
-         * then a byte at a time, and the general decoder for the rest. */
-        while (end - pos >= (int)CHARS_WORD) {
-            size_t v = chars_word(s + pos);
-            if (((v & CHARS_HIGHS) | chars_word_below(v, 0x20u) | chars_word_has(v, '\\')) != 0) {
-                break;
-            }
-            pos += (int)CHARS_WORD;
-        }
+        /* A plain value is told so as a whole (strings_plain below); in
+         * the others, too, most bytes are their own decoding. */
         while (pos < end && is_plain((unsigned char)s[pos])) {
             pos++;
         }
@@ -483,7 +476,7 @@ static bool strings_plain(const char *s, int start, int end)
 
 /* Everything jsmn accepted that JSON does not. tok[0] is known to be an
  * object or array starting at the first non-space byte. */
-static bool check_tokens(const char *s, size_t len, const jsmntok_t *t, int ntok, bool *plain_out)
+static bool check_tokens(const char *s, size_t len, const jsmntok_t *t, int ntok)
 {
     bool plain;
     int k;
@@ -496,7 +489,6 @@ static bool check_tokens(const char *s, size_t len, const jsmntok_t *t, int ntok
         return false;
     }
     plain = strings_plain(s, t[0].start, t[0].end);
-    *plain_out = plain;
     for (k = 0; k < ntok; k++) {
         bool ok = k == 0 || token_in_place(s, t, k);
         if (ok && t[k].type == JSMN_STRING) {
@@ -563,7 +555,6 @@ dbtok_err dbtok__json_feed(json_feed *f, json_doc *doc, char *text, size_t len, 
     doc->len = len;
     doc->tok = f->tok;
     doc->ntok = 0;
-    doc->plain = false;
     if (len > JSON_MAX_LEN) {
         return DBTOK_ERR_JSON;
     }
@@ -581,7 +572,7 @@ dbtok_err dbtok__json_feed(json_feed *f, json_doc *doc, char *text, size_t len, 
          * JSON outside a string, nor raw inside one. */
         return memchr(text + f->parser.pos, '\0', len - f->parser.pos) == NULL ? DBTOK_OK : DBTOK_ERR_JSON;
     }
-    if (r <= 0 || !check_tokens(text, len, f->tok, r, &doc->plain)) {
+    if (r <= 0 || !check_tokens(text, len, f->tok, r)) {
         return DBTOK_ERR_JSON;
     }
     doc->ntok = r;
@@ -599,7 +590,6 @@ dbtok_err dbtok__json_parse(json_doc *doc, char *text, size_t len, jsmntok_t *to
     doc->len = len;
     doc->tok = tok;
     doc->ntok = 0;
-    doc->plain = false;
     if (len > JSON_MAX_LEN) {
         return DBTOK_ERR_JSON;
     }
@@ -699,36 +689,23 @@ static bool key_is(const char *s, int start, int end, const char *name)
     return s[i] == '\\' && dbtok__json_span_equals(s, start, end, name);
 }
 
-/* The names' lengths (strlen), and the set of those below 32 (bit L: some
- * name is L bytes long), so that most keys are told apart by length. */
-typedef struct {
-    size_t len[JSON_MEMBERS_MAX];
-    uint32_t short_lengths;
-} name_lengths;
-
-static void measure_names(const char *const *names, unsigned n, name_lengths *nl)
+static void measure_names(const char *const *names, unsigned n, size_t *lens)
 {
     unsigned k;
 
-    nl->short_lengths = 0;
     for (k = 0; k < n && k < JSON_MEMBERS_MAX; k++) {
-        nl->len[k] = strlen(names[k]);
-        nl->short_lengths |= nl->len[k] < 32 ? (uint32_t)1 << nl->len[k] : 0;
+        lens[k] = strlen(names[k]);
     }
 }
 
-/* dbtok__json_member_key with the names measured. plain: the text is a
- * plain doc's (json_doc), so a key is a name byte for byte or not at all. */
-static inline int member_index(const char *const *names, const name_lengths *nl, unsigned n, uint8_t *seen, const char *s,
-                        int start, int end, bool plain)
+/* dbtok__json_member_key with the names' lengths at hand. */
+static int member_index(const char *const *names, const size_t *lens, unsigned n, uint8_t *seen, const char *s,
+                        int start, int end)
 {
     size_t len = (size_t)(end - start);
     char first = len > 0 ? s[start] : '\0';
     unsigned k;
 
-    if (plain && len < 32 && (nl->short_lengths & ((uint32_t)1 << len)) == 0) {
-        return JSON_KEY_OTHER;
-    }
     /* Names past the set's bits could never be told repeated: none match. */
     for (k = 0; k < n && k < JSON_MEMBERS_MAX; k++) {
         const char *name = names[k];
@@ -737,10 +714,10 @@ static inline int member_index(const char *const *names, const name_lengths *nl,
          * shorter key is never the name, one as long is the name byte for
          * byte or not at all, and a longer one only through an escape, at
          * its first byte or after what matches. */
-        if (len < nl->len[k] || (plain && len != nl->len[k]) || (first != name[0] && first != '\\')) {
+        if (len < lens[k] || (first != name[0] && first != '\\')) {
             continue;
         }
-        match = len == nl->len[k] ? memcmp(s + start, name, len) == 0 : key_is(s, start, end, name);
+        match = len == lens[k] ? memcmp(s + start, name, len) == 0 : key_is(s, start, end, name);
         if (match) {
             uint8_t bit = (uint8_t)(1u << k);
             if ((*seen & bit) != 0) {
@@ -755,16 +732,16 @@ static inline int member_index(const char *const *names, const name_lengths *nl,
 
 int dbtok__json_member_key(const char *const *names, unsigned n, uint8_t *seen, const char *s, int start, int end)
 {
-    name_lengths nl;
+    size_t lens[JSON_MEMBERS_MAX];
 
-    measure_names(names, n, &nl);
-    return member_index(names, &nl, n, seen, s, start, end, false);
+    measure_names(names, n, lens);
+    return member_index(names, lens, n, seen, s, start, end);
 }
 
 dbtok_err dbtok__json_object_members(const json_doc *doc, int obj, const char *const *names, unsigned n, int *values)
 {
     uint8_t seen = 0;
-    name_lengths nl;
+    size_t lens[JSON_MEMBERS_MAX];
     unsigned i;
     int k;
     int member;
@@ -775,11 +752,11 @@ dbtok_err dbtok__json_object_members(const json_doc *doc, int obj, const char *c
     if (obj < 0 || obj >= doc->ntok || doc->tok[obj].type != JSMN_OBJECT) {
         return DBTOK_ERR_JSON;
     }
-    measure_names(names, n, &nl);
+    measure_names(names, n, lens);
     k = obj + 1;
     for (member = 0; member < doc->tok[obj].size && k + 1 < doc->ntok; member++) {
         const jsmntok_t *v = &doc->tok[k + 1];
-        int r = member_index(names, &nl, n, &seen, doc->text, doc->tok[k].start, doc->tok[k].end, doc->plain);
+        int r = member_index(names, lens, n, &seen, doc->text, doc->tok[k].start, doc->tok[k].end);
         if (r == JSON_KEY_REPEATED) {
             return DBTOK_ERR_JSON;
         }
@@ -789,24 +766,6 @@ dbtok_err dbtok__json_object_members(const json_doc *doc, int obj, const char *c
         k = skip_tokens(doc->tok, doc->ntok, k + 1);
     }
     return DBTOK_OK;
-}
-
-int dbtok__json_object_get(const json_doc *doc, int obj, const char *key)
-{
-    int k;
-    int m;
-
-    if (key == NULL || obj < 0 || obj >= doc->ntok || doc->tok[obj].type != JSMN_OBJECT) {
-        return -1;
-    }
-    k = obj + 1;
-    for (m = 0; m < doc->tok[obj].size && k + 1 < doc->ntok; m++) {
-        if (dbtok__json_span_equals(doc->text, doc->tok[k].start, doc->tok[k].end, key)) {
-            return k + 1;
-        }
-        k = skip_tokens(doc->tok, doc->ntok, k + 1);
-    }
-    return -1;
 }
 
 dbtok_err dbtok__json_span_decode(char *s, int start, int end, dbtok_str *out)
@@ -852,7 +811,7 @@ dbtok_err dbtok__json_span_int64(const char *s, int start, int end, int64_t *out
 {
     bool neg;
     bool may_overflow;
-    uint64_t limit;
+    uint64_t last;
     uint64_t mag = 0;
     int pos = start;
 
@@ -867,13 +826,14 @@ dbtok_err dbtok__json_span_int64(const char *s, int start, int end, int64_t *out
     if (pos == end || skip_digits(s, pos, end) != end || (s[pos] == '0' && end - pos > 1)) {
         return DBTOK_ERR_JSON;
     }
-    limit = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
-    /* 18 digits stay below 2^63: only a longer number is checked, and then
-     * without a division per digit (mag * 10 + d > limit). */
+    /* mag * 10 + d > the limit (2^63 - 1, or 2^63 for a negative number),
+     * told without a division: 18 digits stay below it, so only a longer
+     * number is checked. */
     may_overflow = end - pos > 18;
+    last = neg ? 8u : 7u;
     for (; pos < end; pos++) {
         uint64_t d = (uint64_t)(s[pos] - '0');
-        if (may_overflow && (mag > limit / 10u || (mag == limit / 10u && d > limit % 10u))) {
+        if (may_overflow && (mag > INT64_MAX / 10 || (mag == INT64_MAX / 10 && d > last))) {
             return DBTOK_ERR_JSON;
         }
         mag = mag * 10u + d;

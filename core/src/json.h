@@ -47,10 +47,6 @@ typedef struct json_doc {
     size_t len;
     jsmntok_t *tok;
     int ntok;        /* tokens in use; tok[0] is the top-level value */
-    /* Every byte is printable ASCII and no escape is a \u: each string
-     * decodes to its raw bytes but for one-character escapes, none of which
-     * stands for a letter, digit, '_' or '-'. (false is always safe.) */
-    bool plain;
 } json_doc;
 
 /*
@@ -93,11 +89,6 @@ dbtok_err dbtok__json_feed(json_feed *f, json_doc *doc, char *text, size_t len, 
 /* Index of the token after value i and all it contains. No recursion. */
 int dbtok__json_skip(const json_doc *doc, int i);
 
-/* Index of the value of `key` in object obj (compared after decoding
- * escapes, without modifying the text), or -1 when absent or obj is not an
- * object. The first occurrence wins. A plain lookup, outside the rule above:
- * a decoder reads an object with dbtok__json_object_members. */
-int dbtok__json_object_get(const json_doc *doc, int obj, const char *key);
 
 /*
  * Decode string token i in place (all escapes, \u surrogate pairs to UTF-8)
@@ -133,7 +124,8 @@ dbtok_err dbtok__json_span_decode(char *s, int start, int end, dbtok_str *out);
 dbtok_err dbtok__json_span_int64(const char *s, int start, int end, int64_t *out);
 
 /* The rule above, one key at a time: names are the n distinct keys read
- * (n <= JSON_MEMBERS_MAX), *seen the set of those met so far in this object
+ * (n <= JSON_MEMBERS_MAX; C strings holding no backslash, as dbtok's field
+ * names are), *seen the set of those met so far in this object
  * (bit k: names[k]; 0 when the object opens). Returns which of names the
  * key s[start..end) is (raw string content, a span dbtok__json_span_string_ok
  * accepted): its index, JSON_KEY_OTHER, or JSON_KEY_REPEATED. Reads the text
@@ -152,8 +144,7 @@ static inline bool json_span_is_null(const char *s, int start, int end)
 }
 
 /*
- * Object obj of a parsed tree read under the rule, through dbtok__json_member_key
- * (names are made of ASCII letters, digits, '_' and '-'):
+ * Object obj of a parsed tree read under the rule, through dbtok__json_member_key:
  * values[k] is the index of names[k]'s value, or -1 when it is absent or
  * null (n <= JSON_MEMBERS_MAX). Returns DBTOK_OK, or DBTOK_ERR_JSON when obj
  * is not an object or a name is repeated. Reads the text only.

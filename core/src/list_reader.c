@@ -407,6 +407,12 @@ dbtok_err dbtok__list_reader_sink(void *arg, uint8_t *window, size_t *len, size_
         }
         err = start_measuring(lr, window, *len);
         *len = 0;
+        if (err == DBTOK_ERR_BUFFER_TOO_SMALL) {
+            /* It ends in the window, yet jsmn never came to its end: a
+             * bracket of the other kind closes it. */
+            lr->client->error.needed_work_len = 0;
+            return DBTOK_ERR_JSON;
+        }
         return err;
     }
     return DBTOK_OK;

@@ -209,6 +209,31 @@ static void test_rejects(void **state)
     expect_everywhere(deep, DBTOK_ERR_JSON, 0);
 }
 
+/* A value closed by a bracket of the other kind is malformed, also when it
+ * fills the window and jsmn, fed up to each bracket of its own kind, was
+ * never handed its end. */
+static void test_mismatched_close(void **state)
+{
+    char body[2048] = "{\"x\":[1";
+    seen s;
+    size_t i;
+    (void)state;
+    for (i = 0; i < 150; i++) {
+        strcat(body, ",1");
+    }
+    strcat(body, "},\"p\":\"");
+    for (i = 0; i < 400; i++) {
+        strcat(body, "p");
+    }
+    strcat(body, "\"}");
+    assert_int_equal(feed(body, 1024, 0, &s), DBTOK_ERR_JSON);
+    assert_int_equal(client.error.needed_work_len, 0);
+    assert_int_equal(feed(body, 1024, 5, &s), DBTOK_ERR_JSON);
+    assert_int_equal(feed(body, MAX_WINDOW, 0, &s), DBTOK_ERR_JSON);
+    expect_everywhere("{\"x\":[1}", DBTOK_ERR_JSON, 0);
+    expect_everywhere("{\"token_infos\":[{\"token_id\":\"a\"]]}", DBTOK_ERR_JSON, 0);
+}
+
 /* Depth has the create answer's rule, being json.c's: no limit but the
  * tokens that fit (each level is one), here 71 of them beside the list. */
 static void test_deep_nesting(void **state)
@@ -477,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_decodes_fields),
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_mismatched_close),
         cmocka_unit_test(test_not_json),
         cmocka_unit_test(test_entry_too_large),
         cmocka_unit_test(test_rejects_more),
