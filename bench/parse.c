@@ -1,7 +1,7 @@
 /*
  * The parse benchmark's driver: one token-list body, decoded one way.
  *
- *   dbtok_bench_parse MODE BODY_FILE [WINDOW]
+ *   dbtok_bench_parse MODE [--heap] BODY_FILE [WINDOW]
  *
  * MODE
  *   dbtok    dbtok's streaming list reader (core/src/list_reader.c) fed the
@@ -11,6 +11,10 @@
  *            unfinished entry at the front
  *   cjson    cJSON_ParseWithLength of the whole body in memory, a walk of
  *            token_infos reading the same four fields, and cJSON_Delete
+ *   jsmn     jsmn alone, compiled as the core compiles it (strict, parent
+ *            links), over each entry of the list, found before the measured
+ *            call: the tokenizer dbtok parses every entry with, without the
+ *            checks and decoding dbtok adds to it, nor the streaming
  *   memchr   one memchr over the body for a byte it does not hold: touching
  *            every byte once, the floor
  *
@@ -33,6 +37,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The bench's own copy of jsmn, with the definitions json.c compiles it
+ * with (json.h, included below, then finds it already there). */
+#define JSMN_STATIC
+#define JSMN_STRICT
+#define JSMN_PARENT_LINKS
+#include <jsmn.h>
 
 #include "list_reader.h"
 
@@ -204,6 +215,59 @@ static int run_cjson(void)
 
 /* ---- the floor ---------------------------------------------------------------- */
 
+/* ---- jsmn alone --------------------------------------------------------------- */
+
+#define ENTRIES_MAX 20000u
+#define ENTRY_TOKENS 512u
+
+static size_t entry_start[ENTRIES_MAX];
+static size_t entry_end[ENTRIES_MAX];
+static size_t n_entries;
+static jsmntok_t entry_tok[ENTRY_TOKENS];
+
+/* Where each entry of token_infos starts and ends, before the measured call:
+ * the body is the emulator's valid JSON, so strings and brackets suffice. */
+static int find_entries(void)
+{
+    const uint8_t *at = memmem(body, body_len, "\"token_infos\":[", 15);
+    size_t i = at != NULL ? (size_t)(at - body) + 15 : body_len;
+    int depth = 0;
+    int in_string = 0;
+
+    for (; i < body_len && n_entries < ENTRIES_MAX; i++) {
+        uint8_t ch = body[i];
+        if (in_string) {
+            i += ch == '\\';
+            in_string = ch != '"';
+        } else if (ch == '"') {
+            in_string = 1;
+        } else if (ch == '{' || ch == '[') {
+            entry_start[n_entries] = depth++ == 0 ? i : entry_start[n_entries];
+        } else if (ch == ']' && depth == 0) {
+            break;
+        } else if ((ch == '}' || ch == ']') && --depth == 0) {
+            entry_end[n_entries++] = i + 1;
+        }
+    }
+    return at != NULL ? 0 : -1;
+}
+
+static int run_jsmn(void)
+{
+    size_t k;
+    acc.entries = 0;
+    for (k = 0; k < n_entries; k++) {
+        jsmn_parser p;
+        jsmn_init(&p);
+        if (jsmn_parse(&p, (const char *)body + entry_start[k], entry_end[k] - entry_start[k], entry_tok,
+                       ENTRY_TOKENS) <= 0) {
+            return 1;
+        }
+        acc.entries++;
+    }
+    return 0;
+}
+
 static int run_memchr(void)
 {
     /* The body is JSON text: it holds no NUL, so memchr reads all of it. */
@@ -226,6 +290,8 @@ __attribute__((noinline)) int bench_measured(int mode)
     case 1:
         return run_cjson();
 #endif
+    case 3:
+        return run_jsmn();
     default:
         return run_memchr();
     }
@@ -257,7 +323,7 @@ int main(int argc, char **argv)
         argi = 3;
     }
     if (argc < argi + 1 || argc > argi + 2) {
-        fprintf(stderr, "usage: dbtok_bench_parse dbtok|cjson|memchr [--heap] BODY_FILE [WINDOW]\n");
+        fprintf(stderr, "usage: dbtok_bench_parse dbtok|cjson|jsmn|memchr [--heap] BODY_FILE [WINDOW]\n");
         return 2;
     }
     if (strcmp(argv[1], "dbtok") == 0) {
@@ -272,6 +338,8 @@ int main(int argc, char **argv)
 #endif
     } else if (strcmp(argv[1], "memchr") == 0) {
         mode = 2;
+    } else if (strcmp(argv[1], "jsmn") == 0) {
+        mode = 3;
     } else {
         fprintf(stderr, "unknown mode %s\n", argv[1]);
         return 2;
@@ -286,6 +354,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "WINDOW must be 64..%u\n", WINDOW_MAX);
             return 2;
         }
+    }
+    if (mode == 3 && find_entries() != 0) {
+        fprintf(stderr, "no token_infos in %s\n", argv[argi]);
+        return 2;
     }
 #ifdef BENCH_HAVE_CJSON
     if (heap) {

@@ -546,46 +546,14 @@ void dbtok__json_feed_init(json_feed *f, jsmntok_t *tok, unsigned int max_tok)
     f->max_tok = max_tok;
 }
 
-dbtok_err dbtok__json_feed(json_feed *f, json_doc *doc, char *text, size_t len, bool *whole)
+/* jsmn over text[0..len) from where parser stands, and what it found: as
+ * dbtok__json_feed returns. */
+static dbtok_err parse_on(jsmn_parser *parser, json_doc *doc, char *text, size_t len, jsmntok_t *tok,
+                          unsigned int max_tok, bool *whole)
 {
     int r;
 
     *whole = false;
-    doc->text = text;
-    doc->len = len;
-    doc->tok = f->tok;
-    doc->ntok = 0;
-    if (len > JSON_MAX_LEN) {
-        return DBTOK_ERR_JSON;
-    }
-    /* jsmn given no tokens only counts, and would report success. */
-    if (f->tok == NULL || f->max_tok == 0) {
-        return DBTOK_ERR_BUFFER_TOO_SMALL;
-    }
-    r = run_jsmn(&f->parser, text, len, f->tok, f->max_tok);
-    if (r == JSMN_ERROR_NOMEM) {
-        return DBTOK_ERR_BUFFER_TOO_SMALL;
-    }
-    if (r == JSMN_ERROR_PART) {
-        /* Some container is open. jsmn goes back to the start of a string
-         * the text ends in, and stops at a NUL as at the end: a NUL is no
-         * JSON outside a string, nor raw inside one. */
-        return memchr(text + f->parser.pos, '\0', len - f->parser.pos) == NULL ? DBTOK_OK : DBTOK_ERR_JSON;
-    }
-    if (r <= 0 || !check_tokens(text, len, f->tok, r)) {
-        return DBTOK_ERR_JSON;
-    }
-    doc->ntok = r;
-    *whole = true;
-    return DBTOK_OK;
-}
-
-dbtok_err dbtok__json_parse(json_doc *doc, char *text, size_t len, jsmntok_t *tok, unsigned int max_tok)
-{
-    json_feed f;
-    bool whole;
-    dbtok_err err;
-
     doc->text = text;
     doc->len = len;
     doc->tok = tok;
@@ -593,11 +561,48 @@ dbtok_err dbtok__json_parse(json_doc *doc, char *text, size_t len, jsmntok_t *to
     if (len > JSON_MAX_LEN) {
         return DBTOK_ERR_JSON;
     }
-    if (!starts_like_json(text, len)) {
-        return DBTOK_ERR_NOT_JSON;
+    /* jsmn given no tokens only counts, and would report success. */
+    if (tok == NULL || max_tok == 0) {
+        return DBTOK_ERR_BUFFER_TOO_SMALL;
     }
-    dbtok__json_feed_init(&f, tok, max_tok);
-    err = dbtok__json_feed(&f, doc, text, len, &whole);
+    r = run_jsmn(parser, text, len, tok, max_tok);
+    if (r == JSMN_ERROR_NOMEM) {
+        return DBTOK_ERR_BUFFER_TOO_SMALL;
+    }
+    if (r == JSMN_ERROR_PART) {
+        /* Some container is open. jsmn goes back to the start of a string
+         * the text ends in, and stops at a NUL as at the end: a NUL is no
+         * JSON outside a string, nor raw inside one. */
+        return memchr(text + parser->pos, '\0', len - parser->pos) == NULL ? DBTOK_OK : DBTOK_ERR_JSON;
+    }
+    if (r <= 0 || !check_tokens(text, len, tok, r)) {
+        return DBTOK_ERR_JSON;
+    }
+    doc->ntok = r;
+    *whole = true;
+    return DBTOK_OK;
+}
+
+dbtok_err dbtok__json_feed(json_feed *f, json_doc *doc, char *text, size_t len, bool *whole)
+{
+    return parse_on(&f->parser, doc, text, len, f->tok, f->max_tok, whole);
+}
+
+dbtok_err dbtok__json_parse(json_doc *doc, char *text, size_t len, jsmntok_t *tok, unsigned int max_tok)
+{
+    jsmn_parser p;
+    bool whole;
+    dbtok_err err;
+
+    if (!starts_like_json(text, len)) {
+        doc->text = text;
+        doc->len = len;
+        doc->tok = tok;
+        doc->ntok = 0;
+        return len > JSON_MAX_LEN ? DBTOK_ERR_JSON : DBTOK_ERR_NOT_JSON;
+    }
+    jsmn_init(&p);
+    err = parse_on(&p, doc, text, len, tok, max_tok, &whole);
     return err == DBTOK_OK && !whole ? DBTOK_ERR_JSON : err;
 }
 
@@ -689,17 +694,19 @@ static bool key_is(const char *s, int start, int end, const char *name)
     return s[i] == '\\' && dbtok__json_span_equals(s, start, end, name);
 }
 
-static void measure_names(const char *const *names, unsigned n, size_t *lens)
+/* The names' lengths; dbtok's field names are far below 255 bytes. */
+static void measure_names(const char *const *names, unsigned n, uint8_t *lens)
 {
     unsigned k;
 
     for (k = 0; k < n && k < JSON_MEMBERS_MAX; k++) {
-        lens[k] = strlen(names[k]);
+        size_t len = strlen(names[k]);
+        lens[k] = (uint8_t)(len < 255u ? len : 255u);
     }
 }
 
 /* dbtok__json_member_key with the names' lengths at hand. */
-static int member_index(const char *const *names, const size_t *lens, unsigned n, uint8_t *seen, const char *s,
+static int member_index(const char *const *names, const uint8_t *lens, unsigned n, uint8_t *seen, const char *s,
                         int start, int end)
 {
     size_t len = (size_t)(end - start);
@@ -732,7 +739,7 @@ static int member_index(const char *const *names, const size_t *lens, unsigned n
 
 int dbtok__json_member_key(const char *const *names, unsigned n, uint8_t *seen, const char *s, int start, int end)
 {
-    size_t lens[JSON_MEMBERS_MAX];
+    uint8_t lens[JSON_MEMBERS_MAX];
 
     measure_names(names, n, lens);
     return member_index(names, lens, n, seen, s, start, end);
@@ -741,7 +748,7 @@ int dbtok__json_member_key(const char *const *names, unsigned n, uint8_t *seen, 
 dbtok_err dbtok__json_object_members(const json_doc *doc, int obj, const char *const *names, unsigned n, int *values)
 {
     uint8_t seen = 0;
-    size_t lens[JSON_MEMBERS_MAX];
+    uint8_t lens[JSON_MEMBERS_MAX];
     unsigned i;
     int k;
     int member;

@@ -129,8 +129,9 @@ typedef struct {
     uint32_t cert_flags;                        /**< MBEDTLS_X509_BADCERT_* behind DBTOK_ERR_CERT_VERIFY;
                                                    _OTHER marks a self-signed leaf */
     size_t needed_work_len;                     /**< behind DBTOK_ERR_BUFFER_TOO_SMALL from a list: a
-                                                   work buffer this large would hold the entry that
-                                                   did not fit; 0 when unknown */
+                                                   work buffer this large would hold the entry (or
+                                                   member beside the list) that did not fit, its
+                                                   text and its tokens; 0 when unknown */
 } dbtok_error_info;
 
 /** Counters a test or a device's telemetry can read. */
@@ -252,8 +253,15 @@ typedef int (*dbtok_token_cb)(void *user, const dbtok_token_info *info);
  * GET /api/2.0/token/list, handing each token to cb as soon as it has
  * arrived: the answer streams through the work buffer, so its length does
  * not matter, only that one entry fits (DBTOK_ERR_BUFFER_TOO_SMALL with
- * error.needed_work_len otherwise). A missing or null `token_infos` is an
- * empty list; a null comment is an empty one.
+ * error.needed_work_len otherwise). While the list streams, the work buffer
+ * is cut in halves: the answer's bytes arrive in the first, and the second
+ * holds the JSON tokens of one entry (20 bytes each, one per string, number,
+ * literal, object or array). An entry must fit both: a 2 KiB work buffer
+ * holds entries of up to 1,023 bytes and 51 tokens; an entry of the
+ * service, scopes included, is some 300 bytes and 30 tokens. Each entry is
+ * decoded by the rules and the code that decode a create answer's
+ * token_info. A missing or null `token_infos` is an empty list; a null
+ * comment is an empty one.
  *
  * Because entries are handed out before the answer has ended, a call that
  * fails may already have called cb: the entries it saw are real tokens, but
