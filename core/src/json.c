@@ -464,12 +464,13 @@ static bool strings_plain(const char *s, int start, int end)
      * is no unicode escape). */
     bs = memchr(s + start, '\\', (size_t)(end - start));
     while (bs != NULL) {
+        /* An escape is inside a string, so the value goes on past it. */
         i = (int)(bs - s) + 1;
-        if (i < end && s[i] == 'u') {
+        if (s[i] == 'u') {
             return false;
         }
         i++;
-        bs = i < end ? memchr(s + i, '\\', (size_t)(end - i)) : NULL;
+        bs = memchr(s + i, '\\', (size_t)(end - i));
     }
     return true;
 }
@@ -599,7 +600,7 @@ dbtok_err dbtok__json_parse(json_doc *doc, char *text, size_t len, jsmntok_t *to
         doc->len = len;
         doc->tok = tok;
         doc->ntok = 0;
-        return len > JSON_MAX_LEN ? DBTOK_ERR_JSON : DBTOK_ERR_NOT_JSON;
+        return DBTOK_ERR_NOT_JSON;
     }
     jsmn_init(&p);
     err = parse_on(&p, doc, text, len, tok, max_tok, &whole);
@@ -677,7 +678,7 @@ bool dbtok__json_span_holds_nul(const char *s, int start, int end)
 /* ---- the members of an object: the one rule (json.h) ----------------- */
 
 /* Whether the key s[start..end) is name: the raw bytes compared as far as
- * they match, and the decoder only for a key with an escape there. No name
+ * they match, and the decoder only when an escape stands there. No name
  * holds a backslash. */
 static bool key_is(const char *s, int start, int end, const char *name)
 {
@@ -689,7 +690,7 @@ static bool key_is(const char *s, int start, int end, const char *name)
         n++;
     }
     if (i == end) {
-        return *n == '\0';
+        return *n == '\0'; /* (a name of 255 bytes or more is measured as 255) */
     }
     return s[i] == '\\' && dbtok__json_span_equals(s, start, end, name);
 }

@@ -104,7 +104,8 @@ static dbtok_err measure(list_reader *lr, const uint8_t *w, size_t len)
             }
             continue;
         }
-        primitive = !is_ws(ch) && memchr(",:\"{}[]", ch, 7) == NULL;
+        primitive = !is_ws(ch) && ch != ',' && ch != ':' && ch != '"' && ch != '{' && ch != '}' && ch != '[' &&
+                    ch != ']';
         if ((primitive && !lr->in_primitive) || ch == '"' || ch == '{' || ch == '[') {
             lr->measured_tokens++;
         }
@@ -388,7 +389,8 @@ dbtok_err dbtok__list_reader_sink(void *arg, uint8_t *window, size_t *len, size_
         return complete ? DBTOK_ERR_BUFFER_TOO_SMALL : DBTOK_OK;
     }
     if (complete) {
-        return lr->expect == EXPECT_END && result == STEP_OK ? DBTOK_OK : DBTOK_ERR_JSON;
+        /* Nothing waits for more (step() tells a cut token malformed then). */
+        return lr->expect == EXPECT_END ? DBTOK_OK : DBTOK_ERR_JSON;
     }
     /* Keep the value being parsed, or the token that waits for more bytes. */
     keep = lr->value_start >= 0 ? lr->value_start : lr->pos;

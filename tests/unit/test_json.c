@@ -441,7 +441,8 @@ static void test_reject_table(void **state)
         "[\"a\"\"b\"]", "[[] []]", "{\"a\":1},",
         /* keys, colons, missing values */
         "{\"a\":}", "{\"a\"}", "{\"a\":1,\"b\"}", "{\"a\" 1}", "{\"a\" \"b\"}", "{\"a\"::1}",
-        "{:\"a\":1}", "{\"a\":1:2}", "[\"a\":1]", "[1:2]", "{\"a\":1,:}", "[:]",
+        "{:\"a\":1}", "{\"a\":1:2}", "[\"a\":1]", "[1:2]", "{\"a\":1,:}", "[:]", "{\"a\":\"b\":\"c\"}",
+        "{\"a\":\"b\":1}", "[\"a\":\"b\"]",
         "{a:1}", "{true:1}", "{1:1}", "{null:1}", "{[]:1}", "{{}:1}",
         /* bare words */
         "[tru]", "[nul]", "[True]", "[NULL]", "[fals]", "[truee]", "[nan]", "[NaN]", "[Infinity]",
@@ -1224,6 +1225,20 @@ static void test_members_key_by_key(void **state)
     /* a name past the set's bits is never matched, so never wrongly "repeated" */
     seen = 0;
     assert_int_equal(dbtok__json_member_key(many, 9, &seen, text, 25, 30), JSON_KEY_OTHER);
+    /* a name too long for the lengths measured at a byte is still told apart */
+    {
+        char key[310];
+        char name[310];
+        const char *long_names[1] = {name};
+        memset(name, 'n', 300);
+        name[300] = '\0';
+        memcpy(key, name, 301);
+        seen = 0;
+        assert_int_equal(dbtok__json_member_key(long_names, 1, &seen, key, 0, 300), 0);
+        assert_int_equal(dbtok__json_member_key(long_names, 1, &seen, key, 0, 299), JSON_KEY_OTHER);
+        key[299] = 'x';
+        assert_int_equal(dbtok__json_member_key(long_names, 1, &seen, key, 0, 300), JSON_KEY_OTHER);
+    }
     assert_true(json_span_is_null("null", 0, 4));
     assert_false(json_span_is_null("nul", 0, 3));
     assert_false(json_span_is_null("\"null\"", 0, 6));

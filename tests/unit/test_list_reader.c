@@ -295,6 +295,20 @@ static void test_entry_too_large(void **state)
     assert_int_equal(needed, 2 * (95 * sizeof(jsmntok_t) + sizeof(int) - 1));
     assert_int_equal(feed(body, needed, 3, &s), DBTOK_OK);
     assert_int_equal(s.count, 2);
+
+    /* Too many tokens before a bracket the entry goes on past, beyond the
+     * window: measured to its end as it arrives. */
+    (void)snprintf(body, sizeof body, "{\"token_infos\":[{\"token_id\":\"a\",\"n\":[%s],\"c\":\"%0700d\"}]}", ones, 0);
+    assert_int_equal(feed(body, 1024, 0, &s), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(s.count, 0);
+    needed = client.error.needed_work_len;
+    assert_int_equal(needed, 2 * (97 * sizeof(jsmntok_t) + sizeof(int) - 1));
+    assert_int_equal(feed(body, needed, 0, &s), DBTOK_OK);
+    assert_int_equal(s.count, 1);
+    /* ... and when the body ends first, nothing says what would do */
+    body[strlen(body) - 20] = '\0';
+    assert_int_equal(feed(body, 1024, 0, &s), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(client.error.needed_work_len, 0);
 }
 
 /* Field types deliver() refuses, structure errors at each kind of bracket,
@@ -330,6 +344,8 @@ static void test_rejects_more(void **state)
         "{} \"s\"",
         "{} 5",
         "{} {",
+        "{\"tab\there\":1}",
+        "{\"token_inf",
     };
     size_t i;
     (void)state;
