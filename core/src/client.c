@@ -15,8 +15,10 @@ typedef char dbtok__state_fits[sizeof(dbtok__state) <= sizeof(dbtok_client) ? 1 
 typedef char dbtok__state_aligned[DBTOK__ALIGNOF(dbtok__state) <= DBTOK__ALIGNOF(dbtok_client) ? 1 : -1];
 
 /* The writer's checks, run once here so a bad host (an empty name, a port
- * glued to it, a path: dbtok_config_check_host()) or a bad user-agent text is
- * refused at init rather than by every later call. */
+ * glued to it, a path: dbtok_config_check_host()), a bad user-agent text or
+ * a workspace id that is not digits is refused at init rather than by every
+ * later call; so is any workspace id in a build without them, which would
+ * send the token to whatever workspace the host routes to by default. */
 static bool headers_are_safe(const dbtok_config *config)
 {
     http_request h;
@@ -27,6 +29,7 @@ static bool headers_are_safe(const dbtok_config *config)
     h.port = config->port;
     h.token = config->token;
     h.user_agent_extra = config->user_agent_extra;
+    h.workspace_id = config->workspace_id;
     return dbtok__http_write_request(NULL, 0, &h, 0, &len) != DBTOK_ERR_INVALID_ARG;
 }
 

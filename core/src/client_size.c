@@ -19,3 +19,4 @@ const unsigned char dbtok__enable_error_texts_probe[DBTOK_ENABLE_ERROR_TEXTS + 1
 const unsigned char dbtok__enable_create_recover_probe[DBTOK_ENABLE_CREATE_RECOVER + 1] = {0};
 const unsigned char dbtok__enable_retries_probe[DBTOK_ENABLE_RETRIES + 1] = {0};
 const unsigned char dbtok__enable_http_dates_probe[DBTOK_ENABLE_HTTP_DATES + 1] = {0};
+const unsigned char dbtok__enable_workspace_id_probe[DBTOK_ENABLE_WORKSPACE_ID + 1] = {0};

@@ -57,6 +57,23 @@ dbtok_err dbtok_config_check_host(const char *host, size_t len)
     return DBTOK_OK;
 }
 
+#if DBTOK_ENABLE_WORKSPACE_ID
+dbtok_err dbtok_config_check_workspace_id(const char *id, size_t len)
+{
+    size_t i;
+
+    if (id == NULL || len == 0 || len > DBTOK_MAX_WORKSPACE_ID_LEN) {
+        return DBTOK_ERR_INVALID_ARG;
+    }
+    for (i = 0; i < len; i++) {
+        if (id[i] < '0' || id[i] > '9') {
+            return DBTOK_ERR_INVALID_ARG;
+        }
+    }
+    return DBTOK_OK;
+}
+#endif
+
 dbtok_err dbtok_config_check_token(const char *token, size_t len)
 {
     size_t i;

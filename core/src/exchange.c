@@ -35,6 +35,7 @@ static dbtok_err build_request(dbtok__state *c, const exchange_request *req, siz
     h.port = c->config.port;
     h.token = c->config.token;
     h.user_agent_extra = c->config.user_agent_extra;
+    h.workspace_id = c->config.workspace_id;
     err = dbtok__http_write_request(c->work, c->work_len, &h, body.len, req_len);
     if (err == DBTOK_OK && *req_len >= c->work_len) {
         err = DBTOK_ERR_BUFFER_TOO_SMALL; /* no room left for the response */

@@ -13,6 +13,7 @@
 
 #include "chars.h"
 
+#include "dbtok/dbtok_config.h"
 #include "dbtok/dbtok_version.h"
 
 #define HTTP_DEFAULT_PORT 443u
@@ -167,6 +168,13 @@ static void put_head(http_buf *b, const http_request *req, int bracket, size_t b
     dbtok__http_buf_puts(b, "\r\nAuthorization: Bearer ");
     dbtok__http_buf_puts(b, req->token);
     dbtok__http_buf_puts(b, "\r\n");
+#if DBTOK_ENABLE_WORKSPACE_ID
+    if (req->workspace_id != NULL && req->workspace_id[0] != '\0') {
+        dbtok__http_buf_puts(b, "X-Databricks-Workspace-Id: ");
+        dbtok__http_buf_puts(b, req->workspace_id);
+        dbtok__http_buf_puts(b, "\r\n");
+    }
+#endif
     /* A POST always states its length: some servers refuse a body-less POST
      * without Content-Length (411). Accept goes with the JSON body, as
      * `curl --json` sends it; a GET of this API is answered in JSON anyway,
@@ -182,9 +190,19 @@ static void put_head(http_buf *b, const http_request *req, int bracket, size_t b
 static int request_ok(const http_request *req)
 {
     const char *extra = req->user_agent_extra;
+    const char *ws = req->workspace_id;
 
     if (req->method == NULL || req->path == NULL || req->host == NULL || req->token == NULL) {
         return 0;
+    }
+    if (ws != NULL && ws[0] != '\0') {
+#if DBTOK_ENABLE_WORKSPACE_ID
+        if (dbtok_config_check_workspace_id(ws, strlen(ws)) != DBTOK_OK) {
+            return 0;
+        }
+#else
+        return 0; /* it could not be sent */
+#endif
     }
     return method_ok(req->method, strlen(req->method)) && path_ok(req->path, strlen(req->path)) &&
            dbtok_config_check_host(req->host, strlen(req->host)) == DBTOK_OK && req->port != 0u &&

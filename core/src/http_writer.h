@@ -39,6 +39,7 @@ typedef struct {
     uint16_t port;                /* appended to Host unless 443 */
     const char *token;            /* bearer token */
     const char *user_agent_extra; /* may be NULL */
+    const char *workspace_id;     /* X-Databricks-Workspace-Id, digits only; NULL or "": none */
 } http_request;
 
 /*

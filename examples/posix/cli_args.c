@@ -18,6 +18,7 @@ typedef enum {
     OPT_PROFILE,
     OPT_TOKEN,
     OPT_CA_FILE,
+    OPT_WORKSPACE_ID,
     OPT_OUTPUT,
     OPT_TIMEOUT,
     OPT_RETRIES,
@@ -42,6 +43,7 @@ static const option OPTIONS[] = {
     {"profile", 'p', true, OPT_PROFILE},
     {"token", 0, true, OPT_TOKEN},
     {"ca-file", 0, true, OPT_CA_FILE},
+    {"workspace-id", 0, true, OPT_WORKSPACE_ID},
     {"output", 'o', true, OPT_OUTPUT},
     {"timeout", 0, true, OPT_TIMEOUT},
     {"retries", 0, true, OPT_RETRIES},
@@ -101,6 +103,7 @@ static void apply_option(cli_args *a, const option *opt, const char *value, cons
     case OPT_PROFILE:
     case OPT_TOKEN:
     case OPT_CA_FILE:
+    case OPT_WORKSPACE_ID:
     case OPT_OUTPUT:
         if (empty) {
             cli_usage_error(a, "%s needs a non-empty value", spelled);
@@ -114,6 +117,8 @@ static void apply_option(cli_args *a, const option *opt, const char *value, cons
             a->flags.token = value;
         } else if (opt->id == OPT_CA_FILE) {
             a->flags.ca_file = value;
+        } else if (opt->id == OPT_WORKSPACE_ID) {
+            a->flags.workspace_id = value;
         } else {
             a->flags.output = value;
         }

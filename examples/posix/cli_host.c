@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dbtok/dbtok_config.h"
 #include "dbtok/dbtok_types.h"
 
 #include "cli_text.h"
@@ -141,6 +142,45 @@ int cli_parse_host(const char *url, char *host, size_t host_cap, uint16_t *port,
         host[i] = cli_to_lower(name[i]);
     }
     host[name_len] = '\0';
+    return 0;
+}
+
+int cli_host_workspace_id(const char *url, char *id, size_t id_cap, char *err, size_t err_cap)
+{
+    const char *q = strchr(url, '?');
+    const char *hash = strchr(url, '#');
+    const char *end;
+
+    if (id_cap > 0) {
+        id[0] = '\0';
+    }
+    if (q == NULL || (hash != NULL && hash < q)) {
+        return 0; /* no query (a '?' in the fragment is not one) */
+    }
+    q++;
+    end = q + strcspn(q, "#");
+    while (q < end) {
+        size_t pair_len = strcspn(q, "&#");
+        if (pair_len >= 2 && (q[0] == 'o' || q[0] == 'w') && q[1] == '=') {
+            const char *v = q + 2;
+            size_t v_len = pair_len - 2;
+            if (dbtok_config_check_workspace_id(v, v_len) != DBTOK_OK || v_len >= id_cap) {
+                cli_set_err(err, err_cap, "invalid host '%s': the workspace id in ?%c= must be 1 to %u digits",
+                            url, q[0], DBTOK_MAX_WORKSPACE_ID_LEN);
+                return -1;
+            }
+            if (id[0] != '\0' && (strlen(id) != v_len || memcmp(id, v, v_len) != 0)) {
+                cli_set_err(err, err_cap, "invalid host '%s': ?o= and ?w= name different workspaces", url);
+                return -1;
+            }
+            memcpy(id, v, v_len);
+            id[v_len] = '\0';
+        }
+        q += pair_len;
+        if (q < end) {
+            q++; /* the '&' */
+        }
+    }
     return 0;
 }
 

@@ -28,6 +28,15 @@
 int cli_parse_host(const char *url, char *host, size_t host_cap, uint16_t *port, char *err,
                    size_t err_cap);
 
+/*
+ * The workspace id a workspace URL names in its query, as the Databricks SDKs
+ * read it: `?o=ID` (or `?w=ID`), among other parameters. id gets "" when the
+ * URL names none. Returns 0, or -1 with the reason in err (may be NULL): an
+ * id that is not 1 to DBTOK_MAX_WORKSPACE_ID_LEN digits, or `o` and `w`
+ * naming different ids.
+ */
+int cli_host_workspace_id(const char *url, char *id, size_t id_cap, char *err, size_t err_cap);
+
 /* "host" or "host:port" (443 left out), an IPv6 literal in brackets, as
  * messages name a host; cut to fit cap. */
 void cli_host_label(const char *host, uint16_t port, char *buf, size_t cap);

@@ -81,7 +81,8 @@ static int ini_fail(cli_ini_result r, unsigned line, const char *path, char *err
 typedef struct {
     char host[CLI_PATH_MAX]; /* a URL with a path may be long; normalised later */
     char token[CLI_TOKEN_MAX];
-    bool has_host, has_token;
+    char workspace_id[64];   /* checked when used */
+    bool has_host, has_token, has_workspace_id;
 } profile_values;
 
 static profile_values g_profile; /* static: holds a token, wiped after use */
@@ -201,6 +202,12 @@ static int load_profile(const cli_env *env, const char *explicit_profile, cli_se
         return ini_fail(r, line, out->config_file, err, err_cap);
     }
     g_profile.has_token = r == CLI_INI_FOUND && g_profile.token[0] != '\0';
+    r = cli_ini_get(g_file_buf, len, out->profile, "workspace_id", g_profile.workspace_id,
+                    sizeof g_profile.workspace_id, &line);
+    if (r == CLI_INI_SYNTAX || r == CLI_INI_TOO_LONG) {
+        return ini_fail(r, line, out->config_file, err, err_cap);
+    }
+    g_profile.has_workspace_id = r == CLI_INI_FOUND && g_profile.workspace_id[0] != '\0';
     return 0;
 }
 
@@ -342,6 +349,45 @@ static int check_env_pairing(const cli_settings *out, const char *env_host, char
     return 0;
 }
 
+/*
+ * The workspace id: --workspace-id, then (a profile named with -p first)
+ * DATABRICKS_WORKSPACE_ID, then the profile's workspace_id, then ?o=ID in
+ * the URL the host came from. Whatever its source, it is digits only: it
+ * becomes a header line.
+ */
+static int resolve_workspace_id(const cli_flags *flags, const cli_env *env, bool profile_wins, const char *url,
+                                cli_settings *out, char *err, size_t err_cap)
+{
+    char origin[CLI_PATH_MAX + CLI_PROFILE_MAX + 32];
+    char from_url[DBTOK_MAX_WORKSPACE_ID_LEN + 1];
+    char url_err[512];
+    const char *v = pick_setting(flags->workspace_id, profile_wins,
+                                 g_profile.has_workspace_id ? g_profile.workspace_id : NULL,
+                                 env_get(env, "DATABRICKS_WORKSPACE_ID"), &out->workspace_id_from);
+
+    if (cli_host_workspace_id(url, from_url, sizeof from_url, url_err, sizeof url_err) != 0) {
+        describe(out->host_from, 'h', out, origin, sizeof origin);
+        cli_set_err(err, err_cap, "%s (from %s)", url_err, origin);
+        return -1;
+    }
+    if (v == NULL && from_url[0] != '\0') {
+        v = from_url;
+        out->workspace_id_from = CLI_FROM_HOST_URL;
+    }
+    if (v == NULL) {
+        return 0;
+    }
+    if (copy_trimmed(out->workspace_id, sizeof out->workspace_id, v) != 0 ||
+        dbtok_config_check_workspace_id(out->workspace_id, strlen(out->workspace_id)) != DBTOK_OK) {
+        describe(out->workspace_id_from, 'w', out, origin, sizeof origin);
+        cli_set_err(err, err_cap, "the workspace id from %s must be 1 to %u digits, not '%s'", origin,
+                    DBTOK_MAX_WORKSPACE_ID_LEN, v);
+        out->workspace_id[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
 static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings *out, char *err,
                         size_t err_cap)
 {
@@ -417,10 +463,10 @@ static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings
         cli_set_err(err, err_cap, "%s (from %s)", host_err, origin);
         return -1;
     }
-    if (check_env_pairing(out, env_host, err, err_cap) != 0) {
+    if (check_env_pairing(out, env_host, err, err_cap) != 0 || check_profile_pairing(out, err, err_cap) != 0) {
         return -1;
     }
-    return check_profile_pairing(out, err, err_cap);
+    return resolve_workspace_id(flags, env, profile_wins, url, out, err, err_cap);
 }
 
 int cli_resolve(const cli_flags *flags, const cli_env *env, cli_settings *out, char *err,
@@ -443,13 +489,19 @@ const char *cli_source_name(cli_source src, char what)
 {
     switch (src) {
     case CLI_FROM_FLAG:
-        return what == 'h' ? "--host" : what == 't' ? "--token" : what == 'c' ? "--ca-file"
-                                                                               : "--output";
+        return what == 'h'   ? "--host"
+               : what == 't' ? "--token"
+               : what == 'c' ? "--ca-file"
+               : what == 'w' ? "--workspace-id"
+                             : "--output";
     case CLI_FROM_ENV:
         return what == 'h'   ? "DATABRICKS_HOST"
                : what == 't' ? "DATABRICKS_TOKEN"
                : what == 'c' ? "DBTOK_CA_FILE"
+               : what == 'w' ? "DATABRICKS_WORKSPACE_ID"
                              : "DATABRICKS_OUTPUT_FORMAT";
+    case CLI_FROM_HOST_URL:
+        return "the host URL";
     case CLI_FROM_PROFILE:
         return "the profile";
     case CLI_FROM_DEFAULT:

@@ -42,6 +42,7 @@ typedef struct {
     const char *profile;
     const char *ca_file;
     const char *output;
+    const char *workspace_id;
 } cli_flags;
 
 typedef enum { CLI_OUTPUT_TEXT = 0, CLI_OUTPUT_JSON = 1 } cli_output_format;
@@ -52,7 +53,8 @@ typedef enum {
     CLI_FROM_FLAG,
     CLI_FROM_ENV,
     CLI_FROM_PROFILE,
-    CLI_FROM_DEFAULT
+    CLI_FROM_DEFAULT,
+    CLI_FROM_HOST_URL /* ?o=ID or ?w=ID in the host's URL */
 } cli_source;
 
 /* The resolved settings; everything is a copy, nothing borrowed. */
@@ -64,7 +66,8 @@ typedef struct {
     cli_output_format output;
     char profile[CLI_PROFILE_MAX];     /* profile consulted; "" when the file was not read */
     char config_file[CLI_PATH_MAX];    /* file consulted; "" when none was read */
-    cli_source host_from, token_from, ca_file_from, output_from;
+    char workspace_id[DBTOK_MAX_WORKSPACE_ID_LEN + 1]; /* digits; "" for none */
+    cli_source host_from, token_from, ca_file_from, output_from, workspace_id_from;
 } cli_settings;
 
 /*
@@ -72,8 +75,10 @@ typedef struct {
  *
  * Precedence, field by field: flags, then the environment, then the profile;
  * except that a profile named with -p on the command line outranks the
- * environment (its host and token win over DATABRICKS_HOST/DATABRICKS_TOKEN,
- * which only fill its gaps), as in the Databricks CLI.
+ * environment (its host, token and workspace id win over DATABRICKS_HOST,
+ * DATABRICKS_TOKEN and DATABRICKS_WORKSPACE_ID, which only fill its gaps), as
+ * in the Databricks CLI. The workspace id comes last from the host's URL
+ * (?o=ID or ?w=ID), as the SDKs read it; every source must be digits only.
  *
  * Which profile: -p, else DATABRICKS_CONFIG_PROFILE, else `default_profile`
  * in the file's [__settings__], else DEFAULT; keys of [DEFAULT] are not
@@ -103,7 +108,8 @@ int cli_resolve(const cli_flags *flags, const cli_env *env, cli_settings *out, c
 void cli_settings_wipe(cli_settings *s);
 
 /* A short name for a source: "--host", "DATABRICKS_HOST", "profile", ...
- * `what` picks the setting: 'h' host, 't' token, 'c' CA file, 'o' output. */
+ * `what` picks the setting: 'h' host, 't' token, 'c' CA file, 'o' output,
+ * 'w' workspace id. */
 const char *cli_source_name(cli_source src, char what);
 
 #endif /* CLI_SETTINGS_H */

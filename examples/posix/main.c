@@ -174,6 +174,10 @@ static void verbose_settings(void)
     if (g_settings.config_file[0] != '\0') {
         cli_say("dbtok: ", "profile [%s] in %s", g_settings.profile, g_settings.config_file);
     }
+    if (g_settings.workspace_id[0] != '\0') {
+        cli_say("dbtok: ", "workspace id %s (from %s)", g_settings.workspace_id,
+                cli_source_name(g_settings.workspace_id_from, 'w'));
+    }
 }
 
 static void verbose_stats(void)
@@ -217,6 +221,7 @@ static int run(const cli_args *a)
     config.host = g_settings.host;
     config.port = g_settings.port;
     config.token = g_settings.token;
+    config.workspace_id = g_settings.workspace_id;
     config.ca = g_ca;
     config.ca_len = ca_len;
     /* One deadline per call: its requests and all its retries. */

@@ -122,6 +122,9 @@ class State:
             "max_lifetime_seconds": max_lifetime_seconds,
             "value_suffix": "",
             "json_style": "compact",
+            # A unified host: every API request must name this workspace in
+            # X-Databricks-Workspace-Id ("" = a plain workspace host, no header needed).
+            "require_workspace_id": "",
         }
         self.conn_seq = 0
         self.generation = 0
@@ -514,6 +517,19 @@ def bearer_check(state, req):
     return None
 
 
+def workspace_check(state, req):
+    """Returns (status, body) when a unified host cannot route the request: the emulator's
+    own choice of answer (400 INVALID_PARAMETER_VALUE), the service's is not documented."""
+    want = state.config["require_workspace_id"]
+    if not want:
+        return None
+    got = req.header("X-Databricks-Workspace-Id")
+    if got != want:
+        return 400, error_body("INVALID_PARAMETER_VALUE", "X-Databricks-Workspace-Id must name "
+                               "the workspace (got %s)" % ("none" if got is None else repr(got)))
+    return None
+
+
 def json_object_body(req, empty_ok):
     """Parses a request body as a JSON object; raises ApiError on anything else."""
     if not req.body.strip():
@@ -618,6 +634,9 @@ def process_api(state, req):
     denied = bearer_check(state, req)
     if denied:
         return denied[0], denied[1], []
+    routed = workspace_check(state, req)
+    if routed:
+        return routed[0], routed[1], []
     expected = API_METHODS.get(req.path)
     if expected is None:
         return 404, error_body("ENDPOINT_NOT_FOUND", "No API found for '%s %s'"

@@ -211,7 +211,7 @@ class Emulator:
         return self.control("POST", "list_size", {"count": count})
 
     def config(self, **settings):
-        """quota, max_lifetime_seconds, value_suffix, json_style."""
+        """quota, max_lifetime_seconds, value_suffix, json_style, require_workspace_id."""
         return self.control("POST", "config", settings)
 
 

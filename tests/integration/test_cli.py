@@ -1047,6 +1047,62 @@ class ConfigTests(CliTestCase):
 # ============================================================================ create --json
 
 
+class WorkspaceIdTests(CliTestCase):
+    """A unified host routes by X-Databricks-Workspace-Id: each source of the id
+    (--workspace-id, DATABRICKS_WORKSPACE_ID, the profile's workspace_id, ?o= or ?w=
+    in the host URL) reaches an emulator that requires it, on every request."""
+
+    WS = "6051921418418893"
+
+    def setUp(self):
+        super().setUp()
+        self.emu.config(require_workspace_id=self.WS)
+
+    def write_cfg(self, text):
+        with open(os.path.join(self.home, ".databrickscfg"), "w") as f:
+            f.write(text)
+
+    def flow(self, *args, host=None, env=None):
+        """create, list and revoke with the given settings: all three must get through."""
+        created = self.json_out(self.dbtok("-o", "json", *args, "create", "--comment", "ws",
+                                           host=host, env=env))
+        self.assertIn(created["token_info"]["token_id"],
+                      [t["token_id"] for t in self.json_out(self.dbtok("-o", "json", *args, "list",
+                                                                       host=host, env=env))])
+        self.assertOk(self.dbtok(*args, "revoke", created["token_info"]["token_id"], host=host, env=env))
+
+    def test_refused_without_it(self):
+        self.assertApiError(self.dbtok("list"), "INVALID_PARAMETER_VALUE", 400)
+        self.assertApiError(self.dbtok("--workspace-id", "1", "list"), "INVALID_PARAMETER_VALUE", 400)
+
+    def test_every_source(self):
+        self.flow("--workspace-id", self.WS)
+        self.flow(env={"DATABRICKS_WORKSPACE_ID": self.WS})
+        self.flow(host=self.emu.url + "/?o=" + self.WS)
+        self.flow(host=self.emu.url + "/?w=" + self.WS)
+        self.write_cfg("[ws]\nhost = %s\ntoken = %s\nworkspace_id = %s\n" % (self.emu.url, self.emu.token,
+                                                                             self.WS))
+        self.flow("-p", "ws", host="", env={"DATABRICKS_WORKSPACE_ID": "1"})
+        self.assertEqual(self.requests("/api/2.0/token/create"), 5)
+
+    def test_verbose_names_the_source(self):
+        r = self.dbtok("-v", "list", env={"DATABRICKS_WORKSPACE_ID": self.WS})
+        self.assertOk(r)
+        self.assertIn("workspace id %s (from DATABRICKS_WORKSPACE_ID)" % self.WS, r.err)
+        self.assertIn("X-Databricks-Workspace-Id: %s" % self.WS, r.err)
+
+    def test_refused_before_sending(self):
+        for args, env, origin in ((["--workspace-id", "12 3"], None, "--workspace-id"),
+                                  ([], {"DATABRICKS_WORKSPACE_ID": "1\r\nX-Evil: 1"}, "DATABRICKS_WORKSPACE_ID")):
+            r = self.dbtok(*args, "list", env=env)
+            self.assertFails(r, USAGE)
+            self.assertIn("the workspace id from %s must be 1 to 19 digits" % origin, r.err)
+        r = self.dbtok("list", host=self.emu.url + "/?o=abc")
+        self.assertFails(r, USAGE)
+        self.assertIn("?o= must be 1 to 19 digits", r.err)
+        self.assertEqual(self.state()["requests"], {})
+
+
 class JsonBodyTests(CliTestCase):
     """create --json: the request body inline or from @FILE, as with the Databricks CLI;
     --comment and --lifetime-seconds given beside it override its fields."""

@@ -822,6 +822,120 @@ static void test_profile_flag_beats_environment(void **state)
     assert_string_equal("dapi-env", g_s.token);
 }
 
+/* The workspace id, from each source in turn: --workspace-id, then (a -p
+ * profile first) DATABRICKS_WORKSPACE_ID, then the profile's workspace_id,
+ * then ?o= or ?w= in the host URL; anything but digits is refused with its
+ * origin, before a request could carry it. */
+static void test_workspace_id_sources(void **state)
+{
+    static const char files[] = "[DEFAULT]\nhost = https://default.example/?o=111\ntoken = dapi-default\n"
+                                "[ws]\nhost = ws.example\ntoken = dapi-ws\nworkspace_id = 222\n"
+                                "[bad]\nhost = bad.example\ntoken = dapi-bad\nworkspace_id = 22 2\n";
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+
+    env_with_file(&e, files);
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("default.example", g_s.host);
+    assert_string_equal("111", g_s.workspace_id);
+    assert_int_equal(CLI_FROM_HOST_URL, g_s.workspace_id_from);
+    env_set(&e, "DATABRICKS_WORKSPACE_ID", "333");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("333", g_s.workspace_id);
+    assert_int_equal(CLI_FROM_ENV, g_s.workspace_id_from);
+    f.workspace_id = " 444 ";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("444", g_s.workspace_id);
+    assert_int_equal(CLI_FROM_FLAG, g_s.workspace_id_from);
+    f.workspace_id = NULL;
+
+    /* -p: the profile's own id beats the exported one */
+    f.profile = "ws";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("222", g_s.workspace_id);
+    assert_int_equal(CLI_FROM_PROFILE, g_s.workspace_id_from);
+    /* ... which, without -p, only fills a gap */
+    f.profile = NULL;
+    env_set(&e, "DATABRICKS_CONFIG_PROFILE", "ws");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("333", g_s.workspace_id);
+    env_unset(&e, "DATABRICKS_WORKSPACE_ID");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("222", g_s.workspace_id);
+    env_unset(&e, "DATABRICKS_CONFIG_PROFILE");
+
+    /* none at all */
+    memset(&e, 0, sizeof e);
+    f.host = "plain.example";
+    f.token = "dapi-flag";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("", g_s.workspace_id);
+    assert_int_equal(CLI_FROM_NONE, g_s.workspace_id_from);
+    f.host = "https://spog.example/?w=555&x=1#frag";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("555", g_s.workspace_id);
+
+    /* refused, each naming where it came from */
+    f.workspace_id = "12\r\nX-Evil: 1";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "the workspace id from --workspace-id must be 1 to 19 digits");
+    f.workspace_id = "12345678901234567890";
+    assert_int_equal(-1, resolve(&f, &e));
+    f.workspace_id = NULL;
+    env_set(&e, "DATABRICKS_WORKSPACE_ID", "-5");
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "from DATABRICKS_WORKSPACE_ID");
+    env_unset(&e, "DATABRICKS_WORKSPACE_ID");
+    f.host = "https://spog.example/?o=1x";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "the workspace id in ?o= must be 1 to 19 digits (from --host)");
+    f.host = "https://spog.example/?o=1&w=2";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "name different workspaces");
+    f.host = "https://spog.example/?o=1&w=1";
+    assert_int_equal(0, resolve(&f, &e));
+    f.host = NULL;
+    f.token = NULL;
+    env_with_file(&e, files);
+    f.profile = "bad";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "the workspace id from profile 'bad' in");
+}
+
+/* ?o= and ?w= among other parameters, and what is not a query. */
+static void test_host_workspace_id(void **state)
+{
+    static const struct {
+        const char *url;
+        const char *id; /* NULL: refused */
+    } cases[] = {
+        {"x.example", ""},
+        {"https://x.example/?o=123", "123"},
+        {"https://x.example?o=123", "123"},
+        {"https://x.example/path?a=1&o=77&b=2", "77"},
+        {"https://x.example/?w=9", "9"},
+        {"https://x.example/?oo=1&ow=2", ""},
+        {"https://x.example/#?o=5", ""},
+        {"https://x.example/?o=5#?o=6", "5"},
+        {"https://x.example/?o=", NULL},
+        {"https://x.example/?o=a", NULL},
+        {"https://x.example/?o=1%0d%0a", NULL},
+        {"https://x.example/?o=1&w=2", NULL},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char id[DBTOK_MAX_WORKSPACE_ID_LEN + 1];
+        char err[512];
+        int rc = cli_host_workspace_id(cases[i].url, id, sizeof id, err, sizeof err);
+        if (cases[i].id == NULL ? rc != -1 : rc != 0 || strcmp(id, cases[i].id) != 0) {
+            fail_msg("%s: rc %d, id '%s'", cases[i].url, rc, rc == 0 ? id : err);
+        }
+    }
+}
+
 static void test_profile_token_only_with_its_host(void **state)
 {
     static const char text[] = "[dev]\nhost = dev.example:8443\ntoken = dapi-dev\n"
@@ -988,6 +1102,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_host_given_skips_default_profile, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_profile_flag_beats_environment, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_profile_token_only_with_its_host, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_workspace_id_sources, make_dir, remove_dir),
+        cmocka_unit_test(test_host_workspace_id),
         cmocka_unit_test_setup_teardown(test_read_file_refuses_non_regular, make_dir, remove_dir),
         cmocka_unit_test(test_wipe),
     };

@@ -178,9 +178,55 @@ static void test_user_agent_extra_cannot_break_framing(void **state)
     assert_int_equal(fake_total_sent(&fx->script), 0);
 }
 
+/* Occurrences of needle in hay[0..len). */
+static int count_in(const char *hay, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    size_t i;
+    int count = 0;
+    for (i = 0; i + n <= len; i++) {
+        count += memcmp(hay + i, needle, n) == 0;
+    }
+    return count;
+}
+
+/* A workspace id goes out on every request of every call, once, right
+ * after the credential; one that could break the header is refused before
+ * anything is sent. */
+static void test_workspace_id_on_every_request(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *conn = fake_add_conn(&fx->script);
+    dbtok_created_token out;
+    list_rec rec;
+
+    fake_add_response(conn, json(fx, 200, CREATE_BODY));
+    fake_add_response(conn, json(fx, 200, LIST_BODY));
+    fake_add_response(conn, json(fx, 200, "{}"));
+    fx->cfg.workspace_id = "1234567890123456";
+    start(fx);
+    assert_int_equal(dbtok_token_create(&fx->client, "c", 0, &out), DBTOK_OK);
+    rec_init(&rec);
+    assert_int_equal(dbtok_token_list(&fx->client, record_cb, &rec), DBTOK_OK);
+    assert_int_equal(dbtok_token_revoke(&fx->client, TOKEN_ID), DBTOK_OK);
+    assert_int_equal(count_in((const char *)conn->sent, conn->sent_len, "HTTP/1.1\r\n"), 3);
+    assert_int_equal(count_in((const char *)conn->sent, conn->sent_len,
+                              "\r\nAuthorization: Bearer " BEARER "\r\nX-Databricks-Workspace-Id: 1234567890123456\r\n"),
+                     3);
+    dbtok_close(&fx->client);
+
+    fx->cfg.workspace_id = "123\r\nX-Evil: 1";
+    assert_int_equal(dbtok_init(&fx->client, &fx->cfg, &fx->port, fx->work, fx->work_len), DBTOK_ERR_INVALID_ARG);
+    fx->cfg.workspace_id = "12345678901234567890";
+    assert_int_equal(dbtok_init(&fx->client, &fx->cfg, &fx->port, fx->work, fx->work_len), DBTOK_ERR_INVALID_ARG);
+    fx->cfg.workspace_id = "";
+    assert_int_equal(dbtok_init(&fx->client, &fx->cfg, &fx->port, fx->work, fx->work_len), DBTOK_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(test_workspace_id_on_every_request),
         T(test_init_rejects_invalid),
         T(test_init_tls_failure),
         T(test_operation_arguments),

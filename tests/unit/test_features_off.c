@@ -106,9 +106,32 @@ static void test_strerror_without_texts(void **state)
     assert_string_equal(dbtok_strerror(DBTOK_ERR_OUTCOME_UNKNOWN), "error");
 }
 
+/* Built without workspace ids, a config that names one is refused: its
+ * token would otherwise reach whatever workspace the host routes to. */
+static void test_workspace_id_refused(void **state)
+{
+    dbtok_port port;
+    dbtok_config cfg;
+
+    (void)state;
+    start(&port, false);
+    dbtok_close(&client);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.host = "example.cloud.databricks.com";
+    cfg.token = "dapi-test";
+    cfg.ca = fake_ca;
+    cfg.ca_len = sizeof fake_ca;
+    cfg.workspace_id = "1234567890123456";
+    assert_int_equal(dbtok_init(&client, &cfg, &port, work, sizeof work), DBTOK_ERR_INVALID_ARG);
+    cfg.workspace_id = "";
+    assert_int_equal(dbtok_init(&client, &cfg, &port, work, sizeof work), DBTOK_OK);
+    dbtok_close(&client);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_workspace_id_refused),
         cmocka_unit_test(test_log_never_called),
         cmocka_unit_test(test_retry_after_date_ignored),
         cmocka_unit_test(test_strerror_without_texts),

@@ -29,6 +29,7 @@ static http_request base_request(void)
     r.port = 443;
     r.token = "dapi0123abcd";
     r.user_agent_extra = NULL;
+    r.workspace_id = NULL;
     return r;
 }
 
@@ -62,6 +63,44 @@ static void test_get_exact(void **state)
                    "Host: example.cloud.databricks.com\r\n" UA
                    "Authorization: Bearer dapi0123abcd\r\n"
                    "\r\n");
+}
+
+/* A workspace id rides on every request, after the credential; only
+ * digits, so that it can neither break the header nor add one. */
+static void test_workspace_id(void **state)
+{
+    static const char *const bad[] = {"12a", "-1", "+1", " 1", "1 ", "1\r\nX-Evil: 1", "1\n", "\xd9\xa1",
+                                      "12345678901234567890"};
+    http_request r = base_request();
+    uint8_t buf[1024];
+    size_t total = 0;
+    size_t i;
+
+    (void)state;
+    r.workspace_id = "1234567890123456";
+    expect_request(&r, "",
+                   "GET /api/2.0/token/list HTTP/1.1\r\n"
+                   "Host: example.cloud.databricks.com\r\n" UA
+                   "Authorization: Bearer dapi0123abcd\r\n"
+                   "X-Databricks-Workspace-Id: 1234567890123456\r\n"
+                   "\r\n");
+    r.workspace_id = "";
+    expect_request(&r, "",
+                   "GET /api/2.0/token/list HTTP/1.1\r\n"
+                   "Host: example.cloud.databricks.com\r\n" UA
+                   "Authorization: Bearer dapi0123abcd\r\n"
+                   "\r\n");
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        r.workspace_id = bad[i];
+        if (dbtok__http_write_request(buf, sizeof buf, &r, 0, &total) != DBTOK_ERR_INVALID_ARG) {
+            fail_msg("workspace id \"%s\" accepted", bad[i]);
+        }
+    }
+    assert_int_equal(dbtok_config_check_workspace_id("1234567890123456789", 19), DBTOK_OK);
+    assert_int_equal(dbtok_config_check_workspace_id("7", 1), DBTOK_OK);
+    assert_int_equal(dbtok_config_check_workspace_id("7x", 1), DBTOK_OK); /* len bounds what is read */
+    assert_int_equal(dbtok_config_check_workspace_id("", 0), DBTOK_ERR_INVALID_ARG);
+    assert_int_equal(dbtok_config_check_workspace_id(NULL, 3), DBTOK_ERR_INVALID_ARG);
 }
 
 static void test_post_exact(void **state)
@@ -520,6 +559,7 @@ int main(void)
 {
     static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_get_exact),
+        cmocka_unit_test(test_workspace_id),
         cmocka_unit_test(test_post_exact),
         cmocka_unit_test(test_post_empty_body),
         cmocka_unit_test(test_patch_with_body),

@@ -40,7 +40,8 @@
 #endif
 #if DBTOK_ENABLE_TRACE != DBTOK_BUILT_ENABLE_TRACE || DBTOK_ENABLE_ERROR_TEXTS != DBTOK_BUILT_ENABLE_ERROR_TEXTS || \
     DBTOK_ENABLE_CREATE_RECOVER != DBTOK_BUILT_ENABLE_CREATE_RECOVER || \
-    DBTOK_ENABLE_RETRIES != DBTOK_BUILT_ENABLE_RETRIES || DBTOK_ENABLE_HTTP_DATES != DBTOK_BUILT_ENABLE_HTTP_DATES
+    DBTOK_ENABLE_RETRIES != DBTOK_BUILT_ENABLE_RETRIES || DBTOK_ENABLE_HTTP_DATES != DBTOK_BUILT_ENABLE_HTTP_DATES || \
+    DBTOK_ENABLE_WORKSPACE_ID != DBTOK_BUILT_ENABLE_WORKSPACE_ID
 #error "dbtok_config.h DBTOK_ENABLE_* switches differ from the library's build: use its DBTOK_USER_CONFIG_FILE"
 #endif
 #endif
@@ -83,6 +84,10 @@ typedef struct {
     const char *user_agent_extra; /**< optional "name/version ..." after "dbtok/<version>" in the
                                      User-Agent, e.g. "mbedtls/3.6.7 board/x1" */
     dbtok_retry retry;    /**< when a failed call is tried again; all zero: the defaults */
+    const char *workspace_id; /**< optional: the workspace's numeric id (1 to DBTOK_MAX_WORKSPACE_ID_LEN
+                                 decimal digits), sent as X-Databricks-Workspace-Id on every request
+                                 (unified hosts route by it); NULL or "" for none. Refused by
+                                 dbtok_init() when DBTOK_ENABLE_WORKSPACE_ID is 0. */
 } dbtok_config;
 
 /** One token's metadata, as create and list report it. Views into the work

@@ -115,6 +115,19 @@
 #endif
 
 /**
+ * 1: dbtok_config.workspace_id is sent as X-Databricks-Workspace-Id on every
+ * request, which unified hosts route by. 0 leaves it out; dbtok_init() then
+ * refuses a config that names a workspace id rather than send its token
+ * without it.
+ */
+#ifndef DBTOK_ENABLE_WORKSPACE_ID
+#define DBTOK_ENABLE_WORKSPACE_ID 1
+#endif
+
+/** Longest workspace id, in decimal digits (a workspace id is an int64). */
+#define DBTOK_MAX_WORKSPACE_ID_LEN 19u
+
+/**
  * Retries (dbtok_retry in dbtok.h; 0 there means these). The Databricks SDKs
  * wait about `attempt` seconds, at most 10 s, for up to 5 minutes; a device
  * usually prefers to give up sooner and try again at its next boot or cycle.
@@ -163,7 +176,8 @@
     (DBTOK_ENABLE_HTTP_DATES != 0 && DBTOK_ENABLE_HTTP_DATES != 1) || \
     (DBTOK_ENABLE_TRACE != 0 && DBTOK_ENABLE_TRACE != 1) || \
     (DBTOK_ENABLE_ERROR_TEXTS != 0 && DBTOK_ENABLE_ERROR_TEXTS != 1) || \
-    (DBTOK_ENABLE_CREATE_RECOVER != 0 && DBTOK_ENABLE_CREATE_RECOVER != 1)
+    (DBTOK_ENABLE_CREATE_RECOVER != 0 && DBTOK_ENABLE_CREATE_RECOVER != 1) || \
+    (DBTOK_ENABLE_WORKSPACE_ID != 0 && DBTOK_ENABLE_WORKSPACE_ID != 1)
 #error "each DBTOK_ENABLE_* switch must be 0 or 1"
 #endif
 #if DBTOK_MAX_HOST_LEN < 1 || DBTOK_MAX_HOST_LEN > 253

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dbtok/dbtok_config.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -120,6 +122,20 @@ dbtok_err dbtok_config_check_host(const char *host, size_t len);
  * space, control character, DEL or non-ASCII byte in it.
  */
 dbtok_err dbtok_config_check_token(const char *token, size_t len);
+
+#if DBTOK_ENABLE_WORKSPACE_ID
+/**
+ * Whether id[0..len) is a workspace id dbtok_init() accepts in
+ * dbtok_config.workspace_id: 1 to DBTOK_MAX_WORKSPACE_ID_LEN ASCII decimal
+ * digits, as the service numbers its workspaces, and so nothing that could
+ * break or add to the X-Databricks-Workspace-Id header.
+ *
+ * id: read during the call only; need not be NUL-terminated.
+ * Returns DBTOK_OK, or DBTOK_ERR_INVALID_ARG for a NULL id, len 0, a longer
+ * one or any byte that is not a digit.
+ */
+dbtok_err dbtok_config_check_workspace_id(const char *id, size_t len);
+#endif
 
 /** The most JSON values (the object, each key, each value and what it
  * contains) a body given to dbtok_create_request_parse() may hold: a create

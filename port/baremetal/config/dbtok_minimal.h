@@ -2,7 +2,8 @@
  * dbtok's minimal profile (CMakePresets.json: cm4f-minimal): create, list and
  * revoke, nothing else. Each call is one request; a failure is the
  * application's to retry at its next cycle. No trace log, no error texts, no
- * HTTP-date parser, no create recovery. Used as DBTOK_USER_CONFIG_FILE.
+ * HTTP-date parser, no create recovery, no workspace id (a plain workspace
+ * host). Used as DBTOK_USER_CONFIG_FILE.
  */
 #ifndef DBTOK_MINIMAL_H
 #define DBTOK_MINIMAL_H
@@ -12,5 +13,6 @@
 #define DBTOK_ENABLE_TRACE 0
 #define DBTOK_ENABLE_ERROR_TEXTS 0
 #define DBTOK_ENABLE_CREATE_RECOVER 0
+#define DBTOK_ENABLE_WORKSPACE_ID 0
 
 #endif /* DBTOK_MINIMAL_H */
