@@ -5,12 +5,12 @@
  * waits between them, fit in one deadline.
  *
  * Safe: the service provably did not act on the request. It said so (429,
- * 503, REQUEST_LIMIT_EXCEEDED, TEMPORARILY_UNAVAILABLE), or the request never
- * went out whole (DNS, connect, handshake failed, or sending broke off). A
- * list is also safe to repeat after a broken answer, until its first entry
- * was handed out. A create or revoke that went out whole is never repeated:
- * the create decides from req->reached what its failure says about the
- * token (token_api.c).
+ * 503, REQUEST_LIMIT_EXCEEDED, RESOURCE_EXHAUSTED, TEMPORARILY_UNAVAILABLE),
+ * or the request never went out whole (DNS, connect, handshake failed, or
+ * sending broke off). A list is also safe to repeat after a broken answer,
+ * until its first entry was handed out. A create or revoke that went out
+ * whole is never repeated: the create decides from req->reached what its
+ * failure says about the token (token_api.c).
  *
  * Worth it: another attempt fits in the call's deadline after the wait the
  * service asked for, or an exponential backoff with jitter.
@@ -23,6 +23,7 @@ bool dbtok__client_said_try_later(const dbtok_error_info *e)
 {
     return e->http_status == 429 || e->http_status == 503 ||
            strcmp(e->error_code, "REQUEST_LIMIT_EXCEEDED") == 0 ||
+           strcmp(e->error_code, "RESOURCE_EXHAUSTED") == 0 ||
            strcmp(e->error_code, "TEMPORARILY_UNAVAILABLE") == 0;
 }
 

@@ -35,6 +35,49 @@ static void test_error_code_integer(void **state)
     assert_int_equal(rec.calls, 0);
 }
 
+/* The older shapes the service still sends, read as the Databricks SDKs read
+ * them, and only where the usual fields say nothing. */
+static void test_older_error_shapes(void **state)
+{
+    fixture *fx = *state;
+    static const struct {
+        const char *name;
+        const char *body;
+        const char *code;
+        const char *message;
+    } rows[] = {
+        {"usual", "{\"error_code\":\"RESOURCE_DOES_NOT_EXIST\",\"message\":\"gone\"}", "RESOURCE_DOES_NOT_EXIST", "gone"},
+        {"API 1.2", "{\"error\":\"Token not found\"}", "", "Token not found"},
+        {"API 1.2 beside a code", "{\"error_code\":\"X\",\"error\":\"e\"}", "X", "e"},
+        {"OAuth", "{\"error\":\"invalid_client\",\"error_description\":\"Client authentication failed\"}",
+         "invalid_client", "Client authentication failed"},
+        {"OAuth under a usual code", "{\"error_code\":\"C\",\"message\":\"m\",\"error\":\"e\",\"error_description\":\"d\"}",
+         "C", "m"},
+        {"SCIM", "{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:Error\"],\"detail\":\"User not found\","
+                 "\"status\":\"404\"}",
+         "SCIM_404", "User not found"},
+        {"SCIM, status a number", "{\"detail\":\"d\",\"status\":404}", "SCIM_404", "d"},
+        {"SCIM detail alone", "{\"detail\":\"d\"}", "", "d"},
+        {"SCIM under a usual message", "{\"message\":\"m\",\"detail\":\"d\",\"status\":\"500\"}", "", "m"},
+        {"error of another type", "{\"error\":{\"code\":1}}", "", ""},
+        {"error given twice", "{\"error\":\"a\",\"error\":\"b\"}", "", ""},
+        {"a NUL in detail", "{\"detail\":\"a\\u0000b\",\"status\":\"400\"}", "", ""},
+    };
+    size_t i;
+
+    fx->script.auto_conns = true;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        fake_queue_response(&fx->script, json(fx, 404, rows[i].body));
+    }
+    start(fx);
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        ROW_INT_EQUAL(rows[i].name, dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+        ROW_INT_EQUAL(rows[i].name, last(fx)->http_status, 404);
+        ROW_STRING_EQUAL(rows[i].name, last(fx)->error_code, rows[i].code);
+        ROW_STRING_EQUAL(rows[i].name, last(fx)->message, rows[i].message);
+    }
+}
+
 /* An echoed bearer token never reaches the message a caller prints, and a
  * plain-text body ending in a newline is not "truncated". */
 static void test_error_message_hides_bearer(void **state)
@@ -376,6 +419,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_error_code_integer),
+        T(test_older_error_shapes),
         T(test_error_message_truncated),
         T(test_redirect),
         T(test_html_login_page_200),

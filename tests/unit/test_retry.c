@@ -221,6 +221,23 @@ static void test_retry_on_error_code_alone(void **state)
     assert_int_equal(fake_complete_requests(&fx->script, START_DELETE), 4);
 }
 
+/* RESOURCE_EXHAUSTED is the service's other name for "too many requests"
+ * (the Databricks SDKs retry it like REQUEST_LIMIT_EXCEEDED). */
+static void test_retry_on_resource_exhausted(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *conn = fake_add_conn(&fx->script);
+
+    fake_add_response(conn, json_h(fx, 400, "Retry-After: 3\r\n", "{\"error_code\":\"RESOURCE_EXHAUSTED\"}"));
+    fake_add_response(conn, json(fx, 200, "{}"));
+    with_sleep(fx);
+    start(fx);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_OK);
+    assert_int_equal(fx->pctx.sleep_count, 1);
+    assert_int_equal(fx->pctx.sleeps[0], 3000);
+    assert_int_equal(last(fx)->attempts, 2);
+}
+
 /* An error_code given twice steers nothing: a 400 whose first error_code
  * says "try later" is not retried (the status alone says no), and a create
  * answered so is a plain API error, never "outcome unknown". */
@@ -255,6 +272,7 @@ int main(void)
         T(test_retry_after_http_date),
         T(test_no_sleep_no_retry),
         T(test_retry_on_error_code_alone),
+        T(test_retry_on_resource_exhausted),
         T(test_error_duplicate_code_not_retried),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

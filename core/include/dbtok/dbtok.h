@@ -52,8 +52,8 @@ extern "C" {
 
 /**
  * When a call is tried again. A call is retried after 429 or 503 (or the
- * error codes REQUEST_LIMIT_EXCEEDED and TEMPORARILY_UNAVAILABLE), and after
- * a DNS, connect or handshake failure, that is whenever the service provably
+ * error codes REQUEST_LIMIT_EXCEEDED, RESOURCE_EXHAUSTED and
+ * TEMPORARILY_UNAVAILABLE), and after a DNS, connect or handshake failure, that is whenever the service provably
  * did not act on it; a list also after its answer broke before any entry was
  * handed out. A create or revoke whose request went out whole is never sent
  * again. Waits follow Retry-After (seconds or HTTP-date) or RetryInfo when the
@@ -125,8 +125,12 @@ typedef struct {
     dbtok_err err;                              /**< what the failed call returned */
     int http_status;                            /**< 0 when no response arrived */
     char error_code[DBTOK_MAX_ERROR_CODE_LEN];  /**< "RESOURCE_DOES_NOT_EXIST", or "403" when the
-                                                   service sent an integer; "" if none */
-    char message[DBTOK_MAX_ERROR_MESSAGE_LEN];  /**< the service's message, cut to fit; "" if none */
+                                                   service sent an integer; from older shapes an
+                                                   OAuth "error" ("invalid_client") or "SCIM_404";
+                                                   "" if none */
+    char message[DBTOK_MAX_ERROR_MESSAGE_LEN];  /**< the service's message (or an older shape's
+                                                   "error", "error_description" or "detail"), cut
+                                                   to fit; "" if none */
     bool message_truncated;                     /**< message was longer than DBTOK_MAX_ERROR_MESSAGE_LEN */
     uint32_t retry_after_ms;                    /**< from Retry-After or RetryInfo; 0 when absent */
     uint8_t attempts;                           /**< tries the call made */
