@@ -119,16 +119,21 @@ static bool is_string(const json_doc *doc, int i)
 /* A SCIM status "403" is the code SCIM_403, as the SDKs name it. */
 static void record_code(dbtok__state *c, bool scim, const char *code, size_t len)
 {
+    static const char prefix[] = "SCIM_";
     char buf[DBTOK_MAX_ERROR_CODE_LEN];
-    size_t n = len < sizeof buf - 5 ? len : sizeof buf - 5;
+    size_t p = sizeof prefix - 1;
+    size_t n = len < sizeof buf - p ? len : sizeof buf - p;
+    size_t i;
 
     if (!scim) {
         dbtok__client_record_code(c, code, len);
         return;
     }
-    memcpy(buf, "SCIM_", 5);
-    memcpy(buf + 5, code, n);
-    dbtok__client_record_code(c, buf, 5 + n);
+    for (i = 0; i < p; i++) {
+        buf[i] = prefix[i];
+    }
+    memcpy(buf + p, code, n);
+    dbtok__client_record_code(c, buf, p + n);
 }
 
 static void record_api_error(dbtok__state *c, json_doc *doc)

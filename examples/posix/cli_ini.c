@@ -117,7 +117,9 @@ cli_ini_result cli_ini_get(const char *text, size_t len, const char *section, co
             section_seen = section_seen || in_section;
         } else if (kind == INI_KEY && in_section) {
             section_seen = true;
-            if (cli_span_equals_nocase(l.name, l.name_len, key)) {
+            if (key == NULL) {
+                found = true;
+            } else if (cli_span_equals_nocase(l.name, l.name_len, key)) {
                 if (cli_copy_span(value, cap, l.value, l.value_len) != 0) {
                     return CLI_INI_TOO_LONG;
                 }

@@ -34,6 +34,8 @@ typedef enum {
  * A syntax error anywhere in the text is reported, whatever section was asked.
  *
  * line (may be NULL) receives the 1-based line of a syntax or length error.
+ * key NULL asks whether [section] holds any key at all: CLI_INI_FOUND when it
+ * does (value untouched), CLI_INI_NO_KEY for a section of headers only.
  */
 cli_ini_result cli_ini_get(const char *text, size_t len, const char *section, const char *key,
                            char *value, size_t cap, unsigned *line);

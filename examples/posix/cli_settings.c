@@ -82,7 +82,8 @@ typedef struct {
     char host[CLI_PATH_MAX]; /* a URL with a path may be long; normalised later */
     char token[CLI_TOKEN_MAX];
     char workspace_id[64];   /* checked when used */
-    bool has_host, has_token, has_workspace_id;
+    char auth_type[64];
+    bool has_host, has_token, has_workspace_id, has_auth_type;
 } profile_values;
 
 static profile_values g_profile; /* static: holds a token, wiped after use */
@@ -188,9 +189,11 @@ static int load_profile(const cli_env *env, const char *explicit_profile, cli_se
     if (r == CLI_INI_SYNTAX || r == CLI_INI_TOO_LONG) {
         return ini_fail(r, line, out->config_file, err, err_cap);
     }
-    if (r == CLI_INI_NO_SECTION) {
+    if (r == CLI_INI_NO_SECTION || (r == CLI_INI_NO_KEY && named &&
+                                    cli_ini_get(g_file_buf, len, out->profile, NULL, NULL, 0, NULL) != CLI_INI_FOUND)) {
         if (named) {
-            cli_set_err(err, err_cap, "profile '%s' not found in %s", out->profile, out->config_file);
+            /* The Databricks SDKs' words, for a section missing or empty. */
+            cli_set_err(err, err_cap, "%s has no %s profile configured", out->config_file, out->profile);
             return -1;
         }
         return 0;
@@ -208,7 +211,32 @@ static int load_profile(const cli_env *env, const char *explicit_profile, cli_se
         return ini_fail(r, line, out->config_file, err, err_cap);
     }
     g_profile.has_workspace_id = r == CLI_INI_FOUND && g_profile.workspace_id[0] != '\0';
+    r = cli_ini_get(g_file_buf, len, out->profile, "auth_type", g_profile.auth_type, sizeof g_profile.auth_type,
+                    &line);
+    if (r == CLI_INI_SYNTAX || r == CLI_INI_TOO_LONG) {
+        return ini_fail(r, line, out->config_file, err, err_cap);
+    }
+    g_profile.has_auth_type = r == CLI_INI_FOUND && g_profile.auth_type[0] != '\0';
     return 0;
+}
+
+/*
+ * A profile's auth_type other than "pat" says its credential is not a
+ * personal access token (databricks-cli, azure-cli, oauth-m2m, basic, ...):
+ * when that credential would be the one used, say so instead of sending
+ * whatever token the profile or the environment holds.
+ */
+static int check_auth_type(const cli_settings *out, char *err, size_t err_cap)
+{
+    if (!g_profile.has_auth_type || cli_span_equals_nocase(g_profile.auth_type, strlen(g_profile.auth_type), "pat") ||
+        out->token_from == CLI_FROM_FLAG) {
+        return 0;
+    }
+    cli_set_err(err, err_cap, "profile '%s' in %s has auth_type '%s', which dbtok does not support: dbtok "
+                              "authenticates with a personal access token (the profile's token, auth_type pat, "
+                              "or --token)",
+                out->profile, out->config_file, g_profile.auth_type);
+    return -1;
 }
 
 static int resolve_output(const cli_flags *flags, const cli_env *env, cli_settings *out,
@@ -423,6 +451,9 @@ static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings
                         &out->host_from);
     token = pick_setting(flags->token, profile_wins, g_profile.has_token ? g_profile.token : NULL, env_token,
                          &out->token_from);
+    if (check_auth_type(out, err, err_cap) != 0) {
+        return -1;
+    }
 
     if (token == NULL && host == NULL) {
         cli_set_err(err, err_cap, "no token: set --token, DATABRICKS_TOKEN or a profile; "

@@ -952,6 +952,22 @@ class ConfigTests(CliTestCase):
         other = self.write_cfg(self.profile("DEFAULT"), os.path.join(self.home, "alt.cfg"))
         self.assertOk(self.cli("list", env={"DATABRICKS_CONFIG_FILE": other}))
 
+    def test_profile_auth_type_and_empty_profile(self):
+        """A profile whose auth_type is not a personal access token is refused by name
+        before anything is sent, its token included; an empty one is "not configured"."""
+        self.write_cfg("[cli]\nhost = %s\ntoken = %s\nauth_type = databricks-cli\n\n[empty]\n\n%s"
+                       % (self.emu.url, self.emu.token, self.profile("pat")))
+        r = self.cli("-p", "cli", "list")
+        self.assertFails(r, USAGE)
+        self.assertEqual(self.state()["connections"], 0, r.describe())
+        self.assertIn("has auth_type 'databricks-cli', which dbtok does not support", r.err)
+        r = self.cli("-p", "empty", "list")
+        self.assertFails(r, USAGE)
+        self.assertEqual(self.state()["connections"], 0, r.describe())
+        self.assertIn("has no empty profile configured", r.err)
+        self.assertOk(self.cli("-p", "pat", "list"))
+        self.assertOk(self.cli("-p", "cli", "--token", self.emu.token, "list"))
+
     def test_named_profile(self):
         self.write_cfg(self.profile("DEFAULT", token=BAD_TOKEN) + self.profile("work"))
         self.assertApiError(self.cli("list"), 403, 403)

@@ -539,17 +539,17 @@ static void test_missing_profile_and_file(void **state)
     f.host = "h.example";
     f.token = "t";
     assert_int_equal(-1, resolve(&f, &e));
-    assert_contains(g_err, "profile 'nope' not found in");
+    assert_contains(g_err, " has no nope profile configured");
     assert_contains(g_err, g_cfg_path);
 
     /* So is one named by the environment, or by __settings__. */
     memset(&f, 0, sizeof f);
     env_set(&e, "DATABRICKS_CONFIG_PROFILE", "nope2");
     assert_int_equal(-1, resolve(&f, &e));
-    assert_contains(g_err, "profile 'nope2' not found");
+    assert_contains(g_err, "has no nope2 profile configured");
     env_with_file(&e, "[__settings__]\ndefault_profile = ghost\n[DEFAULT]\nhost=h\ntoken=t\n");
     assert_int_equal(-1, resolve(&f, &e));
-    assert_contains(g_err, "profile 'ghost' not found");
+    assert_contains(g_err, "has no ghost profile configured");
 
     /* A missing file is fine when nothing asks for a profile. */
     memset(&e, 0, sizeof e);
@@ -904,6 +904,54 @@ static void test_workspace_id_sources(void **state)
     assert_contains(g_err, "the workspace id from profile 'bad' in");
 }
 
+/* A profile named but empty is "not configured", as the SDKs say; one whose
+ * auth_type is not a personal access token is refused by name, unless a
+ * --token says what to send. */
+static void test_profile_empty_or_other_auth(void **state)
+{
+    static const char files[] = "[empty]\n# nothing here\n[other]\nunknown_key = 1\n"
+                                "[cli]\nhost = cli.example\nauth_type = databricks-cli\n"
+                                "[m2m]\nhost = m2m.example\nauth_type = oauth-m2m\nclient_id = x\n"
+                                "[pat]\nhost = pat.example\ntoken = dapi-pat\nauth_type = PAT\n"
+                                "[mixed]\nhost = mixed.example\ntoken = dapi-mixed\nauth_type = azure-cli\n";
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+    env_with_file(&e, files);
+
+    f.profile = "empty";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "has no empty profile configured");
+    /* a key dbtok does not read still configures the profile */
+    f.profile = "other";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "no token");
+    f.profile = "cli";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "profile 'cli' in ");
+    assert_contains(g_err, "has auth_type 'databricks-cli', which dbtok does not support");
+    f.profile = "m2m";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "auth_type 'oauth-m2m'");
+    /* its token is not sent either, nor an exported one in its place */
+    f.profile = "mixed";
+    assert_int_equal(-1, resolve(&f, &e));
+    env_set(&e, "DATABRICKS_TOKEN", "dapi-env");
+    f.profile = "cli";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "auth_type 'databricks-cli'");
+    /* a token on the command line is what the user asks to send */
+    f.token = "dapi-flag";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("cli.example", g_s.host);
+    assert_string_equal("dapi-flag", g_s.token);
+    f.token = NULL;
+    f.profile = "pat";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("dapi-pat", g_s.token);
+}
+
 /* ?o= and ?w= among other parameters, and what is not a query. */
 static void test_host_workspace_id(void **state)
 {
@@ -1055,7 +1103,7 @@ static void test_read_file_refuses_non_regular(void **state)
         env_set(&e, "DATABRICKS_TOKEN", "t");
         f.profile = "p";
         assert_int_equal(-1, resolve(&f, &e));
-        assert_contains(g_err, "profile 'p' not found in /dev/null");
+        assert_contains(g_err, "/dev/null has no p profile configured");
     }
     (void)alarm(0);
     (void)unlink(fifo);
@@ -1104,6 +1152,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_profile_token_only_with_its_host, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_workspace_id_sources, make_dir, remove_dir),
         cmocka_unit_test(test_host_workspace_id),
+        cmocka_unit_test_setup_teardown(test_profile_empty_or_other_auth, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_read_file_refuses_non_regular, make_dir, remove_dir),
         cmocka_unit_test(test_wipe),
     };

@@ -78,6 +78,20 @@ static void test_older_error_shapes(void **state)
     }
 }
 
+/* A SCIM status too long for the code is cut like any code, prefix kept. */
+static void test_scim_status_cut(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *conn = fake_add_conn(&fx->script);
+    const char *status = repeat(fx, '7', 2 * DBTOK_MAX_ERROR_CODE_LEN);
+
+    fake_add_response(conn, json(fx, 400, fmt(fx, "{\"detail\":\"d\",\"status\":\"%s\"}", status)));
+    start(fx);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "x"), DBTOK_ERR_API);
+    assert_int_equal(strlen(last(fx)->error_code), DBTOK_MAX_ERROR_CODE_LEN - 1);
+    assert_memory_equal(last(fx)->error_code, "SCIM_777", 8);
+}
+
 /* An echoed bearer token never reaches the message a caller prints, and a
  * plain-text body ending in a newline is not "truncated". */
 static void test_error_message_hides_bearer(void **state)
@@ -420,6 +434,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_error_code_integer),
         T(test_older_error_shapes),
+        T(test_scim_status_cut),
         T(test_error_message_truncated),
         T(test_redirect),
         T(test_html_login_page_200),
