@@ -39,7 +39,8 @@ function(dbtok_client_size_header include_dir)
     execute_process(COMMAND "${CMAKE_NM}" -S --defined-only "${_bin}/client_size.a"
                     OUTPUT_VARIABLE _nm RESULT_VARIABLE _rc ERROR_VARIABLE _err)
     foreach(_probe client_size error_code_len error_message_len enable_trace enable_error_texts
-                   enable_create_recover enable_retries enable_http_dates enable_workspace_id)
+                   enable_create_recover enable_retries enable_http_dates enable_workspace_id
+                   enable_older_errors)
         string(REGEX MATCH "([0-9a-fA-F]+) [A-Za-z] dbtok__${_probe}_probe" _line "${_nm}")
         if(NOT _rc EQUAL 0 OR NOT _line)
             message(FATAL_ERROR "dbtok: ${CMAKE_NM} found no size of dbtok__${_probe}_probe in "
@@ -47,7 +48,7 @@ function(dbtok_client_size_header include_dir)
         endif()
         math(EXPR _${_probe} "0x${CMAKE_MATCH_1}")
     endforeach()
-    foreach(_switch trace error_texts create_recover retries http_dates workspace_id)
+    foreach(_switch trace error_texts create_recover retries http_dates workspace_id older_errors)
         math(EXPR _enable_${_switch} "${_enable_${_switch}} - 1")
     endforeach()
     file(CONFIGURE OUTPUT "${include_dir}/dbtok/dbtok_client_size.h" CONTENT [=[
@@ -67,6 +68,7 @@ function(dbtok_client_size_header include_dir)
 #define DBTOK_BUILT_ENABLE_RETRIES @_enable_retries@
 #define DBTOK_BUILT_ENABLE_HTTP_DATES @_enable_http_dates@
 #define DBTOK_BUILT_ENABLE_WORKSPACE_ID @_enable_workspace_id@
+#define DBTOK_BUILT_ENABLE_OLDER_ERRORS @_enable_older_errors@
 #endif
 ]=] @ONLY)
     message(STATUS "dbtok: client state ${_client_size} bytes")

@@ -20,3 +20,4 @@ const unsigned char dbtok__enable_create_recover_probe[DBTOK_ENABLE_CREATE_RECOV
 const unsigned char dbtok__enable_retries_probe[DBTOK_ENABLE_RETRIES + 1] = {0};
 const unsigned char dbtok__enable_http_dates_probe[DBTOK_ENABLE_HTTP_DATES + 1] = {0};
 const unsigned char dbtok__enable_workspace_id_probe[DBTOK_ENABLE_WORKSPACE_ID + 1] = {0};
+const unsigned char dbtok__enable_older_errors_probe[DBTOK_ENABLE_OLDER_ERRORS + 1] = {0};

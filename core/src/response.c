@@ -61,12 +61,17 @@ static bool parse_retry_delay(dbtok_str s, uint32_t *out)
 }
 
 /* What dbtok reads of an error body, and of each entry of its details. */
-/* The service's shape first, then the older ones it still sends: API 1.2's
- * "error", OAuth's (RFC 6749) "error" with "error_description", and SCIM's
- * "detail" with "status". */
+/* The service's shape first, then (DBTOK_ENABLE_OLDER_ERRORS) the older ones
+ * it still sends: API 1.2's "error", OAuth's (RFC 6749) "error" with
+ * "error_description", and SCIM's "detail" with "status". */
+#if DBTOK_ENABLE_OLDER_ERRORS
 enum { ERR_CODE, ERR_MESSAGE, ERR_DETAILS, ERR_ERROR, ERR_DESCRIPTION, ERR_SCIM_DETAIL, ERR_SCIM_STATUS, ERR_NAMES };
 static const char *const error_names[ERR_NAMES] = {"error_code", "message", "details", "error",
                                                    "error_description", "detail", "status"};
+#else
+enum { ERR_CODE, ERR_MESSAGE, ERR_DETAILS, ERR_NAMES };
+static const char *const error_names[ERR_NAMES] = {"error_code", "message", "details"};
+#endif
 static const char *const detail_names[2] = {"@type", "retry_delay"};
 
 /* Whether token i is a string whose decoding would hold a NUL. */
@@ -93,11 +98,12 @@ static bool retry_info(json_doc *doc, const int *d, uint32_t *ms)
  * of another JSON type, stays empty. A Retry-After header wins over
  * RetryInfo; when several RetryInfo entries can be read, the last wins.
  *
- * The older shapes, as the Databricks SDKs read them, and only where the
- * usual fields say nothing: with no error_code, OAuth's "error" is the code
- * and "error_description" the message; with no message either, API 1.2's
- * "error" is the message; and with neither, SCIM's "detail" is the message
- * and "SCIM_" plus its "status" the code.
+ * The older shapes (DBTOK_ENABLE_OLDER_ERRORS), as the Databricks SDKs read
+ * them, and only where the usual fields say nothing: with no error_code,
+ * OAuth's "error" is the code and "error_description" the message; with no
+ * message either, API 1.2's "error" is the message; and with neither, SCIM's
+ * "detail" is the message and its "status" the code ("404", as an integer
+ * error_code reads; the SDKs call it SCIM_404).
  *
  * The body is read under json.c's rule for members (dbtok__json_object_members).
  * One that breaks it (a key dbtok reads given twice, at the top or in a
@@ -116,25 +122,22 @@ static bool is_string(const json_doc *doc, int i)
     return i >= 0 && doc->tok[i].type == JSMN_STRING;
 }
 
-/* A SCIM status "403" is the code SCIM_403, as the SDKs name it. */
-static void record_code(dbtok__state *c, bool scim, const char *code, size_t len)
+#if DBTOK_ENABLE_OLDER_ERRORS
+/* Where the usual fields say nothing, an older shape's stand in for them
+ * (top: the members of error_names). */
+static void older_shapes(const json_doc *doc, const int *top, int *code, int *message)
 {
-    static const char prefix[] = "SCIM_";
-    char buf[DBTOK_MAX_ERROR_CODE_LEN];
-    size_t p = sizeof prefix - 1;
-    size_t n = len < sizeof buf - p ? len : sizeof buf - p;
-    size_t i;
-
-    if (!scim) {
-        dbtok__client_record_code(c, code, len);
-        return;
+    if (*code < 0 && is_string(doc, top[ERR_ERROR]) && is_string(doc, top[ERR_DESCRIPTION])) {
+        *code = top[ERR_ERROR];
+        *message = top[ERR_DESCRIPTION];
+    } else if (*message < 0 && is_string(doc, top[ERR_ERROR])) {
+        *message = top[ERR_ERROR];
+    } else if (*code < 0 && *message < 0) {
+        *message = top[ERR_SCIM_DETAIL];
+        *code = top[ERR_SCIM_STATUS];
     }
-    for (i = 0; i < p; i++) {
-        buf[i] = prefix[i];
-    }
-    memcpy(buf + p, code, n);
-    dbtok__client_record_code(c, buf, p + n);
 }
+#endif
 
 static void record_api_error(dbtok__state *c, json_doc *doc)
 {
@@ -146,7 +149,6 @@ static void record_api_error(dbtok__state *c, json_doc *doc)
     int message;
     int details;
     int k;
-    bool scim = false;
     dbtok_str s;
 
     /* First the whole body is judged, then anything is recorded. */
@@ -161,16 +163,9 @@ static void record_api_error(dbtok__state *c, json_doc *doc)
     code = top[ERR_CODE];
     message = top[ERR_MESSAGE];
     details = top[ERR_DETAILS];
-    if (code < 0 && is_string(doc, top[ERR_ERROR]) && is_string(doc, top[ERR_DESCRIPTION])) {
-        code = top[ERR_ERROR];
-        message = top[ERR_DESCRIPTION];
-    } else if (message < 0 && is_string(doc, top[ERR_ERROR])) {
-        message = top[ERR_ERROR];
-    } else if (code < 0 && message < 0) {
-        message = top[ERR_SCIM_DETAIL];
-        code = top[ERR_SCIM_STATUS];
-        scim = code >= 0;
-    }
+#if DBTOK_ENABLE_OLDER_ERRORS
+    older_shapes(doc, top, &code, &message);
+#endif
     if (details >= 0 && doc->tok[details].type == JSMN_ARRAY) {
         int i = details + 1;
         int n;
@@ -191,12 +186,12 @@ static void record_api_error(dbtok__state *c, json_doc *doc)
         }
     }
     if (is_string(doc, code) && dbtok__json_string(doc, code, &s) == DBTOK_OK) {
-        record_code(c, scim, s.ptr, s.len);
+        dbtok__client_record_code(c, s.ptr, s.len);
     } else if (code >= 0 && doc->tok[code].type == JSMN_PRIMITIVE) {
         int64_t v;
         if (dbtok__json_int64(doc, code, &v) == DBTOK_OK) {
             const char *text = doc->text + doc->tok[code].start;
-            record_code(c, scim, text, (size_t)(doc->tok[code].end - doc->tok[code].start));
+            dbtok__client_record_code(c, text, (size_t)(doc->tok[code].end - doc->tok[code].start));
         }
     }
     if (message >= 0 && doc->tok[message].type == JSMN_STRING && dbtok__json_string(doc, message, &s) == DBTOK_OK) {

@@ -128,9 +128,29 @@ static void test_workspace_id_refused(void **state)
     dbtok_close(&client);
 }
 
+/* Built without the older error shapes, their fields say nothing: only the
+ * status of such an answer is kept. */
+static void test_older_error_shapes_left_out(void **state)
+{
+    dbtok_port port;
+    fake_conn *conn;
+
+    (void)state;
+    start(&port, false);
+    conn = fake_add_conn(&script);
+    fake_add_response(conn, "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: 63\r\n\r\n"
+                            "{\"error\":\"invalid_client\",\"error_description\":\"wrong secret..\"}");
+    assert_int_equal(dbtok_token_revoke(&client, "x"), DBTOK_ERR_API);
+    assert_int_equal(dbtok_last_error(&client)->http_status, 401);
+    assert_string_equal(dbtok_last_error(&client)->error_code, "");
+    assert_string_equal(dbtok_last_error(&client)->message, "");
+    dbtok_close(&client);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_older_error_shapes_left_out),
         cmocka_unit_test(test_workspace_id_refused),
         cmocka_unit_test(test_log_never_called),
         cmocka_unit_test(test_retry_after_date_ignored),

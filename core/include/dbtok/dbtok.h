@@ -41,7 +41,8 @@
 #if DBTOK_ENABLE_TRACE != DBTOK_BUILT_ENABLE_TRACE || DBTOK_ENABLE_ERROR_TEXTS != DBTOK_BUILT_ENABLE_ERROR_TEXTS || \
     DBTOK_ENABLE_CREATE_RECOVER != DBTOK_BUILT_ENABLE_CREATE_RECOVER || \
     DBTOK_ENABLE_RETRIES != DBTOK_BUILT_ENABLE_RETRIES || DBTOK_ENABLE_HTTP_DATES != DBTOK_BUILT_ENABLE_HTTP_DATES || \
-    DBTOK_ENABLE_WORKSPACE_ID != DBTOK_BUILT_ENABLE_WORKSPACE_ID
+    DBTOK_ENABLE_WORKSPACE_ID != DBTOK_BUILT_ENABLE_WORKSPACE_ID || \
+    DBTOK_ENABLE_OLDER_ERRORS != DBTOK_BUILT_ENABLE_OLDER_ERRORS
 #error "dbtok_config.h DBTOK_ENABLE_* switches differ from the library's build: use its DBTOK_USER_CONFIG_FILE"
 #endif
 #endif
@@ -126,7 +127,8 @@ typedef struct {
     int http_status;                            /**< 0 when no response arrived */
     char error_code[DBTOK_MAX_ERROR_CODE_LEN];  /**< "RESOURCE_DOES_NOT_EXIST", or "403" when the
                                                    service sent an integer; from older shapes an
-                                                   OAuth "error" ("invalid_client") or "SCIM_404";
+                                                   OAuth "error" ("invalid_client") or SCIM's
+                                                   "status" ("404");
                                                    "" if none */
     char message[DBTOK_MAX_ERROR_MESSAGE_LEN];  /**< the service's message (or an older shape's
                                                    "error", "error_description" or "detail"), cut

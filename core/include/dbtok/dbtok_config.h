@@ -124,6 +124,17 @@
 #define DBTOK_ENABLE_WORKSPACE_ID 1
 #endif
 
+/**
+ * 1: error bodies of the older shapes the service still sends are read too:
+ * API 1.2's {"error": ...}, OAuth's "error" and "error_description", SCIM's
+ * "detail" and "status", where error_code and message
+ * say nothing. 0 reads error_code, message and details only; an older body
+ * then leaves error.error_code and error.message empty (the status stays).
+ */
+#ifndef DBTOK_ENABLE_OLDER_ERRORS
+#define DBTOK_ENABLE_OLDER_ERRORS 1
+#endif
+
 /** Longest workspace id, in decimal digits (a workspace id is an int64). */
 #define DBTOK_MAX_WORKSPACE_ID_LEN 19u
 
@@ -177,7 +188,8 @@
     (DBTOK_ENABLE_TRACE != 0 && DBTOK_ENABLE_TRACE != 1) || \
     (DBTOK_ENABLE_ERROR_TEXTS != 0 && DBTOK_ENABLE_ERROR_TEXTS != 1) || \
     (DBTOK_ENABLE_CREATE_RECOVER != 0 && DBTOK_ENABLE_CREATE_RECOVER != 1) || \
-    (DBTOK_ENABLE_WORKSPACE_ID != 0 && DBTOK_ENABLE_WORKSPACE_ID != 1)
+    (DBTOK_ENABLE_WORKSPACE_ID != 0 && DBTOK_ENABLE_WORKSPACE_ID != 1) || \
+    (DBTOK_ENABLE_OLDER_ERRORS != 0 && DBTOK_ENABLE_OLDER_ERRORS != 1)
 #error "each DBTOK_ENABLE_* switch must be 0 or 1"
 #endif
 #if DBTOK_MAX_HOST_LEN < 1 || DBTOK_MAX_HOST_LEN > 253
