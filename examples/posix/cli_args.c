@@ -27,6 +27,7 @@ typedef enum {
     OPT_VERSION,
     OPT_COMMENT,
     OPT_LIFETIME,
+    OPT_LIMIT,
     OPT_JSON,
     OPT_RECOVER
 } option_id;
@@ -52,6 +53,7 @@ static const option OPTIONS[] = {
     {"version", 0, false, OPT_VERSION},
     {"comment", 0, true, OPT_COMMENT},
     {"lifetime-seconds", 0, true, OPT_LIFETIME},
+    {"limit", 0, true, OPT_LIMIT},
     {"json", 0, true, OPT_JSON},
     {"recover", 0, false, OPT_RECOVER},
 };
@@ -151,6 +153,12 @@ static void apply_option(cli_args *a, const option *opt, const char *value, cons
              * which is not what anyone typing one meant. */
             cli_usage_error(a, "--lifetime-seconds must be 0 (the workspace default) or more, not '%s'",
                             value);
+        }
+        return;
+    case OPT_LIMIT:
+        a->limit = value;
+        if (!parse_i64(value, &a->limit_entries) || a->limit_entries < 0) {
+            cli_usage_error(a, "--limit must be a whole number, 0 for all, not '%s'", value);
         }
         return;
     case OPT_VERBOSE:
@@ -300,6 +308,8 @@ void cli_check_args(cli_args *a)
                         : a->lifetime != NULL ? "--lifetime-seconds"
                         : a->json != NULL     ? "--json"
                                               : "--recover");
+    } else if (a->cmd != CLI_CMD_LIST && a->limit != NULL) {
+        cli_usage_error(a, "--limit is only valid with list");
     } else if (a->cmd == CLI_CMD_DELETE && (a->token_id == NULL || a->token_id[0] == '\0')) {
         cli_usage_error(a, "%s needs a TOKEN_ID argument", a->cmd_name);
     }

@@ -23,6 +23,8 @@ typedef struct {
     const char *lifetime; /* as given, for the error message */
     const char *json;     /* create --json as given: a JSON object, or @FILE */
     int64_t lifetime_seconds;
+    const char *limit;    /* list --limit as given, for the error message */
+    int64_t limit_entries; /* list: print at most this many; 0: all */
     uint32_t timeout_ms;
     int retries; /* -1: the library's default */
     const char *token_id;

@@ -115,7 +115,15 @@ int cli_do_create(const cli_run *r, cli_out *out)
 
 int cli_do_list(const cli_run *r, cli_out *out)
 {
-    dbtok_err err = dbtok_token_list(r->client, cli_out_list_cb, out);
+    dbtok_err err;
+
+    out->limit = (size_t)r->args->limit_entries;
+    err = dbtok_token_list(r->client, cli_out_list_cb, out);
+    /* Stopped by --limit, with the entries asked for: the rest is not read
+     * (and the connection not kept). */
+    if (err == DBTOK_ERR_ABORTED && !out->overflow && out->limit != 0 && out->count == out->limit) {
+        err = DBTOK_OK;
+    }
     if (err != DBTOK_OK) {
         return cli_report(r, err, dbtok_last_error(r->client), out);
     }

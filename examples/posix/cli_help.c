@@ -49,7 +49,7 @@ static const char USAGE_MAIN[] =
     "Commands:\n"
     "  create [--comment TEXT] [--lifetime-seconds N] [--json JSON|@FILE] [--recover]\n"
     "                                                   create a token, print its value\n"
-    "  list                                             list your tokens\n"
+    "  list [--limit N]                                 list your tokens\n"
     "  delete TOKEN_ID                                  revoke a token (alias: revoke)\n"
     "\n";
 
@@ -69,9 +69,11 @@ static const char USAGE_CREATE[] =
     "                          the comment, revoke it and create again (no orphan left)\n"
     "\n";
 
-static const char USAGE_LIST[] = "Usage: dbtok [OPTIONS] list\n"
+static const char USAGE_LIST[] = "Usage: dbtok [OPTIONS] list [--limit N]\n"
                                  "\n"
                                  "List your tokens: id, creation and expiry time (UTC), comment.\n"
+                                 "\n"
+                                 "  --limit N               print at most N tokens (0, the default: all)\n"
                                  "\n";
 
 static const char USAGE_DELETE[] = "Usage: dbtok [OPTIONS] delete TOKEN_ID\n"

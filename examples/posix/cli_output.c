@@ -518,7 +518,7 @@ int cli_out_list_cb(void *user, const dbtok_token_info *info)
         list_text_item(o, info);
     }
     o->count++;
-    return o->overflow ? 1 : 0;
+    return o->overflow || (o->limit != 0 && o->count >= o->limit) ? 1 : 0;
 }
 
 void cli_out_list_end(cli_out *o)

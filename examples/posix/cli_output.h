@@ -63,6 +63,7 @@ typedef struct {
     cli_output_format format;
     /* list state */
     size_t count;                     /* tokens seen */
+    size_t limit;                     /* stop the listing after this many; 0: never */
     size_t w_id, w_created, w_expires; /* text table column widths so far */
     /* masking (see cli_out_set_mask) */
     cli_mask_fn mask;

@@ -384,6 +384,22 @@ class OperationTests(CliTestCase):
         for token_id in ids:
             self.assertIn(token_id, r.out)
 
+    def test_list_limit(self):
+        """list --limit N prints at most N, in the service's order, and succeeds; 0 is all."""
+        ids = self.emu.fill(5)
+        listed = self.json_out(self.dbtok("-o", "json", "list", "--limit", "2"))
+        self.assertEqual([i["token_id"] for i in listed], ids[:2])
+        r = self.dbtok("--limit=3", "list")
+        self.assertOk(r)
+        self.assertEqual([t for t in ids if t in r.out], ids[:3])
+        self.assertEqual(len(self.json_out(self.dbtok("-o", "json", "list", "--limit", "0"))), 5)
+        self.assertEqual(len(self.json_out(self.dbtok("-o", "json", "list", "--limit", "9"))), 5)
+        self.assertEqual(len(self.json_out(self.dbtok("-o", "json", "list", "--limit", "5"))), 5)
+        for bad in (["list", "--limit", "-1"], ["list", "--limit", "x"], ["create", "--limit", "1"]):
+            r = self.dbtok(*bad)
+            self.assertFails(r, USAGE)
+            self.assertIn("--limit", r.err)
+
     def test_list_larger_than_quota(self):
         # Synthesised by the emulator, never stored: the client must stream, not cap.
         self.emu.list_size(1500)
