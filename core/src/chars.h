@@ -32,11 +32,11 @@ static inline int chars_hex_value(char c)
 }
 
 /* ---- a machine word of text at a time ---------------------------------
- * JSON bodies are mostly plain string bytes; testing a size_t's worth of
- * them at once (4 bytes on a Cortex-M, 8 on a host) instead of one by one
- * is most of what keeps decoding near the cost of jsmn itself. Each test
- * says only whether some byte of the word matches, which is all a caller
- * needs before it looks at the bytes one at a time. */
+ * JSON bodies are mostly printable ASCII: json.c tells a whole value so a
+ * size_t's worth at a time (4 bytes on a Cortex-M, 8 on a host) and spares
+ * it a string-by-string check. A test says only whether some byte of the
+ * word is out of range, which is all a caller needs before it looks at the
+ * bytes one at a time. */
 #define CHARS_WORD sizeof(size_t)
 #define CHARS_ONES ((size_t)-1 / 0xFFu)   /* 0x01 in every byte */
 #define CHARS_HIGHS (CHARS_ONES * 0x80u)  /* 0x80 in every byte */
@@ -54,12 +54,6 @@ static inline size_t chars_word(const char *s)
 static inline size_t chars_word_below(size_t v, unsigned n)
 {
     return (v - CHARS_ONES * n) & ~v & CHARS_HIGHS;
-}
-
-/* Non-zero when some byte of v is c. */
-static inline size_t chars_word_has(size_t v, unsigned char c)
-{
-    return chars_word_below(v ^ (CHARS_ONES * c), 1u);
 }
 
 #endif /* DBTOK_CHARS_H */
