@@ -99,7 +99,7 @@ static int run_dbtok(void)
     req.idempotent = true;
     client.work = window;
     client.work_len = window_len;
-    dbtok__list_reader_init(&reader, &client, &req, on_entry, NULL);
+    dbtok__list_reader_init(&reader, &client, &req, on_entry, NULL, NULL);
     cap = req.body_window; /* the half the reader gives the body, as the exchange reads it */
     for (;;) {
         size_t n = body_len - off < cap - len ? body_len - off : cap - len;

@@ -40,7 +40,8 @@ function(dbtok_client_size_header include_dir)
                     OUTPUT_VARIABLE _nm RESULT_VARIABLE _rc ERROR_VARIABLE _err)
     foreach(_probe client_size error_code_len error_message_len enable_trace enable_error_texts
                    enable_create_recover enable_retries enable_http_dates enable_workspace_id
-                   enable_older_errors)
+                   enable_older_errors enable_scopes enable_raw_json
+                   enable_update)
         string(REGEX MATCH "([0-9a-fA-F]+) [A-Za-z] dbtok__${_probe}_probe" _line "${_nm}")
         if(NOT _rc EQUAL 0 OR NOT _line)
             message(FATAL_ERROR "dbtok: ${CMAKE_NM} found no size of dbtok__${_probe}_probe in "
@@ -48,7 +49,7 @@ function(dbtok_client_size_header include_dir)
         endif()
         math(EXPR _${_probe} "0x${CMAKE_MATCH_1}")
     endforeach()
-    foreach(_switch trace error_texts create_recover retries http_dates workspace_id older_errors)
+    foreach(_switch trace error_texts create_recover retries http_dates workspace_id older_errors scopes raw_json update)
         math(EXPR _enable_${_switch} "${_enable_${_switch}} - 1")
     endforeach()
     file(CONFIGURE OUTPUT "${include_dir}/dbtok/dbtok_client_size.h" CONTENT [=[
@@ -69,6 +70,9 @@ function(dbtok_client_size_header include_dir)
 #define DBTOK_BUILT_ENABLE_HTTP_DATES @_enable_http_dates@
 #define DBTOK_BUILT_ENABLE_WORKSPACE_ID @_enable_workspace_id@
 #define DBTOK_BUILT_ENABLE_OLDER_ERRORS @_enable_older_errors@
+#define DBTOK_BUILT_ENABLE_SCOPES @_enable_scopes@
+#define DBTOK_BUILT_ENABLE_RAW_JSON @_enable_raw_json@
+#define DBTOK_BUILT_ENABLE_UPDATE @_enable_update@
 #endif
 ]=] @ONLY)
     message(STATUS "dbtok: client state ${_client_size} bytes")

@@ -7,10 +7,15 @@
 #include <stddef.h>
 #include <string.h>
 
+static inline int chars_is_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
 /* RFC 9110 tchar: what a method or a header name is made of. */
 static inline int chars_is_tchar(char c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+    if (chars_is_alnum(c)) {
         return 1;
     }
     return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;

@@ -25,6 +25,7 @@ static bool headers_are_safe(const dbtok_config *config)
     size_t len;
     h.method = "GET";
     h.path = "/";
+    h.path_segment = NULL;
     h.host = config->host;
     h.port = config->port;
     h.token = config->token;

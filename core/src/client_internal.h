@@ -87,6 +87,7 @@ uint32_t dbtok__client_remaining_ms(const dbtok__state *c);
 typedef struct {
     const char *method;
     const char *path;
+    const char *path_segment; /* NULL, or appended to path percent-encoded (an update's token id) */
     /* Writes the JSON body (NULL: no body). Called again for a second attempt,
      * since the first request is wiped once sent. */
     void (*write_body)(const void *arg, http_buf *out);
@@ -140,8 +141,8 @@ bool dbtok__client_said_try_later(const dbtok_error_info *e);
 /* token_api.c: a create whose comment carries a marker (after a space):
  * DBTOK__MARKER_BYTES random bytes, written "[dbtok:" + 16 hex digits + "]". */
 #define DBTOK__MARKER_BYTES 8
-dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, const uint8_t *marker,
-                              int64_t lifetime_seconds, dbtok_created_token *out);
+dbtok_err dbtok__token_create_tagged(dbtok__state *client, const dbtok_create_options *opts, const uint8_t *marker,
+                                     dbtok_created_token *out);
 
 /* trace.c: TRACE-level log of what goes over the wire, secrets redacted.
  * Without DBTOK_ENABLE_TRACE every call below compiles to nothing. */

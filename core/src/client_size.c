@@ -21,3 +21,6 @@ const unsigned char dbtok__enable_retries_probe[DBTOK_ENABLE_RETRIES + 1] = {0};
 const unsigned char dbtok__enable_http_dates_probe[DBTOK_ENABLE_HTTP_DATES + 1] = {0};
 const unsigned char dbtok__enable_workspace_id_probe[DBTOK_ENABLE_WORKSPACE_ID + 1] = {0};
 const unsigned char dbtok__enable_older_errors_probe[DBTOK_ENABLE_OLDER_ERRORS + 1] = {0};
+const unsigned char dbtok__enable_scopes_probe[DBTOK_ENABLE_SCOPES + 1] = {0};
+const unsigned char dbtok__enable_raw_json_probe[DBTOK_ENABLE_RAW_JSON + 1] = {0};
+const unsigned char dbtok__enable_update_probe[DBTOK_ENABLE_UPDATE + 1] = {0};

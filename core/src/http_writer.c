@@ -133,6 +133,23 @@ static int path_ok(const char *s, size_t n)
     return 1;
 }
 
+/* A path segment from data (a token id): only RFC 3986's unreserved
+ * characters go raw, so that no '/', '?', '#', '%' or space can change the
+ * path the request names. */
+static void put_segment(http_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (chars_is_alnum(*s) || c == '-' || c == '.' || c == '_' || c == '~') {
+            dbtok__http_buf_put(b, s, 1);
+        } else {
+            char esc[3] = {'%', hex[c >> 4], hex[c & 15u]};
+            dbtok__http_buf_put(b, esc, 3);
+        }
+    }
+}
+
 /* An IPv6 literal given without brackets gets them in the Host header. */
 static int needs_brackets(const char *host)
 {
@@ -146,6 +163,9 @@ static void put_head(http_buf *b, const http_request *req, int bracket, size_t b
     dbtok__http_buf_puts(b, req->method);
     dbtok__http_buf_put(b, " ", 1);
     dbtok__http_buf_puts(b, req->path);
+    if (req->path_segment != NULL) {
+        put_segment(b, req->path_segment);
+    }
     dbtok__http_buf_puts(b, " HTTP/1.1\r\nHost: ");
     if (bracket) {
         dbtok__http_buf_put(b, "[", 1);

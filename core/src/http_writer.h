@@ -35,6 +35,8 @@ static inline bool http_buf_overflow(const http_buf *b) { return b->len > b->cap
 typedef struct {
     const char *method;           /* "GET" or "POST" */
     const char *path;             /* "/api/2.0/token/list" */
+    const char *path_segment;     /* NULL, or appended to path percent-encoded (every byte but
+                                     RFC 3986's unreserved ones): a token id in an update's path */
     const char *host;             /* Host header and nothing else; no port */
     uint16_t port;                /* appended to Host unless 443 */
     const char *token;            /* bearer token */

@@ -808,11 +808,54 @@ dbtok_err dbtok__json_string(json_doc *doc, int i, dbtok_str *out)
 
 dbtok_err dbtok__json_string_cstr(json_doc *doc, int i, dbtok_str *out)
 {
-    if (i < 0 || i >= doc->ntok || doc->tok[i].type != JSMN_STRING ||
-        dbtok__json_span_holds_nul(doc->text, doc->tok[i].start, doc->tok[i].end)) {
+    if (!dbtok__json_is_cstring(doc, i)) {
         return DBTOK_ERR_JSON;
     }
     return dbtok__json_span_decode(doc->text, doc->tok[i].start, doc->tok[i].end, out);
+}
+
+bool dbtok__json_is_cstring(const json_doc *doc, int i)
+{
+    return i >= 0 && i < doc->ntok && doc->tok[i].type == JSMN_STRING &&
+           !dbtok__json_span_holds_nul(doc->text, doc->tok[i].start, doc->tok[i].end);
+}
+
+bool dbtok__json_is_string_list(const json_doc *doc, int i)
+{
+    int k;
+
+    if (i < 0 || i >= doc->ntok || doc->tok[i].type != JSMN_ARRAY || i + doc->tok[i].size >= doc->ntok) {
+        return false;
+    }
+    for (k = i + 1; k <= i + doc->tok[i].size; k++) {
+        if (!dbtok__json_is_cstring(doc, k)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void dbtok__json_string_list(json_doc *doc, int i, dbtok_str_list *out)
+{
+    /* The strings are packed from the array's '[' on: each string's quotes
+     * and the comma after it outweigh the NUL it gains, so the packed bytes
+     * never reach the next string before it is decoded. */
+    size_t at = (size_t)doc->tok[i].start;
+    int k;
+
+    out->ptr = "";
+    out->len = 0;
+    out->count = (size_t)doc->tok[i].size;
+    for (k = i + 1; k <= i + doc->tok[i].size; k++) {
+        dbtok_str one;
+        (void)dbtok__json_span_decode(doc->text, doc->tok[k].start, doc->tok[k].end, &one);
+        memmove(doc->text + at, one.ptr, one.len + 1);
+        at += one.len + 1;
+    }
+    if (out->count > 0) {
+        out->ptr = doc->text + doc->tok[i].start;
+        out->len = at - (size_t)doc->tok[i].start;
+    }
 }
 
 dbtok_err dbtok__json_span_int64(const char *s, int start, int end, int64_t *out)

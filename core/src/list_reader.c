@@ -36,12 +36,14 @@ static const char *const body_names[1] = {"token_infos"};
 #define STEP_OK 0
 #define STEP_MORE 1
 
-void dbtok__list_reader_init(list_reader *lr, dbtok__state *c, exchange_request *req, dbtok_token_cb cb, void *user)
+void dbtok__list_reader_init(list_reader *lr, dbtok__state *c, exchange_request *req, dbtok_token_cb cb,
+                             dbtok__entry_json_cb json_cb, void *user)
 {
     memset(lr, 0, sizeof *lr);
     lr->client = c;
     lr->req = req;
     lr->cb = cb;
+    lr->json_cb = json_cb;
     lr->user = user;
     lr->work_len = c->work_len;
     lr->expect = EXPECT_BODY;
@@ -149,6 +151,16 @@ static dbtok_err take_value(list_reader *lr, json_doc *doc, int end)
     lr->expect = EXPECT_ENTRY_COMMA_OR_CLOSE;
     /* Traced as it came, before decoding rewrites its strings. */
     dbtok__trace_body(lr->client, doc->text, doc->len);
+    if (lr->json_cb != NULL) {
+        dbtok_str text;
+        if (dbtok__token_info_check(doc, 0) != DBTOK_OK) {
+            return DBTOK_ERR_JSON;
+        }
+        text.ptr = doc->text;
+        text.len = doc->len;
+        lr->req->idempotent = false;
+        return lr->json_cb(lr->user, text) == 0 ? DBTOK_OK : DBTOK_ERR_ABORTED;
+    }
     if (dbtok__token_info_read(doc, 0, &info) != DBTOK_OK) {
         return DBTOK_ERR_JSON;
     }
@@ -365,7 +377,7 @@ dbtok_err dbtok__list_reader_sink(void *arg, uint8_t *window, size_t *len, size_
 
     if (first) {
         /* Only a list that handed out nothing is sent again. */
-        dbtok__list_reader_init(lr, lr->client, lr->req, lr->cb, lr->user);
+        dbtok__list_reader_init(lr, lr->client, lr->req, lr->cb, lr->json_cb, lr->user);
     }
     if (lr->measuring) {
         err = measure(lr, window, *len);

@@ -24,9 +24,13 @@
 #include "client_internal.h"
 #include "json.h"
 
+/* An entry's text as it came, checked (dbtok_token_list_json). */
+typedef int (*dbtok__entry_json_cb)(void *user, dbtok_str json);
+
 typedef struct {
     dbtok__state *client;
-    dbtok_token_cb cb;
+    dbtok_token_cb cb;            /* each entry decoded, or */
+    dbtok__entry_json_cb json_cb; /* (when not NULL) its text, undecoded */
     void *user;
     exchange_request *req;  /* cleared of `idempotent` once an entry was handed out */
     size_t work_len;        /* the work buffer the window starts: both halves */
@@ -54,7 +58,8 @@ typedef struct {
 
 /* c->work_len is the size of the work buffer the sink's window starts; the
  * reader sets req->body_window to the first half. */
-void dbtok__list_reader_init(list_reader *lr, dbtok__state *c, exchange_request *req, dbtok_token_cb cb, void *user);
+void dbtok__list_reader_init(list_reader *lr, dbtok__state *c, exchange_request *req, dbtok_token_cb cb,
+                             dbtok__entry_json_cb json_cb, void *user);
 
 /*
  * The exchange's body sink: window[0..*len) holds unread bytes, in the first

@@ -108,8 +108,7 @@ static dbtok_err remove_orphans(dbtok__state *c, const uint8_t *markers, size_t 
 }
 
 /* client->call_deadline_ms is the whole call's end. */
-static dbtok_err create_recovering(dbtok__state *client, const char *comment, int64_t lifetime_seconds,
-                                   dbtok_created_token *out)
+static dbtok_err create_recovering(dbtok__state *client, const dbtok_create_options *opts, dbtok_created_token *out)
 {
     uint64_t end = client->call_deadline_ms;
     uint8_t markers[RECOVER_ROUNDS * MARKER_BYTES];
@@ -126,7 +125,7 @@ static dbtok_err create_recovering(dbtok__state *client, const char *comment, in
         /* A create whose answer stalls may take only half of what is left,
          * so that the recovery it may need has the other half. */
         client->call_deadline_ms = now < end ? now + (end - now + 1) / 2 : end;
-        err = dbtok__token_create_tagged(client, comment, bits, lifetime_seconds, out);
+        err = dbtok__token_create_tagged(client, opts, bits, out);
         client->call_deadline_ms = end;
         if (err != DBTOK_ERR_OUTCOME_UNKNOWN) {
             return err;
@@ -143,21 +142,31 @@ static dbtok_err create_recovering(dbtok__state *client, const char *comment, in
     return dbtok__client_fail(client, revoked == RECOVER_ROUNDS ? DBTOK_ERR_IO : DBTOK_ERR_OUTCOME_UNKNOWN);
 }
 
-dbtok_err dbtok_token_create_recover(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
-                                     dbtok_created_token *out)
+dbtok_err dbtok_token_create_recover_with(dbtok_client *client, const dbtok_create_options *opts,
+                                          dbtok_created_token *out)
 {
     dbtok__state *c = dbtok__state_of(client);
     dbtok_err err;
 
-    if (c == NULL || c->work == NULL || out == NULL) {
+    if (c == NULL || c->work == NULL || out == NULL || opts == NULL) {
         return DBTOK_ERR_INVALID_ARG;
     }
     /* One deadline for the creates, lists and revokes together: each of them
      * retries only inside what is left of it. */
     c->call_deadline_ms = dbtok__call_deadline(c);
-    err = create_recovering(c, comment, lifetime_seconds, out);
+    err = create_recovering(c, opts, out);
     c->call_deadline_ms = 0;
     return err;
+}
+
+dbtok_err dbtok_token_create_recover(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
+                                     dbtok_created_token *out)
+{
+    dbtok_create_options o;
+    memset(&o, 0, sizeof o);
+    o.comment = comment;
+    o.lifetime_seconds = lifetime_seconds;
+    return dbtok_token_create_recover_with(client, &o, out);
 }
 #else
 /* ISO C wants something in every translation unit. */

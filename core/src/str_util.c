@@ -34,6 +34,23 @@ dbtok_err dbtok_str_copy(char *dst, size_t cap, dbtok_str src)
     return DBTOK_ERR_BUFFER_TOO_SMALL;
 }
 
+bool dbtok_str_list_next(const dbtok_str_list *list, size_t *pos, dbtok_str *out)
+{
+    const char *end;
+
+    if (list == NULL || pos == NULL || out == NULL || *pos >= list->len || list->ptr == NULL) {
+        return false;
+    }
+    end = memchr(list->ptr + *pos, '\0', list->len - *pos);
+    if (end == NULL) {
+        return false; /* not a list dbtok made: it ends every string with a NUL */
+    }
+    out->ptr = list->ptr + *pos;
+    out->len = (size_t)(end - out->ptr);
+    *pos += out->len + 1;
+    return true;
+}
+
 /* The letter of c's two-byte escape, or 0 when it has none. */
 static char short_escape(unsigned char c)
 {

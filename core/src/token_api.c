@@ -11,16 +11,48 @@
 #define PATH_CREATE "/api/2.0/token/create"
 #define PATH_LIST "/api/2.0/token/list"
 #define PATH_DELETE "/api/2.0/token/delete"
+#define PATH_TOKEN "/api/2.0/token/" /* + the id, for an update */
 
 typedef struct {
-    const char *comment;
+    const dbtok_create_options *opts;
+    const char *comment;   /* opts->comment, or "" when a marker goes in alone */
     const uint8_t *marker; /* DBTOK__MARKER_BYTES, appended to the comment after a space, or NULL */
-    int64_t lifetime_seconds;
 } create_args;
+
+#if DBTOK_ENABLE_SCOPES
+/* "scopes":[...] */
+static void write_scopes(http_buf *out, const char *const *scopes, size_t n)
+{
+    size_t i;
+    dbtok__http_buf_puts(out, "\"scopes\":[");
+    for (i = 0; i < n; i++) {
+        dbtok__http_buf_puts(out, i > 0 ? "," : "");
+        dbtok__http_buf_put_json_string(out, scopes[i], strlen(scopes[i]));
+    }
+    dbtok__http_buf_puts(out, "]");
+}
+#endif
+
+/* Whether each of scopes[0..n) is non-empty UTF-8. */
+static bool scopes_ok(const char *const *scopes, size_t n)
+{
+    size_t i;
+    if (n > 0 && scopes == NULL) {
+        return false;
+    }
+    for (i = 0; i < n; i++) {
+        if (scopes[i] == NULL || scopes[i][0] == '\0' ||
+            dbtok__json_echo_bound(scopes[i], strlen(scopes[i])) == SIZE_MAX) {
+            return false;
+        }
+    }
+    return true;
+}
 
 static void write_create_body(const void *arg, http_buf *out)
 {
     const create_args *a = arg;
+    const dbtok_create_options *o = a->opts;
     const char *sep = "";
     dbtok__http_buf_puts(out, "{");
     if (a->comment != NULL) {
@@ -39,11 +71,25 @@ static void write_create_body(const void *arg, http_buf *out)
         dbtok__http_buf_puts(out, "\"");
         sep = ",";
     }
-    if (a->lifetime_seconds > 0) {
+    if (o->lifetime_seconds > 0) {
         dbtok__http_buf_puts(out, sep);
         dbtok__http_buf_puts(out, "\"lifetime_seconds\":");
-        dbtok__http_buf_put_i64(out, a->lifetime_seconds);
+        dbtok__http_buf_put_i64(out, o->lifetime_seconds);
+        sep = ",";
     }
+#if DBTOK_ENABLE_SCOPES
+    if (o->n_scopes > 0) {
+        dbtok__http_buf_puts(out, sep);
+        write_scopes(out, o->scopes, o->n_scopes);
+        sep = ",";
+    }
+    if (o->autoscope_enabled) {
+        dbtok__http_buf_puts(out, sep);
+        dbtok__http_buf_puts(out, "\"autoscope_enabled\":true");
+    }
+#else
+    (void)sep;
+#endif
     dbtok__http_buf_puts(out, "}");
 }
 
@@ -71,24 +117,79 @@ static dbtok_err create_outcome(const dbtok__state *c, dbtok_err err, bool reach
 /* " [dbtok:" + 16 hex digits + "]" */
 #define MARKER_ECHO_BYTES 25u
 
+/* a + b, or SIZE_MAX once either is */
+static size_t add_sat(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* The work a create needs: SIZE_MAX when a text is not UTF-8 or missing. */
+static size_t create_need(const dbtok_create_options *o)
+{
+    size_t need = DBTOK_CREATE_ANSWER_RESERVE + MARKER_ECHO_BYTES;
+    size_t i;
+
+    if (o->comment != NULL) {
+        need = add_sat(need, dbtok__json_echo_bound(o->comment, strlen(o->comment)));
+    }
+    if (!scopes_ok(o->scopes, o->n_scopes)) {
+        return SIZE_MAX;
+    }
+    for (i = 0; i < o->n_scopes; i++) {
+        /* echoed in quotes with a comma, one jsmn token */
+        size_t echo = dbtok__json_echo_bound(o->scopes[i], strlen(o->scopes[i]));
+        need = add_sat(need, add_sat(echo, 3 + sizeof(jsmntok_t)));
+    }
+    return o->answer_json ? add_sat(need, need) : need;
+}
+
+size_t dbtok_create_options_work_needed(const dbtok_create_options *opts)
+{
+    size_t need = opts != NULL ? create_need(opts) : SIZE_MAX;
+    return need == SIZE_MAX ? 0 : need;
+}
+
 size_t dbtok_create_work_needed(const char *comment)
 {
-    size_t echo = comment != NULL ? dbtok__json_echo_bound(comment, strlen(comment)) : 0;
-    if (echo == SIZE_MAX || echo > SIZE_MAX - DBTOK_CREATE_ANSWER_RESERVE - MARKER_ECHO_BYTES) {
-        return 0;
-    }
-    return DBTOK_CREATE_ANSWER_RESERVE + MARKER_ECHO_BYTES + echo;
+    dbtok_create_options o;
+    memset(&o, 0, sizeof o);
+    o.comment = comment;
+    return dbtok_create_options_work_needed(&o);
 }
 
 dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                              dbtok_created_token *out)
 {
-    dbtok__state *c = dbtok__state_of(client);
-    return dbtok__token_create_tagged(c, comment, NULL, lifetime_seconds, out);
+    dbtok_create_options o;
+    memset(&o, 0, sizeof o);
+    o.comment = comment;
+    o.lifetime_seconds = lifetime_seconds;
+    return dbtok__token_create_tagged(dbtok__state_of(client), &o, NULL, out);
 }
 
-dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, const uint8_t *marker,
-                              int64_t lifetime_seconds, dbtok_created_token *out)
+dbtok_err dbtok_token_create_with(dbtok_client *client, const dbtok_create_options *opts, dbtok_created_token *out)
+{
+    return dbtok__token_create_tagged(dbtok__state_of(client), opts, NULL, out);
+}
+
+/* The answer's text, copied after its tokens before decoding rewrites it;
+ * left empty when the copy does not fit. */
+static void keep_answer(dbtok__state *c, const json_doc *doc, dbtok_str *out)
+{
+    size_t used = (size_t)((const uint8_t *)(const void *)(doc->tok + doc->ntok) - c->work);
+    out->ptr = "";
+    out->len = 0;
+    if (used <= c->work_len && c->work_len - used > doc->len) {
+        char *copy = (char *)c->work + used;
+        memcpy(copy, doc->text, doc->len);
+        copy[doc->len] = '\0';
+        out->ptr = copy;
+        out->len = doc->len;
+    }
+}
+
+dbtok_err dbtok__token_create_tagged(dbtok__state *client, const dbtok_create_options *opts, const uint8_t *marker,
+                                     dbtok_created_token *out)
 {
     create_args args;
     exchange_request req;
@@ -98,23 +199,29 @@ dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, 
     size_t need;
     dbtok_err err;
 
-    if (client == NULL || client->work == NULL || out == NULL) {
+    if (client == NULL || client->work == NULL || out == NULL || opts == NULL) {
         return DBTOK_ERR_INVALID_ARG;
     }
-    /* The answer echoes the comment: one whose answer could not fit would
-     * make a token nobody ever sees, so it is not sent. */
     dbtok__client_error_reset(client);
-    need = dbtok_create_work_needed(comment);
-    if (need == 0 && comment != NULL) {
+    /* A library without the switch would make a token with less restriction
+     * than was asked for, or hand out less: refused, not sent. */
+    if ((!DBTOK_ENABLE_SCOPES && (opts->n_scopes > 0 || opts->autoscope_enabled)) ||
+        (!DBTOK_ENABLE_RAW_JSON && opts->answer_json)) {
+        return dbtok__client_fail(client, DBTOK_ERR_INVALID_ARG);
+    }
+    /* The answer echoes the comment and scopes: one whose answer could not
+     * fit would make a token nobody ever sees, so it is not sent. */
+    need = create_need(opts);
+    if (need == SIZE_MAX) {
         return dbtok__client_fail(client, DBTOK_ERR_INVALID_ARG);
     }
     if (need > client->work_len) {
         client->error.needed_work_len = need;
         return dbtok__client_fail(client, DBTOK_ERR_BUFFER_TOO_SMALL);
     }
-    args.comment = comment != NULL || marker == NULL ? comment : "";
+    args.opts = opts;
+    args.comment = opts->comment != NULL || marker == NULL ? opts->comment : "";
     args.marker = marker;
-    args.lifetime_seconds = lifetime_seconds;
     memset(&req, 0, sizeof req);
     req.method = "POST";
     req.path = PATH_CREATE;
@@ -125,13 +232,23 @@ dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, 
         err = dbtok__json_object_members(&doc, 0, answer_names, 2, answer);
     }
     if (err == DBTOK_OK) {
-        err = answer[0] < 0 || answer[1] < 0 ? DBTOK_ERR_JSON : dbtok__token_info_read(&doc, answer[1], &out->info);
-    }
-    if (err == DBTOK_OK) {
         /* The value is handed out as a C string (a bearer token): a NUL in
          * it, or no value at all, leaves a token nobody can use. */
-        err = dbtok__json_string_cstr(&doc, answer[0], &out->token_value);
-        err = err == DBTOK_OK && out->token_value.len == 0 ? DBTOK_ERR_JSON : err;
+        err = answer[0] < 0 || answer[1] < 0 || !dbtok__json_is_cstring(&doc, answer[0]) ||
+                      doc.tok[answer[0]].end == doc.tok[answer[0]].start ||
+                      dbtok__token_info_check(&doc, answer[1]) != DBTOK_OK
+                  ? DBTOK_ERR_JSON
+                  : DBTOK_OK;
+    }
+    if (err == DBTOK_OK) {
+        out->answer_json.ptr = "";
+        out->answer_json.len = 0;
+        if (opts->answer_json) {
+            keep_answer(client, &doc, &out->answer_json);
+        }
+        /* Checked above, so neither can fail. */
+        (void)dbtok__token_info_read(&doc, answer[1], &out->info);
+        (void)dbtok__json_string(&doc, answer[0], &out->token_value);
     }
     err = create_outcome(client, err, req.reached);
     if (err == DBTOK_ERR_OUTCOME_UNKNOWN) {
@@ -146,14 +263,14 @@ dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, 
     return err == DBTOK_OK ? DBTOK_OK : dbtok__client_fail(client, err);
 }
 
-dbtok_err dbtok_token_list(dbtok_client *client, dbtok_token_cb cb, void *user)
+static dbtok_err list_tokens(dbtok_client *client, dbtok_token_cb cb, dbtok__entry_json_cb json_cb, void *user)
 {
     dbtok__state *c = dbtok__state_of(client);
     exchange_request req;
     list_reader reader;
     json_doc doc;
 
-    if (c == NULL || c->work == NULL || cb == NULL) {
+    if (c == NULL || c->work == NULL || (cb == NULL && json_cb == NULL)) {
         return DBTOK_ERR_INVALID_ARG;
     }
     memset(&req, 0, sizeof req);
@@ -162,11 +279,23 @@ dbtok_err dbtok_token_list(dbtok_client *client, dbtok_token_cb cb, void *user)
     req.body_sink = dbtok__list_reader_sink;
     req.sink_arg = &reader;
     req.idempotent = true;
-    dbtok__list_reader_init(&reader, c, &req, cb, user);
+    dbtok__list_reader_init(&reader, c, &req, cb, json_cb, user);
     /* A half-read answer (an abort, an entry too large) closes the
      * connection inside the exchange: it is never reused. */
     return dbtok__call(c, &req, &doc, NULL);
 }
+
+dbtok_err dbtok_token_list(dbtok_client *client, dbtok_token_cb cb, void *user)
+{
+    return cb == NULL ? DBTOK_ERR_INVALID_ARG : list_tokens(client, cb, NULL, user);
+}
+
+#if DBTOK_ENABLE_RAW_JSON
+dbtok_err dbtok_token_list_json(dbtok_client *client, dbtok_json_cb cb, void *user)
+{
+    return cb == NULL ? DBTOK_ERR_INVALID_ARG : list_tokens(client, NULL, cb, user);
+}
+#endif
 
 static void write_delete_body(const void *arg, http_buf *out)
 {
@@ -192,3 +321,51 @@ dbtok_err dbtok_token_revoke(dbtok_client *client, const char *token_id)
     req.write_arg = token_id;
     return dbtok__call(c, &req, &doc, NULL);
 }
+
+#if DBTOK_ENABLE_UPDATE
+static void write_update_body(const void *arg, http_buf *out)
+{
+    const dbtok_update_options *o = arg;
+    dbtok__http_buf_puts(out, "{\"token\":{");
+    if (o->comment != NULL) {
+        dbtok__http_buf_puts(out, "\"comment\":");
+        dbtok__http_buf_put_json_string(out, o->comment, strlen(o->comment));
+    }
+#if DBTOK_ENABLE_SCOPES
+    if (o->set_scopes) {
+        dbtok__http_buf_puts(out, o->comment != NULL ? "," : "");
+        write_scopes(out, o->scopes, o->n_scopes);
+    }
+#endif
+    /* The mask names exactly the fields written: one it named but the body
+     * lacked would be cleared. */
+    dbtok__http_buf_puts(out, "},\"update_mask\":\"");
+    dbtok__http_buf_puts(out, o->comment != NULL ? (o->set_scopes ? "comment,scopes" : "comment") : "scopes");
+    dbtok__http_buf_puts(out, "\"}");
+}
+
+dbtok_err dbtok_token_update(dbtok_client *client, const char *token_id, const dbtok_update_options *opts)
+{
+    dbtok__state *c = dbtok__state_of(client);
+    exchange_request req;
+    json_doc doc;
+
+    if (c == NULL || c->work == NULL) {
+        return DBTOK_ERR_INVALID_ARG;
+    }
+    dbtok__client_error_reset(c);
+    if (token_id == NULL || token_id[0] == '\0' || opts == NULL || (opts->comment == NULL && !opts->set_scopes) ||
+        (opts->comment != NULL && dbtok__json_echo_bound(opts->comment, strlen(opts->comment)) == SIZE_MAX) ||
+        (opts->set_scopes && (!DBTOK_ENABLE_SCOPES || !scopes_ok(opts->scopes, opts->n_scopes)))) {
+        return dbtok__client_fail(c, DBTOK_ERR_INVALID_ARG);
+    }
+    memset(&req, 0, sizeof req);
+    req.method = "PATCH";
+    req.path = PATH_TOKEN;
+    req.path_segment = token_id;
+    req.write_body = write_update_body;
+    req.write_arg = opts;
+    req.idempotent = true;
+    return dbtok__call(c, &req, &doc, NULL);
+}
+#endif

@@ -13,10 +13,16 @@
  * decoded in place. token_id must be a string (it is required) holding no
  * NUL (dbtok_token_revoke takes it back as a C string); comment a string,
  * which may hold NULs (returned whole, len counting past them); the times
- * integers. Absent or null fields take their defaults: no comment, created
- * at 0, never expires. Nothing is decoded unless every check passed.
+ * integers; with DBTOK_ENABLE_SCOPES, autoscope_state a string and scopes,
+ * inferred_scopes and backfill_scopes arrays of strings, none holding a NUL.
+ * Absent or null fields take their defaults: no comment, created at 0, never
+ * expires, no scopes. Nothing is decoded unless every check passed.
  * Returns DBTOK_OK or DBTOK_ERR_JSON; info views doc's text.
  */
 dbtok_err dbtok__token_info_read(json_doc *doc, int obj, dbtok_token_info *info);
+
+/* The checks of dbtok__token_info_read alone: the text is left as it came
+ * (dbtok_token_list_json hands it out so). DBTOK_OK or DBTOK_ERR_JSON. */
+dbtok_err dbtok__token_info_check(const json_doc *doc, int obj);
 
 #endif /* DBTOK_TOKEN_INFO_H */

@@ -25,32 +25,32 @@ static int parse_body(char *text, size_t len, dbtok_create_request *out, char *e
         return 0;
     }
     switch (out->fault) {
-    case DBTOK_CREATE_REQUEST_TOO_LARGE:
+    case DBTOK_REQUEST_TOO_LARGE:
         (void)snprintf(err, err_cap, "--json: the body has more than %u JSON values; create takes only "
-                                     "comment and lifetime_seconds", (unsigned)DBTOK_CREATE_REQUEST_MAX_VALUES);
+                                     "comment and lifetime_seconds", (unsigned)DBTOK_REQUEST_MAX_VALUES);
         break;
-    case DBTOK_CREATE_REQUEST_NOT_OBJECT:
+    case DBTOK_REQUEST_NOT_OBJECT:
         (void)snprintf(err, err_cap, "--json: the body must be a JSON object");
         break;
-    case DBTOK_CREATE_REQUEST_UNKNOWN_FIELD:
+    case DBTOK_REQUEST_UNKNOWN_FIELD:
         (void)snprintf(err, err_cap, "--json: unknown field '%.*s' (create takes comment and lifetime_seconds)",
                        out->field.len > 64 ? 64 : (int)out->field.len, out->field.ptr);
         break;
-    case DBTOK_CREATE_REQUEST_REPEATED_FIELD:
+    case DBTOK_REQUEST_REPEATED_FIELD:
         (void)snprintf(err, err_cap, "--json: a field is given twice");
         break;
-    case DBTOK_CREATE_REQUEST_BAD_COMMENT:
+    case DBTOK_REQUEST_BAD_COMMENT:
         (void)snprintf(err, err_cap, "--json: comment must be a string or null");
         break;
-    case DBTOK_CREATE_REQUEST_COMMENT_NUL:
+    case DBTOK_REQUEST_COMMENT_NUL:
         (void)snprintf(err, err_cap, "--json: comment contains a NUL character (\\u0000), "
                                      "which dbtok cannot send");
         break;
-    case DBTOK_CREATE_REQUEST_BAD_LIFETIME:
+    case DBTOK_REQUEST_BAD_LIFETIME:
         (void)snprintf(err, err_cap, "--json: lifetime_seconds must be an integer");
         break;
-    case DBTOK_CREATE_REQUEST_NOT_JSON:
-    case DBTOK_CREATE_REQUEST_OK:
+    case DBTOK_REQUEST_NOT_JSON:
+    case DBTOK_REQUEST_OK:
     default:
         (void)snprintf(err, err_cap, "--json: not valid JSON");
         break;

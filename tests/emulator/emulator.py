@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """HTTPS emulator of the Databricks Token API, for dbtok's tests and demo.
 
-Behaves like the real service as described in WIRE.md (create, list, delete, the error
-shapes, unknown fields, integer error codes) and adds two things the real service cannot
-offer: a control API under /__emulator/ and fault injection, so tests can observe exactly
+Behaves like the real service as described in WIRE.md (create with scopes, list, delete,
+update, OAuth machine-to-machine tokens, the error shapes, unknown fields, integer error
+codes) and adds two things the real service cannot offer: a control API under /__emulator/ and fault injection, so tests can observe exactly
 what a client sent and make the wire misbehave on purpose.
 
 The HTTP/1.1 server is hand-written over the TLS socket rather than built on http.server:
@@ -14,6 +14,7 @@ would hide. Python standard library only.
 Usage:
   emulator.py --cert server.pem --key server.key [--bind 127.0.0.1] [--port 0]
               [--port-file PATH] [--token TOKEN ...] [--max-lifetime-seconds N]
+              [--oauth-client ID:SECRET ...]
               [--tls-min 1.2|1.3] [--tls-max 1.2|1.3] [--tls13-tickets N]
               [--idle-timeout S] [--exit-with-parent] [--quiet]
 
@@ -21,6 +22,8 @@ The control API and fault kinds are documented in README.md next to this file.
 """
 
 import argparse
+import base64
+import binascii
 import copy
 import hashlib
 import json
@@ -34,14 +37,24 @@ import struct
 import sys
 import threading
 import time
+import urllib.parse
 
 CREATE_PATH = "/api/2.0/token/create"
 LIST_PATH = "/api/2.0/token/list"
 DELETE_PATH = "/api/2.0/token/delete"
 API_METHODS = {CREATE_PATH: "POST", LIST_PATH: "GET", DELETE_PATH: "POST"}
+# PATCH /api/2.0/token/{token_id}; a fault on UPDATE_PATTERN applies to every token id.
+TOKEN_PREFIX = "/api/2.0/token/"
+UPDATE_PATTERN = TOKEN_PREFIX + "*"
+UPDATABLE_FIELDS = ("comment", "scopes")
+OIDC_TOKEN_PATH = "/oidc/v1/token"
+OIDC_METADATA_PATH = "/oidc/.well-known/oauth-authorization-server"
 CONTROL_PREFIX = "/__emulator/"
 
 DEFAULT_TOKEN = "dapi-emulator-test-token"
+DEFAULT_OAUTH_CLIENT = ("emu-client-id", "emu-client-secret")
+OAUTH_SCOPE = "all-apis"
+AUTOSCOPE_RUNNING = "AUTOSCOPE_STATE_RUNNING"
 DEFAULT_QUOTA = 600  # per user per workspace, as the real service enforces
 
 # Request limits: generous for a Token API client, small enough that a runaway client
@@ -114,9 +127,11 @@ class State:
     """Everything the control API can see or change. One lock guards it all: the
     emulator's throughput is irrelevant, consistency for test assertions is not."""
 
-    def __init__(self, tokens, max_lifetime_seconds):
+    def __init__(self, tokens, max_lifetime_seconds, oauth_clients=(DEFAULT_OAUTH_CLIENT,)):
         self.lock = threading.Lock()
         self.boot_tokens = list(tokens)
+        # client_id -> client_secret; like the boot tokens, a reset keeps them.
+        self.oauth_clients = dict(oauth_clients)
         self.default_config = {
             "quota": DEFAULT_QUOTA,
             "max_lifetime_seconds": max_lifetime_seconds,
@@ -125,6 +140,11 @@ class State:
             # A unified host: every API request must name this workspace in
             # X-Databricks-Workspace-Id ("" = a plain workspace host, no header needed).
             "require_workspace_id": "",
+            # OAuth access tokens: their lifetime (also the answer's expires_in), and how
+            # many API requests bearing a live one are refused as expired anyway, so a
+            # test can force a client's refresh-after-401.
+            "oauth_lifetime_seconds": 3600,
+            "oauth_reject_next": 0,
         }
         self.conn_seq = 0
         self.generation = 0
@@ -149,6 +169,10 @@ class State:
         self.malformed_requests = 0
         self.tls_errors = 0
         self.request_log = []
+        # Access tokens are kept as digests: the state can then never show one, and an
+        # expired one is still recognised (401 "Token expired", not 403).
+        self.oauth_tokens = {}  # sha256(access token) -> {"client_id", "expiry_time"}
+        self.oauth_tokens_issued = 0
 
     # Called with the lock held.
     def live_tokens(self):
@@ -156,13 +180,34 @@ class State:
         return [r for r in self.tokens.values() if r["expiry_time"] < 0 or r["expiry_time"] > t]
 
     def is_valid_bearer(self, value):
-        if value in self.boot_tokens:
+        if value in self.boot_tokens or self.oauth_live(value):
             return True
         # Tokens the emulator issued authenticate too, like real PATs, until revoked or
         # expired.
         return any(r["token_value"] == value for r in self.live_tokens())
 
-    def new_token(self, comment, lifetime_seconds, creation_time=None):
+    def oauth_record(self, value):
+        """The access token's record (live or expired), or None if never issued."""
+        return self.oauth_tokens.get(hashlib.sha256(value.encode("utf-8", "replace"))
+                                     .hexdigest())
+
+    def oauth_live(self, value):
+        rec = self.oauth_record(value)
+        return rec is not None and rec["expiry_time"] > now_ms()
+
+    def issue_access_token(self, client_id):
+        """A new opaque access token (JWT-looking, as Databricks' are; never parse it)."""
+        value = "eyJ" + secrets.token_urlsafe(30)
+        lifetime = self.config["oauth_lifetime_seconds"]
+        self.oauth_tokens[hashlib.sha256(value.encode()).hexdigest()] = {
+            "client_id": client_id,
+            "expiry_time": now_ms() + lifetime * 1000,
+        }
+        self.oauth_tokens_issued += 1
+        return value, lifetime
+
+    def new_token(self, comment, lifetime_seconds, creation_time=None, scopes=(),
+                  autoscope=False):
         value = "dapi" + secrets.token_hex(16) + self.config["value_suffix"]
         created = now_ms() if creation_time is None else creation_time
         expiry = -1 if not lifetime_seconds or lifetime_seconds <= 0 \
@@ -173,6 +218,8 @@ class State:
             "comment": comment,
             "creation_time": created,
             "expiry_time": expiry,
+            "scopes": list(scopes),
+            "autoscope_enabled": bool(autoscope),
             "seq": len(self.tokens) + len(self.revoked),
         }
         self.tokens[rec["token_id"]] = rec
@@ -181,7 +228,7 @@ class State:
     def take_fault(self, method, path):
         """First queued fault matching the request; consumes one use."""
         for i, f in enumerate(self.faults):
-            if f["path"] not in ("*", path):
+            if not fault_path_matches(f["path"], path):
                 continue
             if f.get("method") and f["method"].upper() != method:
                 continue
@@ -205,8 +252,9 @@ class State:
             "malformed_requests": self.malformed_requests,
             "tls_errors": self.tls_errors,
             "tokens": [
-                {k: r[k] for k in ("token_id", "comment", "creation_time", "expiry_time",
-                                   "token_value")}
+                {k: copy.deepcopy(r[k])
+                 for k in ("token_id", "comment", "creation_time", "expiry_time",
+                           "token_value", "scopes", "autoscope_enabled")}
                 for r in self.live_tokens()
             ],
             "revoked": list(self.revoked),
@@ -214,7 +262,16 @@ class State:
             "list_size": self.list_size,
             "config": dict(self.config),
             "request_log": copy.deepcopy(self.request_log),
+            "oauth_tokens_issued": self.oauth_tokens_issued,
         }
+
+
+def fault_path_matches(pattern, path):
+    """A fault's path is "*", an exact path, or UPDATE_PATTERN for the update call on
+    any token id (a test rarely knows the id before the client runs)."""
+    if pattern in ("*", path):
+        return True
+    return pattern == UPDATE_PATTERN and update_token_id(path) is not None
 
 
 # --------------------------------------------------------------------------- JSON
@@ -245,12 +302,18 @@ def token_info(rec, index):
     ]
     if rec["comment"] is not None:  # the service omits a comment that was never given
         known.append(("comment", rec["comment"]))
+    # Empty fields are omitted, as the service marshals with omitempty.
+    if rec.get("scopes"):
+        known.append(("scopes", list(rec["scopes"])))
+    if rec.get("autoscope_enabled"):
+        known.append(("autoscope_state", AUTOSCOPE_RUNNING))
     r = index % len(known)
     known = known[r:] + known[:r]
     before = [
         ("created_by_id", 4242424242424242),
-        ("scopes", ["all-apis", "sql"]),
-        ("autoscope_state", {"enabled": False, "history": [1, {"k": None}, [], "]}"]}),
+        # A nested unknown member with brackets inside a string: a skipping parser must
+        # track depth and strings, not scan for the next "}".
+        ("x_future_nested", {"enabled": False, "history": [1, {"k": None}, [], "]}"]}),
     ]
     after = [
         ("owner_id", 4242424242424242),
@@ -507,12 +570,22 @@ def encode_chunked(body, fault):
 def bearer_check(state, req):
     """Returns (status, body) for an auth failure, or None. Mirrors the service: 401
     when no usable credential was sent, 403 with an integer error_code when the token
-    is wrong."""
+    is wrong, 401 UNAUTHENTICATED when an OAuth access token has expired (the answer a
+    client must meet with a fresh token, not a failure)."""
     auth = req.header("Authorization")
     if auth is None or not auth.lower().startswith("bearer "):
         return 401, error_body(401, "Credential was not sent or was of an unsupported "
                                     "type for this API.")
-    if not state.is_valid_bearer(auth[7:]):
+    value = auth[7:]
+    oauth = state.oauth_record(value)
+    if oauth is not None:
+        if oauth["expiry_time"] <= now_ms():
+            return 401, error_body("UNAUTHENTICATED", "Token expired")
+        if state.config["oauth_reject_next"] > 0:
+            state.config["oauth_reject_next"] -= 1
+            return 401, error_body("UNAUTHENTICATED", "Token expired")
+        return None
+    if not state.is_valid_bearer(value):
         return 403, error_body(403, "Invalid access token.")
     return None
 
@@ -555,19 +628,43 @@ class ApiError(Exception):
         self.message = message
 
 
+def check_comment(value, name):
+    """A comment field: absent (None) or a string; the JSON parser's error otherwise."""
+    if value is not None and not isinstance(value, str):
+        raise ApiError(400, "MALFORMED_REQUEST", "Invalid JSON given in the body of the "
+                                                 "request - expected a string for %s" % name)
+    return value
+
+
+def check_scopes(value, name):
+    """A scopes field: absent (None, meaning none) or an array of non-empty strings. A
+    validation error rather than a parse error, so INVALID_PARAMETER_VALUE."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or \
+            not all(isinstance(v, str) and v for v in value):
+        raise ApiError(400, "INVALID_PARAMETER_VALUE",
+                       "%s must be an array of non-empty strings" % name)
+    return list(value)
+
+
 def api_create(state, req):
     body = json_object_body(req, empty_ok=True)
     lifetime = body.get("lifetime_seconds")
     comment = body.get("comment")
+    autoscope = body.get("autoscope_enabled")
     if lifetime is not None and (isinstance(lifetime, bool) or not isinstance(lifetime, int)):
         raise ApiError(400, "MALFORMED_REQUEST", "Invalid JSON given in the body of the "
                                                  "request - expected a number for "
                                                  "lifetime_seconds")
     if lifetime is not None and not -(2 ** 63) <= lifetime < 2 ** 63:
         raise ApiError(400, "INVALID_PARAMETER_VALUE", "lifetime_seconds is out of range")
-    if comment is not None and not isinstance(comment, str):
+    check_comment(comment, "comment")
+    scopes = check_scopes(body.get("scopes"), "scopes")
+    if autoscope is not None and not isinstance(autoscope, bool):
         raise ApiError(400, "MALFORMED_REQUEST", "Invalid JSON given in the body of the "
-                                                 "request - expected a string for comment")
+                                                 "request - expected a boolean for "
+                                                 "autoscope_enabled")
     cap = state.config["max_lifetime_seconds"]
     if cap is not None and lifetime is not None and lifetime > cap:
         raise ApiError(400, "INVALID_PARAMETER_VALUE",
@@ -578,7 +675,7 @@ def api_create(state, req):
         raise ApiError(400, "QUOTA_EXCEEDED",
                        "Cannot create more than %d tokens for a user in this workspace. "
                        "Revoke unused tokens and try again." % state.config["quota"])
-    rec = state.new_token(comment, lifetime)
+    rec = state.new_token(comment, lifetime, scopes=scopes, autoscope=bool(autoscope))
     return 200, {"token_value": rec["token_value"], "token_info": token_info(rec, rec["seq"])}
 
 
@@ -625,27 +722,217 @@ def api_delete(state, req):
     return 200, {}
 
 
+def update_token_id(path):
+    """The token id of an update path /api/2.0/token/{token_id}, percent-decoded, or
+    None when the path is not one (create/list/delete, an empty or extra segment)."""
+    if not path.startswith(TOKEN_PREFIX) or path in API_METHODS:
+        return None
+    segment = path[len(TOKEN_PREFIX):]
+    if not segment or "/" in segment:
+        return None
+    return urllib.parse.unquote(segment, errors="replace")
+
+
+def parse_update_mask(mask):
+    """The fields an AIP-134 update_mask names. Strict, as the service is: a client
+    that sends "comment, scopes" or "*" must find out here, not in production."""
+    if mask is None or mask == "":
+        raise ApiError(400, "INVALID_PARAMETER_VALUE", "Missing required field: update_mask")
+    if not isinstance(mask, str):
+        raise ApiError(400, "INVALID_PARAMETER_VALUE", "update_mask must be a string of "
+                                                       "comma-separated field names")
+    if any(c.isspace() for c in mask):
+        raise ApiError(400, "INVALID_PARAMETER_VALUE",
+                       "update_mask must not contain spaces: %r" % mask)
+    fields = mask.split(",")
+    for i, name in enumerate(fields):
+        if not name:
+            raise ApiError(400, "INVALID_PARAMETER_VALUE",
+                           "update_mask has an empty field name: %r" % mask)
+        if name not in UPDATABLE_FIELDS:
+            raise ApiError(400, "INVALID_PARAMETER_VALUE",
+                           "update_mask names %r, which is not an updatable field "
+                           "(updatable: %s)" % (name, ", ".join(UPDATABLE_FIELDS)))
+        if name in fields[:i]:
+            raise ApiError(400, "INVALID_PARAMETER_VALUE",
+                           "update_mask names %r more than once" % name)
+    return fields
+
+
+def api_update(state, req):
+    """PATCH /api/2.0/token/{id}: only the masked fields change; a masked field that is
+    absent or null is cleared; unmasked fields are type-checked (the service parses
+    the whole body) but otherwise ignored."""
+    token_id = update_token_id(req.path)
+    body = json_object_body(req, empty_ok=True)
+    fields = parse_update_mask(body.get("update_mask"))
+    token = body.get("token")
+    if token is None:
+        token = {}
+    if not isinstance(token, dict):
+        raise ApiError(400, "MALFORMED_REQUEST", "Invalid JSON given in the body of the "
+                                                 "request - expected a map for token")
+    comment = check_comment(token.get("comment"), "token.comment")
+    scopes = check_scopes(token.get("scopes"), "token.scopes")
+    rec = state.tokens.get(token_id)
+    if rec is None or 0 <= rec["expiry_time"] <= now_ms():  # unknown, revoked or expired
+        raise ApiError(404, "RESOURCE_DOES_NOT_EXIST",
+                       "No valid token with ID %s found." % token_id)
+    if "comment" in fields:
+        rec["comment"] = comment
+    if "scopes" in fields:
+        rec["scopes"] = scopes
+    return 200, {}
+
+
 API_HANDLERS = {CREATE_PATH: api_create, LIST_PATH: api_list, DELETE_PATH: api_delete}
+
+
+def api_route(path):
+    """(handler, the one method it accepts) for an API path, or None (404)."""
+    if path in API_HANDLERS:
+        return API_HANDLERS[path], API_METHODS[path]
+    if update_token_id(path) is not None:
+        return api_update, "PATCH"
+    return None
+
+
+# --------------------------------------------------------------------------- OAuth
+
+
+class OAuthError(Exception):
+    """An RFC 6749 error answer: {"error", "error_description"}, not the API's shape."""
+
+    def __init__(self, status, error, description):
+        super().__init__(description)
+        self.status = status
+        self.error = error
+        self.description = description
+
+
+def oauth_client_check(state, req):
+    """The client id authenticated by HTTP Basic, or OAuthError 401 invalid_client.
+    Id and secret are form-decoded after base64, as RFC 6749 section 2.3.1 says."""
+    auth = req.header("Authorization") or ""
+    scheme, _, encoded = auth.partition(" ")
+    client_id = secret = None
+    if scheme.lower() == "basic":
+        try:
+            pair = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            pair = ""
+        if ":" in pair:
+            raw_id, raw_secret = pair.split(":", 1)
+            client_id = urllib.parse.unquote_plus(raw_id)
+            secret = urllib.parse.unquote_plus(raw_secret)
+    known = state.oauth_clients.get(client_id) if client_id is not None else None
+    if known is None or not secrets.compare_digest(known.encode(), secret.encode()):
+        raise OAuthError(401, "invalid_client", "Client authentication failed")
+    return client_id
+
+
+def oauth_form(req):
+    """The form body as {name: value}; OAuthError invalid_request when it is not a
+    strict application/x-www-form-urlencoded body or repeats a parameter."""
+    ctype = (req.header("Content-Type") or "").split(";", 1)[0].strip().lower()
+    if ctype != "application/x-www-form-urlencoded":
+        raise OAuthError(400, "invalid_request",
+                         "Content-Type must be application/x-www-form-urlencoded")
+    try:
+        form = urllib.parse.parse_qs(req.body.decode("ascii"), keep_blank_values=True,
+                                     strict_parsing=True, errors="strict")
+    except ValueError as e:  # UnicodeDecodeError included
+        raise OAuthError(400, "invalid_request", "Malformed form body: %s" % e)
+    for name, values in form.items():
+        if len(values) > 1:  # RFC 6749 section 3.2
+            raise OAuthError(400, "invalid_request", "Parameter %s is repeated" % name)
+    return {name: values[0] for name, values in form.items()}
+
+
+def oauth_token(state, req):
+    """POST /oidc/v1/token, client_credentials grant only. Checks run in the order a
+    server must: request syntax, then who the client is, then what it asks for."""
+    if req.method != "POST":
+        raise OAuthError(405, "invalid_request", "Method %s is not allowed for %s"
+                         % (req.method, req.path))
+    form = oauth_form(req)
+    client_id = oauth_client_check(state, req)
+    grant = form.get("grant_type")
+    if not grant:
+        raise OAuthError(400, "invalid_request", "Missing required parameter: grant_type")
+    if grant != "client_credentials":
+        raise OAuthError(400, "unsupported_grant_type",
+                         "Unsupported grant type %r (supported: client_credentials)" % grant)
+    scope = form.get("scope")
+    if scope != OAUTH_SCOPE:
+        raise OAuthError(400, "invalid_scope", "Invalid scope %r (supported: %s)"
+                         % (scope, OAUTH_SCOPE))
+    value, lifetime = state.issue_access_token(client_id)
+    return 200, {"access_token": value, "token_type": "Bearer", "expires_in": lifetime,
+                 "scope": OAUTH_SCOPE}
+
+
+def oauth_metadata(state, req):
+    """RFC 8414 discovery, built from the Host the client used (the emulator has no
+    name of its own)."""
+    if req.method != "GET":
+        raise ApiError(405, "BAD_REQUEST", "Method %s is not allowed for %s"
+                       % (req.method, req.path))
+    host = req.header("Host")
+    if not host:
+        raise ApiError(400, "INVALID_PARAMETER_VALUE", "a Host header is required")
+    base = "https://%s/oidc" % host
+    return 200, {"issuer": base, "token_endpoint": base + "/v1/token",
+                 "grant_types_supported": ["client_credentials"]}
+
+
+def process_oauth(state, req):
+    """The OAuth endpoints: no bearer token and no workspace id needed (a client calls
+    them to get its credential). Returns what process_api returns."""
+    if req.path == OIDC_METADATA_PATH:
+        try:
+            status, obj = oauth_metadata(state, req)
+        except ApiError as e:
+            allow = ["allow: GET"] if e.status == 405 else []
+            return e.status, error_body(e.code, e.message), allow
+        return status, obj, []
+    # RFC 6749 section 5.1: token answers, good or bad, must not be cached.
+    extra = ["cache-control: no-store", "pragma: no-cache"]
+    try:
+        status, obj = oauth_token(state, req)
+    except OAuthError as e:
+        status, obj = e.status, {"error": e.error, "error_description": e.description}
+        if e.status == 401:
+            extra.append('www-authenticate: Basic realm="oidc"')
+        if e.status == 405:
+            extra.append("allow: POST")
+    return status, obj, extra
+
+
+OAUTH_PATHS = {OIDC_TOKEN_PATH, OIDC_METADATA_PATH}
 
 
 def process_api(state, req):
     """Runs one client request against the store. Returns (status, body_object,
     extra_headers). Called with the state lock held."""
+    if req.path in OAUTH_PATHS:
+        return process_oauth(state, req)
     denied = bearer_check(state, req)
     if denied:
         return denied[0], denied[1], []
     routed = workspace_check(state, req)
     if routed:
         return routed[0], routed[1], []
-    expected = API_METHODS.get(req.path)
-    if expected is None:
+    route = api_route(req.path)
+    if route is None:
         return 404, error_body("ENDPOINT_NOT_FOUND", "No API found for '%s %s'"
                                % (req.method, req.path)), []
+    handler, expected = route
     if req.method != expected:
         return 405, error_body("BAD_REQUEST", "Method %s is not allowed for %s"
                                % (req.method, req.path)), ["allow: " + expected]
     try:
-        status, obj = API_HANDLERS[req.path](state, req)
+        status, obj = handler(state, req)
         return status, obj, []
     except ApiError as e:
         return e.status, error_body(e.code, e.message), []
@@ -664,6 +951,11 @@ def validate_fault(f):
     f = dict(f)
     f.setdefault("path", "*")
     f.setdefault("times", 1)
+    path = f["path"]
+    # Any other pattern would be taken for an exact path and silently never match.
+    if not isinstance(path, str) or ("*" in path and path not in ("*", UPDATE_PATTERN)):
+        raise ApiError(400, "INVALID_FAULT", "path must be \"*\", %r or an exact path"
+                       % UPDATE_PATTERN)
     if not isinstance(f["times"], int) or f["times"] == 0 or f["times"] < -1:
         raise ApiError(400, "INVALID_FAULT", "times must be a positive integer or -1")
     if kind in ("chunked", "split"):
@@ -699,6 +991,7 @@ def process_control(state, req):
         size = body.get("comment_size")
         lifetime = body.get("lifetime_seconds")
         expired = bool(body.get("expired", False))
+        scopes = check_scopes(body.get("scopes"), "scopes")
         if not isinstance(count, int) or count < 0:
             raise ApiError(400, "INVALID_PARAMETER_VALUE", "count must be >= 0")
         ids = []
@@ -708,9 +1001,10 @@ def process_control(state, req):
                 comment = (comment + " " + "x" * size)[:size]
             if expired:
                 # Created two hours ago, expired one hour ago: stored but not live.
-                rec = state.new_token(comment, 3600, creation_time=now_ms() - 7_200_000)
+                rec = state.new_token(comment, 3600, creation_time=now_ms() - 7_200_000,
+                                      scopes=scopes)
             else:
-                rec = state.new_token(comment, lifetime)
+                rec = state.new_token(comment, lifetime, scopes=scopes)
             ids.append(rec["token_id"])
         return 200, {"token_ids": ids}
     if path == "faults":
@@ -735,6 +1029,11 @@ def process_control(state, req):
             if key == "json_style" and value not in JSON_STYLES:
                 raise ApiError(400, "INVALID_PARAMETER_VALUE", "json_style must be one of "
                                + ", ".join(sorted(JSON_STYLES)))
+            if key in ("oauth_lifetime_seconds", "oauth_reject_next") and \
+                    (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                # Checked because arithmetic on them would fail mid-request otherwise.
+                raise ApiError(400, "INVALID_PARAMETER_VALUE",
+                               "%s must be an integer >= 0" % key)
             state.config[key] = value
         return 200, dict(state.config)
     return 404, error_body("ENDPOINT_NOT_FOUND", "unknown control call %s" % req.path)
@@ -746,7 +1045,8 @@ def process_control(state, req):
 class Server:
     def __init__(self, args):
         self.args = args
-        self.state = State(args.token or [DEFAULT_TOKEN], args.max_lifetime_seconds)
+        self.state = State(args.token or [DEFAULT_TOKEN], args.max_lifetime_seconds,
+                           args.oauth_client or [DEFAULT_OAUTH_CLIENT])
         self.ctx = make_tls_context(args)
         self.stop = threading.Event()
 
@@ -1008,16 +1308,49 @@ class Server:
             t.start()
 
 
+def auth_verdict(state, req):
+    """(kind, verdict) of the request's credential. kind: "pat", "oauth" (an access
+    token this emulator issued), "basic", "none", "other" (an unknown scheme).
+    verdict: "valid", "invalid", "expired" (an OAuth access token past its lifetime),
+    "missing" or "malformed" (a Basic header is only judged on the token endpoint)."""
+    auth = req.header("Authorization")
+    if auth is None:
+        return "none", "missing"
+    scheme = auth.partition(" ")[0].lower()
+    if scheme == "basic":
+        if req.path != OIDC_TOKEN_PATH:
+            return "basic", "malformed"
+        try:
+            oauth_client_check(state, req)
+            return "basic", "valid"
+        except OAuthError:
+            return "basic", "invalid"
+    if not auth.lower().startswith("bearer "):
+        return "other", "malformed"
+    value = auth[7:]
+    oauth = state.oauth_record(value)
+    if oauth is not None:
+        return "oauth", "valid" if oauth["expiry_time"] > now_ms() else "expired"
+    return "pat", "valid" if state.is_valid_bearer(value) else "invalid"
+
+
+# Form parameters that carry a secret, should a client send one in a token request body.
+SECRET_FORM_FIELD = re.compile(r"(^|&)(client_secret|client_assertion|assertion|"
+                               r"subject_token|password)=[^&]*")
+
+
+def logged_body(req):
+    """The body as the request log keeps it: a token request's secrets masked."""
+    text = req.body.decode("utf-8", errors="replace")
+    if req.path == OIDC_TOKEN_PATH:
+        text = SECRET_FORM_FIELD.sub(r"\1\2=<redacted>", text)
+    return text
+
+
 def log_entry(state, number, req, fault):
     """What the client sent, for assertions: headers in wire order with the
     credential replaced by its verdict, so the request log never holds a secret."""
-    auth = req.header("Authorization")
-    if auth is None:
-        verdict = "missing"
-    elif not auth.lower().startswith("bearer "):
-        verdict = "malformed"
-    else:
-        verdict = "valid" if state.is_valid_bearer(auth[7:]) else "invalid"
+    kind, verdict = auth_verdict(state, req)
     headers = [[k, "<redacted>" if k.lower() == "authorization" else v]
                for k, v in req.headers]
     return {
@@ -1028,7 +1361,8 @@ def log_entry(state, number, req, fault):
         "version": req.version,
         "headers": headers,
         "auth": verdict,
-        "body": req.body.decode("utf-8", errors="replace"),
+        "auth_kind": kind,
+        "body": logged_body(req),
         "fault": fault["kind"] if fault else None,
         "status": None,
     }
@@ -1058,6 +1392,14 @@ def write_port_file(path, port):
     os.replace(tmp, path)
 
 
+def oauth_client_arg(text):
+    """--oauth-client ID:SECRET; the id cannot hold ":" (RFC 7617), the secret can."""
+    client_id, sep, secret = text.partition(":")
+    if not sep or not client_id or not secret:
+        raise argparse.ArgumentTypeError("expected ID:SECRET, both non-empty")
+    return client_id, secret
+
+
 def main(argv=None):
     global QUIET
     p = argparse.ArgumentParser(description="Databricks Token API emulator (HTTPS).")
@@ -1069,6 +1411,10 @@ def main(argv=None):
     p.add_argument("--token", action="append",
                    help="valid bearer token (repeatable; default %s)" % DEFAULT_TOKEN)
     p.add_argument("--max-lifetime-seconds", type=int, default=None)
+    p.add_argument("--oauth-client", action="append", type=oauth_client_arg,
+                   metavar="ID:SECRET",
+                   help="OAuth client for /oidc/v1/token (repeatable; default %s:%s)"
+                   % DEFAULT_OAUTH_CLIENT)
     p.add_argument("--tls-min", choices=sorted(TLS_VERSIONS), default="1.2")
     p.add_argument("--tls-max", choices=sorted(TLS_VERSIONS), default="1.3")
     p.add_argument("--tls13-tickets", type=int, default=None,

@@ -202,7 +202,7 @@ class Emulator:
         return self.control("POST", "faults", {"faults": list(faults), "replace": replace})
 
     def fill(self, count, **options):
-        """Adds tokens directly; options: comment_size, lifetime_seconds, expired."""
+        """Adds tokens directly; options: comment_size, lifetime_seconds, expired, scopes."""
         body = dict(options)
         body["count"] = count
         return self.control("POST", "fill", body)["token_ids"]
@@ -211,7 +211,8 @@ class Emulator:
         return self.control("POST", "list_size", {"count": count})
 
     def config(self, **settings):
-        """quota, max_lifetime_seconds, value_suffix, json_style, require_workspace_id."""
+        """quota, max_lifetime_seconds, value_suffix, json_style, require_workspace_id,
+        oauth_lifetime_seconds, oauth_reject_next."""
         return self.control("POST", "config", settings)
 
 

@@ -219,7 +219,7 @@ static int fresh_reading(list_reader *lr, exchange_request *req, const uint8_t *
     req->idempotent = true;
     memset(&client.error, 0, sizeof client.error);
     client.work_len = work_len;
-    dbtok__list_reader_init(lr, &client, req, on_entry, e);
+    dbtok__list_reader_init(lr, &client, req, on_entry, NULL, e);
     result = read_body(lr, req, body, len, work_len, f, e);
     FUZZ_CHECK(req->idempotent == (e->count == 0));
     FUZZ_CHECK(memchr(client.error.message, '\0', sizeof client.error.message) != NULL);

@@ -344,7 +344,7 @@ static bool list_shows_marker(uint8_t *body, size_t len, const char *marker)
     memset(&req, 0, sizeof req);
     m.marker = marker;
     m.found = false;
-    dbtok__list_reader_init(&lr, &reader_client, &req, find_marker, &m);
+    dbtok__list_reader_init(&lr, &reader_client, &req, find_marker, NULL, &m);
     (void)dbtok__list_reader_sink(&lr, window, &n, req.body_window, true, true);
     free(window);
     return m.found;

@@ -248,7 +248,7 @@ const char CREATE_BODY[] =
     "{\"unknown_first\":{\"nested\":[1,2.5e3,{\"token_value\":\"decoy\"}],\"x\":null},"
     "\"token_info\":{\"owner_id\":12345,\"scopes\":[\"all-apis\",\"sql\"],\"comment\":\"device 42\","
     "\"expiry_time\":1700003600000,\"token_id\":\"" TOKEN_ID "\",\"creation_time\":1700000000000,"
-    "\"autoscope_state\":{\"a\":[{}],\"b\":false},\"created_by_id\":7},"
+    "\"autoscope_history\":{\"a\":[{}],\"b\":false},\"created_by_id\":7},"
     "\"token_value\":\"" TOKEN_VALUE "\",\"zz_trailing\":true}";
 
 const char LIST_BODY[] =

@@ -254,7 +254,7 @@ static void test_create_duplicate_keys_unknown(void **state)
 static void test_create_duplicate_ignored_keys_ok(void **state)
 {
     static const char *const bodies[] = {
-        "{\"x\":1,\"x\":2,\"token_value\":\"dapiA\",\"token_info\":{\"token_id\":\"x\",\"scopes\":[],\"scopes\":[]}}",
+        "{\"x\":1,\"x\":2,\"token_value\":\"dapiA\",\"token_info\":{\"token_id\":\"x\",\"owners\":[],\"owners\":[]}}",
         "{\"token_value\":\"dapiA\",\"n\":{\"token_value\":\"a\",\"token_value\":\"b\"},"
         "\"token_info\":{\"token_id\":\"x\",\"m\":{\"token_id\":\"a\",\"token_id\":\"b\"}}}",
     };
@@ -274,8 +274,8 @@ static void test_create_empty_token_value_unknown(void **state)
 
 /* \u0000 is valid JSON: in a field dbtok ignores or in the comment it
  * fails nothing (the comment comes whole, its length past the NUL); in the
- * token_value or token_id, which are handed out as C strings, it makes the
- * answer unreadable (outcome unknown). */
+ * token_value, token_id, autoscope_state or a scope, which are handed out as
+ * C strings, it makes the answer unreadable (outcome unknown). */
 static void test_create_nul_escapes(void **state)
 {
     fixture *fx = *state;
@@ -283,13 +283,15 @@ static void test_create_nul_escapes(void **state)
     static const char *const unreadable[] = {
         "{\"token_value\":\"dapi\\u0000X\",\"token_info\":{\"token_id\":\"x\"}}",
         "{\"token_value\":\"dapiX\",\"token_info\":{\"token_id\":\"x\\u0000\"}}",
+        "{\"token_value\":\"dapiX\",\"token_info\":{\"token_id\":\"x\",\"scopes\":[\"s\\u0000\"]}}",
+        "{\"token_value\":\"dapiX\",\"token_info\":{\"token_id\":\"x\",\"autoscope_state\":\"\\u0000\"}}",
     };
 
     fx->script.auto_conns = true;
     fake_queue_response(&fx->script, json(fx, 200,
                                           "{\"x\":\"\\u0000\",\"\\u0000\":[\"\\u0000\"],\"token_value\":\"dapiX\","
                                           "\"token_info\":{\"token_id\":\"x\",\"comment\":\"a\\u0000b\","
-                                          "\"scopes\":[\"\\u0000\"]}}"));
+                                          "\"owners\":[\"\\u0000\"]}}"));
     queue_creates(fx, unreadable, sizeof unreadable / sizeof unreadable[0]);
     start(fx);
     assert_int_equal(dbtok_token_create(&fx->client, NULL, 0, &out), DBTOK_OK);

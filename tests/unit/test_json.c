@@ -1267,7 +1267,7 @@ static void test_create_request_read(void **state)
     assert_string_equal(r.comment, "caf\xc3\xa9");
     assert_true(r.has_lifetime);
     assert_int_equal(r.lifetime_seconds, 3600);
-    assert_int_equal(r.fault, DBTOK_CREATE_REQUEST_OK);
+    assert_int_equal(r.fault, DBTOK_REQUEST_OK);
     free(text);
     /* Null is absent; so is a member not given. */
     assert_int_equal(create_request("{\"comment\": null, \"lifetime_seconds\": null}", &r, &text), DBTOK_OK);
@@ -1284,31 +1284,162 @@ static void test_create_request_read(void **state)
     free(text);
 }
 
+/* Every string of a list, in order, joined by '|'. */
+static void join_list(const dbtok_str_list *l, char *out, size_t cap)
+{
+    dbtok_str s;
+    size_t pos = 0, n = 0, used = 0;
+    out[0] = '\0';
+    while (dbtok_str_list_next(l, &pos, &s)) {
+        assert_int_equal(s.ptr[s.len], '\0');
+        used += (size_t)snprintf(out + used, cap - used, "%s%s", n++ > 0 ? "|" : "", s.ptr);
+    }
+    assert_int_equal(n, l->count);
+}
+
+static void test_create_request_scopes(void **state)
+{
+    dbtok_create_request r;
+    char *text;
+    char joined[128];
+    dbtok_str s;
+    size_t pos = 0;
+    (void)state;
+    /* Escapes decoded, order kept, packed in place. */
+    assert_int_equal(create_request("{\"scopes\": [ \"sql\" , \"unity-\\u0063atalog\", \"\\u00e9\\/x\"],"
+                                    " \"autoscope_enabled\": true, \"comment\": \"c\"}",
+                                    &r, &text),
+                     DBTOK_OK);
+    assert_int_equal(r.scopes.count, 3);
+    join_list(&r.scopes, joined, sizeof joined);
+    assert_string_equal(joined, "sql|unity-catalog|\xc3\xa9/x");
+    assert_true(r.autoscope_enabled);
+    assert_string_equal(r.comment, "c");
+    free(text);
+    assert_int_equal(create_request("{\"scopes\": [], \"autoscope_enabled\": false}", &r, &text), DBTOK_OK);
+    assert_int_equal(r.scopes.count, 0);
+    assert_false(dbtok_str_list_next(&r.scopes, &pos, &s));
+    assert_false(r.autoscope_enabled);
+    free(text);
+    assert_int_equal(create_request("{\"scopes\": null, \"autoscope_enabled\": null}", &r, &text), DBTOK_OK);
+    assert_int_equal(r.scopes.count, 0);
+    free(text);
+    assert_false(dbtok_str_list_next(NULL, &pos, &s));
+}
+
+#if DBTOK_ENABLE_UPDATE
+static dbtok_err update_request(const char *src, dbtok_update_request *out, char **copy)
+{
+    size_t len = strlen(src);
+    *copy = malloc(len + 1);
+    memcpy(*copy, src, len + 1);
+    return dbtok_update_request_parse(*copy, len, out);
+}
+
+static void test_update_request(void **state)
+{
+    static const struct {
+        const char *body;
+        dbtok_request_fault fault;
+        const char *field; /* for UNKNOWN_FIELD and MASK_MISMATCH */
+    } refused[] = {
+        {"{\"token\": {\"comment\": \"x\"}}", DBTOK_REQUEST_BAD_MASK, ""},
+        {"{\"token\": {\"comment\": \"x\"}, \"update_mask\": \"\"}", DBTOK_REQUEST_BAD_MASK, ""},
+        {"{\"token\": {\"comment\": \"x\"}, \"update_mask\": 1}", DBTOK_REQUEST_BAD_MASK, ""},
+        {"{\"token\": {\"comment\": \"x\"}, \"update_mask\": \"comment,\"}", DBTOK_REQUEST_BAD_MASK, ""},
+        {"{\"token\": {\"comment\": \"x\"}, \"update_mask\": \"comment, scopes\"}", DBTOK_REQUEST_BAD_MASK, ""},
+        {"{\"token\": {\"comment\": \"x\"}, \"update_mask\": \"comment,comment\"}", DBTOK_REQUEST_BAD_MASK, ""},
+        {"{\"token\": {\"comment\": \"x\"}, \"update_mask\": \"lifetime\"}", DBTOK_REQUEST_BAD_MASK, ""},
+        {"{\"token\": {\"comment\": \"x\"}, \"update_mask\": \"*\"}", DBTOK_REQUEST_BAD_MASK, ""},
+        {"{\"token\": {\"comment\": \"x\"}, \"update_mask\": \"comment,scopes\"}", DBTOK_REQUEST_MASK_MISMATCH,
+         "scopes"},
+        {"{\"token\": {\"comment\": \"x\", \"sc\\u006fpes\": []}, \"update_mask\": \"comment\"}",
+         DBTOK_REQUEST_MASK_MISMATCH, "sc\\u006fpes"},
+        {"{\"token\": {\"comment\": null}, \"update_mask\": \"comment\"}", DBTOK_REQUEST_MASK_MISMATCH, "comment"},
+        {"{\"update_mask\": \"comment\"}", DBTOK_REQUEST_MASK_MISMATCH, "comment"},
+        {"{\"token\": [], \"update_mask\": \"comment\"}", DBTOK_REQUEST_NOT_OBJECT, ""},
+        {"{\"token\": {\"comment\": \"x\", \"expiry\": 1}, \"update_mask\": \"comment\"}",
+         DBTOK_REQUEST_UNKNOWN_FIELD, "expiry"},
+        {"{\"token\": {\"comment\": \"x\"}, \"update_mask\": \"comment\", \"mask\": 1}", DBTOK_REQUEST_UNKNOWN_FIELD,
+         "mask"},
+        {"{\"token\": {\"comment\": 1}, \"update_mask\": \"comment\"}", DBTOK_REQUEST_BAD_COMMENT, ""},
+        {"{\"token\": {\"comment\": \"\\u0000\"}, \"update_mask\": \"comment\"}", DBTOK_REQUEST_COMMENT_NUL, ""},
+        {"{\"token\": {\"scopes\": [\"\"]}, \"update_mask\": \"scopes\"}", DBTOK_REQUEST_BAD_SCOPES, ""},
+        {"{\"token\": {\"scopes\": \"sql\"}, \"update_mask\": \"scopes\"}", DBTOK_REQUEST_BAD_SCOPES, ""},
+        {"{\"token\": {}, \"token\": {}, \"update_mask\": \"comment\"}", DBTOK_REQUEST_REPEATED_FIELD, ""},
+        {"[]", DBTOK_REQUEST_NOT_OBJECT, ""},
+        {"{", DBTOK_REQUEST_NOT_JSON, ""},
+    };
+    dbtok_update_request r;
+    char *text;
+    char joined[64];
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        dbtok_err err = update_request(refused[i].body, &r, &text);
+        if (err != DBTOK_ERR_JSON || r.fault != refused[i].fault || r.field.len != strlen(refused[i].field) ||
+            memcmp(r.field.ptr == NULL ? "" : r.field.ptr, refused[i].field, r.field.len) != 0) {
+            fail_msg("'%s': %d, fault %d, field '%.*s'", refused[i].body, (int)err, (int)r.fault, (int)r.field.len,
+                     r.field.ptr == NULL ? "" : r.field.ptr);
+        }
+        free(text);
+    }
+    assert_int_equal(update_request("{\"update_mask\": \"scopes,comment\", \"token\": {\"scopes\": [\"sql\", \"a\\u0062\"],"
+                                    " \"comment\": \"\"}}",
+                                    &r, &text),
+                     DBTOK_OK);
+    assert_string_equal(r.comment, "");
+    assert_true(r.set_scopes);
+    join_list(&r.scopes, joined, sizeof joined);
+    assert_string_equal(joined, "sql|ab");
+    free(text);
+    assert_int_equal(update_request("{\"token\": {\"scopes\": []}, \"update_mask\": \"scopes\"}", &r, &text), DBTOK_OK);
+    assert_null(r.comment);
+    assert_true(r.set_scopes);
+    assert_int_equal(r.scopes.count, 0);
+    free(text);
+    assert_int_equal(dbtok_update_request_parse(NULL, 1, &r), DBTOK_ERR_INVALID_ARG);
+    assert_int_equal(dbtok_update_request_parse(NULL, 0, NULL), DBTOK_ERR_INVALID_ARG);
+}
+#endif
+
 static void test_create_request_refused(void **state)
 {
     static const struct {
         const char *body;
         dbtok_err err;
-        dbtok_create_request_fault fault;
+        dbtok_request_fault fault;
     } cases[] = {
-        {"", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_NOT_JSON},
-        {"comment=x", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_NOT_JSON},
-        {"{\"comment\": \"x\"", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_NOT_JSON},
-        {"{} x", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_NOT_JSON},
-        {"[\"x\"]", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_NOT_OBJECT},
-        {"{\"coment\": \"x\"}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_UNKNOWN_FIELD},
-        {"{\"comment\": 3, \"x\": 1}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_UNKNOWN_FIELD},
-        {"{\"comment\": \"a\", \"comment\": \"b\"}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_REPEATED_FIELD},
-        {"{\"comment\": \"a\", \"c\\u006fmment\": null}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_REPEATED_FIELD},
-        {"{\"comment\": 3}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_BAD_COMMENT},
-        {"{\"comment\": [\"x\"]}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_BAD_COMMENT},
-        {"{\"comment\": \"a\\u0000b\"}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_COMMENT_NUL},
-        {"{\"lifetime_seconds\": \"3600\"}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_BAD_LIFETIME},
-        {"{\"lifetime_seconds\": 1.5}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_BAD_LIFETIME},
-        {"{\"lifetime_seconds\": 99999999999999999999}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_BAD_LIFETIME},
-        {"{\"lifetime_seconds\": true}", DBTOK_ERR_JSON, DBTOK_CREATE_REQUEST_BAD_LIFETIME},
-        {"{\"comment\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]}", DBTOK_ERR_BUFFER_TOO_SMALL,
-         DBTOK_CREATE_REQUEST_TOO_LARGE},
+        {"", DBTOK_ERR_JSON, DBTOK_REQUEST_NOT_JSON},
+        {"comment=x", DBTOK_ERR_JSON, DBTOK_REQUEST_NOT_JSON},
+        {"{\"comment\": \"x\"", DBTOK_ERR_JSON, DBTOK_REQUEST_NOT_JSON},
+        {"{} x", DBTOK_ERR_JSON, DBTOK_REQUEST_NOT_JSON},
+        {"[\"x\"]", DBTOK_ERR_JSON, DBTOK_REQUEST_NOT_OBJECT},
+        {"{\"coment\": \"x\"}", DBTOK_ERR_JSON, DBTOK_REQUEST_UNKNOWN_FIELD},
+        {"{\"comment\": 3, \"x\": 1}", DBTOK_ERR_JSON, DBTOK_REQUEST_UNKNOWN_FIELD},
+        {"{\"comment\": \"a\", \"comment\": \"b\"}", DBTOK_ERR_JSON, DBTOK_REQUEST_REPEATED_FIELD},
+        {"{\"comment\": \"a\", \"c\\u006fmment\": null}", DBTOK_ERR_JSON, DBTOK_REQUEST_REPEATED_FIELD},
+        {"{\"comment\": 3}", DBTOK_ERR_JSON, DBTOK_REQUEST_BAD_COMMENT},
+        {"{\"comment\": [\"x\"]}", DBTOK_ERR_JSON, DBTOK_REQUEST_BAD_COMMENT},
+        {"{\"comment\": \"a\\u0000b\"}", DBTOK_ERR_JSON, DBTOK_REQUEST_COMMENT_NUL},
+        {"{\"lifetime_seconds\": \"3600\"}", DBTOK_ERR_JSON, DBTOK_REQUEST_BAD_LIFETIME},
+        {"{\"lifetime_seconds\": 1.5}", DBTOK_ERR_JSON, DBTOK_REQUEST_BAD_LIFETIME},
+        {"{\"lifetime_seconds\": 99999999999999999999}", DBTOK_ERR_JSON, DBTOK_REQUEST_BAD_LIFETIME},
+        {"{\"lifetime_seconds\": true}", DBTOK_ERR_JSON, DBTOK_REQUEST_BAD_LIFETIME},
+        {"{\"scopes\": [\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", \"i\", \"j\", \"k\", \"l\", "
+         "\"m\", \"n\", \"o\", \"p\", \"q\", \"r\", \"s\", \"t\", \"u\", \"v\", \"w\", \"x\", \"y\", \"z\", \"0\", "
+         "\"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\", \"10\", \"11\"]}",
+         DBTOK_ERR_BUFFER_TOO_SMALL, DBTOK_REQUEST_TOO_LARGE},
+        {"{\"scopes\": \"sql\"}", DBTOK_ERR_JSON, DBTOK_REQUEST_BAD_SCOPES},
+        {"{\"scopes\": [\"sql\", 1]}", DBTOK_ERR_JSON, DBTOK_REQUEST_BAD_SCOPES},
+        {"{\"scopes\": [\"sql\", \"\"]}", DBTOK_ERR_JSON, DBTOK_REQUEST_BAD_SCOPES},
+        {"{\"scopes\": [\"s\\u0000\"]}", DBTOK_ERR_JSON, DBTOK_REQUEST_BAD_SCOPES},
+        {"{\"scopes\": [[\"sql\"]]}", DBTOK_ERR_JSON, DBTOK_REQUEST_BAD_SCOPES},
+        {"{\"scopes\": [\"a\"], \"sc\\u006fpes\": [\"b\"]}", DBTOK_ERR_JSON, DBTOK_REQUEST_REPEATED_FIELD},
+        {"{\"autoscope_enabled\": 1}", DBTOK_ERR_JSON, DBTOK_REQUEST_BAD_AUTOSCOPE},
+        {"{\"autoscope_enabled\": \"true\"}", DBTOK_ERR_JSON, DBTOK_REQUEST_BAD_AUTOSCOPE},
+        {"{\"autoscope\": true}", DBTOK_ERR_JSON, DBTOK_REQUEST_UNKNOWN_FIELD},
+        {"{\"scope\": [\"sql\"]}", DBTOK_ERR_JSON, DBTOK_REQUEST_UNKNOWN_FIELD},
     };
     dbtok_create_request r;
     char *text;
@@ -1329,13 +1460,17 @@ static void test_create_request_refused(void **state)
     free(text);
     assert_int_equal(dbtok_create_request_parse(NULL, 0, NULL), DBTOK_ERR_INVALID_ARG);
     assert_int_equal(dbtok_create_request_parse(NULL, 2, &r), DBTOK_ERR_INVALID_ARG);
-    assert_int_equal(r.fault, DBTOK_CREATE_REQUEST_NOT_JSON);
+    assert_int_equal(r.fault, DBTOK_REQUEST_NOT_JSON);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_response),
+        cmocka_unit_test(test_create_request_scopes),
+#if DBTOK_ENABLE_UPDATE
+        cmocka_unit_test(test_update_request),
+#endif
         cmocka_unit_test(test_list_response),
         cmocka_unit_test(test_list_empty_forms),
         cmocka_unit_test(test_error_bodies),

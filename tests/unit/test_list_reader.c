@@ -65,7 +65,7 @@ static dbtok_err feed(const char *body, size_t work_len, size_t piece, seen *out
     memset(&req, 0, sizeof req);
     req.idempotent = true;
     memset(out, 0, sizeof *out);
-    dbtok__list_reader_init(&lr, &client, &req, collect, out);
+    dbtok__list_reader_init(&lr, &client, &req, collect, NULL, out);
     cap = req.body_window;
     assert_true(cap > 0 && cap < work_len);
     for (;;) {
@@ -117,7 +117,7 @@ static void test_accepts(void **state)
         {"{\"token_infos\":[]}", 0},
         {" \t\r\n{ \"token_infos\" : [ { \"token_id\" : \"a\" } , {\"token_id\":\"b\"} ] } \n", 2},
         {"{\"x\":{\"token_infos\":[{\"no\":1}]},\"token_infos\":[{\"token_id\":\"a\"}],\"y\":[1,2,{}]}", 1},
-        {"{\"token_infos\":[{\"scopes\":[\"a\",{\"k\":[null,true,false,-1.5e+10]}],\"token_id\":\"a\","
+        {"{\"token_infos\":[{\"owners\":[\"a\",{\"k\":[null,true,false,-1.5e+10]}],\"token_id\":\"a\","
          "\"comment\":null,\"workspace_id\":6.02e+23}]}",
          1},
         {"{\"token\\u005finfos\":[{\"token\\u005fid\":\"escaped keys\"}]}", 1},
@@ -390,7 +390,7 @@ static void test_entry_too_large_measured(void **state)
     (void)state;
     (void)snprintf(body, sizeof body,
                    "{\"token_infos\":[{\"token_id\":\"a\"},{\"token_id\":\"b\",\"comment\":\"%0200d\\\"}]\\\\\","
-                   "\"scopes\":[{\"k\":[1,2]},\"]}\"],\"more\":\"%0100d\"},{\"token_id\":\"c\"}]}",
+                   "\"owners\":[{\"k\":[1,2]},\"]}\"],\"more\":\"%0100d\"},{\"token_id\":\"c\"}]}",
                    0, 0);
     assert_int_equal(feed(body, 128, 0, &s), DBTOK_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(s.count, 1);
@@ -437,7 +437,7 @@ static void test_duplicate_keys(void **state)
         unsigned entries;
     } good[] = {
         /* keys dbtok does not read may repeat, at every level */
-        {"{\"token_infos\":[{\"token_id\":\"a\",\"x\":1,\"x\":2,\"scopes\":[],\"scopes\":[\"s\"]}],\"y\":1,\"y\":2}", 1},
+        {"{\"token_infos\":[{\"token_id\":\"a\",\"x\":1,\"x\":2,\"owners\":[],\"owners\":[\"s\"]}],\"y\":1,\"y\":2}", 1},
         /* objects dbtok does not read (nested in an entry, or beside the list) */
         {"{\"token_infos\":[{\"token_id\":\"a\",\"n\":{\"token_id\":\"b\",\"token_id\":\"c\"}}]}", 1},
         {"{\"x\":{\"token_infos\":1,\"token_infos\":2},\"token_infos\":[{\"token_id\":\"a\"}]}", 1},
@@ -460,7 +460,7 @@ static void test_duplicate_keys(void **state)
 static void test_nul_escapes(void **state)
 {
     static const char *const good[] = {
-        "{\"x\":\"\\u0000\",\"token_infos\":[{\"token_id\":\"a\",\"scopes\":[\"s\\u0000\"],\"\\u0000\":1}]}",
+        "{\"x\":\"\\u0000\",\"token_infos\":[{\"token_id\":\"a\",\"owners\":[\"s\\u0000\"],\"\\u0000\":1}]}",
         "{\"token_infos\":[{\"token_id\":\"a\",\"comment\":\"a\\u0000b\"}]}",
         "{\"token_infos\":[{\"token_id\":\"a\",\"token_id\\u0000\":\"b\"}]}",
         "{\"token_infos\\u0000\":[{\"no\":\"id\"}]}",

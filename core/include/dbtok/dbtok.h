@@ -42,7 +42,9 @@
     DBTOK_ENABLE_CREATE_RECOVER != DBTOK_BUILT_ENABLE_CREATE_RECOVER || \
     DBTOK_ENABLE_RETRIES != DBTOK_BUILT_ENABLE_RETRIES || DBTOK_ENABLE_HTTP_DATES != DBTOK_BUILT_ENABLE_HTTP_DATES || \
     DBTOK_ENABLE_WORKSPACE_ID != DBTOK_BUILT_ENABLE_WORKSPACE_ID || \
-    DBTOK_ENABLE_OLDER_ERRORS != DBTOK_BUILT_ENABLE_OLDER_ERRORS
+    DBTOK_ENABLE_OLDER_ERRORS != DBTOK_BUILT_ENABLE_OLDER_ERRORS || \
+    DBTOK_ENABLE_SCOPES != DBTOK_BUILT_ENABLE_SCOPES || DBTOK_ENABLE_RAW_JSON != DBTOK_BUILT_ENABLE_RAW_JSON || \
+    DBTOK_ENABLE_UPDATE != DBTOK_BUILT_ENABLE_UPDATE
 #error "dbtok_config.h DBTOK_ENABLE_* switches differ from the library's build: use its DBTOK_USER_CONFIG_FILE"
 #endif
 #endif
@@ -112,14 +114,47 @@ typedef struct {
     int64_t creation_time_ms; /**< epoch milliseconds; 0 when absent or null */
     int64_t expiry_time_ms;   /**< epoch milliseconds, or -1: never expires (also when absent or
                                  null) */
+    dbtok_str_list scopes;    /**< the scopes the token carries ("sql", "unity-catalog"...), as
+                                 the service sent them; empty when it sent none (a token made
+                                 before scopes existed has every permission of its owner) or
+                                 when DBTOK_ENABLE_SCOPES is 0 */
+    dbtok_str autoscope_state; /**< the service's word for the token's autoscope
+                                  ("AUTOSCOPE_STATE_COMPLETED", "AUTOSCOPE_STATE_DISABLED"...),
+                                  empty when absent; holds no NUL */
+    dbtok_str_list inferred_scopes; /**< the scopes autoscope found the token using; empty when absent */
+    dbtok_str_list backfill_scopes; /**< the scopes the service gave a token made before scopes
+                                       existed; empty when absent */
 } dbtok_token_info;
 
 /** What dbtok_token_create returns. token_value is the secret: shown once,
  * never logged; call dbtok_result_wipe() when you have stored it. */
 typedef struct {
     dbtok_str token_value; /**< the secret bearer token, to store before the next call */
-    dbtok_token_info info; /**< the new token's id, comment and times */
+    dbtok_token_info info; /**< the new token's id, comment, times and scopes */
+    dbtok_str answer_json; /**< with dbtok_create_options.answer_json: the whole answer as the
+                              service sent it (checked by the rules that read it; the token
+                              value is in it), for a tool that passes it on; empty otherwise */
 } dbtok_created_token;
+
+/** What dbtok_token_create_with() asks for. Zero it, then set what you need:
+ * all zero is a token with no comment, the workspace's default lifetime and
+ * its owner's permissions. */
+typedef struct {
+    const char *comment;       /**< NUL-terminated UTF-8, or NULL for none */
+    int64_t lifetime_seconds;  /**< 0 or negative: the workspace's default */
+    const char *const *scopes; /**< n_scopes NUL-terminated UTF-8 names ("sql", "unity-catalog"),
+                                  sent as "scopes" in this order; read during the call only.
+                                  Needs DBTOK_ENABLE_SCOPES */
+    size_t n_scopes;           /**< 0: no "scopes" member (the token gets every permission its
+                                  owner has) */
+    bool autoscope_enabled;    /**< send "autoscope_enabled": true (the service narrows the
+                                  token to what it is seen using); false sends nothing.
+                                  Needs DBTOK_ENABLE_SCOPES */
+    bool answer_json;          /**< also hand out the answer's text (dbtok_created_token.answer_json):
+                                  the answer is copied before it is decoded, so the work buffer
+                                  must hold it twice (dbtok_create_options_work_needed() counts
+                                  it). Needs DBTOK_ENABLE_RAW_JSON */
+} dbtok_create_options;
 
 /** Details of the last failed call, copied into the client (not a view). */
 typedef struct {
@@ -225,6 +260,32 @@ dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t 
                              dbtok_created_token *out);
 
 /**
+ * dbtok_token_create with everything a create can ask for: scopes and
+ * autoscope (DBTOK_ENABLE_SCOPES), the answer's JSON (DBTOK_ENABLE_RAW_JSON).
+ * dbtok_token_create(c, comment, lifetime, out) is this call with only
+ * comment and lifetime_seconds set. opts and what it points to are read
+ * during the call only.
+ *
+ * Refused before anything is sent (DBTOK_ERR_INVALID_ARG): a NULL opts, a
+ * comment or scope that is not UTF-8, an empty scope, scopes != NULL missing
+ * with n_scopes > 0, or scopes, autoscope or answer_json asked of a library
+ * built without their switch (so a token is never made with less
+ * restriction than was asked for); an answer that could not fit the work
+ * buffer (DBTOK_ERR_BUFFER_TOO_SMALL, see dbtok_create_options_work_needed()).
+ *
+ * Errors: as dbtok_token_create.
+ */
+dbtok_err dbtok_token_create_with(dbtok_client *client, const dbtok_create_options *opts, dbtok_created_token *out);
+
+/**
+ * The work buffer a create with these options needs before it may be sent
+ * (dbtok_create_work_needed() with the scopes' echo and their JSON tokens
+ * counted, doubled for answer_json); 0 when opts is NULL or a comment or
+ * scope is not UTF-8 or missing.
+ */
+size_t dbtok_create_options_work_needed(const dbtok_create_options *opts);
+
+/**
  * The work buffer a create with this comment (NUL-terminated, or NULL) needs
  * before it may be sent: DBTOK_CREATE_ANSWER_RESERVE plus the most bytes the
  * service's JSON escaping can make of the comment in its answer, and room for
@@ -253,6 +314,12 @@ size_t dbtok_create_work_needed(const char *comment);
  */
 dbtok_err dbtok_token_create_recover(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                                      dbtok_created_token *out);
+
+/** dbtok_token_create_recover with dbtok_token_create_with()'s options: the
+ * marker is added to opts->comment, and every create it makes asks for the
+ * same scopes. Errors: as dbtok_token_create_with. */
+dbtok_err dbtok_token_create_recover_with(dbtok_client *client, const dbtok_create_options *opts,
+                                          dbtok_created_token *out);
 #endif
 
 /** Called once per token, in the server's order. info's views are valid only
@@ -284,6 +351,22 @@ typedef int (*dbtok_token_cb)(void *user, const dbtok_token_info *info);
  */
 dbtok_err dbtok_token_list(dbtok_client *client, dbtok_token_cb cb, void *user);
 
+#if DBTOK_ENABLE_RAW_JSON
+/** Called once per list entry with its JSON text as the service sent it
+ * (json.ptr[json.len] is not a NUL), valid only during the call. Return 0 to
+ * continue, non-zero to stop, as dbtok_token_cb. */
+typedef int (*dbtok_json_cb)(void *user, dbtok_str json);
+
+/**
+ * dbtok_token_list for a tool that passes the service's JSON on: each entry
+ * is checked exactly as dbtok_token_list checks it (the same entries pass,
+ * the same answers fail), then handed to cb as the service wrote it, every
+ * field kept, known or not, and nothing decoded. Memory, retries and errors
+ * as dbtok_token_list.
+ */
+dbtok_err dbtok_token_list_json(dbtok_client *client, dbtok_json_cb cb, void *user);
+#endif
+
 /**
  * POST /api/2.0/token/delete for token_id (NUL-terminated). An unknown id is
  * DBTOK_ERR_API with http_status 404 and error_code RESOURCE_DOES_NOT_EXIST.
@@ -293,6 +376,38 @@ dbtok_err dbtok_token_list(dbtok_client *client, dbtok_token_cb cb, void *user);
  * revoking again is harmless).
  */
 dbtok_err dbtok_token_revoke(dbtok_client *client, const char *token_id);
+
+#if DBTOK_ENABLE_UPDATE
+/** What dbtok_token_update() changes: the fields set here and nothing else
+ * (the request's update_mask names exactly them). Zero it, then set what you
+ * change. */
+typedef struct {
+    const char *comment;       /**< the new comment (NUL-terminated UTF-8; "" for an empty one),
+                                  or NULL to leave it as it is */
+    bool set_scopes;           /**< replace the token's scopes with scopes[0..n_scopes) */
+    const char *const *scopes; /**< the new scopes (NUL-terminated UTF-8, none empty), read
+                                  during the call only */
+    size_t n_scopes;           /**< may be 0 with set_scopes: the token keeps no scope */
+} dbtok_update_options;
+
+/**
+ * PATCH /api/2.0/token/{token_id} with {"token": {...}, "update_mask": "..."}:
+ * changes the comment, the scopes or both of an existing token, in place (its
+ * value and id stay). token_id (NUL-terminated) goes into the path
+ * percent-encoded, so that no byte of it can name another resource. An
+ * update sets values rather than adding to them, so it is idempotent and is
+ * retried like a list (see dbtok_retry), also after a lost answer.
+ *
+ * Refused before anything is sent (DBTOK_ERR_INVALID_ARG): a NULL or empty
+ * token_id, NULL opts, nothing to change, a comment or scope that is not
+ * UTF-8 or an empty scope, scopes in a build without DBTOK_ENABLE_SCOPES.
+ * An unknown id is DBTOK_ERR_API with http_status 404 and error_code
+ * RESOURCE_DOES_NOT_EXIST.
+ *
+ * Errors: every dbtok_err except DBTOK_ERR_ABORTED and DBTOK_ERR_OUTCOME_UNKNOWN.
+ */
+dbtok_err dbtok_token_update(dbtok_client *client, const char *token_id, const dbtok_update_options *opts);
+#endif
 
 /**
  * dbtok_mask_text() with the secrets this client knows: its bearer token and

@@ -135,6 +135,38 @@
 #define DBTOK_ENABLE_OLDER_ERRORS 1
 #endif
 
+/**
+ * 1: token scopes. A create may ask for scopes and autoscope
+ * (dbtok_create_options), and a token info read from the service reports
+ * scopes, autoscope_state, inferred_scopes and backfill_scopes. 0 leaves
+ * them out: those fields of dbtok_token_info stay empty, and a create that
+ * names scopes or autoscope is refused (DBTOK_ERR_INVALID_ARG) rather than
+ * sent without them.
+ */
+#ifndef DBTOK_ENABLE_SCOPES
+#define DBTOK_ENABLE_SCOPES 1
+#endif
+
+/**
+ * 1: the service's JSON as it was sent, for a tool that passes it on
+ * (`dbtok -o json`): dbtok_token_list_json() hands out each list entry's
+ * text, and a create asked for it (dbtok_create_options.answer_json) the
+ * whole answer's. 0 leaves dbtok_token_list_json() out of the library and
+ * dbtok.h, and such a create is refused (DBTOK_ERR_INVALID_ARG).
+ */
+#ifndef DBTOK_ENABLE_RAW_JSON
+#define DBTOK_ENABLE_RAW_JSON 1
+#endif
+
+/**
+ * 1: dbtok_token_update() (PATCH a token's comment or scopes in place) and
+ * dbtok_update_request_parse(). 0 leaves both out of the library and the
+ * headers.
+ */
+#ifndef DBTOK_ENABLE_UPDATE
+#define DBTOK_ENABLE_UPDATE 1
+#endif
+
 /** Longest workspace id, in decimal digits (a workspace id is an int64). */
 #define DBTOK_MAX_WORKSPACE_ID_LEN 19u
 
@@ -189,7 +221,10 @@
     (DBTOK_ENABLE_ERROR_TEXTS != 0 && DBTOK_ENABLE_ERROR_TEXTS != 1) || \
     (DBTOK_ENABLE_CREATE_RECOVER != 0 && DBTOK_ENABLE_CREATE_RECOVER != 1) || \
     (DBTOK_ENABLE_WORKSPACE_ID != 0 && DBTOK_ENABLE_WORKSPACE_ID != 1) || \
-    (DBTOK_ENABLE_OLDER_ERRORS != 0 && DBTOK_ENABLE_OLDER_ERRORS != 1)
+    (DBTOK_ENABLE_OLDER_ERRORS != 0 && DBTOK_ENABLE_OLDER_ERRORS != 1) || \
+    (DBTOK_ENABLE_SCOPES != 0 && DBTOK_ENABLE_SCOPES != 1) || \
+    (DBTOK_ENABLE_RAW_JSON != 0 && DBTOK_ENABLE_RAW_JSON != 1) || \
+    (DBTOK_ENABLE_UPDATE != 0 && DBTOK_ENABLE_UPDATE != 1)
 #error "each DBTOK_ENABLE_* switch must be 0 or 1"
 #endif
 #if DBTOK_MAX_HOST_LEN < 1 || DBTOK_MAX_HOST_LEN > 253

@@ -50,6 +50,25 @@ typedef struct {
     size_t len;      /**< bytes, not counting any NUL after them */
 } dbtok_str;
 
+/** A JSON array of strings from the service (a token's scopes), checked and
+ * decoded in place: its count strings one after another, each followed by a
+ * NUL, so that it needs no storage of its own. Each is UTF-8 and holds no NUL
+ * (an answer whose array would hold one, or anything but strings, is
+ * malformed). Read it with dbtok_str_list_next(). */
+typedef struct {
+    const char *ptr; /**< the first string; "" when count is 0 */
+    size_t len;      /**< bytes of all the strings, their NULs included */
+    size_t count;    /**< strings in the array */
+} dbtok_str_list;
+
+/**
+ * The next string of list: start with *pos at 0; each call views one string
+ * in out (ptr[len] is its NUL) and moves *pos past it. Returns false, leaving
+ * out as it was, once every string was read, or when an argument is NULL.
+ * list's bytes are read during the call only; out views them.
+ */
+bool dbtok_str_list_next(const dbtok_str_list *list, size_t *pos, dbtok_str *out);
+
 /** A short English description of err, never NULL. */
 const char *dbtok_strerror(dbtok_err err);
 
@@ -138,39 +157,52 @@ dbtok_err dbtok_config_check_workspace_id(const char *id, size_t len);
 #endif
 
 /** The most JSON values (the object, each key, each value and what it
- * contains) a body given to dbtok_create_request_parse() may hold: a create
- * request has two members, five values; the rest is room to name an unknown
- * member rather than only say the body is too large. */
-#define DBTOK_CREATE_REQUEST_MAX_VALUES 16
+ * contains, each scope) a body given to dbtok_create_request_parse() or
+ * dbtok_update_request_parse() may hold: a create request has four members,
+ * nine values and a value per scope; the rest is room for scopes and to name
+ * an unknown member rather than only say the body is too large. */
+#define DBTOK_REQUEST_MAX_VALUES 40
 
-/** What dbtok_create_request_parse() found wrong with a body. */
+/** What dbtok_create_request_parse() or dbtok_update_request_parse() found
+ * wrong with a body. */
 typedef enum {
-    DBTOK_CREATE_REQUEST_OK = 0,         /**< nothing: the body was read */
-    DBTOK_CREATE_REQUEST_NOT_JSON,       /**< not one strict JSON value (RFC 8259, UTF-8, valid escapes) */
-    DBTOK_CREATE_REQUEST_TOO_LARGE,      /**< more than DBTOK_CREATE_REQUEST_MAX_VALUES values */
-    DBTOK_CREATE_REQUEST_NOT_OBJECT,     /**< the top-level value is not an object */
-    DBTOK_CREATE_REQUEST_UNKNOWN_FIELD,  /**< a member other than comment and lifetime_seconds;
-                                            dbtok_create_request.field names it */
-    DBTOK_CREATE_REQUEST_REPEATED_FIELD, /**< comment or lifetime_seconds given twice (spelled with
-                                            escapes or not, null included) */
-    DBTOK_CREATE_REQUEST_BAD_COMMENT,    /**< comment is neither a string nor null */
-    DBTOK_CREATE_REQUEST_COMMENT_NUL,    /**< comment holds `\u0000`, which dbtok_token_create()'s
-                                            C-string comment would cut */
-    DBTOK_CREATE_REQUEST_BAD_LIFETIME    /**< lifetime_seconds is neither null nor an integer
-                                            (no fraction, no exponent) within int64 */
-} dbtok_create_request_fault;
+    DBTOK_REQUEST_OK = 0,         /**< nothing: the body was read */
+    DBTOK_REQUEST_NOT_JSON,       /**< not one strict JSON value (RFC 8259, UTF-8, valid escapes) */
+    DBTOK_REQUEST_TOO_LARGE,      /**< more than DBTOK_REQUEST_MAX_VALUES values */
+    DBTOK_REQUEST_NOT_OBJECT,     /**< the top-level value (or an update's "token") is not an object */
+    DBTOK_REQUEST_UNKNOWN_FIELD,  /**< a member the request does not have; the request's field
+                                     names it */
+    DBTOK_REQUEST_REPEATED_FIELD, /**< a member given twice (spelled with escapes or not, null
+                                     included) */
+    DBTOK_REQUEST_BAD_COMMENT,    /**< comment is neither a string nor null */
+    DBTOK_REQUEST_COMMENT_NUL,    /**< comment holds `\u0000`, which the C-string comment of
+                                     dbtok_token_create() or dbtok_token_update() would cut */
+    DBTOK_REQUEST_BAD_LIFETIME,   /**< lifetime_seconds is neither null nor an integer
+                                     (no fraction, no exponent) within int64 */
+    DBTOK_REQUEST_BAD_SCOPES,     /**< scopes is neither null nor an array of non-empty strings
+                                     holding no `\u0000` */
+    DBTOK_REQUEST_BAD_AUTOSCOPE,  /**< autoscope_enabled is neither null nor true or false */
+    DBTOK_REQUEST_BAD_MASK,       /**< an update's update_mask is missing, not a string, or not
+                                     "comment", "scopes" or both, comma-separated, each once,
+                                     no spaces */
+    DBTOK_REQUEST_MASK_MISMATCH   /**< an update's mask does not name exactly the fields its
+                                     "token" gives (a field left out of the mask would be
+                                     silently ignored, one masked but absent cleared);
+                                     field names the first such field */
+} dbtok_request_fault;
 
-/** A create request as dbtok_create_request_parse() read it: the arguments
- * of dbtok_token_create(). */
+/** A create request as dbtok_create_request_parse() read it: the members of
+ * dbtok_create_options. */
 typedef struct {
     const char *comment;      /**< NUL-terminated UTF-8 inside the parsed text, or NULL when the
                                  body has none (absent or null) */
     bool has_lifetime;        /**< lifetime_seconds was given (not absent, not null) */
     int64_t lifetime_seconds; /**< as given, when has_lifetime; 0 otherwise. Any int64 is read:
                                  what a negative one means is the caller's to decide */
-    dbtok_create_request_fault fault; /**< why the body was refused; DBTOK_CREATE_REQUEST_OK when
-                                         it was not */
-    dbtok_str field;          /**< for DBTOK_CREATE_REQUEST_UNKNOWN_FIELD the member's name as
+    dbtok_str_list scopes;    /**< the scopes, decoded in place; empty when absent or null */
+    bool autoscope_enabled;   /**< autoscope_enabled was true */
+    dbtok_request_fault fault; /**< why the body was refused; DBTOK_REQUEST_OK when it was not */
+    dbtok_str field;          /**< the member an UNKNOWN_FIELD or MASK_MISMATCH fault is about, as
                                  written (escapes not decoded, no NUL after it), a view into the
                                  text; empty otherwise */
 } dbtok_create_request;
@@ -178,27 +210,53 @@ typedef struct {
 /**
  * Read the JSON body of a create request, as the Token API and the
  * Databricks CLI's `--json` take it: one object whose members may be
- * "comment" (a string, or null for none) and "lifetime_seconds" (an integer,
- * or null for none). It is read by the rules dbtok reads the service's
+ * "comment" (a string), "lifetime_seconds" (an integer), "scopes" (an array
+ * of non-empty strings) and "autoscope_enabled" (true or false), each of
+ * them null for none. It is read by the rules dbtok reads the service's
  * answers by: strict JSON, keys compared after decoding escapes, a member
  * given twice malformed, null the same as absent. Any other member is
  * refused rather than dropped, so that a misspelt field cannot silently
- * create a token without the intended expiry.
+ * create a token without the intended expiry or scopes.
  *
- * text: len bytes, modified: the comment is decoded in place and
- *   NUL-terminated there, so out->comment (and out->field) point into text
- *   and live as long as it does. It need not be NUL-terminated.
+ * text: len bytes, modified: the comment and scopes are decoded in place and
+ *   NUL-terminated there, so out->comment, out->scopes (and out->field)
+ *   point into text and live as long as it does. It need not be
+ *   NUL-terminated.
  * out: filled on every return; on an error only fault (and field) count.
- * Uses about DBTOK_CREATE_REQUEST_MAX_VALUES * 16 bytes of stack for the
- * JSON tokens; nothing else.
+ * Uses about DBTOK_REQUEST_MAX_VALUES * 20 bytes of stack for the JSON
+ * tokens; nothing else.
  *
  * Returns DBTOK_OK; DBTOK_ERR_JSON with out->fault saying why (every fault
  * but TOO_LARGE); DBTOK_ERR_BUFFER_TOO_SMALL with out->fault
- * DBTOK_CREATE_REQUEST_TOO_LARGE; DBTOK_ERR_INVALID_ARG when out is NULL, or
- * when text is NULL and len is not 0 (out->fault then says
- * DBTOK_CREATE_REQUEST_NOT_JSON).
+ * DBTOK_REQUEST_TOO_LARGE; DBTOK_ERR_INVALID_ARG when out is NULL, or when
+ * text is NULL and len is not 0 (out->fault then says DBTOK_REQUEST_NOT_JSON).
  */
 dbtok_err dbtok_create_request_parse(char *text, size_t len, dbtok_create_request *out);
+
+#if DBTOK_ENABLE_UPDATE
+/** An update request as dbtok_update_request_parse() read it: the members of
+ * dbtok_update_options. */
+typedef struct {
+    const char *comment;      /**< the new comment (NUL-terminated UTF-8 inside the text) when
+                                 the mask names it; NULL otherwise */
+    bool set_scopes;          /**< the mask names scopes */
+    dbtok_str_list scopes;    /**< the new scopes, decoded in place, when set_scopes */
+    dbtok_request_fault fault; /**< as dbtok_create_request.fault */
+    dbtok_str field;          /**< as dbtok_create_request.field */
+} dbtok_update_request;
+
+/**
+ * Read the JSON body of an update request as the Token API and the
+ * Databricks CLI's `update --json` take it:
+ * `{"token": {"comment": "...", "scopes": [...]}, "update_mask": "comment,scopes"}`,
+ * by the rules of dbtok_create_request_parse(). The mask must name exactly
+ * the fields "token" gives (not null): the service ignores a field the mask
+ * leaves out and clears one it names but the token lacks, and neither is
+ * what a person who wrote the body meant. Text, out, stack and errors as
+ * dbtok_create_request_parse().
+ */
+dbtok_err dbtok_update_request_parse(char *text, size_t len, dbtok_update_request *out);
+#endif
 
 #ifdef __cplusplus
 }

@@ -3,7 +3,7 @@
  * revoke, nothing else. Each call is one request; a failure is the
  * application's to retry at its next cycle. No trace log, no error texts, no
  * HTTP-date parser, no create recovery, no workspace id (a plain workspace
- * host), no older error shapes. Used as DBTOK_USER_CONFIG_FILE.
+ * host), no older error shapes, no scopes, no raw JSON, no update. Used as DBTOK_USER_CONFIG_FILE.
  */
 #ifndef DBTOK_MINIMAL_H
 #define DBTOK_MINIMAL_H
@@ -15,5 +15,8 @@
 #define DBTOK_ENABLE_CREATE_RECOVER 0
 #define DBTOK_ENABLE_WORKSPACE_ID 0
 #define DBTOK_ENABLE_OLDER_ERRORS 0
+#define DBTOK_ENABLE_SCOPES 0
+#define DBTOK_ENABLE_RAW_JSON 0
+#define DBTOK_ENABLE_UPDATE 0
 
 #endif /* DBTOK_MINIMAL_H */
