@@ -29,7 +29,9 @@ typedef enum {
     OPT_LIFETIME,
     OPT_LIMIT,
     OPT_JSON,
-    OPT_RECOVER
+    OPT_RECOVER,
+    OPT_SCOPE,
+    OPT_AUTOSCOPE
 } option_id;
 
 typedef struct {
@@ -56,6 +58,8 @@ static const option OPTIONS[] = {
     {"limit", 0, true, OPT_LIMIT},
     {"json", 0, true, OPT_JSON},
     {"recover", 0, false, OPT_RECOVER},
+    {"scope", 0, true, OPT_SCOPE},
+    {"autoscope-enabled", 0, false, OPT_AUTOSCOPE},
 };
 
 void cli_usage_error(cli_args *a, const char *fmt, ...)
@@ -174,6 +178,20 @@ static void apply_option(cli_args *a, const option *opt, const char *value, cons
     case OPT_RECOVER:
         a->recover = true;
         return;
+    case OPT_SCOPE:
+        if (empty) {
+            cli_usage_error(a, "%s needs a scope name", spelled);
+        } else if (a->n_scopes == CLI_MAX_SCOPES) {
+            cli_usage_error(a, "at most %d scopes may be given", CLI_MAX_SCOPES);
+        } else {
+            a->scopes[a->n_scopes++] = value;
+            a->scope_flags = true;
+            a->set_scopes = true;
+        }
+        return;
+    case OPT_AUTOSCOPE:
+        a->autoscope = true;
+        return;
     case OPT_HELP:
         a->help = true;
         return;
@@ -264,6 +282,9 @@ static cli_command find_command(const char *name)
     if (strcmp(name, "delete") == 0 || strcmp(name, "revoke") == 0) {
         return CLI_CMD_DELETE;
     }
+    if (strcmp(name, "update") == 0) {
+        return CLI_CMD_UPDATE;
+    }
     return CLI_CMD_NONE;
 }
 
@@ -286,7 +307,7 @@ void cli_parse_args(cli_args *a, int argc, char **argv)
             if (a->cmd == CLI_CMD_NONE) {
                 cli_usage_error(a, "unknown command '%s'", arg);
             }
-        } else if (a->cmd == CLI_CMD_DELETE && a->token_id == NULL) {
+        } else if ((a->cmd == CLI_CMD_DELETE || a->cmd == CLI_CMD_UPDATE) && a->token_id == NULL) {
             a->token_id = arg;
         } else {
             cli_usage_error(a, "unexpected argument '%s'", arg);
@@ -301,39 +322,67 @@ void cli_check_args(cli_args *a)
         return;
     }
     if (a->cmd == CLI_CMD_NONE) {
-        cli_usage_error(a, "no command given: use create, list or delete");
-    } else if (a->cmd != CLI_CMD_CREATE && (a->comment != NULL || a->lifetime != NULL || a->recover || a->json != NULL)) {
+        cli_usage_error(a, "no command given: use create, list, update or delete");
+    } else if (a->cmd != CLI_CMD_CREATE && (a->lifetime != NULL || a->recover || a->autoscope)) {
         cli_usage_error(a, "%s is only valid with create",
-                        a->comment != NULL    ? "--comment"
-                        : a->lifetime != NULL ? "--lifetime-seconds"
-                        : a->json != NULL     ? "--json"
-                                              : "--recover");
+                        a->lifetime != NULL ? "--lifetime-seconds" : a->recover ? "--recover" : "--autoscope-enabled");
+    } else if (a->cmd != CLI_CMD_CREATE && a->cmd != CLI_CMD_UPDATE &&
+               (a->comment != NULL || a->json != NULL || a->scope_flags)) {
+        cli_usage_error(a, "%s is only valid with create and update",
+                        a->comment != NULL ? "--comment" : a->json != NULL ? "--json" : "--scope");
     } else if (a->cmd != CLI_CMD_LIST && a->limit != NULL) {
         cli_usage_error(a, "--limit is only valid with list");
-    } else if (a->cmd == CLI_CMD_DELETE && (a->token_id == NULL || a->token_id[0] == '\0')) {
+    } else if ((a->cmd == CLI_CMD_DELETE || a->cmd == CLI_CMD_UPDATE) &&
+               (a->token_id == NULL || a->token_id[0] == '\0')) {
         cli_usage_error(a, "%s needs a TOKEN_ID argument", a->cmd_name);
+    } else if (a->cmd == CLI_CMD_UPDATE && a->comment == NULL && !a->scope_flags && a->json == NULL) {
+        cli_usage_error(a, "update needs something to change: --comment, --scope or --json");
     }
 }
 
-/* A comment the request cannot carry, or whose answer cannot come back, is
- * refused before anything is sent: a create whose answer does not fit would
- * make a token nobody ever sees (exit 4, every time). */
-void cli_check_comment(cli_args *a, size_t work_len)
+/* Byte offset + 1 of the first byte of s that is not valid UTF-8, or 0. */
+static size_t bad_utf8_at(const char *s)
+{
+    size_t len = strlen(s), ok = cli_utf8_valid_len(s, len);
+    return ok == len ? 0 : ok + 1;
+}
+
+/* A comment or scope the request cannot carry, or whose answer cannot come
+ * back, is refused before anything is sent: a create whose answer does not
+ * fit would make a token nobody ever sees (exit 4, every time). */
+void cli_check_comment(cli_args *a, size_t work_len, bool answer_json)
 {
     const char *what = a->comment_from_json ? "--json: comment" : "--comment";
-    size_t len, need;
-    if (a->failed || a->cmd != CLI_CMD_CREATE || a->comment == NULL) {
+    dbtok_create_options o;
+    size_t i, need, at;
+    if (a->failed || (a->cmd != CLI_CMD_CREATE && a->cmd != CLI_CMD_UPDATE)) {
         return;
     }
-    len = strlen(a->comment);
-    need = dbtok_create_work_needed(a->comment);
-    if (need == 0) {
-        cli_usage_error(a, "%s is not valid UTF-8 (byte %zu of %zu)", what,
-                        cli_utf8_valid_len(a->comment, len) + 1, len);
-    } else if (need > work_len) {
-        cli_usage_error(a, "%s is too long for dbtok's %zu-byte work buffer: the create answer echoes it, "
+    if (a->comment != NULL && (at = bad_utf8_at(a->comment)) != 0) {
+        cli_usage_error(a, "%s is not valid UTF-8 (byte %zu of %zu)", what, at, strlen(a->comment));
+        return;
+    }
+    for (i = 0; i < a->n_scopes; i++) {
+        if ((at = bad_utf8_at(a->scopes[i])) != 0) {
+            cli_usage_error(a, "%s %zu is not valid UTF-8 (byte %zu of %zu)",
+                            a->scope_flags ? "--scope" : "--json: scope", i + 1, at, strlen(a->scopes[i]));
+            return;
+        }
+    }
+    if (a->cmd != CLI_CMD_CREATE) {
+        return;
+    }
+    memset(&o, 0, sizeof o);
+    o.comment = a->comment;
+    o.scopes = a->scopes;
+    o.n_scopes = a->n_scopes;
+    o.answer_json = answer_json;
+    need = dbtok_create_options_work_needed(&o);
+    if (need > work_len) {
+        cli_usage_error(a, "%s too long for dbtok's %zu-byte work buffer: the create answer echoes them, "
                            "and with the service's escaping that could need a %zu-byte buffer",
-                        what, work_len, need);
+                        a->n_scopes > 0 ? "the comment and scopes are" : (a->comment_from_json ? "--json: comment is"
+                                                                                             : "--comment is"),
+                        work_len, need);
     }
 }
-

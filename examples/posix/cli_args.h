@@ -12,7 +12,10 @@
 
 #include "cli_settings.h"
 
-typedef enum { CLI_CMD_NONE, CLI_CMD_CREATE, CLI_CMD_LIST, CLI_CMD_DELETE } cli_command;
+typedef enum { CLI_CMD_NONE, CLI_CMD_CREATE, CLI_CMD_LIST, CLI_CMD_DELETE, CLI_CMD_UPDATE } cli_command;
+
+/* The most scopes one command line (or --json body) may name. */
+#define CLI_MAX_SCOPES 32
 
 typedef struct {
     cli_flags flags;
@@ -21,7 +24,12 @@ typedef struct {
     const char *comment;  /* NULL: none */
     bool comment_from_json; /* it came from --json, not --comment (for messages) */
     const char *lifetime; /* as given, for the error message */
-    const char *json;     /* create --json as given: a JSON object, or @FILE */
+    const char *json;     /* create or update --json as given: a JSON object, or @FILE */
+    const char *scopes[CLI_MAX_SCOPES]; /* --scope, in order, or (when none) the --json body's */
+    size_t n_scopes;
+    bool scope_flags;     /* scopes came from --scope */
+    bool set_scopes;      /* update: the scopes are to be replaced (n_scopes may be 0) */
+    bool autoscope;       /* create: --autoscope-enabled, or true in --json */
     int64_t lifetime_seconds;
     const char *limit;    /* list --limit as given, for the error message */
     int64_t limit_entries; /* list: print at most this many; 0: all */
@@ -45,12 +53,14 @@ void cli_usage_error(cli_args *a, const char *fmt, ...);
 void cli_parse_args(cli_args *a, int argc, char **argv);
 
 /* What only makes sense once the whole command line is known: a command,
- * create's options only with create, delete's TOKEN_ID. */
+ * create's options only with create (and those update shares with update),
+ * the TOKEN_ID of delete and update, something for an update to change. */
 void cli_check_args(cli_args *a);
 
-/* Refuse a create comment the request cannot carry (not UTF-8) or whose
- * answer could not fit a work buffer of work_len bytes, before anything is
- * sent. */
-void cli_check_comment(cli_args *a, size_t work_len);
+/* Refuse a create comment or scope the request cannot carry (not UTF-8) or
+ * whose answer could not fit a work buffer of work_len bytes, and an update's
+ * comment or scope that is not UTF-8, before anything is sent. answer_json:
+ * the create keeps its answer's JSON (-o json), which needs the room twice. */
+void cli_check_comment(cli_args *a, size_t work_len, bool answer_json);
 
 #endif /* CLI_ARGS_H */

@@ -1,6 +1,7 @@
 /*
- * The request body of `dbtok create --json`, as the Databricks CLI takes it:
- * a JSON object given inline or as @FILE, whose fields flags may override.
+ * The request body of `dbtok create --json` and `dbtok update --json`, as the
+ * Databricks CLI takes them: a JSON object given inline or as @FILE, whose
+ * fields flags may override.
  */
 #ifndef CLI_BODY_H
 #define CLI_BODY_H
@@ -8,12 +9,14 @@
 #include "cli_args.h"
 
 /*
- * Read a->json (inline, or @FILE), a create body of "comment" (string or
- * null) and "lifetime_seconds" (an integer, not negative), and fill the
- * fields the flags left unset: flags win, field by field, as in the
- * Databricks CLI where --json is the request and flags override it. A
- * problem is a usage error in a. The comment then points into a static
- * buffer, valid until the next call.
+ * Read a->json (inline, or @FILE): for create a body of "comment",
+ * "lifetime_seconds" (not negative), "scopes" and "autoscope_enabled"; for
+ * update {"token": {"comment", "scopes"}, "update_mask": "..."} with the
+ * mask naming exactly the fields given. Fill what the flags left unset:
+ * flags win, field by field (--scope replaces the body's scopes as a whole),
+ * as in the Databricks CLI where --json is the request and flags override
+ * it. A problem is a usage error in a. The comment and scopes then point
+ * into a static buffer, valid until the next call.
  */
 void cli_apply_json_body(cli_args *a);
 

@@ -1,5 +1,5 @@
 /*
- * The commands: create, list and delete on a client dbtok_init() has set up,
+ * The commands: create, list, update and delete on a client dbtok_init() has set up,
  * each composing its output first and writing it only once the call
  * succeeded, and making sure stdout really took it.
  */
@@ -92,15 +92,29 @@ int cli_do_create(const cli_run *r, cli_out *out)
     char id[160]; /* not secret: kept to revoke the token if printing fails */
     char why[128];
     bool have_id, delivered;
-    dbtok_err err = a->recover ? dbtok_token_create_recover(r->client, a->comment, a->lifetime_seconds, &t)
-                               : dbtok_token_create(r->client, a->comment, a->lifetime_seconds, &t);
+    dbtok_create_options o;
+    dbtok_err err;
+    memset(&o, 0, sizeof o);
+    o.comment = a->comment;
+    o.lifetime_seconds = a->lifetime_seconds;
+    o.scopes = a->scopes;
+    o.n_scopes = a->n_scopes;
+    o.autoscope_enabled = a->autoscope;
+    /* -o json prints the answer as the service sent it. */
+    o.answer_json = out->format == CLI_OUTPUT_JSON;
+    err = a->recover ? dbtok_token_create_recover_with(r->client, &o, &t) : dbtok_token_create_with(r->client, &o, &t);
     if (err != DBTOK_OK) {
         return cli_report(r, err, dbtok_last_error(r->client), NULL);
     }
     have_id = dbtok_str_copy(id, sizeof id, t.info.token_id) == DBTOK_OK;
     cli_out_created(out, &t);
     dbtok_result_wipe(r->client); /* the output buffer now holds the only copy */
-    if (out->overflow) {
+    if (o.answer_json && t.answer_json.len == 0) {
+        /* The answer outgrew the room kept for its copy: it cannot be shown
+         * as it came, and a made-up one would not be the service's. */
+        (void)snprintf(why, sizeof why, "the answer did not fit twice in the work buffer");
+        delivered = false;
+    } else if (out->overflow) {
         (void)snprintf(why, sizeof why, "the output buffer is too small");
         delivered = false;
     } else {
@@ -118,7 +132,8 @@ int cli_do_list(const cli_run *r, cli_out *out)
     dbtok_err err;
 
     out->limit = (size_t)r->args->limit_entries;
-    err = dbtok_token_list(r->client, cli_out_list_cb, out);
+    err = out->format == CLI_OUTPUT_JSON ? dbtok_token_list_json(r->client, cli_out_list_json_cb, out)
+                                         : dbtok_token_list(r->client, cli_out_list_cb, out);
     /* Stopped by --limit, with the entries asked for: the rest is not read
      * (and the connection not kept). */
     if (err == DBTOK_ERR_ABORTED && !out->overflow && out->limit != 0 && out->count == out->limit) {
@@ -141,6 +156,23 @@ int cli_do_list(const cli_run *r, cli_out *out)
 int cli_do_delete(const cli_run *r)
 {
     dbtok_err err = dbtok_token_revoke(r->client, r->args->token_id);
+    if (err != DBTOK_OK) {
+        return cli_report(r, err, dbtok_last_error(r->client), NULL);
+    }
+    return 0;
+}
+
+int cli_do_update(const cli_run *r)
+{
+    const cli_args *a = r->args;
+    dbtok_update_options o;
+    dbtok_err err;
+    memset(&o, 0, sizeof o);
+    o.comment = a->comment;
+    o.set_scopes = a->set_scopes;
+    o.scopes = a->scopes;
+    o.n_scopes = a->n_scopes;
+    err = dbtok_token_update(r->client, a->token_id, &o);
     if (err != DBTOK_OK) {
         return cli_report(r, err, dbtok_last_error(r->client), NULL);
     }

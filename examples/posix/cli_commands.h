@@ -17,4 +17,8 @@ int cli_do_list(const cli_run *r, cli_out *out);
 /* delete (revoke): nothing on stdout. */
 int cli_do_delete(const cli_run *r);
 
+/* update TOKEN_ID: the comment and/or scopes the arguments give; prints
+ * nothing on success. */
+int cli_do_update(const cli_run *r);
+
 #endif /* CLI_COMMANDS_H */

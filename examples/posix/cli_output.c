@@ -110,7 +110,8 @@ static void emit_hex(sink *k, bool unicode, uint32_t v)
 size_t cli_escape(cli_escape_mode mode, const char *src, size_t len, char *dst, size_t cap)
 {
     const unsigned char *u = (const unsigned char *)src;
-    bool json = mode == CLI_ESC_JSON;
+    bool json = mode != CLI_ESC_TEXT;
+    bool raw = mode == CLI_ESC_JSON_RAW;
     sink k;
     size_t i = 0;
     k.dst = dst;
@@ -126,6 +127,12 @@ size_t cli_escape(cli_escape_mode mode, const char *src, size_t len, char *dst, 
                 emit_hex(&k, false, u[i]);
             }
             i++;
+            continue;
+        }
+        if (cp == '\\' && raw) {
+            /* An escape already: kept as it is (the text was checked). */
+            emit(&k, src + i, i + 1 < len ? 2 : 1);
+            i += i + 1 < len ? 2 : 1;
             continue;
         }
         if (cp == '\\') {
@@ -180,13 +187,6 @@ static void puts_(cli_out *o, const char *s)
     put(o, s, strlen(s));
 }
 
-static void put_i64(cli_out *o, int64_t v)
-{
-    char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
-    put(o, tmp, (size_t)n);
-}
-
 void cli_out_set_mask(cli_out *o, cli_mask_fn mask, void *user, char *scratch, size_t scratch_cap)
 {
     o->mask = mask;
@@ -229,19 +229,6 @@ static void put_service_text(cli_out *o, dbtok_str s, cli_escape_mode mode)
         return;
     }
     put_escaped(o, o->scratch, need, mode);
-}
-
-/* A JSON string, quotes included. `secret` is the new token's value: the one
- * thing printed unmasked, since printing it is what create is for. */
-static void put_json_str(cli_out *o, dbtok_str s, bool secret)
-{
-    put(o, "\"", 1);
-    if (secret) {
-        put_escaped(o, s.ptr, s.len, CLI_ESC_JSON);
-    } else {
-        put_service_text(o, s, CLI_ESC_JSON);
-    }
-    put(o, "\"", 1);
 }
 
 /* A text table cell: masked, then escaped so a comment with a newline or a
@@ -301,43 +288,152 @@ static size_t expiry_text(char *dst, size_t cap, int64_t ms)
     return cli_format_time(dst, cap, ms);
 }
 
-/* ---- create -------------------------------------------------------------- */
+/* ---- JSON as the service sent it ------------------------------------------
+ *
+ * `-o json` prints the service's own objects, every member it sent (known
+ * to dbtok or not, in its order) and none it did not, re-indented two
+ * spaces a level. The text was checked by the library, so a plain walk
+ * finds its strings; each string (keys too) is masked and then made safe
+ * for a terminal with its escapes kept (CLI_ESC_JSON_RAW), numbers and
+ * literals are copied.
+ */
 
-static void put_json_info(cli_out *o, const dbtok_token_info *info, const char *indent)
+static bool is_json_ws(char c)
 {
-    puts_(o, indent);
-    puts_(o, "  \"token_id\": ");
-    put_json_str(o, info->token_id, false);
-    puts_(o, ",\n");
-    puts_(o, indent);
-    puts_(o, "  \"creation_time\": ");
-    put_i64(o, info->creation_time_ms);
-    puts_(o, ",\n");
-    puts_(o, indent);
-    puts_(o, "  \"expiry_time\": ");
-    put_i64(o, info->expiry_time_ms);
-    puts_(o, ",\n");
-    puts_(o, indent);
-    puts_(o, "  \"comment\": ");
-    put_json_str(o, info->comment, false);
-    puts_(o, "\n");
-    puts_(o, indent);
-    puts_(o, "}");
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
+
+static size_t skip_ws(dbtok_str j, size_t i)
+{
+    while (i < j.len && is_json_ws(j.ptr[i])) {
+        i++;
+    }
+    return i;
+}
+
+/* Index of the quote that ends the string whose content starts at i. */
+static size_t string_end(dbtok_str j, size_t i)
+{
+    while (i < j.len && j.ptr[i] != '"') {
+        i += j.ptr[i] == '\\' ? 2 : 1;
+    }
+    return i;
+}
+
+/* Whether the raw string content j[from..to) decodes to the ASCII word w:
+ * the library compares keys decoded, so this must too ("token\u005fvalue"
+ * is token_value). */
+static bool key_is(dbtok_str j, size_t from, size_t to, const char *w)
+{
+    size_t i = from;
+    for (; *w != '\0'; w++) {
+        unsigned c;
+        if (i >= to) {
+            return false;
+        }
+        if (j.ptr[i] != '\\') {
+            c = (unsigned char)j.ptr[i++];
+        } else if (j.ptr[i + 1] == 'u' && i + 6 <= to) {
+            unsigned k;
+            for (c = 0, k = 2; k < 6; k++) {
+                char h = j.ptr[i + k];
+                c = c * 16u + (unsigned)(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+            }
+            i += 6;
+        } else {
+            c = (unsigned char)j.ptr[i + 1]; /* \/ and \" decode to themselves; others are no key's */
+            i += 2;
+        }
+        if (c != (unsigned char)*w) {
+            return false;
+        }
+    }
+    return i == to;
+}
+
+static void put_indent(cli_out *o, size_t depth)
+{
+    size_t k;
+    put(o, "\n", 1);
+    for (k = 0; k < depth; k++) {
+        put(o, "  ", 2);
+    }
+}
+
+/* One checked JSON value, its nested lines indented from depth.
+ * secret_key: the member of the top-level object whose string value is
+ * printed unmasked (a new token's value: printing it is what create is
+ * for), or NULL. */
+static void put_json_value(cli_out *o, dbtok_str j, size_t depth, const char *secret_key)
+{
+    size_t level = 0, i = skip_ws(j, 0);
+    bool secret_next = false;
+    while (i < j.len && !o->overflow) {
+        char c = j.ptr[i];
+        if (c == '"') {
+            size_t end = string_end(j, i + 1);
+            size_t after = skip_ws(j, end + 1);
+            dbtok_str content;
+            bool is_key = after < j.len && j.ptr[after] == ':';
+            content.ptr = j.ptr + i + 1;
+            content.len = end - i - 1;
+            put(o, "\"", 1);
+            if (secret_next && !is_key) {
+                put_escaped(o, content.ptr, content.len, CLI_ESC_JSON_RAW);
+            } else {
+                put_service_text(o, content, CLI_ESC_JSON_RAW);
+            }
+            put(o, "\"", 1);
+            secret_next = is_key && level == 1 && secret_key != NULL && key_is(j, i + 1, end, secret_key);
+            i = end + 1;
+        } else if (c == '{' || c == '[') {
+            size_t next = skip_ws(j, i + 1);
+            if (next < j.len && (j.ptr[next] == '}' || j.ptr[next] == ']')) {
+                put(o, c == '{' ? "{}" : "[]", 2); /* empty: on one line */
+                i = next + 1;
+            } else {
+                put(o, &c, 1);
+                put_indent(o, depth + ++level);
+                i = next;
+            }
+            secret_next = false;
+        } else if (c == '}' || c == ']') {
+            put_indent(o, depth + --level);
+            put(o, &c, 1);
+            i++;
+        } else if (c == ',') {
+            put(o, ",", 1);
+            put_indent(o, depth + level);
+            secret_next = false;
+            i = skip_ws(j, i + 1);
+        } else if (c == ':') {
+            put(o, ": ", 2);
+            i = skip_ws(j, i + 1);
+        } else if (is_json_ws(c)) {
+            i = skip_ws(j, i);
+        } else { /* a number or literal: up to what ends it */
+            size_t start = i;
+            while (i < j.len && !is_json_ws(j.ptr[i]) && j.ptr[i] != ',' && j.ptr[i] != '}' && j.ptr[i] != ']') {
+                i++;
+            }
+            put(o, j.ptr + start, i - start);
+            secret_next = false;
+        }
+    }
+}
+
+/* ---- create -------------------------------------------------------------- */
 
 void cli_out_created(cli_out *o, const dbtok_created_token *t)
 {
     if (o->format == CLI_OUTPUT_JSON) {
-        puts_(o, "{\n  \"token_value\": ");
-        put_json_str(o, t->token_value, true);
-        puts_(o, ",\n  \"token_info\": {\n");
-        put_json_info(o, &t->info, "  ");
-        puts_(o, "\n}\n");
+        put_json_value(o, t->answer_json, 0, "token_value");
+        puts_(o, "\n");
         return;
     }
     /* Aligned like the list table; `awk '/^token_value/ {print $2}'` works. */
     puts_(o, "token_value  ");
-    put_escaped(o, t->token_value.ptr, t->token_value.len, CLI_ESC_TEXT); /* not masked: see put_json_str */
+    put_escaped(o, t->token_value.ptr, t->token_value.len, CLI_ESC_TEXT); /* not masked: see put_json_value */
     puts_(o, "\ntoken_id     ");
     put_text_escaped(o, t->info.token_id);
     puts_(o, "\n");
@@ -345,10 +441,13 @@ void cli_out_created(cli_out *o, const dbtok_created_token *t)
 
 /* ---- list: JSON ---------------------------------------------------------- */
 
-static void list_json_item(cli_out *o, const dbtok_token_info *info)
+int cli_out_list_json_cb(void *user, dbtok_str entry)
 {
-    puts_(o, o->count == 0 ? "[\n  {\n" : ",\n  {\n");
-    put_json_info(o, info, "  ");
+    cli_out *o = user;
+    puts_(o, o->count == 0 ? "[\n  " : ",\n  ");
+    put_json_value(o, entry, 1, NULL);
+    o->count++;
+    return o->overflow || (o->limit != 0 && o->count >= o->limit) ? 1 : 0;
 }
 
 /* ---- list: text -----------------------------------------------------------
@@ -512,11 +611,7 @@ static void list_text_end(cli_out *o)
 int cli_out_list_cb(void *user, const dbtok_token_info *info)
 {
     cli_out *o = user;
-    if (o->format == CLI_OUTPUT_JSON) {
-        list_json_item(o, info);
-    } else {
-        list_text_item(o, info);
-    }
+    list_text_item(o, info);
     o->count++;
     return o->overflow || (o->limit != 0 && o->count >= o->limit) ? 1 : 0;
 }

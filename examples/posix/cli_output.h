@@ -38,9 +38,12 @@ typedef size_t (*cli_mask_fn)(void *user, const char *text, size_t len, char *ou
  *   other C0 controls, DEL and the code points above as \uHHHH (JSON allows
  *   any character escaped, and a terminal shown the JSON must not receive
  *   them raw); invalid UTF-8 as \ufffd, since JSON text must be UTF-8.
+ * CLI_ESC_JSON_RAW: the inside of a JSON string that is already escaped
+ *   (the service's own text, checked by the library): its escapes are kept
+ *   as they are, and raw code points are treated as CLI_ESC_JSON treats them.
  * Everything else, non-ASCII text included, is copied as it is.
  */
-typedef enum { CLI_ESC_TEXT = 0, CLI_ESC_JSON = 1 } cli_escape_mode;
+typedef enum { CLI_ESC_TEXT = 0, CLI_ESC_JSON = 1, CLI_ESC_JSON_RAW = 2 } cli_escape_mode;
 
 /*
  * The tool's one escaping routine, applied after masking to everything it
@@ -84,7 +87,9 @@ void cli_out_init(cli_out *o, char *buf, size_t cap, cli_output_format format);
 void cli_out_set_mask(cli_out *o, cli_mask_fn mask, void *user, char *scratch, size_t scratch_cap);
 
 /* A created token: text shows the value and the id on two lines, JSON the
- * service's shape ({"token_value", "token_info": {...}}). */
+ * service's answer as it sent it (t->answer_json: every member, in its
+ * order), re-indented, each string masked (the token value aside) and
+ * escaped (CLI_ESC_JSON_RAW). */
 void cli_out_created(cli_out *o, const dbtok_created_token *t);
 
 /*
@@ -93,14 +98,16 @@ void cli_out_created(cli_out *o, const dbtok_created_token *t);
  * non-zero to stop the listing once the buffer overflowed. After the call
  * succeeded, cli_out_list_end() finishes the table or array.
  *
- * Text: a table `ID  CREATED  EXPIRES  COMMENT` with ISO 8601 UTC times,
- * `never` for an expiry of -1, and ids and comments masked and escaped
- * (CLI_ESC_TEXT) so each token stays on one line and a terminal receives no
- * control sequence. JSON: an array of {token_id, creation_time, expiry_time,
- * comment} objects, 2-space indented, strings masked and escaped
- * (CLI_ESC_JSON).
+ * Text (cli_out_list_cb, a dbtok_token_cb): a table
+ * `ID  CREATED  EXPIRES  COMMENT` with ISO 8601 UTC times, `never` for an
+ * expiry of -1, and ids and comments masked and escaped (CLI_ESC_TEXT) so
+ * each token stays on one line and a terminal receives no control sequence.
+ * JSON (cli_out_list_json_cb, for dbtok_token_list_json): an array of the
+ * entries as the service sent them, every member kept and none added,
+ * 2-space indented, strings masked and escaped (CLI_ESC_JSON_RAW).
  */
 int cli_out_list_cb(void *user, const dbtok_token_info *info);
+int cli_out_list_json_cb(void *user, dbtok_str entry);
 void cli_out_list_end(cli_out *o);
 
 /* Overwrite what was composed (it may hold a token value). */

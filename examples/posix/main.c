@@ -256,6 +256,9 @@ static int run(const cli_args *a)
     case CLI_CMD_LIST:
         rc = cli_do_list(&r, &out);
         break;
+    case CLI_CMD_UPDATE:
+        rc = cli_do_update(&r);
+        break;
     case CLI_CMD_DELETE:
     default:
         rc = cli_do_delete(&r);
@@ -341,7 +344,6 @@ int main(int argc, char **argv)
     if (!a.failed && a.json != NULL) {
         cli_apply_json_body(&a);
     }
-    cli_check_comment(&a, sizeof g_work);
     if (!a.failed && g_stdout_closed_at_start && (a.cmd == CLI_CMD_CREATE || a.cmd == CLI_CMD_LIST)) {
         /* Decided: nothing could receive the output, so nothing is asked for.
          * For create that means no token is made at all, rather than one made
@@ -364,6 +366,14 @@ int main(int argc, char **argv)
     cli_remember_secret(g_settings.token);
     if (rc != 0) {
         cli_error_line("%s" CLI_HELP_HINT, err);
+        cli_forget_secrets();
+        cli_settings_wipe(&g_settings);
+        return CLI_EXIT_USAGE;
+    }
+    /* With -o json a create keeps its answer's text too, which needs room. */
+    cli_check_comment(&a, sizeof g_work, g_settings.output == CLI_OUTPUT_JSON);
+    if (a.failed) {
+        cli_error_line("%s" CLI_HELP_HINT, a.err);
         cli_forget_secrets();
         cli_settings_wipe(&g_settings);
         return CLI_EXIT_USAGE;

@@ -3,8 +3,9 @@
 
 Behaves like the real service as described in WIRE.md (create with scopes, list, delete,
 update, OAuth machine-to-machine tokens, the error shapes, unknown fields, integer error
-codes) and adds two things the real service cannot offer: a control API under /__emulator/ and fault injection, so tests can observe exactly
-what a client sent and make the wire misbehave on purpose.
+codes) and adds two things the real service cannot offer: a control API under
+/__emulator/ and fault injection, so tests can observe exactly what a client sent and
+make the wire misbehave on purpose.
 
 The HTTP/1.1 server is hand-written over the TLS socket rather than built on http.server:
 fault injection needs byte-level control of framing (chunk sizes, truncation, resets,
