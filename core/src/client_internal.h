@@ -16,6 +16,10 @@
 #include "dbtok/dbtok.h"
 #include "http_writer.h"
 
+/* Room for the id of a token a lost create left behind: ids are 64 hex
+ * digits; a longer one is refused, not cut. */
+#define DBTOK__ORPHAN_ID_MAX 80
+
 /*
  * The client's state, kept in the caller's dbtok_client storage. Only the
  * library sees this type: dbtok.h gives the storage's size from the
@@ -40,6 +44,9 @@ typedef struct dbtok__state {
     char seen_values[DBTOK_MASK_TOKEN_VALUES][DBTOK_MASK_TOKEN_VALUE_MAX]; /* for dbtok_mask() */
     uint16_t seen_value_len[DBTOK_MASK_TOKEN_VALUES];
     uint8_t seen_next;
+#if DBTOK_ENABLE_CREATE_RECOVER
+    char orphan_id[DBTOK__ORPHAN_ID_MAX]; /* recover.c: the token a lost create left, to revoke */
+#endif
     mbedtls_ssl_context ssl;
     mbedtls_ssl_config ssl_conf;
     mbedtls_x509_crt ca_chain;
@@ -141,8 +148,10 @@ bool dbtok__client_said_try_later(const dbtok_error_info *e);
 /* token_api.c: a create whose comment carries a marker (after a space):
  * DBTOK__MARKER_BYTES random bytes, written "[dbtok:" + 16 hex digits + "]". */
 #define DBTOK__MARKER_BYTES 8
-dbtok_err dbtok__token_create_tagged(dbtok__state *client, const dbtok_create_options *opts, const uint8_t *marker,
-                                     dbtok_created_token *out);
+/* comment and lifetime_seconds are the create's; opts gives the rest (its
+ * own comment and lifetime are not read). */
+dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, int64_t lifetime_seconds,
+                                     const dbtok_create_options *opts, const uint8_t *marker, dbtok_created_token *out);
 
 /* trace.c: TRACE-level log of what goes over the wire, secrets redacted.
  * Without DBTOK_ENABLE_TRACE every call below compiles to nothing. */

@@ -22,7 +22,7 @@
 typedef struct {
     const uint8_t *markers; /* every marker this call has used, MARKER_BYTES each */
     size_t n_markers;
-    char token_id[80]; /* ids are 64 hex digits; a longer one is refused, not cut */
+    char *token_id; /* the client's orphan_id: kept off the stack, which the list below needs */
     bool found;
     bool too_long;
 } orphan_search;
@@ -58,7 +58,7 @@ static int find_orphan(void *user, const dbtok_token_info *info)
     orphan_search *s = user;
     if (!s->found && has_marker(info->comment, s->markers, s->n_markers)) {
         s->found = true;
-        s->too_long = dbtok_str_copy(s->token_id, sizeof s->token_id, info->token_id) != DBTOK_OK;
+        s->too_long = dbtok_str_copy(s->token_id, DBTOK__ORPHAN_ID_MAX, info->token_id) != DBTOK_OK;
     }
     return 0;
 }
@@ -80,6 +80,7 @@ static dbtok_err remove_orphans(dbtok__state *c, const uint8_t *markers, size_t 
     size_t lists;
     dbtok_err err = DBTOK_OK;
 
+    s.token_id = c->orphan_id;
     s.markers = markers;
     s.n_markers = n_markers;
     for (lists = 0; lists <= n_markers; lists++) {
@@ -108,7 +109,8 @@ static dbtok_err remove_orphans(dbtok__state *c, const uint8_t *markers, size_t 
 }
 
 /* client->call_deadline_ms is the whole call's end. */
-static dbtok_err create_recovering(dbtok__state *client, const dbtok_create_options *opts, dbtok_created_token *out)
+static dbtok_err create_recovering(dbtok__state *client, const char *comment, int64_t lifetime_seconds,
+                                   const dbtok_create_options *opts, dbtok_created_token *out)
 {
     uint64_t end = client->call_deadline_ms;
     uint8_t markers[RECOVER_ROUNDS * MARKER_BYTES];
@@ -125,7 +127,7 @@ static dbtok_err create_recovering(dbtok__state *client, const dbtok_create_opti
         /* A create whose answer stalls may take only half of what is left,
          * so that the recovery it may need has the other half. */
         client->call_deadline_ms = now < end ? now + (end - now + 1) / 2 : end;
-        err = dbtok__token_create_tagged(client, opts, bits, out);
+        err = dbtok__token_create_tagged(client, comment, lifetime_seconds, opts, bits, out);
         client->call_deadline_ms = end;
         if (err != DBTOK_ERR_OUTCOME_UNKNOWN) {
             return err;
@@ -142,10 +144,12 @@ static dbtok_err create_recovering(dbtok__state *client, const dbtok_create_opti
     return dbtok__client_fail(client, revoked == RECOVER_ROUNDS ? DBTOK_ERR_IO : DBTOK_ERR_OUTCOME_UNKNOWN);
 }
 
-dbtok_err dbtok_token_create_recover_with(dbtok_client *client, const dbtok_create_options *opts,
-                                          dbtok_created_token *out)
+/* The options of a create that asks for nothing beyond comment and lifetime. */
+static const dbtok_create_options plain_create;
+
+static dbtok_err recover_call(dbtok__state *c, const char *comment, int64_t lifetime_seconds,
+                              const dbtok_create_options *opts, dbtok_created_token *out)
 {
-    dbtok__state *c = dbtok__state_of(client);
     dbtok_err err;
 
     if (c == NULL || c->work == NULL || out == NULL || opts == NULL) {
@@ -154,7 +158,7 @@ dbtok_err dbtok_token_create_recover_with(dbtok_client *client, const dbtok_crea
     /* One deadline for the creates, lists and revokes together: each of them
      * retries only inside what is left of it. */
     c->call_deadline_ms = dbtok__call_deadline(c);
-    err = create_recovering(c, opts, out);
+    err = create_recovering(c, comment, lifetime_seconds, opts, out);
     c->call_deadline_ms = 0;
     return err;
 }
@@ -162,11 +166,16 @@ dbtok_err dbtok_token_create_recover_with(dbtok_client *client, const dbtok_crea
 dbtok_err dbtok_token_create_recover(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                                      dbtok_created_token *out)
 {
-    dbtok_create_options o;
-    memset(&o, 0, sizeof o);
-    o.comment = comment;
-    o.lifetime_seconds = lifetime_seconds;
-    return dbtok_token_create_recover_with(client, &o, out);
+    return recover_call(dbtok__state_of(client), comment, lifetime_seconds, &plain_create, out);
+}
+
+dbtok_err dbtok_token_create_recover_with(dbtok_client *client, const dbtok_create_options *opts,
+                                          dbtok_created_token *out)
+{
+    if (opts == NULL) {
+        return DBTOK_ERR_INVALID_ARG;
+    }
+    return recover_call(dbtok__state_of(client), opts->comment, opts->lifetime_seconds, opts, out);
 }
 #else
 /* ISO C wants something in every translation unit. */

@@ -13,9 +13,13 @@
 #define PATH_DELETE "/api/2.0/token/delete"
 #define PATH_TOKEN "/api/2.0/token/" /* + the id, for an update */
 
+/* What a create sends: the comment and lifetime, and the rest of the
+ * options (their comment and lifetime unread), so that the plain calls
+ * build no options of their own on the stack. */
 typedef struct {
     const dbtok_create_options *opts;
-    const char *comment;   /* opts->comment, or "" when a marker goes in alone */
+    const char *comment;   /* the comment, or "" when a marker goes in alone */
+    int64_t lifetime_seconds;
     const uint8_t *marker; /* DBTOK__MARKER_BYTES, appended to the comment after a space, or NULL */
 } create_args;
 
@@ -52,7 +56,6 @@ static bool scopes_ok(const char *const *scopes, size_t n)
 static void write_create_body(const void *arg, http_buf *out)
 {
     const create_args *a = arg;
-    const dbtok_create_options *o = a->opts;
     const char *sep = "";
     dbtok__http_buf_puts(out, "{");
     if (a->comment != NULL) {
@@ -71,13 +74,14 @@ static void write_create_body(const void *arg, http_buf *out)
         dbtok__http_buf_puts(out, "\"");
         sep = ",";
     }
-    if (o->lifetime_seconds > 0) {
+    if (a->lifetime_seconds > 0) {
         dbtok__http_buf_puts(out, sep);
         dbtok__http_buf_puts(out, "\"lifetime_seconds\":");
-        dbtok__http_buf_put_i64(out, o->lifetime_seconds);
+        dbtok__http_buf_put_i64(out, a->lifetime_seconds);
         sep = ",";
     }
 #if DBTOK_ENABLE_SCOPES
+    const dbtok_create_options *o = a->opts;
     if (o->n_scopes > 0) {
         dbtok__http_buf_puts(out, sep);
         write_scopes(out, o->scopes, o->n_scopes);
@@ -124,13 +128,13 @@ static size_t add_sat(size_t a, size_t b)
 }
 
 /* The work a create needs: SIZE_MAX when a text is not UTF-8 or missing. */
-static size_t create_need(const dbtok_create_options *o)
+static size_t create_need(const char *comment, const dbtok_create_options *o)
 {
     size_t need = DBTOK_CREATE_ANSWER_RESERVE + MARKER_ECHO_BYTES;
     size_t i;
 
-    if (o->comment != NULL) {
-        need = add_sat(need, dbtok__json_echo_bound(o->comment, strlen(o->comment)));
+    if (comment != NULL) {
+        need = add_sat(need, dbtok__json_echo_bound(comment, strlen(comment)));
     }
     if (!scopes_ok(o->scopes, o->n_scopes)) {
         return SIZE_MAX;
@@ -145,31 +149,31 @@ static size_t create_need(const dbtok_create_options *o)
 
 size_t dbtok_create_options_work_needed(const dbtok_create_options *opts)
 {
-    size_t need = opts != NULL ? create_need(opts) : SIZE_MAX;
+    size_t need = opts != NULL ? create_need(opts->comment, opts) : SIZE_MAX;
     return need == SIZE_MAX ? 0 : need;
 }
 
+/* The options of a create that asks for nothing beyond comment and lifetime. */
+static const dbtok_create_options plain_create;
+
 size_t dbtok_create_work_needed(const char *comment)
 {
-    dbtok_create_options o;
-    memset(&o, 0, sizeof o);
-    o.comment = comment;
-    return dbtok_create_options_work_needed(&o);
+    size_t need = create_need(comment, &plain_create);
+    return need == SIZE_MAX ? 0 : need;
 }
 
 dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                              dbtok_created_token *out)
 {
-    dbtok_create_options o;
-    memset(&o, 0, sizeof o);
-    o.comment = comment;
-    o.lifetime_seconds = lifetime_seconds;
-    return dbtok__token_create_tagged(dbtok__state_of(client), &o, NULL, out);
+    return dbtok__token_create_tagged(dbtok__state_of(client), comment, lifetime_seconds, &plain_create, NULL, out);
 }
 
 dbtok_err dbtok_token_create_with(dbtok_client *client, const dbtok_create_options *opts, dbtok_created_token *out)
 {
-    return dbtok__token_create_tagged(dbtok__state_of(client), opts, NULL, out);
+    if (opts == NULL) {
+        return DBTOK_ERR_INVALID_ARG;
+    }
+    return dbtok__token_create_tagged(dbtok__state_of(client), opts->comment, opts->lifetime_seconds, opts, NULL, out);
 }
 
 /* The answer's text, copied after its tokens before decoding rewrites it;
@@ -188,8 +192,8 @@ static void keep_answer(dbtok__state *c, const json_doc *doc, dbtok_str *out)
     }
 }
 
-dbtok_err dbtok__token_create_tagged(dbtok__state *client, const dbtok_create_options *opts, const uint8_t *marker,
-                                     dbtok_created_token *out)
+dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, int64_t lifetime_seconds,
+                                     const dbtok_create_options *opts, const uint8_t *marker, dbtok_created_token *out)
 {
     create_args args;
     exchange_request req;
@@ -211,7 +215,7 @@ dbtok_err dbtok__token_create_tagged(dbtok__state *client, const dbtok_create_op
     }
     /* The answer echoes the comment and scopes: one whose answer could not
      * fit would make a token nobody ever sees, so it is not sent. */
-    need = create_need(opts);
+    need = create_need(comment, opts);
     if (need == SIZE_MAX) {
         return dbtok__client_fail(client, DBTOK_ERR_INVALID_ARG);
     }
@@ -220,7 +224,8 @@ dbtok_err dbtok__token_create_tagged(dbtok__state *client, const dbtok_create_op
         return dbtok__client_fail(client, DBTOK_ERR_BUFFER_TOO_SMALL);
     }
     args.opts = opts;
-    args.comment = opts->comment != NULL || marker == NULL ? opts->comment : "";
+    args.comment = comment != NULL || marker == NULL ? comment : "";
+    args.lifetime_seconds = lifetime_seconds;
     args.marker = marker;
     memset(&req, 0, sizeof req);
     req.method = "POST";

@@ -22,7 +22,8 @@
 dbtok_err dbtok__token_info_read(json_doc *doc, int obj, dbtok_token_info *info);
 
 /* The checks of dbtok__token_info_read alone: the text is left as it came
- * (dbtok_token_list_json hands it out so). DBTOK_OK or DBTOK_ERR_JSON. */
-dbtok_err dbtok__token_info_check(const json_doc *doc, int obj);
+ * (dbtok_token_list_json hands it out so), nothing written. DBTOK_OK or
+ * DBTOK_ERR_JSON. */
+dbtok_err dbtok__token_info_check(json_doc *doc, int obj);
 
 #endif /* DBTOK_TOKEN_INFO_H */

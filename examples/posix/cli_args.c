@@ -379,10 +379,10 @@ void cli_check_comment(cli_args *a, size_t work_len, bool answer_json)
     o.answer_json = answer_json;
     need = dbtok_create_options_work_needed(&o);
     if (need > work_len) {
-        cli_usage_error(a, "%s too long for dbtok's %zu-byte work buffer: the create answer echoes them, "
-                           "and with the service's escaping that could need a %zu-byte buffer",
-                        a->n_scopes > 0 ? "the comment and scopes are" : (a->comment_from_json ? "--json: comment is"
-                                                                                             : "--comment is"),
-                        work_len, need);
+        cli_usage_error(a, "%s too long for dbtok's %zu-byte work buffer: the create answer echoes it, "
+                           "and with the service's escaping that could need a %zu-byte buffer%s",
+                        a->n_scopes > 0 ? "the comment with the scopes is"
+                                        : (a->comment_from_json ? "--json: comment is" : "--comment is"),
+                        work_len, need, answer_json ? " (-o json keeps the answer as it came too, which doubles it)" : "");
     }
 }

@@ -107,6 +107,25 @@ static void emit_hex(sink *k, bool unicode, uint32_t v)
     emit(k, tmp, (size_t)len);
 }
 
+/* Length of the whole JSON escape at s[0..len) (s[0] is a backslash), or 0. */
+static size_t raw_escape_len(const char *s, size_t len)
+{
+    size_t k;
+    if (len >= 2 && s[1] != '\0' && strchr("\"\\/bfnrt", s[1]) != NULL) {
+        return 2;
+    }
+    if (len < 6 || s[1] != 'u') {
+        return 0;
+    }
+    for (k = 2; k < 6; k++) {
+        char h = s[k];
+        if (!((h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') || (h >= 'A' && h <= 'F'))) {
+            return 0;
+        }
+    }
+    return 6;
+}
+
 size_t cli_escape(cli_escape_mode mode, const char *src, size_t len, char *dst, size_t cap)
 {
     const unsigned char *u = (const unsigned char *)src;
@@ -130,9 +149,12 @@ size_t cli_escape(cli_escape_mode mode, const char *src, size_t len, char *dst, 
             continue;
         }
         if (cp == '\\' && raw) {
-            /* An escape already: kept as it is (the text was checked). */
-            emit(&k, src + i, i + 1 < len ? 2 : 1);
-            i += i + 1 < len ? 2 : 1;
+            /* An escape already: kept as it is. Masking may have cut one
+             * ("\\u00" before the mark): what is left of it is shown as the
+             * backslash it then is, so the JSON stays valid. */
+            size_t n_esc = raw_escape_len(src + i, len - i);
+            emit(&k, n_esc > 0 ? src + i : "\\\\", n_esc > 0 ? n_esc : 2);
+            i += n_esc > 0 ? n_esc : 1;
             continue;
         }
         if (cp == '\\') {

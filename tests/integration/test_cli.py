@@ -1135,6 +1135,116 @@ class WorkspaceIdTests(CliTestCase):
         self.assertEqual(self.state()["requests"], {})
 
 
+class ScopesAndUpdateTests(CliTestCase):
+    """Issue 12, points 1-3: scopes and autoscope on create, every field the service
+    sends passed through by -o json (and none invented), update in place."""
+
+    def test_create_with_scopes_then_list_shows_them(self):
+        created = self.json_out(self.dbtok("-o", "json", "create", "--comment", "s", "--scope", "sql",
+                                           "--scope", "unity-catalog", "--autoscope-enabled"))
+        stored = self.only_token()
+        self.assertEqual(stored["scopes"], ["sql", "unity-catalog"])
+        self.assertTrue(stored["autoscope_enabled"])
+        self.assertEqual(created["token_value"], stored["token_value"])
+        self.assertEqual(created["token_info"]["scopes"], ["sql", "unity-catalog"])
+        self.assertEqual(created["token_info"]["autoscope_state"], "AUTOSCOPE_STATE_RUNNING")
+        listed = self.json_out(self.dbtok("-o", "json", "list"))
+        self.assertEqual(listed[0]["scopes"], ["sql", "unity-catalog"])
+        self.assertEqual(listed[0]["autoscope_state"], "AUTOSCOPE_STATE_RUNNING")
+
+    def test_scopes_in_json_body_and_flags_win(self):
+        self.assertOk(self.dbtok("create", "--json", '{"comment": "j", "scopes": ["a", "b"], '
+                                                     '"autoscope_enabled": true, "lifetime_seconds": 600}'))
+        stored = self.only_token()
+        self.assertEqual((stored["scopes"], stored["autoscope_enabled"]), (["a", "b"], True))
+        self.emu.reset()
+        # --scope replaces the body's scopes as a whole.
+        self.assertOk(self.dbtok("create", "--json", '{"scopes": ["a", "b"]}', "--scope", "c"))
+        self.assertEqual(self.only_token()["scopes"], ["c"])
+        for bad, word in (('{"scopes": "sql"}', "scopes"), ('{"scopes": [""]}', "scopes"),
+                          ('{"autoscope_enabled": 1}', "autoscope_enabled"), ('{"scope": ["a"]}', "scope")):
+            with self.subTest(body=bad):
+                self.emu.reset()
+                r = self.dbtok("create", "--json", bad)
+                self.assertFails(r, USAGE)
+                self.assertIn(word, r.err)
+                self.assertEqual(self.state()["connections"], 0)
+        r = self.dbtok("create", "--scope", "")
+        self.assertFails(r, USAGE)
+
+    def test_json_output_is_the_services_objects(self):
+        """Every member the service sent, unknown and nested ones included, in its
+        order; nothing it did not send (no comment invented for a token without one)."""
+        self.assertOk(self.dbtok("create"))
+        created = self.json_out(self.dbtok("-o", "json", "create", "--comment", "second"))
+        listed = self.json_out(self.dbtok("-o", "json", "list"))
+        self.assertEqual(len(listed), 2)
+        self.assertNotIn("comment", listed[0])
+        self.assertNotIn("scopes", listed[0])
+        self.assertEqual(listed[1]["comment"], "second")
+        for info in listed + [created["token_info"]]:
+            self.assertEqual(info["x_future_nested"]["history"], [1, {"k": None}, [], "]}"])
+            self.assertEqual(info["created_by_username"], 'emu"lator\\user@example.com')
+            self.assertIn("last_used_day", info)
+            self.assertIsNone(info["last_used_day"])
+        self.assertEqual(listed[1], created["token_info"])
+
+    def test_update_changes_exactly_the_masked_fields(self):
+        self.assertOk(self.dbtok("create", "--comment", "before", "--scope", "sql", "--scope", "jobs"))
+        tid = self.only_token()["token_id"]
+        r = self.dbtok("update", tid, "--comment", "after")
+        self.assertOk(r)
+        self.assertEqual(r.out_bytes, b"", "update prints nothing" + r.describe())
+        t = self.only_token()
+        self.assertEqual((t["comment"], t["scopes"]), ("after", ["sql", "jobs"]))
+        self.assertOk(self.dbtok("update", tid, "--scope", "clusters"))
+        t = self.only_token()
+        self.assertEqual((t["comment"], t["scopes"]), ("after", ["clusters"]))
+        self.assertOk(self.dbtok("update", tid, "--json",
+                                 '{"token": {"comment": "both", "scopes": []}, "update_mask": "comment,scopes"}'))
+        t = self.only_token()
+        self.assertEqual((t["comment"], t["scopes"]), ("both", []))
+        # Flags win over the body, field by field.
+        self.assertOk(self.dbtok("update", tid, "--comment", "flag", "--json",
+                                 '{"token": {"comment": "body", "scopes": ["x"]}, "update_mask": "comment,scopes"}'))
+        t = self.only_token()
+        self.assertEqual((t["comment"], t["scopes"]), ("flag", ["x"]))
+        self.assertEqual(t["token_value"], self.state()["tokens"][0]["token_value"])
+
+    def test_update_refusals(self):
+        self.assertOk(self.dbtok("create", "--comment", "c"))
+        tid = self.only_token()["token_id"]
+        r = self.dbtok("update", "0" * 64, "--comment", "x")
+        self.assertApiError(r, "RESOURCE_DOES_NOT_EXIST", 404)
+        # An id cannot reach another resource: it goes into the path encoded.
+        r = self.dbtok("update", "../delete", "--comment", "x")
+        self.assertApiError(r, "RESOURCE_DOES_NOT_EXIST", 404)
+        self.assertEqual(len(self.state()["tokens"]), 1)
+        requests_before = self.state()["requests"]
+        for args, word in ((["update", tid], "something to change"), (["update", "--comment", "x"], "TOKEN_ID"),
+                           (["update", tid, "--lifetime-seconds", "60"], "--lifetime-seconds"),
+                           (["update", tid, "--autoscope-enabled"], "--autoscope-enabled"),
+                           (["update", tid, "--json", '{"token": {"comment": "x"}, "update_mask": "scopes"}'],
+                            "update_mask"),
+                           (["update", tid, "--json", '{"token": {"comment": "x"}}'], "update_mask"),
+                           (["update", tid, "--json", '{"token": {"comment": "x"}, "update_mask": "comment, scopes"}'],
+                            "update_mask"),
+                           (["list", "--scope", "x"], "--scope")):
+            with self.subTest(args=args):
+                r = self.dbtok(*args)
+                self.assertFails(r, USAGE)
+                self.assertIn(word, r.err)
+        self.assertEqual(self.state()["requests"], requests_before, "nothing more was sent")
+
+    def test_update_retried_after_lost_answer(self):
+        """An update sets values: a lost answer is sent again (a create's never is)."""
+        self.assertOk(self.dbtok("create", "--comment", "c"))
+        tid = self.only_token()["token_id"]
+        self.emu.faults([{"path": "/api/2.0/token/*", "kind": "reset_after", "times": 1}])
+        self.assertOk(self.dbtok("update", tid, "--comment", "again"))
+        self.assertEqual(self.only_token()["comment"], "again")
+
+
 class JsonBodyTests(CliTestCase):
     """create --json: the request body inline or from @FILE, as with the Databricks CLI;
     --comment and --lifetime-seconds given beside it override its fields."""
@@ -1603,9 +1713,13 @@ class InputLimitTests(TrustTestCase):
             with self.subTest(size=len(comment), first=comment[0]):
                 self.assertUsageBeforeSending(self.dbtok("create", "--comment", comment),
                                               "--comment")
+        # -o json keeps the answer as it came beside the decoded one: half the room.
+        self.assertUsageBeforeSending(self.dbtok("-o", "json", "create", "--comment", "y" * 40000),
+                                      "-o json keeps the answer")
         # What fits is sent, and comes back whole.
-        created = self.json_out(self.dbtok("-o", "json", "create", "--comment", "y" * 40000))
-        self.assertEqual(created["token_info"]["comment"], "y" * 40000)
+        self.assertOk(self.dbtok("create", "--comment", "y" * 40000))
+        created = self.json_out(self.dbtok("-o", "json", "create", "--comment", "y" * 30000))
+        self.assertEqual(created["token_info"]["comment"], "y" * 30000)
 
     def test_token_id_too_long_for_the_work_buffer(self):
         self.assertUsageBeforeSending(self.dbtok("delete", "f" * 70000), "token id")
