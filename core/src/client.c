@@ -26,6 +26,7 @@ static bool headers_are_safe(const dbtok_config *config)
     h.method = "GET";
     h.path = "/";
     h.path_segment = NULL;
+    h.put_segment = NULL;
     h.host = config->host;
     h.port = config->port;
     h.token = config->token;

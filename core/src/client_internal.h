@@ -95,6 +95,7 @@ typedef struct {
     const char *method;
     const char *path;
     const char *path_segment; /* NULL, or appended to path percent-encoded (an update's token id) */
+    void (*put_segment)(http_buf *b, const char *segment); /* how: see http_request */
     /* Writes the JSON body (NULL: no body). Called again for a second attempt,
      * since the first request is wiped once sent. */
     void (*write_body)(const void *arg, http_buf *out);
@@ -149,7 +150,7 @@ bool dbtok__client_said_try_later(const dbtok_error_info *e);
  * DBTOK__MARKER_BYTES random bytes, written "[dbtok:" + 16 hex digits + "]". */
 #define DBTOK__MARKER_BYTES 8
 /* comment and lifetime_seconds are the create's; opts gives the rest (its
- * own comment and lifetime are not read). */
+ * own comment and lifetime are not read), or is NULL for nothing more. */
 dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, int64_t lifetime_seconds,
                                      const dbtok_create_options *opts, const uint8_t *marker, dbtok_created_token *out);
 

@@ -11,9 +11,22 @@
 
 #include "dbtok/dbtok_types.h"
 
-enum { CREATE_COMMENT, CREATE_LIFETIME, CREATE_SCOPES, CREATE_AUTOSCOPE, CREATE_FIELDS };
-static const char *const create_names[CREATE_FIELDS] = {"comment", "lifetime_seconds", "scopes",
-                                                        "autoscope_enabled"};
+/* Without DBTOK_ENABLE_SCOPES a body naming scopes is refused as naming
+ * an unknown field: the library could not create the token it asks for. */
+enum {
+    CREATE_COMMENT,
+    CREATE_LIFETIME,
+#if DBTOK_ENABLE_SCOPES
+    CREATE_SCOPES,
+    CREATE_AUTOSCOPE,
+#endif
+    CREATE_FIELDS
+};
+static const char *const create_names[CREATE_FIELDS] = {"comment", "lifetime_seconds",
+#if DBTOK_ENABLE_SCOPES
+                                                        "scopes", "autoscope_enabled"
+#endif
+};
 
 static dbtok_err refuse(dbtok_request_fault *fault, dbtok_request_fault why)
 {
@@ -45,16 +58,6 @@ static int first_unknown_key(const json_doc *doc, int obj, const char *const *na
         }
     }
     return -1;
-}
-
-/* The key token of the member whose value is token v of object obj. */
-static int key_of(const json_doc *doc, int obj, int v)
-{
-    int i = obj + 1;
-    while (i + 1 != v) {
-        i = dbtok__json_skip(doc, i + 1);
-    }
-    return i;
 }
 
 /* Parses text into doc (tok has DBTOK_REQUEST_MAX_VALUES) and reads the
@@ -104,6 +107,7 @@ static dbtok_err read_comment(json_doc *doc, int i, const char **out, dbtok_requ
     return DBTOK_OK;
 }
 
+#if DBTOK_ENABLE_SCOPES
 /* Scopes (value i, present): non-empty strings without NUL. */
 static dbtok_err read_scopes(json_doc *doc, int i, dbtok_str_list *out, dbtok_request_fault *fault)
 {
@@ -119,6 +123,7 @@ static dbtok_err read_scopes(json_doc *doc, int i, dbtok_str_list *out, dbtok_re
     dbtok__json_string_list(doc, i, out);
     return DBTOK_OK;
 }
+#endif
 
 static void clear_list(dbtok_str_list *l)
 {
@@ -159,6 +164,7 @@ dbtok_err dbtok_create_request_parse(char *text, size_t len, dbtok_create_reques
         }
         out->has_lifetime = true;
     }
+#if DBTOK_ENABLE_SCOPES
     if (v[CREATE_AUTOSCOPE] >= 0) {
         const jsmntok_t *t = &doc.tok[v[CREATE_AUTOSCOPE]];
         bool is_true = t->type == JSMN_PRIMITIVE && t->end - t->start == 4 && text[t->start] == 't';
@@ -167,21 +173,44 @@ dbtok_err dbtok_create_request_parse(char *text, size_t len, dbtok_create_reques
         }
         out->autoscope_enabled = is_true;
     }
+#endif
     if (v[CREATE_COMMENT] >= 0 && read_comment(&doc, v[CREATE_COMMENT], &out->comment, &out->fault) != DBTOK_OK) {
         return DBTOK_ERR_JSON;
     }
+#if DBTOK_ENABLE_SCOPES
     if (v[CREATE_SCOPES] >= 0 && read_scopes(&doc, v[CREATE_SCOPES], &out->scopes, &out->fault) != DBTOK_OK) {
         return DBTOK_ERR_JSON;
     }
+#endif
     return DBTOK_OK;
 }
 
 #if DBTOK_ENABLE_UPDATE
+/* The key token of the member whose value is token v of object obj. */
+static int key_of(const json_doc *doc, int obj, int v)
+{
+    int i = obj + 1;
+    while (i + 1 != v) {
+        i = dbtok__json_skip(doc, i + 1);
+    }
+    return i;
+}
+
 enum { UPDATE_TOKEN, UPDATE_MASK, UPDATE_FIELDS };
 static const char *const update_names[UPDATE_FIELDS] = {"token", "update_mask"};
 /* The fields of "token", which are also the names the mask may hold. */
-enum { FIELD_COMMENT, FIELD_SCOPES, FIELDS };
-static const char *const field_names[FIELDS] = {"comment", "scopes"};
+enum {
+    FIELD_COMMENT,
+#if DBTOK_ENABLE_SCOPES
+    FIELD_SCOPES,
+#endif
+    FIELDS
+};
+static const char *const field_names[FIELDS] = {"comment",
+#if DBTOK_ENABLE_SCOPES
+                                                "scopes"
+#endif
+};
 
 /* The mask s[start..end) (raw string content) as a set of field_names
  * bits; -1 when it is not one. */
@@ -214,11 +243,14 @@ dbtok_err dbtok_update_request_parse(char *text, size_t len, dbtok_update_reques
 {
     jsmntok_t tok[DBTOK_REQUEST_MAX_VALUES];
     int top[UPDATE_FIELDS];
-    int f[FIELDS] = {-1, -1};
+    int f[FIELDS];
     int mask, k;
     json_doc doc;
     dbtok_err rc;
 
+    for (k = 0; k < FIELDS; k++) {
+        f[k] = -1; /* no token: no field given */
+    }
     if (out == NULL) {
         return DBTOK_ERR_INVALID_ARG;
     }
@@ -259,16 +291,20 @@ dbtok_err dbtok_update_request_parse(char *text, size_t len, dbtok_update_reques
             return refuse(&out->fault, DBTOK_REQUEST_MASK_MISMATCH);
         }
     }
+#if DBTOK_ENABLE_SCOPES
     if (f[FIELD_SCOPES] >= 0 && !dbtok__json_is_string_list(&doc, f[FIELD_SCOPES])) {
         return refuse(&out->fault, DBTOK_REQUEST_BAD_SCOPES);
     }
+#endif
     if (f[FIELD_COMMENT] >= 0 && read_comment(&doc, f[FIELD_COMMENT], &out->comment, &out->fault) != DBTOK_OK) {
         return DBTOK_ERR_JSON;
     }
+#if DBTOK_ENABLE_SCOPES
     if (f[FIELD_SCOPES] >= 0) {
         out->set_scopes = true;
         return read_scopes(&doc, f[FIELD_SCOPES], &out->scopes, &out->fault);
     }
+#endif
     return DBTOK_OK;
 }
 #endif

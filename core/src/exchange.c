@@ -32,6 +32,7 @@ static dbtok_err build_request(dbtok__state *c, const exchange_request *req, siz
     h.method = req->method;
     h.path = req->path;
     h.path_segment = req->path_segment;
+    h.put_segment = req->put_segment;
     h.host = c->config.host;
     h.port = c->config.port;
     h.token = c->config.token;

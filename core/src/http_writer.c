@@ -133,10 +133,8 @@ static int path_ok(const char *s, size_t n)
     return 1;
 }
 
-/* A path segment from data (a token id): only RFC 3986's unreserved
- * characters go raw, so that no '/', '?', '#', '%' or space can change the
- * path the request names. */
-static void put_segment(http_buf *b, const char *s)
+#if DBTOK_ENABLE_UPDATE
+void dbtok__http_put_path_segment(http_buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (; *s != '\0'; s++) {
@@ -149,6 +147,7 @@ static void put_segment(http_buf *b, const char *s)
         }
     }
 }
+#endif
 
 /* An IPv6 literal given without brackets gets them in the Host header. */
 static int needs_brackets(const char *host)
@@ -163,8 +162,8 @@ static void put_head(http_buf *b, const http_request *req, int bracket, size_t b
     dbtok__http_buf_puts(b, req->method);
     dbtok__http_buf_put(b, " ", 1);
     dbtok__http_buf_puts(b, req->path);
-    if (req->path_segment != NULL) {
-        put_segment(b, req->path_segment);
+    if (req->path_segment != NULL && req->put_segment != NULL) {
+        req->put_segment(b, req->path_segment);
     }
     dbtok__http_buf_puts(b, " HTTP/1.1\r\nHost: ");
     if (bracket) {

@@ -16,7 +16,7 @@
  * `cap` so a caller learns how much room it would have needed; nothing is
  * written beyond `cap`. cap 0 (buf may be NULL) only measures.
  */
-typedef struct {
+typedef struct http_buf {
     uint8_t *buf;
     size_t cap;
     size_t len;
@@ -31,12 +31,21 @@ void dbtok__http_buf_put_json_text(http_buf *b, const char *s, size_t n);
 /* Appends s as a complete JSON string: quotes around the escaped text. */
 void dbtok__http_buf_put_json_string(http_buf *b, const char *s, size_t n);
 static inline bool http_buf_overflow(const http_buf *b) { return b->len > b->cap; }
+/* Appends a path segment from data (a token id) percent-encoded: every byte
+ * but RFC 3986's unreserved ones, so that no '/', '?', '#', '%' or space can
+ * change the path the request names. */
+#if DBTOK_ENABLE_UPDATE
+void dbtok__http_put_path_segment(http_buf *b, const char *segment);
+#endif
 
 typedef struct {
     const char *method;           /* "GET" or "POST" */
     const char *path;             /* "/api/2.0/token/list" */
-    const char *path_segment;     /* NULL, or appended to path percent-encoded (every byte but
-                                     RFC 3986's unreserved ones): a token id in an update's path */
+    const char *path_segment;     /* NULL, or appended to path by put_segment: a token id in an
+                                     update's path */
+    /* Writes path_segment (dbtok__http_put_path_segment); a pointer, so that
+     * only a program that updates links it. */
+    void (*put_segment)(struct http_buf *b, const char *segment);
     const char *host;             /* Host header and nothing else; no port */
     uint16_t port;                /* appended to Host unless 443 */
     const char *token;            /* bearer token */

@@ -820,6 +820,7 @@ bool dbtok__json_is_cstring(const json_doc *doc, int i)
            !dbtok__json_span_holds_nul(doc->text, doc->tok[i].start, doc->tok[i].end);
 }
 
+#if DBTOK_ENABLE_SCOPES
 bool dbtok__json_is_string_list(const json_doc *doc, int i)
 {
     int k;
@@ -857,6 +858,7 @@ void dbtok__json_string_list(json_doc *doc, int i, dbtok_str_list *out)
         out->len = at - (size_t)doc->tok[i].start;
     }
 }
+#endif
 
 dbtok_err dbtok__json_span_int64(const char *s, int start, int end, int64_t *out)
 {

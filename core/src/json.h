@@ -107,12 +107,14 @@ dbtok_err dbtok__json_string_cstr(json_doc *doc, int i, dbtok_str *out);
 /* Whether value i is a string holding no NUL, which dbtok__json_string_cstr
  * takes. */
 bool dbtok__json_is_cstring(const json_doc *doc, int i);
+#if DBTOK_ENABLE_SCOPES
 /* Whether value i is an array whose elements are all strings holding no
  * NUL (validated by dbtok__json_parse), which dbtok__json_string_list takes. */
 bool dbtok__json_is_string_list(const json_doc *doc, int i);
 /* Decode such an array in place into a dbtok_str_list packed at its first
  * byte; the array's tokens no longer match the text afterwards. */
 void dbtok__json_string_list(json_doc *doc, int i, dbtok_str_list *out);
+#endif
 
 /* Integer primitive i (no fraction or exponent) as int64 with overflow
  * checks. Returns DBTOK_OK or DBTOK_ERR_JSON. */

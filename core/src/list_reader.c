@@ -151,9 +151,10 @@ static dbtok_err take_value(list_reader *lr, json_doc *doc, int end)
     lr->expect = EXPECT_ENTRY_COMMA_OR_CLOSE;
     /* Traced as it came, before decoding rewrites its strings. */
     dbtok__trace_body(lr->client, doc->text, doc->len);
+#if DBTOK_ENABLE_RAW_JSON
     if (lr->json_cb != NULL) {
         dbtok_str text;
-        if (dbtok__token_info_check(doc, 0) != DBTOK_OK) {
+        if (dbtok__token_info_read(doc, 0, NULL) != DBTOK_OK) {
             return DBTOK_ERR_JSON;
         }
         text.ptr = doc->text;
@@ -161,6 +162,7 @@ static dbtok_err take_value(list_reader *lr, json_doc *doc, int end)
         lr->req->idempotent = false;
         return lr->json_cb(lr->user, text) == 0 ? DBTOK_OK : DBTOK_ERR_ABORTED;
     }
+#endif
     if (dbtok__token_info_read(doc, 0, &info) != DBTOK_OK) {
         return DBTOK_ERR_JSON;
     }

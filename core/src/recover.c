@@ -144,15 +144,12 @@ static dbtok_err create_recovering(dbtok__state *client, const char *comment, in
     return dbtok__client_fail(client, revoked == RECOVER_ROUNDS ? DBTOK_ERR_IO : DBTOK_ERR_OUTCOME_UNKNOWN);
 }
 
-/* The options of a create that asks for nothing beyond comment and lifetime. */
-static const dbtok_create_options plain_create;
-
 static dbtok_err recover_call(dbtok__state *c, const char *comment, int64_t lifetime_seconds,
                               const dbtok_create_options *opts, dbtok_created_token *out)
 {
     dbtok_err err;
 
-    if (c == NULL || c->work == NULL || out == NULL || opts == NULL) {
+    if (c == NULL || c->work == NULL || out == NULL) {
         return DBTOK_ERR_INVALID_ARG;
     }
     /* One deadline for the creates, lists and revokes together: each of them
@@ -166,7 +163,7 @@ static dbtok_err recover_call(dbtok__state *c, const char *comment, int64_t life
 dbtok_err dbtok_token_create_recover(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                                      dbtok_created_token *out)
 {
-    return recover_call(dbtok__state_of(client), comment, lifetime_seconds, &plain_create, out);
+    return recover_call(dbtok__state_of(client), comment, lifetime_seconds, NULL, out);
 }
 
 dbtok_err dbtok_token_create_recover_with(dbtok_client *client, const dbtok_create_options *opts,

@@ -37,6 +37,7 @@ static void write_scopes(http_buf *out, const char *const *scopes, size_t n)
 }
 #endif
 
+#if DBTOK_ENABLE_SCOPES || DBTOK_ENABLE_UPDATE
 /* Whether each of scopes[0..n) is non-empty UTF-8. */
 static bool scopes_ok(const char *const *scopes, size_t n)
 {
@@ -52,6 +53,7 @@ static bool scopes_ok(const char *const *scopes, size_t n)
     }
     return true;
 }
+#endif
 
 static void write_create_body(const void *arg, http_buf *out)
 {
@@ -82,12 +84,12 @@ static void write_create_body(const void *arg, http_buf *out)
     }
 #if DBTOK_ENABLE_SCOPES
     const dbtok_create_options *o = a->opts;
-    if (o->n_scopes > 0) {
+    if (o != NULL && o->n_scopes > 0) {
         dbtok__http_buf_puts(out, sep);
         write_scopes(out, o->scopes, o->n_scopes);
         sep = ",";
     }
-    if (o->autoscope_enabled) {
+    if (o != NULL && o->autoscope_enabled) {
         dbtok__http_buf_puts(out, sep);
         dbtok__http_buf_puts(out, "\"autoscope_enabled\":true");
     }
@@ -131,11 +133,17 @@ static size_t add_sat(size_t a, size_t b)
 static size_t create_need(const char *comment, const dbtok_create_options *o)
 {
     size_t need = DBTOK_CREATE_ANSWER_RESERVE + MARKER_ECHO_BYTES;
+#if DBTOK_ENABLE_SCOPES
     size_t i;
+#endif
 
     if (comment != NULL) {
         need = add_sat(need, dbtok__json_echo_bound(comment, strlen(comment)));
     }
+    if (o == NULL) {
+        return need;
+    }
+#if DBTOK_ENABLE_SCOPES
     if (!scopes_ok(o->scopes, o->n_scopes)) {
         return SIZE_MAX;
     }
@@ -144,6 +152,7 @@ static size_t create_need(const char *comment, const dbtok_create_options *o)
         size_t echo = dbtok__json_echo_bound(o->scopes[i], strlen(o->scopes[i]));
         need = add_sat(need, add_sat(echo, 3 + sizeof(jsmntok_t)));
     }
+#endif
     return o->answer_json ? add_sat(need, need) : need;
 }
 
@@ -153,19 +162,16 @@ size_t dbtok_create_options_work_needed(const dbtok_create_options *opts)
     return need == SIZE_MAX ? 0 : need;
 }
 
-/* The options of a create that asks for nothing beyond comment and lifetime. */
-static const dbtok_create_options plain_create;
-
 size_t dbtok_create_work_needed(const char *comment)
 {
-    size_t need = create_need(comment, &plain_create);
+    size_t need = create_need(comment, NULL);
     return need == SIZE_MAX ? 0 : need;
 }
 
 dbtok_err dbtok_token_create(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                              dbtok_created_token *out)
 {
-    return dbtok__token_create_tagged(dbtok__state_of(client), comment, lifetime_seconds, &plain_create, NULL, out);
+    return dbtok__token_create_tagged(dbtok__state_of(client), comment, lifetime_seconds, NULL, NULL, out);
 }
 
 dbtok_err dbtok_token_create_with(dbtok_client *client, const dbtok_create_options *opts, dbtok_created_token *out)
@@ -176,6 +182,7 @@ dbtok_err dbtok_token_create_with(dbtok_client *client, const dbtok_create_optio
     return dbtok__token_create_tagged(dbtok__state_of(client), opts->comment, opts->lifetime_seconds, opts, NULL, out);
 }
 
+#if DBTOK_ENABLE_RAW_JSON
 /* The answer's text, copied after its tokens before decoding rewrites it;
  * left empty when the copy does not fit. */
 static void keep_answer(dbtok__state *c, const json_doc *doc, dbtok_str *out)
@@ -191,6 +198,7 @@ static void keep_answer(dbtok__state *c, const json_doc *doc, dbtok_str *out)
         out->len = doc->len;
     }
 }
+#endif
 
 dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, int64_t lifetime_seconds,
                                      const dbtok_create_options *opts, const uint8_t *marker, dbtok_created_token *out)
@@ -203,14 +211,14 @@ dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, 
     size_t need;
     dbtok_err err;
 
-    if (client == NULL || client->work == NULL || out == NULL || opts == NULL) {
+    if (client == NULL || client->work == NULL || out == NULL) {
         return DBTOK_ERR_INVALID_ARG;
     }
     dbtok__client_error_reset(client);
     /* A library without the switch would make a token with less restriction
      * than was asked for, or hand out less: refused, not sent. */
-    if ((!DBTOK_ENABLE_SCOPES && (opts->n_scopes > 0 || opts->autoscope_enabled)) ||
-        (!DBTOK_ENABLE_RAW_JSON && opts->answer_json)) {
+    if (opts != NULL && ((!DBTOK_ENABLE_SCOPES && (opts->n_scopes > 0 || opts->autoscope_enabled)) ||
+                         (!DBTOK_ENABLE_RAW_JSON && opts->answer_json))) {
         return dbtok__client_fail(client, DBTOK_ERR_INVALID_ARG);
     }
     /* The answer echoes the comment and scopes: one whose answer could not
@@ -241,16 +249,18 @@ dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, 
          * it, or no value at all, leaves a token nobody can use. */
         err = answer[0] < 0 || answer[1] < 0 || !dbtok__json_is_cstring(&doc, answer[0]) ||
                       doc.tok[answer[0]].end == doc.tok[answer[0]].start ||
-                      dbtok__token_info_check(&doc, answer[1]) != DBTOK_OK
+                      dbtok__token_info_read(&doc, answer[1], NULL) != DBTOK_OK
                   ? DBTOK_ERR_JSON
                   : DBTOK_OK;
     }
     if (err == DBTOK_OK) {
         out->answer_json.ptr = "";
         out->answer_json.len = 0;
-        if (opts->answer_json) {
+#if DBTOK_ENABLE_RAW_JSON
+        if (opts != NULL && opts->answer_json) {
             keep_answer(client, &doc, &out->answer_json);
         }
+#endif
         /* Checked above, so neither can fail. */
         (void)dbtok__token_info_read(&doc, answer[1], &out->info);
         (void)dbtok__json_string(&doc, answer[0], &out->token_value);
@@ -368,6 +378,7 @@ dbtok_err dbtok_token_update(dbtok_client *client, const char *token_id, const d
     req.method = "PATCH";
     req.path = PATH_TOKEN;
     req.path_segment = token_id;
+    req.put_segment = dbtok__http_put_path_segment;
     req.write_body = write_update_body;
     req.write_arg = opts;
     req.idempotent = true;

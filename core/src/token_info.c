@@ -46,11 +46,9 @@ static dbtok_err read_time(const json_doc *doc, int i, int64_t absent, int64_t *
     return i < 0 ? DBTOK_OK : dbtok__json_int64(doc, i, out);
 }
 
-/*
- * The checks, then (when info is not NULL) the decoding: one function, so
- * that a list entry costs one frame on the way down.
- */
-static dbtok_err read_info(json_doc *doc, int obj, dbtok_token_info *info)
+/* The checks, then (when info is not NULL) the decoding: one function, so
+ * that a list entry costs one frame on the way down. */
+dbtok_err dbtok__token_info_read(json_doc *doc, int obj, dbtok_token_info *info)
 {
     static const dbtok_str_list none = {"", 0, 0};
     int v[FIELDS];
@@ -101,12 +99,3 @@ static dbtok_err read_info(json_doc *doc, int obj, dbtok_token_info *info)
     return DBTOK_OK;
 }
 
-dbtok_err dbtok__token_info_check(json_doc *doc, int obj)
-{
-    return read_info(doc, obj, NULL);
-}
-
-dbtok_err dbtok__token_info_read(json_doc *doc, int obj, dbtok_token_info *info)
-{
-    return info == NULL ? DBTOK_ERR_JSON : read_info(doc, obj, info);
-}

@@ -17,13 +17,12 @@
  * inferred_scopes and backfill_scopes arrays of strings, none holding a NUL.
  * Absent or null fields take their defaults: no comment, created at 0, never
  * expires, no scopes. Nothing is decoded unless every check passed.
- * Returns DBTOK_OK or DBTOK_ERR_JSON; info views doc's text.
+ * Returns DBTOK_OK or DBTOK_ERR_JSON; info views doc's text. With info NULL
+ * only the checks run, and the text is left as it came (dbtok_token_list_json
+ * hands it out so).
  */
 dbtok_err dbtok__token_info_read(json_doc *doc, int obj, dbtok_token_info *info);
 
-/* The checks of dbtok__token_info_read alone: the text is left as it came
- * (dbtok_token_list_json hands it out so), nothing written. DBTOK_OK or
- * DBTOK_ERR_JSON. */
-dbtok_err dbtok__token_info_check(json_doc *doc, int obj);
+
 
 #endif /* DBTOK_TOKEN_INFO_H */

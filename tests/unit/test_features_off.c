@@ -1,6 +1,7 @@
 /*
  * Unit test: the core built with every optional feature but retries left out
- * (DBTOK_ENABLE_TRACE, _HTTP_DATES, _ERROR_TEXTS and _CREATE_RECOVER 0). Each
+ * (DBTOK_ENABLE_TRACE, _HTTP_DATES, _ERROR_TEXTS, _CREATE_RECOVER, _SCOPES,
+ * _RAW_JSON and _UPDATE 0, among others). Each
  * check here would fail on a default build: the port's log is called there,
  * a Retry-After date sets retry_after_ms and sets the wait, and
  * dbtok_strerror says what went wrong. That dbtok_token_create_recover and
@@ -20,7 +21,8 @@
 #include "client_internal.h"
 #include "fake_tls.h"
 
-#if DBTOK_ENABLE_TRACE || DBTOK_ENABLE_HTTP_DATES || DBTOK_ENABLE_ERROR_TEXTS || DBTOK_ENABLE_CREATE_RECOVER
+#if DBTOK_ENABLE_TRACE || DBTOK_ENABLE_HTTP_DATES || DBTOK_ENABLE_ERROR_TEXTS || DBTOK_ENABLE_CREATE_RECOVER || \
+    DBTOK_ENABLE_SCOPES || DBTOK_ENABLE_RAW_JSON || DBTOK_ENABLE_UPDATE
 #error "this test is built with those switches 0"
 #endif
 #if !DBTOK_ENABLE_RETRIES
@@ -147,11 +149,62 @@ static void test_older_error_shapes_left_out(void **state)
     dbtok_close(&client);
 }
 
+/* Built without scopes and raw JSON, a create that asks for them is refused
+ * before anything is sent (a token with less restriction than asked for
+ * would be worse than none), a body naming them is refused as naming an
+ * unknown field, and a list entry's scopes are an unknown member. */
+static int on_scopes(void *user, const dbtok_token_info *info)
+{
+    *(size_t *)user += info->scopes.count + info->autoscope_state.len;
+    return 0;
+}
+
+static void test_scopes_and_raw_json_left_out(void **state)
+{
+    static const char *const scopes[] = {"sql"};
+    static const char body[] =
+        "{\"token_infos\":[{\"token_id\":\"a\",\"scopes\":[\"sql\"],\"autoscope_state\":\"X\"}]}";
+    char text[] = "{\"comment\": \"c\", \"scopes\": [\"sql\"]}";
+    char answer[256];
+    dbtok_create_request req;
+    dbtok_create_options o;
+    dbtok_created_token t;
+    dbtok_port port;
+    fake_conn *conn;
+    size_t seen = 0;
+
+    (void)state;
+    start(&port, false);
+    memset(&o, 0, sizeof o);
+    o.scopes = scopes;
+    o.n_scopes = 1;
+    assert_int_equal(dbtok_token_create_with(&client, &o, &t), DBTOK_ERR_INVALID_ARG);
+    o.n_scopes = 0;
+    o.autoscope_enabled = true;
+    assert_int_equal(dbtok_token_create_with(&client, &o, &t), DBTOK_ERR_INVALID_ARG);
+    o.autoscope_enabled = false;
+    o.answer_json = true;
+    assert_int_equal(dbtok_token_create_with(&client, &o, &t), DBTOK_ERR_INVALID_ARG);
+    assert_int_equal(dbtok_get_stats(&client)->requests, 0);
+    assert_int_equal(dbtok_create_request_parse(text, strlen(text), &req), DBTOK_ERR_JSON);
+    assert_int_equal(req.fault, DBTOK_REQUEST_UNKNOWN_FIELD);
+    assert_int_equal(req.field.len, 6);
+    conn = fake_add_conn(&script);
+    (void)snprintf(answer, sizeof answer,
+                   "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                   sizeof body - 1, body);
+    fake_add_response(conn, answer);
+    assert_int_equal(dbtok_token_list(&client, on_scopes, &seen), DBTOK_OK);
+    assert_int_equal(seen, 0);
+    dbtok_close(&client);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_older_error_shapes_left_out),
         cmocka_unit_test(test_workspace_id_refused),
+        cmocka_unit_test(test_scopes_and_raw_json_left_out),
         cmocka_unit_test(test_log_never_called),
         cmocka_unit_test(test_retry_after_date_ignored),
         cmocka_unit_test(test_strerror_without_texts),

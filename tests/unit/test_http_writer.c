@@ -26,6 +26,7 @@ static http_request base_request(void)
     r.method = "GET";
     r.path = "/api/2.0/token/list";
     r.path_segment = NULL;
+    r.put_segment = NULL;
     r.host = "example.cloud.databricks.com";
     r.port = 443;
     r.token = "dapi0123abcd";
