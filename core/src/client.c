@@ -19,7 +19,7 @@ typedef char dbtok__state_aligned[DBTOK__ALIGNOF(dbtok__state) <= DBTOK__ALIGNOF
  * a workspace id that is not digits is refused at init rather than by every
  * later call; so is any workspace id in a build without them, which would
  * send the token to whatever workspace the host routes to by default. */
-static bool headers_are_safe(const dbtok_config *config)
+static bool headers_are_safe(const dbtok_config *config, const char *bearer)
 {
     http_request h;
     size_t len;
@@ -27,12 +27,37 @@ static bool headers_are_safe(const dbtok_config *config)
     h.path = "/";
     h.path_segment = NULL;
     h.put_segment = NULL;
+    h.put_auth = NULL;
+    h.auth_arg = NULL;
+    h.form_body = false;
     h.host = config->host;
     h.port = config->port;
-    h.token = config->token;
+    h.token = bearer;
     h.user_agent_extra = config->user_agent_extra;
     h.workspace_id = config->workspace_id;
     return dbtok__http_write_request(NULL, 0, &h, 0, &len) != DBTOK_ERR_INVALID_ARG;
+}
+
+static bool has_text(const char *s)
+{
+    return s != NULL && s[0] != '\0';
+}
+
+static bool visible(const char *s)
+{
+    return s != NULL && dbtok_config_check_token(s, strlen(s)) == DBTOK_OK;
+}
+
+/* One credential, well formed: a token, or (OAuth) a client id with its
+ * secret; never both, which would leave unsaid which one is meant. A build
+ * without OAuth refuses a client id rather than ignore it. */
+static bool credential_ok(const dbtok_config *config)
+{
+    if (!has_text(config->client_id) && !has_text(config->client_secret)) {
+        return visible(config->token);
+    }
+    return DBTOK_ENABLE_OAUTH_M2M && !has_text(config->token) && visible(config->client_id) &&
+           visible(config->client_secret);
 }
 
 static bool port_is_complete(const dbtok_port *p)
@@ -53,9 +78,8 @@ dbtok_err dbtok_init(dbtok_client *client, const dbtok_config *config, const dbt
     if (c->config.port == 0) {
         c->config.port = 443;
     }
-    if (config->host == NULL || config->token == NULL || config->ca == NULL || config->ca_len == 0 ||
-        dbtok_config_check_token(config->token, strlen(config->token)) != DBTOK_OK ||
-        !headers_are_safe(&c->config) || !port_is_complete(port)) {
+    if (config->host == NULL || config->ca == NULL || config->ca_len == 0 || !credential_ok(config) ||
+        !headers_are_safe(&c->config, has_text(config->token) ? config->token : "oauth") || !port_is_complete(port)) {
         return DBTOK_ERR_INVALID_ARG;
     }
     if (work_len < DBTOK_MIN_WORK_BUFFER) {
@@ -116,5 +140,8 @@ void dbtok_close(dbtok_client *client)
     dbtok_result_wipe(client);
     mbedtls_platform_zeroize(c->seen_values, sizeof c->seen_values);
     memset(c->seen_value_len, 0, sizeof c->seen_value_len);
+#if DBTOK_ENABLE_OAUTH_M2M
+    dbtok__oauth_forget(c);
+#endif
     c->work = NULL;
 }

@@ -44,6 +44,10 @@ typedef struct dbtok__state {
     char seen_values[DBTOK_MASK_TOKEN_VALUES][DBTOK_MASK_TOKEN_VALUE_MAX]; /* for dbtok_mask() */
     uint16_t seen_value_len[DBTOK_MASK_TOKEN_VALUES];
     uint8_t seen_next;
+#if DBTOK_ENABLE_OAUTH_M2M
+    char oauth_token[DBTOK_MAX_OAUTH_TOKEN_LEN]; /* oauth.c: the access token; "" when none is held */
+    uint64_t oauth_refresh_ms; /* now_ms from which it is fetched again */
+#endif
 #if DBTOK_ENABLE_CREATE_RECOVER
     char orphan_id[DBTOK__ORPHAN_ID_MAX]; /* recover.c: the token a lost create left, to revoke */
 #endif
@@ -75,6 +79,35 @@ static inline const dbtok_client *dbtok__cclient_of(const dbtok__state *state)
     return (const dbtok_client *)(const void *)state;
 }
 
+/* oauth.c: OAuth machine-to-machine (DBTOK_ENABLE_OAUTH_M2M). */
+#if DBTOK_ENABLE_OAUTH_M2M
+static inline bool dbtok__oauth_active(const dbtok__state *c)
+{
+    return c->config.client_id != NULL && c->config.client_id[0] != '\0';
+}
+/* dbtok__call under OAuth: the access token fetched when due, the request's
+ * attempts, and after a 401 one new token and one more round, all inside
+ * the call's one deadline. */
+struct exchange_request;
+struct json_doc;
+dbtok_err dbtok__oauth_call(dbtok__state *c, struct exchange_request *req, struct json_doc *doc,
+                            const char *secret_key);
+/* Drop the access token (wiped). */
+void dbtok__oauth_forget(dbtok__state *c);
+#endif
+
+/* The bearer credential requests carry: the access token under OAuth, else
+ * the configured token. */
+static inline const char *dbtok__bearer(const dbtok__state *c)
+{
+#if DBTOK_ENABLE_OAUTH_M2M
+    if (dbtok__oauth_active(c)) {
+        return c->oauth_token;
+    }
+#endif
+    return c->config.token;
+}
+
 /* tls.c: mbedTLS over the port's byte stream. */
 dbtok_err dbtok__tls_init(dbtok__state *c);       /* once per client: RNG, CA chain, config */
 dbtok_err dbtok__tls_connect(dbtok__state *c);    /* TCP connect and full handshake */
@@ -91,11 +124,13 @@ void dbtok__tls_free(dbtok__state *c);
 uint32_t dbtok__client_remaining_ms(const dbtok__state *c);
 
 /* exchange.c: one request, one response, in the work buffer. */
-typedef struct {
+typedef struct exchange_request {
     const char *method;
     const char *path;
     const char *path_segment; /* NULL, or appended to path percent-encoded (an update's token id) */
     void (*put_segment)(http_buf *b, const char *segment); /* how: see http_request */
+    void (*put_auth)(http_buf *b, const void *client); /* NULL: the bearer; else given the client */
+    bool form_body;
     /* Writes the JSON body (NULL: no body). Called again for a second attempt,
      * since the first request is wiped once sent. */
     void (*write_body)(const void *arg, http_buf *out);
@@ -140,6 +175,9 @@ dbtok_err dbtok__response_classify(dbtok__state *c, const exchange_response *res
  * enclosing call's when one is running, see call_deadline_ms). On DBTOK_OK,
  * doc holds a 2xx JSON object, or the body sink consumed it. */
 dbtok_err dbtok__call(dbtok__state *c, exchange_request *req, struct json_doc *doc, const char *secret_key);
+/* The attempts of one request, as dbtok__call makes them, without the
+ * OAuth step around them (oauth.c's own request goes through here). */
+dbtok_err dbtok__call_attempts(dbtok__state *c, exchange_request *req, struct json_doc *doc, const char *secret_key);
 /* When a call starting now must end: now + retry.deadline_ms (or its default). */
 uint64_t dbtok__call_deadline(const dbtok__state *c);
 /* The service said it did not act and when to try again: 429, 503,

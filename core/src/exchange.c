@@ -35,7 +35,10 @@ static dbtok_err build_request(dbtok__state *c, const exchange_request *req, siz
     h.put_segment = req->put_segment;
     h.host = c->config.host;
     h.port = c->config.port;
-    h.token = c->config.token;
+    h.token = dbtok__bearer(c);
+    h.put_auth = req->put_auth;
+    h.auth_arg = c;
+    h.form_body = req->form_body;
     h.user_agent_extra = c->config.user_agent_extra;
     h.workspace_id = c->config.workspace_id;
     err = dbtok__http_write_request(c->work, c->work_len, &h, body.len, req_len);

@@ -184,8 +184,13 @@ static void put_head(http_buf *b, const http_request *req, int bracket, size_t b
         dbtok__http_buf_put(b, " ", 1);
         dbtok__http_buf_puts(b, req->user_agent_extra);
     }
-    dbtok__http_buf_puts(b, "\r\nAuthorization: Bearer ");
-    dbtok__http_buf_puts(b, req->token);
+    dbtok__http_buf_puts(b, "\r\nAuthorization: ");
+    if (req->put_auth != NULL) {
+        req->put_auth(b, req->auth_arg);
+    } else {
+        dbtok__http_buf_puts(b, "Bearer ");
+        dbtok__http_buf_puts(b, req->token);
+    }
     dbtok__http_buf_puts(b, "\r\n");
 #if DBTOK_ENABLE_WORKSPACE_ID
     if (req->workspace_id != NULL && req->workspace_id[0] != '\0') {
@@ -199,7 +204,10 @@ static void put_head(http_buf *b, const http_request *req, int bracket, size_t b
      * `curl --json` sends it; a GET of this API is answered in JSON anyway,
      * and the header would be a quarter of the list request. */
     if (body_len > 0 || strcmp(req->method, "POST") == 0) {
-        dbtok__http_buf_puts(b, "Accept: application/json\r\nContent-Type: application/json\r\nContent-Length: ");
+        dbtok__http_buf_puts(b, req->form_body ? "Accept: application/json\r\nContent-Type: "
+                                                 "application/x-www-form-urlencoded\r\nContent-Length: "
+                                               : "Accept: application/json\r\nContent-Type: application/json\r\n"
+                                                 "Content-Length: ");
         put_u64(b, (uint64_t)body_len);
         dbtok__http_buf_puts(b, "\r\n");
     }
@@ -211,7 +219,7 @@ static int request_ok(const http_request *req)
     const char *extra = req->user_agent_extra;
     const char *ws = req->workspace_id;
 
-    if (req->method == NULL || req->path == NULL || req->host == NULL || req->token == NULL) {
+    if (req->method == NULL || req->path == NULL || req->host == NULL || (req->token == NULL && req->put_auth == NULL)) {
         return 0;
     }
     if (ws != NULL && ws[0] != '\0') {
@@ -225,7 +233,7 @@ static int request_ok(const http_request *req)
     }
     return method_ok(req->method, strlen(req->method)) && path_ok(req->path, strlen(req->path)) &&
            dbtok_config_check_host(req->host, strlen(req->host)) == DBTOK_OK && req->port != 0u &&
-           req->token[0] != '\0' && value_ok(req->token, strlen(req->token)) &&
+           (req->put_auth != NULL || (req->token[0] != '\0' && value_ok(req->token, strlen(req->token)))) &&
            (extra == NULL || value_ok(extra, strlen(extra)));
 }
 

@@ -48,7 +48,12 @@ typedef struct {
     void (*put_segment)(struct http_buf *b, const char *segment);
     const char *host;             /* Host header and nothing else; no port */
     uint16_t port;                /* appended to Host unless 443 */
-    const char *token;            /* bearer token */
+    const char *token;            /* bearer token (unless put_auth) */
+    /* Writes the whole Authorization value instead of "Bearer <token>" (OAuth's
+     * Basic client credentials); NULL for the bearer token. */
+    void (*put_auth)(struct http_buf *b, const void *arg);
+    const void *auth_arg;
+    bool form_body;               /* the body is application/x-www-form-urlencoded, not JSON */
     const char *user_agent_extra; /* may be NULL */
     const char *workspace_id;     /* X-Databricks-Workspace-Id, digits only; NULL or "": none */
 } http_request;

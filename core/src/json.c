@@ -680,6 +680,36 @@ bool dbtok__json_span_holds_nul(const char *s, int start, int end)
 /* Whether the key s[start..end) is name: the raw bytes compared as far as
  * they match, and the decoder only when an escape stands there. No name
  * holds a backslash. */
+/* Whether the rest of a key, s[i..end) (raw, checked content that holds an
+ * escape), decodes to the rest of a name. Names are ASCII (json.h), so each
+ * of their characters is one raw byte or one escape of the key; an escape of
+ * anything above ASCII, or a raw byte above it, never matches. A leaf
+ * function: a key is compared on the deepest path of every call. */
+static bool escaped_key_is(const char *s, int i, int end, const char *name)
+{
+    static const char shorts[] = "\"\"\\\\//b\bf\fn\nr\rt\t"; /* escape letter, then what it stands for */
+    for (; *name != '\0'; name++) {
+        int32_t c = -1;
+        if (i >= end) {
+            return false;
+        }
+        if (s[i] != '\\') {
+            c = (unsigned char)s[i++];
+        } else if (i + 1 < end && s[i + 1] == 'u') {
+            c = hex4(s, i + 2, end);
+            i += 6;
+        } else if (i + 1 < end) {
+            const char *e = memchr(shorts, s[i + 1], sizeof shorts - 1);
+            c = e != NULL && (e - shorts) % 2 == 0 ? (unsigned char)e[1] : -1;
+            i += 2;
+        }
+        if (c != (unsigned char)*name) {
+            return false;
+        }
+    }
+    return i == end;
+}
+
 static bool key_is(const char *s, int start, int end, const char *name)
 {
     int i = start;
@@ -692,7 +722,7 @@ static bool key_is(const char *s, int start, int end, const char *name)
     if (i == end) {
         return *n == '\0'; /* (a name of 255 bytes or more is measured as 255) */
     }
-    return s[i] == '\\' && dbtok__json_span_equals(s, start, end, name);
+    return s[i] == '\\' && escaped_key_is(s, i, end, n);
 }
 
 /* The names' lengths; dbtok's field names are far below 255 bytes. */

@@ -136,8 +136,8 @@ dbtok_err dbtok__json_span_decode(char *s, int start, int end, dbtok_str *out);
 dbtok_err dbtok__json_span_int64(const char *s, int start, int end, int64_t *out);
 
 /* The rule above, one key at a time: names are the n distinct keys read
- * (n <= JSON_MEMBERS_MAX; C strings holding no backslash, as dbtok's field
- * names are), *seen the set of those met so far in this object
+ * (n <= JSON_MEMBERS_MAX; ASCII C strings holding no backslash, as dbtok's
+ * field names are), *seen the set of those met so far in this object
  * (bit k: names[k]; 0 when the object opens). Returns which of names the
  * key s[start..end) is (raw string content, a span dbtok__json_span_string_ok
  * accepted): its index, JSON_KEY_OTHER, or JSON_KEY_REPEATED. Reads the text

@@ -100,13 +100,22 @@ static size_t trace_end(dbtok_str s, const char *text, size_t len, size_t i, boo
     return best;
 }
 
-/* The secrets to mask: a caller's list, or a client's own (its bearer token
- * and the token values it remembers), walked in place rather than copied. */
+/* The secrets to mask: a caller's list, or a client's own (its bearer token,
+ * OAuth's secret and access token, and the token values it remembers),
+ * walked in place rather than copied. */
 typedef struct {
     const dbtok_str *list;
     size_t n;
     const dbtok__state *client;
 } secret_set;
+
+/* The client's own secrets before the token values it remembers: its
+ * bearer token, and under OAuth the client secret and the access token. */
+#if DBTOK_ENABLE_OAUTH_M2M
+#define CONFIG_SECRETS 3u
+#else
+#define CONFIG_SECRETS 1u
+#endif
 
 static bool secret_at(const secret_set *set, size_t i, dbtok_str *out)
 {
@@ -118,16 +127,21 @@ static bool secret_at(const secret_set *set, size_t i, dbtok_str *out)
         *out = set->list[i];
         return true;
     }
-    if (i == 0) {
-        out->ptr = c->config.token;
-        out->len = c->config.token != NULL ? strlen(c->config.token) : 0;
+    if (i < CONFIG_SECRETS) {
+        const char *s = c->config.token;
+#if DBTOK_ENABLE_OAUTH_M2M
+        s = i == 1 ? c->config.client_secret : i == 2 ? c->oauth_token : s;
+#endif
+        out->ptr = s;
+        out->len = s != NULL ? strlen(s) : 0;
         return true;
     }
-    if (i > DBTOK_MASK_TOKEN_VALUES) {
+    i -= CONFIG_SECRETS;
+    if (i >= DBTOK_MASK_TOKEN_VALUES) {
         return false;
     }
-    out->ptr = c->seen_values[i - 1];
-    out->len = c->seen_value_len[i - 1];
+    out->ptr = c->seen_values[i];
+    out->len = c->seen_value_len[i];
     return true;
 }
 

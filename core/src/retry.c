@@ -111,9 +111,10 @@ static bool try_again(dbtok__state *c, const exchange_request *req, dbtok_err er
 #endif
 }
 
-dbtok_err dbtok__call(dbtok__state *c, exchange_request *req, struct json_doc *doc, const char *secret_key)
+dbtok_err dbtok__call_attempts(dbtok__state *c, exchange_request *req, struct json_doc *doc, const char *secret_key)
 {
-    /* Inside an enclosing call (a recovering create), its deadline rules. */
+    /* Inside an enclosing call (a recovering create, an OAuth round), its
+     * deadline rules. */
     uint64_t deadline = c->call_deadline_ms != 0 ? c->call_deadline_ms : dbtok__call_deadline(c);
     unsigned attempt;
 
@@ -137,4 +138,14 @@ dbtok_err dbtok__call(dbtok__state *c, exchange_request *req, struct json_doc *d
             return dbtok__client_fail(c, err);
         }
     }
+}
+
+dbtok_err dbtok__call(dbtok__state *c, exchange_request *req, struct json_doc *doc, const char *secret_key)
+{
+#if DBTOK_ENABLE_OAUTH_M2M
+    if (dbtok__oauth_active(c)) {
+        return dbtok__oauth_call(c, req, doc, secret_key);
+    }
+#endif
+    return dbtok__call_attempts(c, req, doc, secret_key);
 }

@@ -2,8 +2,8 @@
  * TRACE-level log of the exchange, for `dbtok -v` and device consoles.
  *
  * Secrets never reach the port's log: the Authorization header is replaced
- * whole, the value of every token_value member of a body is cut out, and
- * every other byte passes the masking routine (mask.c).
+ * whole, the value of every token_value (and access_token) member of a body
+ * is cut out, and every other byte passes the masking routine (mask.c).
  */
 #include <string.h>
 
@@ -70,7 +70,10 @@ void dbtok__trace_request(const dbtok__state *c, const uint8_t *req, size_t len)
         } else {
             dbtok__trace_text(c, "> ", 2);
             if (starts_with_nocase(p, line_len, "authorization:")) {
-                dbtok__trace_text(c, "Authorization: Bearer ", 22);
+                /* The scheme is no secret, and tells a Basic client credential
+                 * from a bearer token in the trace. */
+                bool basic = starts_with_nocase(p, line_len, "authorization: basic ");
+                dbtok__trace_text(c, basic ? "Authorization: Basic " : "Authorization: Bearer ", basic ? 21 : 22);
                 dbtok__trace_text(c, redacted, sizeof redacted - 1);
             } else {
                 trace_masked(c, p, line_len);
@@ -99,19 +102,31 @@ static bool is_space(char ch)
     return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
 }
 
-/* Whether body[i] opens a key that reads "token_value" once its escapes are
- * decoded, followed by its colon; *value is then where the value starts. */
-static bool token_value_key(const char *b, size_t len, size_t i, size_t *value)
+/* Whether body[i] opens the key `key` once its escapes are decoded. */
+static bool key_reads(const char *b, size_t len, size_t *i, const char *key)
 {
-    static const char key[] = "token_value";
-    size_t k;
     size_t adv;
-    i++;
-    for (k = 0; k < sizeof key - 1; k++) {
-        if (i >= len || dbtok__escaped_char(b, len, i, &adv) != (unsigned char)key[k]) {
+    for (; *key != '\0'; key++) {
+        if (*i >= len || dbtok__escaped_char(b, len, *i, &adv) != (unsigned char)*key) {
             return false;
         }
-        i += adv;
+        *i += adv;
+    }
+    return true;
+}
+
+/* Whether body[i] opens a key that reads "token_value" (a new token) or
+ * "access_token" (an OAuth answer) once its escapes are decoded, followed by
+ * its colon; *value is then where the value starts. */
+static bool token_value_key(const char *b, size_t len, size_t i, size_t *value)
+{
+    size_t start = i + 1;
+    i = start;
+    if (!key_reads(b, len, &i, "token_value")) {
+        i = start;
+        if (!key_reads(b, len, &i, "access_token")) {
+            return false;
+        }
     }
     if (i >= len || b[i] != '"') {
         return false;
@@ -146,8 +161,8 @@ static size_t value_end(const char *b, size_t len, size_t i)
     return i;
 }
 
-/* Body text with every "token_value" member's value (at any depth, however
- * often it appears) replaced, and the rest masked. */
+/* Body text with every "token_value" and "access_token" member's value (at
+ * any depth, however often it appears) replaced, and the rest masked. */
 static void trace_redacting_values(const dbtok__state *c, const char *b, size_t len)
 {
     size_t done = 0;

@@ -27,6 +27,9 @@ static http_request base_request(void)
     r.path = "/api/2.0/token/list";
     r.path_segment = NULL;
     r.put_segment = NULL;
+    r.put_auth = NULL;
+    r.auth_arg = NULL;
+    r.form_body = false;
     r.host = "example.cloud.databricks.com";
     r.port = 443;
     r.token = "dapi0123abcd";

@@ -44,7 +44,7 @@
     DBTOK_ENABLE_WORKSPACE_ID != DBTOK_BUILT_ENABLE_WORKSPACE_ID || \
     DBTOK_ENABLE_OLDER_ERRORS != DBTOK_BUILT_ENABLE_OLDER_ERRORS || \
     DBTOK_ENABLE_SCOPES != DBTOK_BUILT_ENABLE_SCOPES || DBTOK_ENABLE_RAW_JSON != DBTOK_BUILT_ENABLE_RAW_JSON || \
-    DBTOK_ENABLE_UPDATE != DBTOK_BUILT_ENABLE_UPDATE
+    DBTOK_ENABLE_UPDATE != DBTOK_BUILT_ENABLE_UPDATE || DBTOK_ENABLE_OAUTH_M2M != DBTOK_BUILT_ENABLE_OAUTH_M2M
 #error "dbtok_config.h DBTOK_ENABLE_* switches differ from the library's build: use its DBTOK_USER_CONFIG_FILE"
 #endif
 #endif
@@ -79,7 +79,8 @@ typedef struct {
 typedef struct {
     const char *host;     /**< workspace host name, no scheme, no port ("x.cloud.databricks.com") */
     uint16_t port;        /**< 0 means 443 */
-    const char *token;    /**< bearer personal access token; never logged */
+    const char *token;    /**< bearer personal access token; never logged. NULL or "" with
+                             client_id (OAuth) */
     const uint8_t *ca;    /**< trusted CA certificates, PEM (NUL-terminated, NUL counted in ca_len) or DER */
     size_t ca_len;        /**< bytes at ca */
     uint32_t timeout_ms;  /**< per-request deadline covering connect, handshake, send and
@@ -91,6 +92,12 @@ typedef struct {
                                  decimal digits), sent as X-Databricks-Workspace-Id on every request
                                  (unified hosts route by it); NULL or "" for none. Refused by
                                  dbtok_init() when DBTOK_ENABLE_WORKSPACE_ID is 0. */
+    const char *client_id;     /**< OAuth machine-to-machine instead of token: a service
+                                  principal's client id (its application id), visible ASCII;
+                                  NULL or "" for none. token must then be NULL or "".
+                                  Refused by dbtok_init() when DBTOK_ENABLE_OAUTH_M2M is 0 */
+    const char *client_secret; /**< the service principal's OAuth secret, visible ASCII, with
+                                  client_id; never logged, masked like the token */
 } dbtok_config;
 
 /** One token's metadata, as create and list report it. Views into the work

@@ -167,6 +167,34 @@
 #define DBTOK_ENABLE_UPDATE 1
 #endif
 
+/**
+ * 1: OAuth machine-to-machine: dbtok_config.client_id and client_secret (a
+ * service principal's OAuth secret) instead of a personal access token.
+ * The client gets an access token from the workspace's /oidc/v1/token on its
+ * own connection, keeps it (DBTOK_MAX_OAUTH_TOKEN_LEN bytes inside
+ * dbtok_client), and fetches a new one shortly before it expires and once
+ * after a 401. 0 leaves it out; dbtok_init() then refuses a config that
+ * names a client id. Needs DBTOK_ENABLE_OLDER_ERRORS, which reads the OAuth
+ * error shape.
+ */
+#ifndef DBTOK_ENABLE_OAUTH_M2M
+#define DBTOK_ENABLE_OAUTH_M2M 1
+#endif
+
+/** Longest OAuth access token kept (NUL included), inside dbtok_client; a
+ * longer one makes the token request fail (DBTOK_ERR_BUFFER_TOO_SMALL).
+ * Databricks' are JSON Web Tokens of about a kilobyte. */
+#ifndef DBTOK_MAX_OAUTH_TOKEN_LEN
+#define DBTOK_MAX_OAUTH_TOKEN_LEN 2048u
+#endif
+
+/** An access token is fetched again this many seconds before it expires
+ * (half its lifetime when that is shorter), so that a request never goes
+ * out with one about to lapse. */
+#ifndef DBTOK_OAUTH_REFRESH_MARGIN_S
+#define DBTOK_OAUTH_REFRESH_MARGIN_S 60u
+#endif
+
 /** Longest workspace id, in decimal digits (a workspace id is an int64). */
 #define DBTOK_MAX_WORKSPACE_ID_LEN 19u
 
@@ -224,8 +252,15 @@
     (DBTOK_ENABLE_OLDER_ERRORS != 0 && DBTOK_ENABLE_OLDER_ERRORS != 1) || \
     (DBTOK_ENABLE_SCOPES != 0 && DBTOK_ENABLE_SCOPES != 1) || \
     (DBTOK_ENABLE_RAW_JSON != 0 && DBTOK_ENABLE_RAW_JSON != 1) || \
-    (DBTOK_ENABLE_UPDATE != 0 && DBTOK_ENABLE_UPDATE != 1)
+    (DBTOK_ENABLE_UPDATE != 0 && DBTOK_ENABLE_UPDATE != 1) || \
+    (DBTOK_ENABLE_OAUTH_M2M != 0 && DBTOK_ENABLE_OAUTH_M2M != 1)
 #error "each DBTOK_ENABLE_* switch must be 0 or 1"
+#endif
+#if DBTOK_ENABLE_OAUTH_M2M && !DBTOK_ENABLE_OLDER_ERRORS
+#error "DBTOK_ENABLE_OAUTH_M2M needs DBTOK_ENABLE_OLDER_ERRORS: a refused client credential is told in OAuth's error shape"
+#endif
+#if DBTOK_MAX_OAUTH_TOKEN_LEN < 64 || DBTOK_MAX_OAUTH_TOKEN_LEN > 65536
+#error "DBTOK_MAX_OAUTH_TOKEN_LEN must be between 64 and 65536"
 #endif
 #if DBTOK_MAX_HOST_LEN < 1 || DBTOK_MAX_HOST_LEN > 253
 #error "DBTOK_MAX_HOST_LEN must be between 1 and 253"

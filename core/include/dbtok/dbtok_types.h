@@ -161,7 +161,7 @@ dbtok_err dbtok_config_check_workspace_id(const char *id, size_t len);
  * dbtok_update_request_parse() may hold: a create request has four members,
  * nine values and a value per scope; the rest is room for scopes and to name
  * an unknown member rather than only say the body is too large. */
-#define DBTOK_REQUEST_MAX_VALUES 32
+#define DBTOK_REQUEST_MAX_VALUES 30
 
 /** What dbtok_create_request_parse() or dbtok_update_request_parse() found
  * wrong with a body. */

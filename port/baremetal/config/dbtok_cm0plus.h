@@ -2,7 +2,8 @@
  * The Cortex-M0+ firmware's profile (CMakePresets.json: cm0plus): the
  * default features less those the demo firmware never uses and that would
  * still cost flash on its path: token scopes, the service's JSON as sent,
- * update, and workspace routing (it talks to a plain workspace host). Keeps
+ * update, workspace routing (it talks to a plain workspace host) and OAuth
+ * (it holds a personal access token). Keeps
  * the whole image within the 110 KiB the smallest core is held to (README,
  * "Bare metal"). Used as DBTOK_USER_CONFIG_FILE.
  */
@@ -13,5 +14,6 @@
 #define DBTOK_ENABLE_RAW_JSON 0
 #define DBTOK_ENABLE_UPDATE 0
 #define DBTOK_ENABLE_WORKSPACE_ID 0
+#define DBTOK_ENABLE_OAUTH_M2M 0
 
 #endif /* DBTOK_CM0PLUS_H */

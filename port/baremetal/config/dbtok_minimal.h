@@ -3,7 +3,8 @@
  * revoke, nothing else. Each call is one request; a failure is the
  * application's to retry at its next cycle. No trace log, no error texts, no
  * HTTP-date parser, no create recovery, no workspace id (a plain workspace
- * host), no older error shapes, no scopes, no raw JSON, no update. Used as DBTOK_USER_CONFIG_FILE.
+ * host), no older error shapes, no scopes, no raw JSON, no update, no
+ * OAuth. Used as DBTOK_USER_CONFIG_FILE.
  */
 #ifndef DBTOK_MINIMAL_H
 #define DBTOK_MINIMAL_H
@@ -18,5 +19,6 @@
 #define DBTOK_ENABLE_SCOPES 0
 #define DBTOK_ENABLE_RAW_JSON 0
 #define DBTOK_ENABLE_UPDATE 0
+#define DBTOK_ENABLE_OAUTH_M2M 0
 
 #endif /* DBTOK_MINIMAL_H */
