@@ -177,20 +177,22 @@ static dbtok_err oauth_fetch(dbtok__state *c)
 dbtok_err dbtok__oauth_call(dbtok__state *c, exchange_request *req, struct json_doc *doc, const char *secret_key)
 {
     uint64_t outer = c->call_deadline_ms;
-    bool fresh = oauth_due(c);
     dbtok_err err;
 
     /* One deadline for the token and the request, as for one call. */
     c->call_deadline_ms = outer != 0 ? outer : dbtok__call_deadline(c);
-    err = fresh ? oauth_fetch(c) : DBTOK_OK;
-    if (err == DBTOK_OK) {
-        err = dbtok__call_attempts(c, req, doc, secret_key);
+    err = oauth_due(c) ? oauth_fetch(c) : DBTOK_OK;
+    if (err != DBTOK_OK) {
+        c->call_deadline_ms = outer;
+        return err; /* the token endpoint's answer: a wrong secret, say */
     }
-    /* A token the service stopped taking (revoked, or its clock ahead of
-     * ours): a 401 says the request was refused unread, so it is sent once
-     * more with a new token, a create included. One just fetched is not
-     * fetched again: the 401 is then about something else. */
-    if (err == DBTOK_ERR_API && c->error.http_status == 401 && !fresh) {
+    err = dbtok__call_attempts(c, req, doc, secret_key);
+    /* A token the service stopped taking (revoked, its clock ahead of ours,
+     * or a replica that has not seen it yet): a 401 says the request was
+     * refused unread, so it is sent once more with a new token, a create
+     * included. Once: a second 401 is the answer. */
+    if (err == DBTOK_ERR_API && c->error.http_status == 401) {
+        req->reached = false; /* refused, so it made nothing: a create's outcome is known */
         err = oauth_fetch(c);
         if (err == DBTOK_OK) {
             err = dbtok__call_attempts(c, req, doc, secret_key);

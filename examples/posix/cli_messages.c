@@ -37,7 +37,7 @@ int cli_write_all(int fd, const char *buf, size_t len)
 }
 
 /* Secrets the tool knows itself (see cli_remember_secret()). */
-#define CLI_SECRETS_MAX 3
+#define CLI_SECRETS_MAX 6
 static dbtok_str g_secrets[CLI_SECRETS_MAX];
 static size_t g_n_secrets;
 static const dbtok_client *g_client; /* set while dbtok_mask() may read it */

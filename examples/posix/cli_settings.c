@@ -83,7 +83,9 @@ typedef struct {
     char token[CLI_TOKEN_MAX];
     char workspace_id[64];   /* checked when used */
     char auth_type[64];
-    bool has_host, has_token, has_workspace_id, has_auth_type;
+    char client_id[CLI_CLIENT_ID_MAX];
+    char client_secret[CLI_TOKEN_MAX];
+    bool has_host, has_token, has_workspace_id, has_auth_type, has_client_id, has_client_secret;
 } profile_values;
 
 static profile_values g_profile; /* static: holds a token, wiped after use */
@@ -217,26 +219,104 @@ static int load_profile(const cli_env *env, const char *explicit_profile, cli_se
         return ini_fail(r, line, out->config_file, err, err_cap);
     }
     g_profile.has_auth_type = r == CLI_INI_FOUND && g_profile.auth_type[0] != '\0';
+    r = cli_ini_get(g_file_buf, len, out->profile, "client_id", g_profile.client_id, sizeof g_profile.client_id,
+                    &line);
+    if (r == CLI_INI_SYNTAX || r == CLI_INI_TOO_LONG) {
+        return ini_fail(r, line, out->config_file, err, err_cap);
+    }
+    g_profile.has_client_id = r == CLI_INI_FOUND && g_profile.client_id[0] != '\0';
+    r = cli_ini_get(g_file_buf, len, out->profile, "client_secret", g_profile.client_secret,
+                    sizeof g_profile.client_secret, &line);
+    if (r == CLI_INI_SYNTAX || r == CLI_INI_TOO_LONG) {
+        return ini_fail(r, line, out->config_file, err, err_cap);
+    }
+    g_profile.has_client_secret = r == CLI_INI_FOUND && g_profile.client_secret[0] != '\0';
     return 0;
 }
 
+/* "--host", "DATABRICKS_HOST" or "profile 'dev' in /root/.databrickscfg". */
+static void describe(cli_source src, char what, const cli_settings *s, char *buf, size_t cap)
+{
+    if (src == CLI_FROM_PROFILE) {
+        (void)snprintf(buf, cap, "profile '%s' in %s", s->profile, s->config_file);
+    } else {
+        (void)snprintf(buf, cap, "%s", cli_source_name(src, what));
+    }
+}
+
+static bool auth_type_is(const char *word)
+{
+    return g_profile.has_auth_type && cli_span_equals_nocase(g_profile.auth_type, strlen(g_profile.auth_type), word);
+}
+
 /*
- * A profile's auth_type other than "pat" says its credential is not a
- * personal access token (databricks-cli, azure-cli, oauth-m2m, basic, ...):
- * when that credential would be the one used, say so instead of sending
- * whatever token the profile or the environment holds.
+ * A profile's auth_type other than "pat" or "oauth-m2m" says its credential
+ * is one dbtok does not have (databricks-cli, azure-cli, basic, ...): when
+ * that credential would be the one used, say so instead of sending whatever
+ * token the profile or the environment holds.
  */
 static int check_auth_type(const cli_settings *out, char *err, size_t err_cap)
 {
-    if (!g_profile.has_auth_type || cli_span_equals_nocase(g_profile.auth_type, strlen(g_profile.auth_type), "pat") ||
+    if (!g_profile.has_auth_type || auth_type_is("pat") || auth_type_is("oauth-m2m") ||
         out->token_from == CLI_FROM_FLAG) {
         return 0;
     }
     cli_set_err(err, err_cap, "profile '%s' in %s has auth_type '%s', which dbtok does not support: dbtok "
                               "authenticates with a personal access token (the profile's token, auth_type pat, "
-                              "or --token)",
+                              "or --token) or OAuth machine-to-machine (client_id and client_secret, auth_type "
+                              "oauth-m2m)",
                 out->profile, out->config_file, g_profile.auth_type);
     return -1;
+}
+
+/*
+ * The client credentials, when they are the credential: the pair by the one
+ * precedence, from one source (an id from one place and a secret from
+ * another were not written for each other), used when no token wins or
+ * auth_type says oauth-m2m. Returns 1 when OAuth is to be used (out holds
+ * the pair), 0 when the token is, -1 with a message.
+ */
+static int resolve_client_credentials(const cli_env *env, bool profile_wins, const char *token, cli_settings *out,
+                                      char *err, size_t err_cap)
+{
+    char origin[CLI_PATH_MAX + CLI_PROFILE_MAX + 32];
+    cli_source id_from, secret_from;
+    const char *id = pick_setting(NULL, profile_wins, g_profile.has_client_id ? g_profile.client_id : NULL,
+                                  env_get(env, "DATABRICKS_CLIENT_ID"), &id_from);
+    const char *secret = pick_setting(NULL, profile_wins,
+                                      g_profile.has_client_secret ? g_profile.client_secret : NULL,
+                                      env_get(env, "DATABRICKS_CLIENT_SECRET"), &secret_from);
+    bool wanted = auth_type_is("oauth-m2m") && out->token_from != CLI_FROM_FLAG;
+
+    if (!wanted && (token != NULL || (id == NULL && secret == NULL))) {
+        return 0;
+    }
+    if (id == NULL || secret == NULL) {
+        cli_set_err(err, err_cap, "OAuth machine-to-machine needs both a client id and a client secret "
+                                  "(DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, or client_id and "
+                                  "client_secret in a profile); %s is missing",
+                    id == NULL ? "the client id" : "the client secret");
+        return -1;
+    }
+    if (id_from != secret_from) {
+        cli_set_err(err, err_cap, "the client id (from %s) and the client secret (from %s) come from different "
+                                  "places: give both in the environment or both in the profile",
+                    cli_source_name(id_from, 'i'), cli_source_name(secret_from, 's'));
+        return -1;
+    }
+    out->secret_from = secret_from;
+    out->token_from = CLI_FROM_NONE;
+    /* The secret first: whatever fails after this, it is masked. */
+    if (copy_trimmed(out->client_secret, sizeof out->client_secret, secret) != 0 ||
+        dbtok_config_check_token(out->client_secret, strlen(out->client_secret)) != DBTOK_OK ||
+        copy_trimmed(out->client_id, sizeof out->client_id, id) != 0 ||
+        dbtok_config_check_token(out->client_id, strlen(out->client_id)) != DBTOK_OK) {
+        describe(secret_from, 's', out, origin, sizeof origin);
+        cli_set_err(err, err_cap, "the client id or secret from %s is empty, too long or holds a character other "
+                                  "than visible ASCII", origin);
+        return -1;
+    }
+    return 1;
 }
 
 static int resolve_output(const cli_flags *flags, const cli_env *env, cli_settings *out,
@@ -286,16 +366,6 @@ static int resolve_ca_file(const cli_flags *flags, const cli_env *env, cli_setti
     return 0;
 }
 
-/* "--host", "DATABRICKS_HOST" or "profile 'dev' in /root/.databrickscfg". */
-static void describe(cli_source src, char what, const cli_settings *s, char *buf, size_t cap)
-{
-    if (src == CLI_FROM_PROFILE) {
-        (void)snprintf(buf, cap, "profile '%s' in %s", s->profile, s->config_file);
-    } else {
-        (void)snprintf(buf, cap, "%s", cli_source_name(src, what));
-    }
-}
-
 /*
  * A token read from a profile goes to that profile's host only: it was
  * written down for that workspace, and nothing but the file pairs them. When
@@ -305,6 +375,8 @@ static void describe(cli_source src, char what, const cli_settings *s, char *buf
  */
 static int check_profile_pairing(const cli_settings *out, char *err, size_t err_cap)
 {
+    const char *what = out->secret_from != CLI_FROM_NONE ? "client secret" : "token";
+    cli_source cred_from = out->secret_from != CLI_FROM_NONE ? out->secret_from : out->token_from;
     char origin[CLI_PATH_MAX + CLI_PROFILE_MAX + 32];
     char host_err[512];
     char mine[CLI_HOST_MAX + 16], theirs[CLI_HOST_MAX + 16];
@@ -312,14 +384,14 @@ static int check_profile_pairing(const cli_settings *out, char *err, size_t err_
     static char url[CLI_PATH_MAX]; /* static: keeps a 4 KiB copy off the stack */
     uint16_t profile_port = 0;
 
-    if (out->token_from != CLI_FROM_PROFILE || out->host_from == CLI_FROM_PROFILE) {
+    if (cred_from != CLI_FROM_PROFILE || out->host_from == CLI_FROM_PROFILE) {
         return 0;
     }
     cli_host_label(out->host, out->port, theirs, sizeof theirs);
     if (!g_profile.has_host) {
-        cli_set_err(err, err_cap, "profile '%s' in %s has a token but no host, and its token is only "
+        cli_set_err(err, err_cap, "profile '%s' in %s has a %s but no host, and its %s is only "
                               "sent to its own host, not to %s (from %s): add a host to the "
-                              "profile, or give --token", out->profile, out->config_file, theirs,
+                              "profile, or give --token", out->profile, out->config_file, what, what, theirs,
                 cli_source_name(out->host_from, 'h'));
         return -1;
     }
@@ -335,9 +407,9 @@ static int check_profile_pairing(const cli_settings *out, char *err, size_t err_
     }
     if (strcmp(profile_host, out->host) != 0 || profile_port != out->port) {
         cli_host_label(profile_host, profile_port, mine, sizeof mine);
-        cli_set_err(err, err_cap, "the token of profile '%s' in %s is only sent to its own host %s, "
+        cli_set_err(err, err_cap, "the %s of profile '%s' in %s is only sent to its own host %s, "
                               "not to %s (from %s): give --token, or leave out %s",
-                out->profile, out->config_file, mine, theirs,
+                what, out->profile, out->config_file, mine, theirs,
                 cli_source_name(out->host_from, 'h'), cli_source_name(out->host_from, 'h'));
         return -1;
     }
@@ -358,20 +430,24 @@ static int check_env_pairing(const cli_settings *out, const char *env_host, char
     static char url[CLI_PATH_MAX]; /* static: keeps a 4 KiB copy off the stack */
     uint16_t env_port = 0;
 
-    if (out->token_from != CLI_FROM_ENV || env_host == NULL || out->host_from == CLI_FROM_ENV) {
+    bool oauth = out->secret_from != CLI_FROM_NONE;
+    if ((oauth ? out->secret_from : out->token_from) != CLI_FROM_ENV || env_host == NULL ||
+        out->host_from == CLI_FROM_ENV) {
         return 0;
     }
     if (copy_trimmed(url, sizeof url, env_host) != 0 ||
         cli_parse_host(url, env_name, sizeof env_name, &env_port, host_err, sizeof host_err) != 0) {
-        cli_set_err(err, err_cap, "DATABRICKS_HOST is not a valid host, and DATABRICKS_TOKEN goes with it only");
+        cli_set_err(err, err_cap, "DATABRICKS_HOST is not a valid host, and %s goes with it only",
+                    oauth ? "DATABRICKS_CLIENT_SECRET" : "DATABRICKS_TOKEN");
         return -1;
     }
     if (strcmp(env_name, out->host) != 0 || env_port != out->port) {
         cli_host_label(env_name, env_port, mine, sizeof mine);
         cli_host_label(out->host, out->port, theirs, sizeof theirs);
-        cli_set_err(err, err_cap, "DATABRICKS_TOKEN is sent only to DATABRICKS_HOST (%s), not to %s "
+        cli_set_err(err, err_cap, "%s is sent only to DATABRICKS_HOST (%s), not to %s "
                               "(from %s): give --token, or unset DATABRICKS_HOST",
-                mine, theirs, cli_source_name(out->host_from, 'h'));
+                oauth ? "DATABRICKS_CLIENT_SECRET" : "DATABRICKS_TOKEN", mine, theirs,
+                cli_source_name(out->host_from, 'h'));
         return -1;
     }
     return 0;
@@ -428,6 +504,7 @@ static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings
     bool host_given = flags->host != NULL || env_host != NULL;
     const char *host;
     const char *token;
+    int rc;
     char host_err[512];
     char origin[CLI_PATH_MAX + CLI_PROFILE_MAX + 32];
     static char url[CLI_PATH_MAX]; /* static: keeps a 4 KiB copy off the stack */
@@ -454,27 +531,33 @@ static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings
     if (check_auth_type(out, err, err_cap) != 0) {
         return -1;
     }
-
-    if (token == NULL && host == NULL) {
+    rc = resolve_client_credentials(env, profile_wins, token, out, err, err_cap);
+    if (rc < 0) {
+        return -1;
+    }
+    if (rc == 1) {
+        token = NULL;
+    } else if (token == NULL && host == NULL) {
         cli_set_err(err, err_cap, "no token: set --token, DATABRICKS_TOKEN or a profile; "
                               "no host: set --host, DATABRICKS_HOST or a profile");
         return -1;
     }
-    if (token == NULL && profile == NULL && host_given) {
+    if (rc == 0 && token == NULL && profile == NULL && host_given) {
         cli_set_err(err, err_cap, "no token for %s (from %s): set --token or DATABRICKS_TOKEN, or name "
                               "a profile with -p; the default profile's token is not sent to a "
                               "host given by --host or DATABRICKS_HOST",
                 host, cli_source_name(out->host_from, 'h'));
         return -1;
     }
-    if (token == NULL) {
-        cli_set_err(err, err_cap, "no token: set --token, DATABRICKS_TOKEN or a profile");
+    if (rc == 0 && token == NULL) {
+        cli_set_err(err, err_cap, "no token: set --token, DATABRICKS_TOKEN or a profile (or, for OAuth, "
+                                  "DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET)");
         return -1;
     }
     /* The token first: whatever fails after this, the caller can mask it out
      * of the message it prints. */
-    if (copy_trimmed(out->token, sizeof out->token, token) != 0 ||
-        dbtok_config_check_token(out->token, strlen(out->token)) != DBTOK_OK) {
+    if (rc == 0 && (copy_trimmed(out->token, sizeof out->token, token) != 0 ||
+                    dbtok_config_check_token(out->token, strlen(out->token)) != DBTOK_OK)) {
         describe(out->token_from, 't', out, origin, sizeof origin);
         cli_set_err(err, err_cap, "the token from %s is empty, too long or holds a character other than "
                               "visible ASCII (a space, a control character)", origin);
@@ -528,6 +611,8 @@ const char *cli_source_name(cli_source src, char what)
     case CLI_FROM_ENV:
         return what == 'h'   ? "DATABRICKS_HOST"
                : what == 't' ? "DATABRICKS_TOKEN"
+               : what == 'i' ? "DATABRICKS_CLIENT_ID"
+               : what == 's' ? "DATABRICKS_CLIENT_SECRET"
                : what == 'c' ? "DBTOK_CA_FILE"
                : what == 'w' ? "DATABRICKS_WORKSPACE_ID"
                              : "DATABRICKS_OUTPUT_FORMAT";

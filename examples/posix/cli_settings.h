@@ -23,6 +23,7 @@
 #define CLI_TOKEN_MAX 1024u
 #define CLI_PATH_MAX 4096u
 #define CLI_PROFILE_MAX 256u
+#define CLI_CLIENT_ID_MAX 256u
 
 /* Largest profile file read; a real one is a few hundred bytes. */
 #define CLI_CONFIG_FILE_MAX (64u * 1024u)
@@ -67,7 +68,12 @@ typedef struct {
     char profile[CLI_PROFILE_MAX];     /* profile consulted; "" when the file was not read */
     char config_file[CLI_PATH_MAX];    /* file consulted; "" when none was read */
     char workspace_id[DBTOK_MAX_WORKSPACE_ID_LEN + 1]; /* digits; "" for none */
+    /* OAuth machine-to-machine instead of token (which is then ""): a service
+     * principal's client id and secret, both from one source. */
+    char client_id[CLI_CLIENT_ID_MAX];
+    char client_secret[CLI_TOKEN_MAX];
     cli_source host_from, token_from, ca_file_from, output_from, workspace_id_from;
+    cli_source secret_from; /* where client_id and client_secret came from; CLI_FROM_NONE: a token is used */
 } cli_settings;
 
 /*
@@ -88,7 +94,14 @@ typedef struct {
  * does not apply default_profile when DATABRICKS_HOST is set): the token must
  * then come from --token or DATABRICKS_TOKEN.
  *
- * A token read from a profile is only ever paired with that profile's host:
+ * The credential: a personal access token, or OAuth machine-to-machine
+ * client credentials (DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, the
+ * profile's client_id and client_secret), the pair from one source and by
+ * the same precedence. As the SDKs' default chain does, a token wins when
+ * both are at hand, unless the profile's auth_type says oauth-m2m (and no
+ * --token is given); auth_type pat picks the token.
+ *
+ * A token (or client secret) read from a profile is only ever paired with that profile's host:
  * if the host resolved to anything else (a --host or DATABRICKS_HOST that is
  * not the profile's host once both are normalised, or a profile without a
  * host), resolution fails rather than send the token elsewhere.
@@ -109,7 +122,7 @@ void cli_settings_wipe(cli_settings *s);
 
 /* A short name for a source: "--host", "DATABRICKS_HOST", "profile", ...
  * `what` picks the setting: 'h' host, 't' token, 'c' CA file, 'o' output,
- * 'w' workspace id. */
+ * 'w' workspace id, 'i' client id, 's' client secret. */
 const char *cli_source_name(cli_source src, char what);
 
 #endif /* CLI_SETTINGS_H */

@@ -168,9 +168,15 @@ static void verbose_settings(void)
 {
     char where[CLI_HOST_MAX + 16];
     cli_host_label(g_settings.host, g_settings.port, where, sizeof where);
-    cli_say("dbtok: ", "host %s (from %s), token from %s, CA file %s",
-            where, cli_source_name(g_settings.host_from, 'h'),
-            cli_source_name(g_settings.token_from, 't'), g_settings.ca_file);
+    if (g_settings.secret_from != CLI_FROM_NONE) {
+        cli_say("dbtok: ", "host %s (from %s), OAuth machine-to-machine as client %s (from %s), CA file %s", where,
+                cli_source_name(g_settings.host_from, 'h'), g_settings.client_id,
+                cli_source_name(g_settings.secret_from, 's'), g_settings.ca_file);
+    } else {
+        cli_say("dbtok: ", "host %s (from %s), token from %s, CA file %s",
+                where, cli_source_name(g_settings.host_from, 'h'),
+                cli_source_name(g_settings.token_from, 't'), g_settings.ca_file);
+    }
     if (g_settings.config_file[0] != '\0') {
         cli_say("dbtok: ", "profile [%s] in %s", g_settings.profile, g_settings.config_file);
     }
@@ -221,6 +227,11 @@ static int run(const cli_args *a)
     config.host = g_settings.host;
     config.port = g_settings.port;
     config.token = g_settings.token;
+    if (g_settings.secret_from != CLI_FROM_NONE) {
+        config.token = NULL;
+        config.client_id = g_settings.client_id;
+        config.client_secret = g_settings.client_secret;
+    }
     config.workspace_id = g_settings.workspace_id;
     config.ca = g_ca;
     config.ca_len = ca_len;
@@ -332,6 +343,7 @@ int main(int argc, char **argv)
     /* Known before any message is printed: a usage error may quote them. */
     cli_remember_secret(a.flags.token);
     cli_remember_secret(getenv("DATABRICKS_TOKEN"));
+    cli_remember_secret(getenv("DATABRICKS_CLIENT_SECRET"));
     if (a.help) {
         cli_print_help(a.cmd);
         return 0;
@@ -364,6 +376,7 @@ int main(int argc, char **argv)
     /* Whatever the token resolved to (from a profile, say) is masked too,
      * also out of the message of a resolution that failed. */
     cli_remember_secret(g_settings.token);
+    cli_remember_secret(g_settings.client_secret);
     if (rc != 0) {
         cli_error_line("%s" CLI_HELP_HINT, err);
         cli_forget_secrets();

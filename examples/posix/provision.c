@@ -1,11 +1,16 @@
 /*
- * The C API in one page: create a token, find it in the list, revoke it,
- * all over one connection. Every byte lives in static storage.
+ * The C API in one page: mint a scoped, short-lived token, find it in the
+ * list, rename it, revoke it, all over one connection. Every byte lives in
+ * static storage.
  *
  *   provision HOST PORT TOKEN CA_FILE [PAUSE_MS]
  *
- * PAUSE_MS stands for a device's other work between calls (the tests use it
- * to let the server close the idle connection).
+ * TOKEN "-" authenticates as a service principal instead (OAuth
+ * machine-to-machine), with DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET
+ * from the environment: the way a device should mint its own least-privilege
+ * token. PAUSE_MS stands for a device's other work between calls (the tests
+ * use it to let the server close the idle connection, or an access token
+ * expire).
  * Prints what it did and the client's counters; exits 0 when the flow
  * completed, 1 otherwise.
  */
@@ -71,6 +76,9 @@ int main(int argc, char **argv)
     dbtok_port port;
     dbtok_config config;
     dbtok_created_token created;
+    dbtok_create_options want;
+    dbtok_update_options rename;
+    static const char *const scopes[] = {"sql"};
     search s;
     size_t ca_len;
     dbtok_err err;
@@ -97,7 +105,12 @@ int main(int argc, char **argv)
     memset(&config, 0, sizeof config);
     config.host = argv[1];
     config.port = (uint16_t)strtoul(argv[2], NULL, 10);
-    config.token = argv[3];
+    if (strcmp(argv[3], "-") == 0) {
+        config.client_id = getenv("DATABRICKS_CLIENT_ID");
+        config.client_secret = getenv("DATABRICKS_CLIENT_SECRET");
+    } else {
+        config.token = argv[3];
+    }
     config.ca = ca_pem;
     config.ca_len = ca_len;
     config.timeout_ms = 10000;
@@ -108,7 +121,13 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    err = dbtok_token_create(&client, "provisioned by dbtok example", 3600, &created);
+    /* Only what the device needs, and only for an hour. */
+    memset(&want, 0, sizeof want);
+    want.comment = "provisioned by dbtok example";
+    want.lifetime_seconds = 3600;
+    want.scopes = scopes;
+    want.n_scopes = sizeof scopes / sizeof scopes[0];
+    err = dbtok_token_create_with(&client, &want, &created);
     if (err != DBTOK_OK) {
         return fail("create", err);
     }
@@ -127,6 +146,15 @@ int main(int argc, char **argv)
         return fail("list", err);
     }
     printf("listed: %s\n", s.found ? "found" : "missing");
+    pause_ms(pause);
+
+    memset(&rename, 0, sizeof rename);
+    rename.comment = "provisioned by dbtok example, in service";
+    err = dbtok_token_update(&client, s.wanted_id, &rename);
+    if (err != DBTOK_OK) {
+        return fail("update", err);
+    }
+    printf("updated %s\n", s.wanted_id);
     pause_ms(pause);
 
     err = dbtok_token_revoke(&client, s.wanted_id);

@@ -17,9 +17,13 @@ from harness import Emulator  # noqa: E402
 EXAMPLE = None
 
 
-def run_example(emu, pause_ms=0):
-    return subprocess.run([EXAMPLE, "localhost", str(emu.port), emu.token, emu.ca_file, str(pause_ms)],
-                          capture_output=True, text=True, timeout=60)
+def run_example(emu, pause_ms=0, oauth=None):
+    """oauth: (client id, secret) to authenticate as a service principal instead of the PAT."""
+    env = dict(os.environ)
+    if oauth:
+        env["DATABRICKS_CLIENT_ID"], env["DATABRICKS_CLIENT_SECRET"] = oauth
+    return subprocess.run([EXAMPLE, "localhost", str(emu.port), "-" if oauth else emu.token, emu.ca_file,
+                           str(pause_ms)], capture_output=True, text=True, timeout=60, env=env)
 
 
 class ApiFlow(unittest.TestCase):
@@ -38,7 +42,7 @@ class ApiFlow(unittest.TestCase):
         result = run_example(self.emu)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("listed: found", result.stdout)
-        self.assertIn("connects=1 handshakes=1 requests=3", result.stdout)
+        self.assertIn("connects=1 handshakes=1 requests=4", result.stdout)
         state = self.emu.state()
         self.assertEqual(state["connections"], 1)
         self.assertEqual(state["handshakes"], 1)
@@ -56,7 +60,7 @@ class ApiFlow(unittest.TestCase):
         self.emu.faults([{"path": "*", "kind": "close_after", "times": 2}])
         result = run_example(self.emu, pause_ms=300)
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn("connects=3 handshakes=3 requests=3", result.stdout)
+        self.assertIn("connects=3 handshakes=3 requests=4", result.stdout)
         state = self.emu.state()
         self.assertEqual(state["requests"].get("/api/2.0/token/create"), 1)
         self.assertEqual(state["requests"].get("/api/2.0/token/list"), 1)
@@ -78,13 +82,47 @@ class ApiFlow(unittest.TestCase):
         self.emu.faults([{"path": "*", "kind": "close", "times": 3}])
         result = run_example(self.emu)
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn("connects=3 handshakes=3 requests=3", result.stdout)
+        self.assertIn("connects=4 handshakes=4 requests=4", result.stdout)
+
+    def test_oauth_flow_one_connection_refresh_mid_flow(self):
+        """As a service principal: create (scoped, an hour), list, update, revoke on one
+        connection and one handshake; the access token lives 2 s and the calls are 1.5 s
+        apart, so it is fetched again mid-flow (after half its life), on that connection."""
+        self.emu.config(oauth_lifetime_seconds=2)
+        result = run_example(self.emu, pause_ms=1500, oauth=("emu-client-id", "emu-client-secret"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("connects=1 handshakes=1", result.stdout)
+        state = self.emu.state()
+        self.assertEqual((state["connections"], state["handshakes"]), (1, 1))
+        self.assertGreaterEqual(state["oauth_tokens_issued"], 3)
+        self.assertEqual(state["requests"].get("/oidc/v1/token"), state["oauth_tokens_issued"])
+        self.assertEqual(state["requests"].get("/api/2.0/token/create"), 1)
+        self.assertEqual(state["tokens"], [])
+        self.assertEqual(len(state["revoked"]), 1)
+
+    def test_oauth_refetch_after_401(self):
+        """A 401 to an access token: one new token, the request once more."""
+        self.emu.config(oauth_reject_next=1)
+        result = run_example(self.emu, oauth=("emu-client-id", "emu-client-secret"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        state = self.emu.state()
+        self.assertEqual(state["oauth_tokens_issued"], 2)
+        self.assertEqual(state["requests"].get("/api/2.0/token/create"), 2)  # refused unread, then made
+        self.assertEqual(state["tokens"], [])
+
+    def test_oauth_wrong_secret(self):
+        result = run_example(self.emu, oauth=("emu-client-id", "wrong"))
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("invalid_client", result.stderr)
+        self.assertIn("Client authentication failed", result.stderr)
+        self.assertNotIn("wrong", result.stderr.replace("wrong secret", ""))
+        self.assertEqual(self.emu.state()["requests"].get("/api/2.0/token/create"), None)
 
     def test_chunked_everywhere(self):
         self.emu.faults([{"path": "*", "kind": "chunked", "sizes": [1, 2, 5], "times": 3}])
         result = run_example(self.emu)
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn("connects=1 handshakes=1 requests=3", result.stdout)
+        self.assertIn("connects=1 handshakes=1 requests=4", result.stdout)
 
 
 if __name__ == "__main__":

@@ -518,7 +518,8 @@ static void test_per_key_mix(void **state)
     env_with_file(&e, PROFILES);
     f.profile = "hostonly";
     assert_int_equal(-1, resolve(&f, &e));
-    assert_string_equal("no token: set --token, DATABRICKS_TOKEN or a profile", g_err);
+    assert_string_equal("no token: set --token, DATABRICKS_TOKEN or a profile (or, for OAuth, "
+                        "DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET)", g_err);
     env_set(&e, "DATABRICKS_TOKEN", "dapi-env");
     assert_int_equal(0, resolve(&f, &e));
     assert_string_equal("hostonly.example", g_s.host);
@@ -931,9 +932,10 @@ static void test_profile_empty_or_other_auth(void **state)
     assert_int_equal(-1, resolve(&f, &e));
     assert_contains(g_err, "profile 'cli' in ");
     assert_contains(g_err, "has auth_type 'databricks-cli', which dbtok does not support");
+    /* oauth-m2m is supported, and asks for its pair */
     f.profile = "m2m";
     assert_int_equal(-1, resolve(&f, &e));
-    assert_contains(g_err, "auth_type 'oauth-m2m'");
+    assert_contains(g_err, "the client secret is missing");
     /* its token is not sent either, nor an exported one in its place */
     f.profile = "mixed";
     assert_int_equal(-1, resolve(&f, &e));
@@ -1122,6 +1124,75 @@ static void test_wipe(void **state)
     }
 }
 
+/* OAuth machine-to-machine: the pair from one source by the one precedence,
+ * a token winning when both are at hand unless auth_type says oauth-m2m, and
+ * a profile's secret sent only to its own host. */
+static void test_oauth_client_credentials(void **state)
+{
+    static const char files[] = "[m2m]\nhost = m2m.example\nclient_id = sp-1\nclient_secret = dose-1\n"
+                                "[both]\nhost = both.example\ntoken = dapi-both\nclient_id = sp-2\n"
+                                "client_secret = dose-2\n"
+                                "[forced]\nhost = forced.example\ntoken = dapi-forced\nauth_type = oauth-m2m\n"
+                                "client_id = sp-3\nclient_secret = dose-3\n"
+                                "[half]\nhost = half.example\nclient_id = sp-4\n";
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+    env_with_file(&e, files);
+
+    f.profile = "m2m";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("m2m.example", g_s.host);
+    assert_string_equal("sp-1", g_s.client_id);
+    assert_string_equal("dose-1", g_s.client_secret);
+    assert_string_equal("", g_s.token);
+    assert_int_equal(g_s.secret_from, CLI_FROM_PROFILE);
+    /* a token wins, as in the SDKs' default chain... */
+    f.profile = "both";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("dapi-both", g_s.token);
+    assert_int_equal(g_s.secret_from, CLI_FROM_NONE);
+    /* ...unless auth_type says oauth-m2m; then only --token wins over it */
+    f.profile = "forced";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("sp-3", g_s.client_id);
+    assert_string_equal("", g_s.token);
+    f.token = "dapi-flag";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("dapi-flag", g_s.token);
+    assert_int_equal(g_s.secret_from, CLI_FROM_NONE);
+    f.token = NULL;
+    /* half a pair, or a pair from two places, is refused */
+    f.profile = "half";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "the client secret is missing");
+    env_set(&e, "DATABRICKS_CLIENT_SECRET", "dose-env");
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "come from different places");
+    /* the environment's pair, with DATABRICKS_HOST */
+    f.profile = NULL;
+    env_set(&e, "DATABRICKS_HOST", "https://env.example");
+    env_set(&e, "DATABRICKS_CLIENT_ID", "sp-env");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("env.example", g_s.host);
+    assert_string_equal("sp-env", g_s.client_id);
+    assert_string_equal("dose-env", g_s.client_secret);
+    assert_int_equal(g_s.secret_from, CLI_FROM_ENV);
+    /* ...whose secret is not sent to another host */
+    f.host = "https://other.example";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "DATABRICKS_CLIENT_SECRET is sent only to DATABRICKS_HOST");
+    /* a profile's secret goes to its own host only */
+    f.profile = "m2m";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "the client secret of profile 'm2m'");
+    f.host = NULL;
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("m2m.example", g_s.host);
+    assert_string_equal("dose-1", g_s.client_secret);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1153,6 +1224,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_workspace_id_sources, make_dir, remove_dir),
         cmocka_unit_test(test_host_workspace_id),
         cmocka_unit_test_setup_teardown(test_profile_empty_or_other_auth, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_oauth_client_credentials, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_read_file_refuses_non_regular, make_dir, remove_dir),
         cmocka_unit_test(test_wipe),
     };

@@ -120,9 +120,8 @@ static void test_oauth_refresh_before_expiry(void **state)
     assert_int_equal(off, conn->sent_len);
 }
 
-/* A 401 to a request made with a kept token: one new token, the request once
- * more (a create too: refused unread, it made nothing). A second 401 is the
- * answer. A 401 right after a fresh token is not fetched around. */
+/* A 401: one new token, the request once more (a create too: refused
+ * unread, it made nothing). A second 401 is the answer. */
 static void test_oauth_refetch_once_after_401(void **state)
 {
     fixture *fx = *state;

@@ -172,8 +172,8 @@
  * service principal's OAuth secret) instead of a personal access token.
  * The client gets an access token from the workspace's /oidc/v1/token on its
  * own connection, keeps it (DBTOK_MAX_OAUTH_TOKEN_LEN bytes inside
- * dbtok_client), and fetches a new one shortly before it expires and once
- * after a 401. 0 leaves it out; dbtok_init() then refuses a config that
+ * dbtok_client), and fetches a new one shortly before it expires, and once
+ * when a request is refused with 401 (the request is then sent once more). 0 leaves it out; dbtok_init() then refuses a config that
  * names a client id. Needs DBTOK_ENABLE_OLDER_ERRORS, which reads the OAuth
  * error shape.
  */
