@@ -1429,6 +1429,56 @@ class TrustTestCase(CliTestCase):
         self.assertEqual(st["malformed_requests"], 0, r.describe())
 
 
+class OAuthTests(TrustTestCase):
+    """Issue 12, point 5: dbtok as a service principal (OAuth machine-to-machine)."""
+
+    # An id and a secret that share no run of 8 characters, as real ones do not, so
+    # that the id is shown in -v while the secret is masked.
+    ID, SECRET = "5f1c2e4a-0b7d-4c1e-9a3f-2d6b8e0c4a11", "dose0123456789abcdef0123456789abcdef"
+    emulator_options = {"extra_args": ["--oauth-client", ID + ":" + SECRET]}
+
+    def oauth_env(self, secret=None):
+        env = {"DATABRICKS_CLIENT_ID": self.ID, "DATABRICKS_CLIENT_SECRET": secret or self.SECRET}
+        self.secrets.add(env["DATABRICKS_CLIENT_SECRET"])
+        return env
+
+    def test_create_list_update_delete_as_service_principal(self):
+        env = self.oauth_env()
+        created = self.json_out(self.dbtok("-o", "json", "create", "--comment", "sp", "--scope", "sql",
+                                           token="", env=env))
+        tid = created["token_info"]["token_id"]
+        self.assertEqual(created["token_info"]["scopes"], ["sql"])
+        listed = self.json_out(self.dbtok("-o", "json", "list", token="", env=env))
+        self.assertEqual([t["token_id"] for t in listed], [tid])
+        self.assertOk(self.dbtok("update", tid, "--comment", "sp2", token="", env=env))
+        self.assertOk(self.dbtok("delete", tid, token="", env=env))
+        st = self.state()
+        self.assertEqual(st["tokens"], [])
+        self.assertEqual(st["oauth_tokens_issued"], 4)  # one per process
+        log = [e for e in st["request_log"] if e.get("path", "").startswith("/api/")]
+        self.assertTrue(log and all(e.get("auth_kind") == "oauth" for e in log), log)
+
+    def test_profile_with_auth_type_oauth_m2m(self):
+        self.write_file(".databrickscfg", "[sp]\nhost = %s\nauth_type = oauth-m2m\nclient_id = %s\n"
+                                          "client_secret = %s\n" % (self.emu.url, self.ID, self.SECRET))
+        self.secrets.add(self.SECRET)
+        r = self.dbtok("-p", "sp", "-v", "list", token="", host="")
+        self.assertOk(r)
+        self.assertIn("OAuth machine-to-machine as client " + self.ID, r.err)
+        self.assertEqual(self.state()["oauth_tokens_issued"], 1)
+
+    def test_wrong_secret_is_the_services_error(self):
+        r = self.dbtok("list", token="", env=self.oauth_env(secret="not-the-secret-at-all"))
+        self.assertApiError(r, "invalid_client", 401, "Client authentication failed")
+        self.assertEqual(self.state()["requests"].get("/api/2.0/token/list"), None)
+
+    def test_half_a_pair_or_two_sources_refused(self):
+        r = self.dbtok("list", token="", env={"DATABRICKS_CLIENT_ID": self.ID})
+        self.assertFails(r, USAGE)
+        self.assertIn("client secret is missing", r.err)
+        self.assertEqual(self.state()["connections"], 0)
+
+
 class MaskedOutputTests(TrustTestCase):
     """Point 3: no output of the tool holds the bearer token in any form."""
 

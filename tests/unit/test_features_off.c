@@ -22,7 +22,7 @@
 #include "fake_tls.h"
 
 #if DBTOK_ENABLE_TRACE || DBTOK_ENABLE_HTTP_DATES || DBTOK_ENABLE_ERROR_TEXTS || DBTOK_ENABLE_CREATE_RECOVER || \
-    DBTOK_ENABLE_SCOPES || DBTOK_ENABLE_RAW_JSON || DBTOK_ENABLE_UPDATE
+    DBTOK_ENABLE_SCOPES || DBTOK_ENABLE_RAW_JSON || DBTOK_ENABLE_UPDATE || DBTOK_ENABLE_OAUTH_M2M
 #error "this test is built with those switches 0"
 #endif
 #if !DBTOK_ENABLE_RETRIES
@@ -126,6 +126,15 @@ static void test_workspace_id_refused(void **state)
     cfg.workspace_id = "1234567890123456";
     assert_int_equal(dbtok_init(&client, &cfg, &port, work, sizeof work), DBTOK_ERR_INVALID_ARG);
     cfg.workspace_id = "";
+    /* Nor OAuth: a client id is refused, not ignored for the token. */
+    cfg.token = NULL;
+    cfg.client_id = "sp";
+    cfg.client_secret = "secret";
+    assert_int_equal(dbtok_init(&client, &cfg, &port, work, sizeof work), DBTOK_ERR_INVALID_ARG);
+    cfg.token = "dapi-test";
+    assert_int_equal(dbtok_init(&client, &cfg, &port, work, sizeof work), DBTOK_ERR_INVALID_ARG);
+    cfg.client_id = NULL;
+    cfg.client_secret = NULL;
     assert_int_equal(dbtok_init(&client, &cfg, &port, work, sizeof work), DBTOK_OK);
     dbtok_close(&client);
 }
