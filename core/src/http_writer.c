@@ -185,9 +185,12 @@ static void put_head(http_buf *b, const http_request *req, int bracket, size_t b
         dbtok__http_buf_puts(b, req->user_agent_extra);
     }
     dbtok__http_buf_puts(b, "\r\nAuthorization: ");
+#if DBTOK_ENABLE_OAUTH_M2M
     if (req->put_auth != NULL) {
         req->put_auth(b, req->auth_arg);
-    } else {
+    } else
+#endif
+    {
         dbtok__http_buf_puts(b, "Bearer ");
         dbtok__http_buf_puts(b, req->token);
     }
@@ -204,10 +207,15 @@ static void put_head(http_buf *b, const http_request *req, int bracket, size_t b
      * `curl --json` sends it; a GET of this API is answered in JSON anyway,
      * and the header would be a quarter of the list request. */
     if (body_len > 0 || strcmp(req->method, "POST") == 0) {
-        dbtok__http_buf_puts(b, req->form_body ? "Accept: application/json\r\nContent-Type: "
-                                                 "application/x-www-form-urlencoded\r\nContent-Length: "
-                                               : "Accept: application/json\r\nContent-Type: application/json\r\n"
-                                                 "Content-Length: ");
+        dbtok__http_buf_puts(b, "Accept: application/json\r\nContent-Type: ");
+#if DBTOK_ENABLE_OAUTH_M2M
+        if (req->form_body) {
+            dbtok__http_buf_puts(b, "application/x-www-form-urlencoded\r\nContent-Length: ");
+        } else
+#endif
+        {
+            dbtok__http_buf_puts(b, "application/json\r\nContent-Length: ");
+        }
         put_u64(b, (uint64_t)body_len);
         dbtok__http_buf_puts(b, "\r\n");
     }
@@ -219,7 +227,8 @@ static int request_ok(const http_request *req)
     const char *extra = req->user_agent_extra;
     const char *ws = req->workspace_id;
 
-    if (req->method == NULL || req->path == NULL || req->host == NULL || (req->token == NULL && req->put_auth == NULL)) {
+    if (req->method == NULL || req->path == NULL || req->host == NULL ||
+        (req->token == NULL && (!DBTOK_ENABLE_OAUTH_M2M || req->put_auth == NULL))) {
         return 0;
     }
     if (ws != NULL && ws[0] != '\0') {
@@ -233,7 +242,8 @@ static int request_ok(const http_request *req)
     }
     return method_ok(req->method, strlen(req->method)) && path_ok(req->path, strlen(req->path)) &&
            dbtok_config_check_host(req->host, strlen(req->host)) == DBTOK_OK && req->port != 0u &&
-           (req->put_auth != NULL || (req->token[0] != '\0' && value_ok(req->token, strlen(req->token)))) &&
+           ((DBTOK_ENABLE_OAUTH_M2M && req->put_auth != NULL) ||
+            (req->token[0] != '\0' && value_ok(req->token, strlen(req->token)))) &&
            (extra == NULL || value_ok(extra, strlen(extra)));
 }
 
