@@ -19,7 +19,10 @@ static const char USAGE_GLOBAL[] =
     "Global options (before or after the command):\n"
     "  --host URL            workspace URL (https:// assumed; env DATABRICKS_HOST)\n"
     "  -p, --profile NAME    profile in ~/.databrickscfg (env DATABRICKS_CONFIG_PROFILE)\n"
-    "  --token TOKEN         personal access token (env DATABRICKS_TOKEN)\n"
+    "  --token TOKEN         personal access token (env DATABRICKS_TOKEN); or, as a\n"
+    "                        service principal (OAuth machine-to-machine), env\n"
+    "                        DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET or\n"
+    "                        profile keys client_id, client_secret\n"
     "  --ca-file PEM         trusted CA certificates (env DBTOK_CA_FILE; default\n"
     "                        " DBTOK_POSIX_DEFAULT_CA_FILE ")\n"
     "  --workspace-id ID     workspace id sent as X-Databricks-Workspace-Id, which\n"
@@ -44,17 +47,21 @@ static const char USAGE_GLOBAL[] =
 static const char USAGE_MAIN[] =
     "Usage: dbtok [OPTIONS] COMMAND [ARGS]\n"
     "\n"
-    "Create, list and revoke Databricks personal access tokens.\n"
+    "Create, list, update and revoke Databricks personal access tokens.\n"
     "\n"
     "Commands:\n"
-    "  create [--comment TEXT] [--lifetime-seconds N] [--json JSON|@FILE] [--recover]\n"
+    "  create [--comment TEXT] [--lifetime-seconds N] [--scope NAME]...\n"
+    "         [--autoscope-enabled] [--json JSON|@FILE] [--recover]\n"
     "                                                   create a token, print its value\n"
     "  list [--limit N]                                 list your tokens\n"
+    "  update TOKEN_ID [--comment TEXT] [--scope NAME]... [--json JSON|@FILE]\n"
+    "                                                   change a token's comment or scopes\n"
     "  delete TOKEN_ID                                  revoke a token (alias: revoke)\n"
     "\n";
 
 static const char USAGE_CREATE[] =
     "Usage: dbtok [OPTIONS] create [--comment TEXT] [--lifetime-seconds N]\n"
+    "                              [--scope NAME]... [--autoscope-enabled]\n"
     "                              [--json JSON|@FILE] [--recover]\n"
     "\n"
     "Create a personal access token and print its value (shown only once).\n"
@@ -62,19 +69,38 @@ static const char USAGE_CREATE[] =
     "  --comment TEXT          a description stored with the token (UTF-8; the answer\n"
     "                          echoes it, and must fit in the 64 KiB work buffer)\n"
     "  --lifetime-seconds N    lifetime in seconds; omitted or 0: the workspace default\n"
+    "  --scope NAME            a scope the token is limited to (repeat for more); none:\n"
+    "                          the token can do whatever you can\n"
+    "  --autoscope-enabled     let the service narrow the token to what it is seen using\n"
     "  --json JSON|@FILE       the request body, inline or from FILE, as with the\n"
-    "                          Databricks CLI: {\"comment\": ..., \"lifetime_seconds\": ...};\n"
-    "                          --comment and --lifetime-seconds override its fields\n"
+    "                          Databricks CLI: {\"comment\": ..., \"lifetime_seconds\": ...,\n"
+    "                          \"scopes\": [...], \"autoscope_enabled\": true}; the flags\n"
+    "                          override its fields (--scope replaces its scopes)\n"
     "  --recover               if the answer is lost, find the token by a marker added to\n"
     "                          the comment, revoke it and create again (no orphan left)\n"
     "\n";
 
 static const char USAGE_LIST[] = "Usage: dbtok [OPTIONS] list [--limit N]\n"
                                  "\n"
-                                 "List your tokens: id, creation and expiry time (UTC), comment.\n"
+                                 "List your tokens: id, creation and expiry time (UTC), comment;\n"
+                                 "with -o json every field the service sends, scopes included.\n"
                                  "\n"
                                  "  --limit N               print at most N tokens (0, the default: all)\n"
                                  "\n";
+
+static const char USAGE_UPDATE[] =
+    "Usage: dbtok [OPTIONS] update TOKEN_ID [--comment TEXT] [--scope NAME]...\n"
+    "                                       [--json JSON|@FILE]\n"
+    "\n"
+    "Change a token's comment, its scopes or both, in place; prints nothing.\n"
+    "\n"
+    "  --comment TEXT          the new comment\n"
+    "  --scope NAME            the new scopes (repeat for more), replacing the old ones\n"
+    "  --json JSON|@FILE       the request body as with the Databricks CLI:\n"
+    "                          {\"token\": {\"comment\": ..., \"scopes\": [...]},\n"
+    "                           \"update_mask\": \"comment,scopes\"}, the mask naming exactly\n"
+    "                          the fields given; the flags override its fields\n"
+    "\n";
 
 static const char USAGE_DELETE[] = "Usage: dbtok [OPTIONS] delete TOKEN_ID\n"
                                    "       dbtok [OPTIONS] revoke TOKEN_ID\n"
@@ -86,6 +112,7 @@ void cli_print_help(cli_command cmd)
 {
     const char *head = cmd == CLI_CMD_CREATE   ? USAGE_CREATE
                        : cmd == CLI_CMD_LIST   ? USAGE_LIST
+                       : cmd == CLI_CMD_UPDATE ? USAGE_UPDATE
                        : cmd == CLI_CMD_DELETE ? USAGE_DELETE
                                                : USAGE_MAIN;
     (void)cli_write_all(STDOUT_FILENO, head, strlen(head));
