@@ -6,6 +6,10 @@
  *
  *   dbtok_bench_flow HOST PORT TOKEN CA_FILE
  *
+ * TOKEN "-": as a service principal (OAuth machine-to-machine) with
+ * DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET from the environment;
+ * the token request then counts in the create step.
+ *
  * Prints one line per step with the client's counters spent by that step
  * (HTTP bytes before TLS, connections, handshakes) and its time in
  * microseconds, then the totals:
@@ -157,7 +161,12 @@ int main(int argc, char **argv)
     memset(&config, 0, sizeof config);
     config.host = argv[1];
     config.port = (uint16_t)strtoul(argv[2], NULL, 10);
-    config.token = argv[3];
+    if (strcmp(argv[3], "-") == 0) { /* as a service principal: OAuth M2M */
+        config.client_id = getenv("DATABRICKS_CLIENT_ID");
+        config.client_secret = getenv("DATABRICKS_CLIENT_SECRET");
+    } else {
+        config.token = argv[3];
+    }
     config.ca = ca_pem;
     config.ca_len = ca_len;
     config.timeout_ms = 120000; /* generous: bench/handshake runs this under callgrind */
