@@ -144,9 +144,9 @@ dbtok_err dbtok_create_request_parse(char *text, size_t len, dbtok_create_reques
     }
     memset(out, 0, sizeof *out);
     clear_list(&out->scopes);
-    if (text == NULL && len > 0) {
-        out->fault = DBTOK_REQUEST_NOT_JSON;
-        return DBTOK_ERR_INVALID_ARG;
+    if (text == NULL) {
+        out->fault = DBTOK_REQUEST_NOT_JSON; /* an empty body is no JSON; a missing one no argument */
+        return len > 0 ? DBTOK_ERR_INVALID_ARG : DBTOK_ERR_JSON;
     }
     rc = parse_object(&doc, text, len, tok, &out->fault);
     if (rc == DBTOK_OK) {
@@ -244,7 +244,8 @@ dbtok_err dbtok_update_request_parse(char *text, size_t len, dbtok_update_reques
     jsmntok_t tok[DBTOK_REQUEST_MAX_VALUES];
     int top[UPDATE_FIELDS];
     int f[FIELDS];
-    int mask, k;
+    int mask;
+    int k;
     json_doc doc;
     dbtok_err rc;
 
@@ -256,9 +257,9 @@ dbtok_err dbtok_update_request_parse(char *text, size_t len, dbtok_update_reques
     }
     memset(out, 0, sizeof *out);
     clear_list(&out->scopes);
-    if (text == NULL && len > 0) {
-        out->fault = DBTOK_REQUEST_NOT_JSON;
-        return DBTOK_ERR_INVALID_ARG;
+    if (text == NULL) {
+        out->fault = DBTOK_REQUEST_NOT_JSON; /* an empty body is no JSON; a missing one no argument */
+        return len > 0 ? DBTOK_ERR_INVALID_ARG : DBTOK_ERR_JSON;
     }
     rc = parse_object(&doc, text, len, tok, &out->fault);
     if (rc == DBTOK_OK) {

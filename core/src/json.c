@@ -878,7 +878,10 @@ void dbtok__json_string_list(json_doc *doc, int i, dbtok_str_list *out)
     out->len = 0;
     out->count = (size_t)doc->tok[i].size;
     for (k = i + 1; k <= i + doc->tok[i].size; k++) {
+        /* Validated, so decoding cannot fail; the view starts sound anyway. */
         dbtok_str one;
+        one.ptr = doc->text + doc->tok[k].start;
+        one.len = 0;
         (void)dbtok__json_span_decode(doc->text, doc->tok[k].start, doc->tok[k].end, &one);
         memmove(doc->text + at, one.ptr, one.len + 1);
         at += one.len + 1;

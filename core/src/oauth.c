@@ -129,7 +129,8 @@ static dbtok_err oauth_fetch(dbtok__state *c)
     json_doc doc;
     int v[ANSWER_FIELDS];
     int64_t expires_s = 0;
-    uint64_t lifetime_ms, margin_ms;
+    uint64_t lifetime_ms;
+    uint64_t margin_ms;
     dbtok_str token;
     dbtok_err err;
 

@@ -52,7 +52,8 @@ dbtok_err dbtok__token_info_read(json_doc *doc, int obj, dbtok_token_info *info)
 {
     static const dbtok_str_list none = {"", 0, 0};
     int v[FIELDS];
-    int64_t created, expiry;
+    int64_t created;
+    int64_t expiry;
 
     if (dbtok__json_object_members(doc, obj, token_info_names, FIELDS, v) != DBTOK_OK || v[FIELD_ID] < 0 ||
         !dbtok__json_is_cstring(doc, v[FIELD_ID]) ||
