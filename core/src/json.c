@@ -683,24 +683,26 @@ bool dbtok__json_span_holds_nul(const char *s, int start, int end)
 /* Whether the rest of a key, s[i..end) (raw, checked content that holds an
  * escape), decodes to the rest of a name. Names are ASCII (json.h), so each
  * of their characters is one raw byte or one escape of the key; an escape of
- * anything above ASCII, or a raw byte above it, never matches. A leaf
- * function: a key is compared on the deepest path of every call. */
+ * anything above ASCII, or a raw byte above it, never matches. No UTF-8 is
+ * decoded: a key is compared on the deepest path of every call, and this
+ * keeps that path short. */
 static bool escaped_key_is(const char *s, int i, int end, const char *name)
 {
-    static const char shorts[] = "\"\"\\\\//b\bf\fn\nr\rt\t"; /* escape letter, then what it stands for */
     for (; *name != '\0'; name++) {
-        int32_t c = -1;
+        uint32_t c;
         if (i >= end) {
             return false;
         }
         if (s[i] != '\\') {
             c = (unsigned char)s[i++];
-        } else if (i + 1 < end && s[i + 1] == 'u') {
-            c = hex4(s, i + 2, end);
+        } else if (s[i + 1] == 'u') {
+            c = (uint32_t)hex4(s, i + 2, end); /* (a bad one, -1, matches nothing) */
             i += 6;
-        } else if (i + 1 < end) {
-            const char *e = memchr(shorts, s[i + 1], sizeof shorts - 1);
-            c = e != NULL && (e - shorts) % 2 == 0 ? (unsigned char)e[1] : -1;
+        } else {
+            /* \" \\ \/ stand for themselves; \b \f \n \r \t for controls,
+             * which no name holds. */
+            char e = s[i + 1];
+            c = e == '"' || e == '\\' || e == '/' ? (unsigned char)e : 0u;
             i += 2;
         }
         if (c != (unsigned char)*name) {

@@ -140,9 +140,11 @@ static size_t create_need(const char *comment, const dbtok_create_options *o)
     if (comment != NULL) {
         need = add_sat(need, dbtok__json_echo_bound(comment, strlen(comment)));
     }
+#if DBTOK_ENABLE_SCOPES || DBTOK_ENABLE_RAW_JSON
     if (o == NULL) {
         return need;
     }
+#endif
 #if DBTOK_ENABLE_SCOPES
     if (!scopes_ok(o->scopes, o->n_scopes)) {
         return SIZE_MAX;
@@ -153,7 +155,12 @@ static size_t create_need(const char *comment, const dbtok_create_options *o)
         need = add_sat(need, add_sat(echo, 3 + sizeof(jsmntok_t)));
     }
 #endif
+#if DBTOK_ENABLE_RAW_JSON
     return o->answer_json ? add_sat(need, need) : need;
+#else
+    (void)o;
+    return need;
+#endif
 }
 
 size_t dbtok_create_options_work_needed(const dbtok_create_options *opts)

@@ -70,10 +70,14 @@ void dbtok__trace_request(const dbtok__state *c, const uint8_t *req, size_t len)
         } else {
             dbtok__trace_text(c, "> ", 2);
             if (starts_with_nocase(p, line_len, "authorization:")) {
+#if DBTOK_ENABLE_OAUTH_M2M
                 /* The scheme is no secret, and tells a Basic client credential
                  * from a bearer token in the trace. */
                 bool basic = starts_with_nocase(p, line_len, "authorization: basic ");
                 dbtok__trace_text(c, basic ? "Authorization: Basic " : "Authorization: Bearer ", basic ? 21 : 22);
+#else
+                dbtok__trace_text(c, "Authorization: Bearer ", 22);
+#endif
                 dbtok__trace_text(c, redacted, sizeof redacted - 1);
             } else {
                 trace_masked(c, p, line_len);
@@ -123,10 +127,14 @@ static bool token_value_key(const char *b, size_t len, size_t i, size_t *value)
     size_t start = i + 1;
     i = start;
     if (!key_reads(b, len, &i, "token_value")) {
+#if DBTOK_ENABLE_OAUTH_M2M
         i = start;
         if (!key_reads(b, len, &i, "access_token")) {
             return false;
         }
+#else
+        return false;
+#endif
     }
     if (i >= len || b[i] != '"') {
         return false;
