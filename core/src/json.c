@@ -681,9 +681,9 @@ bool dbtok__json_span_holds_nul(const char *s, int start, int end)
  * they match, and the decoder only when an escape stands there. No name
  * holds a backslash. */
 /* Whether the rest of a key, s[i..end) (raw, checked content that holds an
- * escape), decodes to the rest of a name. Names are ASCII (json.h), so each
- * of their characters is one raw byte or one escape of the key; an escape of
- * anything above ASCII, or a raw byte above it, never matches. No UTF-8 is
+ * escape), decodes to the rest of a name. Names are printable ASCII
+ * (json.h), so each of their characters is one raw byte or one escape of the
+ * key; an escape of anything else, or a raw byte above ASCII, never matches. No UTF-8 is
  * decoded: a key is compared on the deepest path of every call, and this
  * keeps that path short. */
 static bool escaped_key_is(const char *s, int i, int end, const char *name)

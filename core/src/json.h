@@ -128,7 +128,9 @@ dbtok_err dbtok__json_int64(const json_doc *doc, int i, int64_t *out);
  */
 bool dbtok__json_span_string_ok(const char *s, int start, int end);
 bool dbtok__json_span_primitive_ok(const char *s, int start, int end);
-/* key is a C string, so a key that decodes to a NUL never equals it. */
+/* key is a C string holding no backslash (its shortcut: a span as long as
+ * key is key byte for byte or not at all), so a key that decodes to a NUL
+ * never equals it. */
 bool dbtok__json_span_equals(const char *s, int start, int end, const char *key);
 /* Whether the decoded span would hold a NUL (it has a \u0000 escape). */
 bool dbtok__json_span_holds_nul(const char *s, int start, int end);
@@ -136,8 +138,8 @@ dbtok_err dbtok__json_span_decode(char *s, int start, int end, dbtok_str *out);
 dbtok_err dbtok__json_span_int64(const char *s, int start, int end, int64_t *out);
 
 /* The rule above, one key at a time: names are the n distinct keys read
- * (n <= JSON_MEMBERS_MAX; ASCII C strings holding no backslash, as dbtok's
- * field names are), *seen the set of those met so far in this object
+ * (n <= JSON_MEMBERS_MAX; printable ASCII C strings holding no backslash,
+ * as dbtok's field names are), *seen the set of those met so far in this object
  * (bit k: names[k]; 0 when the object opens). Returns which of names the
  * key s[start..end) is (raw string content, a span dbtok__json_span_string_ok
  * accepted): its index, JSON_KEY_OTHER, or JSON_KEY_REPEATED. Reads the text

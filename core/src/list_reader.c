@@ -106,9 +106,18 @@ static dbtok_err measure(list_reader *lr, const uint8_t *w, size_t len)
             }
             continue;
         }
+        /* As strict jsmn reads it: a primitive runs to whitespace, ',', ']'
+         * or '}', a quote or bracket inside it included (the checks after
+         * jsmn refuse such a primitive; jsmn counts it as one token). */
+        if (lr->in_primitive) {
+            if (!is_ws(ch) && ch != ',' && ch != ']' && ch != '}') {
+                continue;
+            }
+            lr->in_primitive = false;
+        }
         primitive = !is_ws(ch) && ch != ',' && ch != ':' && ch != '"' && ch != '{' && ch != '}' && ch != '[' &&
                     ch != ']';
-        if ((primitive && !lr->in_primitive) || ch == '"' || ch == '{' || ch == '[') {
+        if (primitive || ch == '"' || ch == '{' || ch == '[') {
             lr->measured_tokens++;
         }
         lr->in_primitive = primitive;

@@ -18,7 +18,8 @@
  *    again gives it back, dbtok__json_span_equals finds each decoded string equal
  *    to its raw form and not to a shorter one (nor, when it holds a NUL, to
  *    the C string up to it), and tells every key of every object equal to
- *    another exactly when their decodings are.
+ *    another (one decoding without a backslash, as json.c takes it) exactly
+ *    when their decodings are.
  *  - The rule for members (json.h): dbtok__json_object_members, for every object
  *    and a set of names drawn from its own keys, against a reference
  *    written from the rule (a name met twice: malformed; null: absent).
@@ -27,6 +28,22 @@
  *    dbtok__json_span_string_ok and (on what it accepts) dbtok__json_span_decode against
  *    a reference decoder written from RFC 8259, dbtok__json_span_primitive_ok
  *    against the RFC's number grammar and the three literals.
+ *  - dbtok__json_is_cstring and dbtok__json_is_string_list on every token
+ *    against references (a string, or an array whose children by jsmn's
+ *    parent links are all strings, none decoding to a NUL); on every string
+ *    list (on a copy of its own), dbtok__json_string_list gives count ==
+ *    size, strings packed from the array's first byte and within its span,
+ *    each NUL-terminated, NUL-free and equal to the second copy's
+ *    dbtok__json_span_decode of its element, dbtok_str_list_next reading
+ *    exactly them; nothing outside the array changes, nor the tokens.
+ *  - dbtok__token_info_read on every token: with info NULL it leaves the
+ *    text byte for byte as it was and agrees with a read into an info (on
+ *    another copy) and with a reference verdict written from token_info.h
+ *    (an object, no field read given twice, token_id a NUL-free string,
+ *    comment a string, the times int64 integers, autoscope_state a NUL-free
+ *    string, scopes, inferred_scopes and backfill_scopes string lists; null
+ *    absent); the info read gives every field as the reference decodes it
+ *    (defaults when absent) and writes only inside its object.
  *  - The create and error answers' own access pattern: the fields
  *    token_api.c reads, looked up and decoded as it does.
  * Buffers are exact-size heap copies, so AddressSanitizer sees any access
@@ -42,6 +59,7 @@
 #include "dbtok/dbtok_types.h"
 #include "fuzz_common.h"
 #include "json.h"
+#include "token_info.h"
 
 /* Bounds that keep one run fast; longer bodies teach nothing new. */
 #define MAX_BODY 65536
@@ -377,7 +395,10 @@ static void check_tree(const json_doc *doc, size_t size)
 /* For each pair of keys of each object, dbtok__json_span_equals tells the
  * raw second equal to the first as a C string (up to a NUL it holds)
  * exactly when their decodings are equal. dec[] are the strings decoded
- * from a second copy of the body. */
+ * from a second copy of the body. Only a first key that decodes without a
+ * backslash is compared: json.c's span_equals takes its key as one (its
+ * shortcut reads a raw span as long as the key byte for byte, so a raw
+ * \u1615 equals the key spelling out "\u1615"), as dbtok's names are. */
 static void check_key_equality(const json_doc *doc, const dbtok_str *dec)
 {
     int i;
@@ -399,6 +420,10 @@ static void check_key_equality(const json_doc *doc, const dbtok_str *dec)
             size_t klen;
             FUZZ_CHECK(k < doc->ntok && doc->tok[k].type == JSMN_STRING && doc->tok[k].size == 1);
             klen = strlen(dec[k].ptr);
+            if (memchr(dec[k].ptr, '\\', klen) != NULL) {
+                k = dbtok__json_skip(doc, k);
+                continue;
+            }
             for (m2 = 0; m2 < members; m2++) {
                 bool same = dec[k2].len == klen && memcmp(dec[k2].ptr, dec[k].ptr, klen) == 0;
                 FUZZ_CHECK(dbtok__json_span_equals(doc->text, doc->tok[k2].start, doc->tok[k2].end, dec[k].ptr) ==
@@ -408,6 +433,20 @@ static void check_key_equality(const json_doc *doc, const dbtok_str *dec)
             k = dbtok__json_skip(doc, k);
         }
     }
+}
+
+/* Whether a decoded key can be a name of dbtok__json_member_key (json.h):
+ * ASCII, no NUL, no backslash. */
+static bool is_ascii_name(const dbtok_str *key)
+{
+    size_t i;
+    for (i = 0; i < key->len; i++) {
+        unsigned char c = (unsigned char)key->ptr[i];
+        if (c < 0x20 || c == '\\' || c >= 0x7F) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Whether a names[0..n) entry equals the decoded key. */
@@ -423,8 +462,8 @@ static int name_index(const char *const *names, unsigned n, const dbtok_str *key
 }
 
 /* dbtok__json_object_members on every object, for the names token_api.c and the
- * list reader use plus the object's own first keys (free of NULs and, as
- * json.h asks of names, of backslashes; distinct),
+ * list reader use plus the object's own first keys (printable ASCII and, as
+ * json.h asks of names, free of backslashes; distinct),
  * against the rule written out: a name met twice is DBTOK_ERR_JSON; else each
  * name's value, -1 when absent or null. Non-objects are refused. */
 static void check_members(const json_doc *doc, const dbtok_str *dec)
@@ -447,7 +486,7 @@ static void check_members(const json_doc *doc, const dbtok_str *dec)
         }
         key = i + 1;
         for (m = 0; m < doc->tok[i].size && n < JSON_MEMBERS_MAX; m++) {
-            if (memchr(dec[key].ptr, 0, dec[key].len) == NULL && memchr(dec[key].ptr, '\\', dec[key].len) == NULL &&
+            if (is_ascii_name(&dec[key]) &&
                 name_index(names, n, &dec[key]) < 0) {
                 names[n++] = dec[key].ptr;
             }
@@ -478,6 +517,291 @@ static void check_members(const json_doc *doc, const dbtok_str *dec)
             }
         }
     }
+}
+
+/* ---- string lists and token infos ---------------------------------------- */
+
+/* Whether dec (a string decoded from the second copy) holds a NUL. */
+static bool holds_nul(const dbtok_str *dec)
+{
+    return memchr(dec->ptr, 0, dec->len) != NULL;
+}
+
+/* The reference for dbtok__json_is_string_list: an array whose direct
+ * children (told by jsmn's parent links, not by the core's walk) are all
+ * strings that decode without a NUL. Children lie inside the array's span
+ * and come first after it; the scan stops at the first child that is not
+ * such a string, before any grandchild. */
+static bool ref_string_list(const json_doc *doc, int i, const dbtok_str *dec)
+{
+    int children = 0;
+    int k;
+
+    if (doc->tok[i].type != JSMN_ARRAY) {
+        return false;
+    }
+    for (k = i + 1; k < doc->ntok && doc->tok[k].start < doc->tok[i].end; k++) {
+        if (doc->tok[k].parent != i) {
+            continue;
+        }
+        if (doc->tok[k].type != JSMN_STRING || holds_nul(&dec[k])) {
+            return false;
+        }
+        children++;
+    }
+    FUZZ_CHECK(children == doc->tok[i].size);
+    return true;
+}
+
+#if DBTOK_ENABLE_SCOPES
+/* A decoded list against the elements of array arr (a string list) as dec
+ * holds them: count strings, packed at lo (the array's first byte) and
+ * within its span [lo, hi), each NUL-terminated, NUL-free and equal to its
+ * reference, dbtok_str_list_next reading exactly them and then stopping. */
+static void check_list(const dbtok_str_list *list, const json_doc *doc, int arr, const dbtok_str *dec, const char *lo,
+                       const char *hi)
+{
+    size_t pos = 0;
+    dbtok_str s;
+    int n;
+
+    FUZZ_CHECK(list->count == (size_t)doc->tok[arr].size);
+    FUZZ_CHECK(list->ptr != NULL);
+    if (list->count == 0) {
+        FUZZ_CHECK(list->len == 0 && list->ptr[0] == '\0');
+    } else {
+        FUZZ_CHECK(list->ptr == lo && list->len <= (size_t)(hi - lo));
+    }
+    for (n = 0; n < doc->tok[arr].size; n++) {
+        int k = arr + 1 + n; /* all strings: one token each */
+        size_t before = pos;
+        FUZZ_CHECK(doc->tok[k].parent == arr);
+        FUZZ_CHECK(dbtok_str_list_next(list, &pos, &s));
+        FUZZ_CHECK(s.ptr == list->ptr + before && pos == before + s.len + 1 && pos <= list->len);
+        FUZZ_CHECK(s.ptr[s.len] == '\0' && memchr(s.ptr, 0, s.len) == NULL);
+        FUZZ_CHECK(s.len == dec[k].len && memcmp(s.ptr, dec[k].ptr, s.len) == 0);
+    }
+    FUZZ_CHECK(pos == list->len);
+    s.ptr = "unchanged";
+    s.len = 9;
+    FUZZ_CHECK(!dbtok_str_list_next(list, &pos, &s) && s.len == 9 && strcmp(s.ptr, "unchanged") == 0);
+}
+
+/* An absent list: empty, "" (dbtok_str_list_next reads nothing). */
+static void check_no_list(const dbtok_str_list *list)
+{
+    size_t pos = 0;
+    dbtok_str s;
+    FUZZ_CHECK(list->count == 0 && list->len == 0 && list->ptr != NULL && list->ptr[0] == '\0');
+    FUZZ_CHECK(!dbtok_str_list_next(list, &pos, &s));
+}
+#endif
+
+/* dbtok__json_is_cstring and dbtok__json_is_string_list on every token
+ * against the references (the body's text still raw), and
+ * dbtok__json_string_list on every string list. String lists hold only
+ * strings, so their spans are disjoint and all of them are decoded on one
+ * third copy; after each, that copy must differ from the body only inside
+ * the lists decoded so far (expect follows it list by list). */
+static void check_string_lists(const uint8_t *data, size_t size, const json_doc *doc, const dbtok_str *dec)
+{
+#if DBTOK_ENABLE_SCOPES
+    char *work = (char *)fuzz_dup(data, size);
+    char *expect = (char *)fuzz_dup(data, size);
+    jsmntok_t *tok = (jsmntok_t *)(void *)fuzz_dup((const uint8_t *)doc->tok, sizeof(jsmntok_t) * (size_t)doc->ntok);
+    json_doc d;
+#endif
+    int i;
+
+    for (i = 0; i < doc->ntok; i++) {
+        const jsmntok_t *t = &doc->tok[i];
+        bool want = ref_string_list(doc, i, dec);
+        FUZZ_CHECK(dbtok__json_is_cstring(doc, i) == (t->type == JSMN_STRING && !holds_nul(&dec[i])));
+#if DBTOK_ENABLE_SCOPES
+        FUZZ_CHECK(dbtok__json_is_string_list(doc, i) == want);
+#else
+        (void)want;
+#endif
+    }
+    FUZZ_CHECK(!dbtok__json_is_cstring(doc, -1) && !dbtok__json_is_cstring(doc, doc->ntok));
+#if DBTOK_ENABLE_SCOPES
+    FUZZ_CHECK(!dbtok__json_is_string_list(doc, -1) && !dbtok__json_is_string_list(doc, doc->ntok));
+    d.text = work;
+    d.len = size;
+    d.tok = tok;
+    d.ntok = doc->ntok;
+    for (i = 0; i < doc->ntok; i++) {
+        const jsmntok_t *t = &doc->tok[i];
+        dbtok_str_list list;
+        if (!ref_string_list(doc, i, dec)) {
+            continue;
+        }
+        /* The lists decoded before lie elsewhere: this one is still raw. */
+        FUZZ_CHECK(dbtok__json_is_string_list(&d, i));
+        dbtok__json_string_list(&d, i, &list);
+        check_list(&list, doc, i, dec, work + t->start, work + t->end);
+        memcpy(expect + t->start, work + t->start, (size_t)(t->end - t->start));
+        FUZZ_CHECK(memcmp(work, expect, size) == 0);
+    }
+    FUZZ_CHECK(memcmp(tok, doc->tok, sizeof(jsmntok_t) * (size_t)doc->ntok) == 0);
+    free(work);
+    free(expect);
+    free(tok);
+#endif
+}
+
+/* The fields of a token info, in token_info.c's order. */
+enum { TI_ID, TI_COMMENT, TI_CREATED, TI_EXPIRY, TI_SCOPES, TI_AUTOSCOPE, TI_INFERRED, TI_BACKFILL, TI_FIELDS };
+static const char *const ti_names[TI_FIELDS] = {"token_id", "comment", "creation_time", "expiry_time",
+                                                "scopes", "autoscope_state", "inferred_scopes", "backfill_scopes"};
+#if DBTOK_ENABLE_SCOPES
+#define TI_READ TI_FIELDS
+#else
+#define TI_READ TI_SCOPES /* the scope fields are other keys, skipped */
+#endif
+
+/* The reference for dbtok__token_info_read's verdict on token obj, written
+ * from token_info.h: an object; no field read given twice (decoded keys
+ * compared); values (null: absent) as documented. v[] gets each field's
+ * value token or -1, created and expiry their values or defaults. */
+static bool ref_token_info(const json_doc *doc, int obj, const dbtok_str *dec, int *v, int64_t *created,
+                           int64_t *expiry)
+{
+    const char *s = doc->text;
+    unsigned seen = 0;
+    int key;
+    int m;
+    int f;
+
+    for (f = 0; f < TI_FIELDS; f++) {
+        v[f] = -1;
+    }
+    *created = 0;
+    *expiry = -1;
+    if (doc->tok[obj].type != JSMN_OBJECT) {
+        return false;
+    }
+    key = obj + 1;
+    for (m = 0; m < doc->tok[obj].size; m++) {
+        const jsmntok_t *val = &doc->tok[key + 1];
+        for (f = 0; f < TI_READ; f++) {
+            if (dec[key].len == strlen(ti_names[f]) && memcmp(dec[key].ptr, ti_names[f], dec[key].len) == 0) {
+                break;
+            }
+        }
+        if (f < TI_READ) {
+            if ((seen & (1u << f)) != 0) {
+                return false;
+            }
+            seen |= 1u << f;
+            if (!(val->type == JSMN_PRIMITIVE && val->end - val->start == 4 &&
+                  memcmp(s + val->start, "null", 4) == 0)) {
+                v[f] = key + 1;
+            }
+        }
+        key = dbtok__json_skip(doc, key);
+    }
+    if (v[TI_ID] < 0 || doc->tok[v[TI_ID]].type != JSMN_STRING || holds_nul(&dec[v[TI_ID]])) {
+        return false;
+    }
+    if (v[TI_COMMENT] >= 0 && doc->tok[v[TI_COMMENT]].type != JSMN_STRING) {
+        return false;
+    }
+    if (v[TI_CREATED] >= 0 &&
+        (doc->tok[v[TI_CREATED]].type != JSMN_PRIMITIVE ||
+         !ref_int64((const uint8_t *)s + doc->tok[v[TI_CREATED]].start,
+                    (size_t)(doc->tok[v[TI_CREATED]].end - doc->tok[v[TI_CREATED]].start), created))) {
+        return false;
+    }
+    if (v[TI_EXPIRY] >= 0 &&
+        (doc->tok[v[TI_EXPIRY]].type != JSMN_PRIMITIVE ||
+         !ref_int64((const uint8_t *)s + doc->tok[v[TI_EXPIRY]].start,
+                    (size_t)(doc->tok[v[TI_EXPIRY]].end - doc->tok[v[TI_EXPIRY]].start), expiry))) {
+        return false;
+    }
+    if (v[TI_AUTOSCOPE] >= 0 && (doc->tok[v[TI_AUTOSCOPE]].type != JSMN_STRING || holds_nul(&dec[v[TI_AUTOSCOPE]]))) {
+        return false;
+    }
+    return (v[TI_SCOPES] < 0 || ref_string_list(doc, v[TI_SCOPES], dec)) &&
+           (v[TI_INFERRED] < 0 || ref_string_list(doc, v[TI_INFERRED], dec)) &&
+           (v[TI_BACKFILL] < 0 || ref_string_list(doc, v[TI_BACKFILL], dec));
+}
+
+/* A decoded string view of field value i (or "" when i < 0) in the copy
+ * whose text is base. */
+static void check_field(const dbtok_str *got, int i, const json_doc *doc, const dbtok_str *dec, const char *base)
+{
+    if (i < 0) {
+        FUZZ_CHECK(got->len == 0 && got->ptr != NULL && got->ptr[0] == '\0');
+        return;
+    }
+    FUZZ_CHECK(got->ptr == base + doc->tok[i].start && got->ptr[got->len] == '\0');
+    FUZZ_CHECK(got->len == dec[i].len && memcmp(got->ptr, dec[i].ptr, got->len) == 0);
+}
+
+/* dbtok__token_info_read on every token: with info NULL (all on one copy,
+ * which must stay byte for byte the body) and with an info (on a copy whose
+ * object is restored from the body after each read; a write outside it
+ * would show at the end) the same verdict, the reference's; with an info,
+ * every field as the reference decodes it. */
+static void check_token_infos(const uint8_t *data, size_t size, const json_doc *doc, const dbtok_str *dec)
+{
+    char *bare = (char *)fuzz_dup(data, size);
+    char *full = (char *)fuzz_dup(data, size);
+    jsmntok_t *tok = (jsmntok_t *)(void *)fuzz_dup((const uint8_t *)doc->tok, sizeof(jsmntok_t) * (size_t)doc->ntok);
+    json_doc db = {bare, size, tok, doc->ntok};
+    json_doc df = {full, size, tok, doc->ntok};
+    int i;
+
+    for (i = 0; i < doc->ntok; i++) {
+        const jsmntok_t *t = &doc->tok[i];
+        int v[TI_FIELDS];
+        int64_t created;
+        int64_t expiry;
+        bool want = ref_token_info(doc, i, dec, v, &created, &expiry);
+        dbtok_token_info info;
+        dbtok_err a = dbtok__token_info_read(&db, i, NULL);
+        dbtok_err b;
+
+        FUZZ_CHECK(a == (want ? DBTOK_OK : DBTOK_ERR_JSON));
+        if (t->type != JSMN_OBJECT) {
+            continue;
+        }
+        memset(&info, 0xA5, sizeof info);
+        b = dbtok__token_info_read(&df, i, &info);
+        FUZZ_CHECK(b == a);
+        if (b == DBTOK_OK) {
+            FUZZ_CHECK(memchr(info.token_id.ptr, 0, info.token_id.len) == NULL);
+            check_field(&info.token_id, v[TI_ID], doc, dec, full);
+            check_field(&info.comment, v[TI_COMMENT], doc, dec, full);
+            FUZZ_CHECK(info.creation_time_ms == created && info.expiry_time_ms == expiry);
+#if DBTOK_ENABLE_SCOPES
+            check_field(&info.autoscope_state, v[TI_AUTOSCOPE], doc, dec, full);
+            {
+                const dbtok_str_list *lists[3] = {&info.scopes, &info.inferred_scopes, &info.backfill_scopes};
+                const int which[3] = {v[TI_SCOPES], v[TI_INFERRED], v[TI_BACKFILL]};
+                int l;
+                for (l = 0; l < 3; l++) {
+                    if (which[l] < 0) {
+                        check_no_list(lists[l]);
+                    } else {
+                        check_list(lists[l], doc, which[l], dec, full + doc->tok[which[l]].start,
+                                   full + doc->tok[which[l]].end);
+                    }
+                }
+            }
+#else
+            FUZZ_CHECK(info.scopes.count == 0 && info.autoscope_state.len == 0);
+#endif
+        }
+        memcpy(full + t->start, data + t->start, (size_t)(t->end - t->start));
+    }
+    FUZZ_CHECK(memcmp(bare, data, size) == 0);
+    FUZZ_CHECK(memcmp(full, data, size) == 0);
+    FUZZ_CHECK(memcmp(tok, doc->tok, sizeof(jsmntok_t) * (size_t)doc->ntok) == 0);
+    free(bare);
+    free(full);
+    free(tok);
 }
 
 /* The access pattern of token_api.c on a create answer or an error body:
@@ -631,6 +955,8 @@ static void check_document(const uint8_t *data, size_t size)
      * decoding of the first copy. */
     check_key_equality(&doc, dec);
     check_members(&doc, dec);
+    check_string_lists(data, size, &doc, dec);
+    check_token_infos(data, size, &doc, dec);
     if (doc.tok[0].type == JSMN_OBJECT) {
         decode_like_api(&doc);
     }

@@ -22,7 +22,10 @@
  * Checked: results are the documented ones; the sink only ever shrinks the
  * window, and leaves room whenever it asks for more; every entry handed out
  * is well-formed (views inside the window, NUL-terminated, UTF-8, a NUL
- * inside the comment only, never in the token_id); the entries
+ * inside the comment only, never in the token_id or autoscope_state; each
+ * of scopes, inferred_scopes and backfill_scopes inside the window, or ""
+ * when empty, dbtok_str_list_next reading exactly count NUL-free UTF-8
+ * strings); the entries and the scopes
  * and the result do not depend on the split or the window (a reading through
  * a window large enough for the whole body is the reference; a smaller
  * window may only stop early with DBTOK_ERR_BUFFER_TOO_SMALL, after a prefix
@@ -31,6 +34,15 @@
  * reading gives the same entries as a fresh one; the request stays
  * idempotent exactly until an entry is handed out; the bearer token never
  * reaches the log or the error message.
+ *
+ * The json callback (dbtok_token_list_json): the reading under test is made
+ * again with it, over a fresh copy of the body, with the same window, splits
+ * and restart, and must give the same result (and needed_work_len) and the
+ * same entries: each raw text handed out lies in the window, is the body's
+ * own bytes untouched where the entry stands (after the one before), and,
+ * parsed by dbtok__json_parse and decoded by dbtok__token_info_read on a
+ * copy of its own, gives the token_id, comment, times, autoscope_state and
+ * the three scope lists the decoded reading handed out.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,7 +51,9 @@
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "json.h"
 #include "list_reader.h"
+#include "token_info.h"
 
 #define HEADER 8
 #define MAX_BODY 65536
@@ -54,8 +68,13 @@ typedef struct {
     size_t cap;
     size_t count;
     size_t stop_at;         /* return non-zero at this entry (0: never) */
+    bool json;              /* read with the json callback (raw entries) */
     const uint8_t *window;  /* the views must point into it */
     size_t window_cap;
+    const uint8_t *body;    /* the whole body, and */
+    size_t body_len;
+    size_t base;            /* its offset at window[0] during this sink call */
+    size_t last_end;        /* (json) where the last raw entry ended in the body */
 } entries;
 
 typedef struct {
@@ -79,40 +98,120 @@ static void rec_put(entries *e, const void *p, size_t n)
     e->len += n;
 }
 
-/* A comment may hold \u0000 decoded (may_be_literal marks it); a token_id
- * never does. */
-static void check_view(const entries *e, const dbtok_str *s, bool may_be_literal)
+/* A view inside [lo, hi), NUL-terminated there, UTF-8. A comment may hold
+ * \u0000 decoded (with_nul marks it); a token_id or autoscope_state never
+ * does. A field that may be absent (may_be_literal) may be the static "". */
+static void check_view(const uint8_t *lo, const uint8_t *hi, const dbtok_str *s, bool may_be_literal, bool with_nul)
 {
     const uint8_t *p = (const uint8_t *)s->ptr;
 
     FUZZ_CHECK(p != NULL);
-    if (may_be_literal && s->len == 0 && !(p >= e->window && p < e->window + e->window_cap)) {
+    if (may_be_literal && s->len == 0 && !(p >= lo && p < hi)) {
         FUZZ_CHECK(*p == '\0'); /* "no comment" is a static "" */
         return;
     }
-    FUZZ_CHECK(p >= e->window && p + s->len < e->window + e->window_cap);
+    FUZZ_CHECK(p >= lo && p + s->len < hi);
     FUZZ_CHECK(p[s->len] == '\0');
-    FUZZ_CHECK(may_be_literal ? fuzz_utf8_ok_with_nul(p, s->len) : fuzz_utf8_ok(p, s->len));
+    FUZZ_CHECK(with_nul ? fuzz_utf8_ok_with_nul(p, s->len) : fuzz_utf8_ok(p, s->len));
+}
+
+/* A list inside [lo, hi) (or the static "" when empty): count strings,
+ * each NUL-terminated, NUL-free UTF-8, dbtok_str_list_next reading exactly
+ * them. */
+static void check_list(const uint8_t *lo, const uint8_t *hi, const dbtok_str_list *l)
+{
+    size_t pos = 0;
+    size_t n = 0;
+    dbtok_str s;
+
+    FUZZ_CHECK(l->ptr != NULL);
+    if (l->count == 0) {
+        FUZZ_CHECK(l->len == 0 && l->ptr[0] == '\0');
+    } else {
+        FUZZ_CHECK((const uint8_t *)l->ptr >= lo && (const uint8_t *)l->ptr + l->len <= hi);
+    }
+    while (dbtok_str_list_next(l, &pos, &s)) {
+        FUZZ_CHECK(s.ptr[s.len] == '\0' && fuzz_utf8_ok((const uint8_t *)s.ptr, s.len));
+        n++;
+    }
+    FUZZ_CHECK(n == l->count && pos == l->len);
+}
+
+static void rec_str(entries *e, const dbtok_str *s)
+{
+    uint64_t n = s->len;
+    rec_put(e, &n, sizeof n);
+    rec_put(e, s->ptr, s->len);
+}
+
+static void rec_list(entries *e, const dbtok_str_list *l)
+{
+    uint64_t n = l->count;
+    rec_put(e, &n, sizeof n);
+    n = l->len;
+    rec_put(e, &n, sizeof n);
+    rec_put(e, l->ptr, l->len);
+}
+
+/* One entry, its views inside [lo, hi): checked, then recorded. */
+static int take_entry(entries *e, const dbtok_token_info *info, const uint8_t *lo, const uint8_t *hi)
+{
+    check_view(lo, hi, &info->token_id, false, false);
+    check_view(lo, hi, &info->comment, true, true);
+    check_view(lo, hi, &info->autoscope_state, true, false);
+    check_list(lo, hi, &info->scopes);
+    check_list(lo, hi, &info->inferred_scopes);
+    check_list(lo, hi, &info->backfill_scopes);
+    rec_str(e, &info->token_id);
+    rec_str(e, &info->comment);
+    rec_put(e, &info->creation_time_ms, sizeof info->creation_time_ms);
+    rec_put(e, &info->expiry_time_ms, sizeof info->expiry_time_ms);
+    rec_str(e, &info->autoscope_state);
+    rec_list(e, &info->scopes);
+    rec_list(e, &info->inferred_scopes);
+    rec_list(e, &info->backfill_scopes);
+    e->count++;
+    return e->stop_at != 0 && e->count == e->stop_at;
 }
 
 static int on_entry(void *user, const dbtok_token_info *info)
 {
     entries *e = user;
-    uint64_t n;
-
-    check_view(e, &info->token_id, false);
-    check_view(e, &info->comment, true);
-    n = info->token_id.len;
-    rec_put(e, &n, sizeof n);
-    rec_put(e, info->token_id.ptr, info->token_id.len);
-    n = info->comment.len;
-    rec_put(e, &n, sizeof n);
-    rec_put(e, info->comment.ptr, info->comment.len);
-    rec_put(e, &info->creation_time_ms, sizeof info->creation_time_ms);
-    rec_put(e, &info->expiry_time_ms, sizeof info->expiry_time_ms);
-    e->count++;
-    return e->stop_at != 0 && e->count == e->stop_at;
+    return take_entry(e, info, e->window, e->window + e->window_cap);
 }
+
+#if DBTOK_ENABLE_RAW_JSON
+/* An entry's raw text: the body's own bytes where the entry stands in it,
+ * after the one before, untouched; parsed and decoded on a copy of its own,
+ * it must be an entry, recorded as on_entry would record it. */
+static int on_json(void *user, dbtok_str json)
+{
+    entries *e = user;
+    const uint8_t *p = (const uint8_t *)json.ptr;
+    char *copy;
+    jsmntok_t *tok;
+    json_doc doc;
+    dbtok_token_info info;
+    size_t off;
+    int stop;
+
+    FUZZ_CHECK(p != NULL && json.len >= 2 && p >= e->window && p + json.len <= e->window + e->window_cap);
+    off = e->base + (size_t)(p - e->window);
+    FUZZ_CHECK(off >= e->last_end && off + json.len <= e->body_len);
+    FUZZ_CHECK(memcmp(p, e->body + off, json.len) == 0);
+    e->last_end = off + json.len;
+    copy = (char *)fuzz_dup(p, json.len);
+    tok = malloc(sizeof(jsmntok_t) * (json.len + 1));
+    FUZZ_CHECK(tok != NULL);
+    FUZZ_CHECK(dbtok__json_parse(&doc, copy, json.len, tok, (unsigned)json.len + 1u) == DBTOK_OK);
+    FUZZ_CHECK(doc.tok[0].type == JSMN_OBJECT);
+    FUZZ_CHECK(dbtok__token_info_read(&doc, 0, &info) == DBTOK_OK);
+    stop = take_entry(e, &info, (const uint8_t *)copy, (const uint8_t *)copy + json.len);
+    free(tok);
+    free(copy);
+    return stop;
+}
+#endif
 
 static void on_log(void *ctx, int level, const char *text, size_t len)
 {
@@ -160,6 +259,8 @@ static int read_body(list_reader *lr, const exchange_request *req, const uint8_t
     client.work_len = work_len;
     e->window = window;
     e->window_cap = cap;
+    e->body = body;
+    e->body_len = len;
     for (;;) {
         size_t n = cap - wlen;
         size_t old;
@@ -180,6 +281,7 @@ static int read_body(list_reader *lr, const exchange_request *req, const uint8_t
         }
         complete = pos == len && (!f->end_apart || n == 0);
         old = wlen;
+        e->base = pos - wlen;
         FUZZ_POISON(window + wlen, cap - wlen);
         err = dbtok__list_reader_sink(lr, window, &wlen, cap, complete, first);
         FUZZ_UNPOISON(window, cap);
@@ -207,6 +309,7 @@ static void entries_reset(entries *e, size_t stop_at)
     e->len = 0;
     e->count = 0;
     e->stop_at = stop_at;
+    e->last_end = 0;
 }
 
 /* A reading from scratch: a fresh reader, request and error record. */
@@ -219,7 +322,14 @@ static int fresh_reading(list_reader *lr, exchange_request *req, const uint8_t *
     req->idempotent = true;
     memset(&client.error, 0, sizeof client.error);
     client.work_len = work_len;
-    dbtok__list_reader_init(lr, &client, req, on_entry, NULL, e);
+#if DBTOK_ENABLE_RAW_JSON
+    if (e->json) {
+        dbtok__list_reader_init(lr, &client, req, NULL, on_json, e);
+    } else
+#endif
+    {
+        dbtok__list_reader_init(lr, &client, req, on_entry, NULL, e);
+    }
     result = read_body(lr, req, body, len, work_len, f, e);
     FUZZ_CHECK(req->idempotent == (e->count == 0));
     FUZZ_CHECK(memchr(client.error.message, '\0', sizeof client.error.message) != NULL);
@@ -227,10 +337,38 @@ static int fresh_reading(list_reader *lr, exchange_request *req, const uint8_t *
     return result;
 }
 
+/* The reading under test: a fresh one, or (restart) one broken off halfway
+ * and started over on the same reader with `first` set, which must forget
+ * everything of the first. */
+static int test_reading(list_reader *lr, exchange_request *req, const uint8_t *body, size_t len, size_t work,
+                        const feeding *split, bool restart, entries *e, size_t stop_at)
+{
+    int got;
+
+    entries_reset(e, stop_at);
+    if (restart && len >= 2) {
+        feeding half = *split;
+        bool entry_seen;
+        half.stop_after = len / 2;
+        (void)fresh_reading(lr, req, body, len, work, &half, e);
+        entry_seen = e->count > 0;
+        entries_reset(e, stop_at);
+        memset(&client.error, 0, sizeof client.error);
+        got = read_body(lr, req, body, len, work, split, e);
+        FUZZ_CHECK(req->idempotent == (!entry_seen && e->count == 0));
+    } else {
+        got = fresh_reading(lr, req, body, len, work, split, e);
+    }
+    return got;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static entries ref_e;
     static entries test_e;
+#if DBTOK_ENABLE_RAW_JSON
+    static entries json_e;
+#endif
     list_reader lr;
     exchange_request req;
     const uint8_t *body;
@@ -272,22 +410,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     split.n_sizes = 4;
     split.end_apart = (data[2] & 1u) != 0;
     split.stop_after = 0;
-    entries_reset(&test_e, stop_at);
-    if ((data[2] & 2u) != 0 && len >= 2) {
-        /* A first attempt broken off halfway, then the same reader again
-         * with `first` set: it must forget everything of the first. */
-        feeding half = split;
-        bool entry_seen;
-        half.stop_after = len / 2;
-        (void)fresh_reading(&lr, &req, body, len, work, &half, &test_e);
-        entry_seen = test_e.count > 0;
-        entries_reset(&test_e, stop_at);
-        memset(&client.error, 0, sizeof client.error);
-        got = read_body(&lr, &req, body, len, work, &split, &test_e);
-        FUZZ_CHECK(req.idempotent == (!entry_seen && test_e.count == 0));
-    } else {
-        got = fresh_reading(&lr, &req, body, len, work, &split, &test_e);
+    got = test_reading(&lr, &req, body, len, work, &split, (data[2] & 2u) != 0, &test_e, stop_at);
+#if DBTOK_ENABLE_RAW_JSON
+    {
+        /* The same reading with the json callback: the same verdict and
+         * the same entries, each raw text decoding to what the decoded
+         * reading handed out. */
+        size_t needed = client.error.needed_work_len;
+        int got_json;
+        json_e.json = true;
+        got_json = test_reading(&lr, &req, body, len, work, &split, (data[2] & 2u) != 0, &json_e, stop_at);
+        FUZZ_CHECK(got_json == got && client.error.needed_work_len == needed);
+        FUZZ_CHECK(json_e.count == test_e.count && json_e.len == test_e.len);
+        FUZZ_CHECK(memcmp(json_e.rec, test_e.rec, test_e.len) == 0);
     }
+#endif
 
     if (got == DBTOK_ERR_BUFFER_TOO_SMALL) {
         size_t needed = client.error.needed_work_len;

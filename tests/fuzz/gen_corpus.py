@@ -27,6 +27,9 @@ INFO2 = ('{"comment":null,"token_id":"%s","creation_time":1700000000000,"expiry_
          % TOKEN_ID2)
 INFO_ESC = ('{"token_id":"e\\u0073c\\/aped","creation_time":0,"expiry_time":-1,'
             '"comment":"caf\\u00e9 \\ud83d\\ude00 \\"q\\"\\n\\t\\\\ \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"}')
+INFO_SCOPES = ('{"token_id":"sc","scopes":["sql","unity-catalog","a\\u00e9\\/b"],"inferred_scopes":[],'
+               '"backfill_scopes":["all-apis"],"autoscope_state":"AUTOSCOPE_STATE_COMPLETED","comment":"x"}')
+INFO_SCOPES_NUL = '{"token_id":"nul","scopes":["sql","a\\u0000b"]}'
 
 CREATE = '{"token_value":"%s","token_info":%s}' % (TOKEN_VALUE, INFO)
 CREATE_PRETTY = ('{\n  "token_info": {\n    "comment": "provisioned by dbtok",\n'
@@ -34,6 +37,8 @@ CREATE_PRETTY = ('{\n  "token_info": {\n    "comment": "provisioned by dbtok",\n
                  '    "token_id": "%s"\n  },\n  "token_value": "%s"\n}\n' % (TOKEN_ID, TOKEN_VALUE))
 LIST = '{"token_infos":[%s,%s,%s]}' % (INFO, INFO2, INFO_ESC)
 LIST_PRETTY = '{\n  "token_infos": [\n    %s,\n    %s\n  ]\n}\n' % (INFO, INFO2)
+LIST_SCOPES = '{"token_infos":[%s,%s,{"token_id":"n","scopes":null,"inferred_scopes":["x"]}]}' % (INFO_SCOPES, INFO2)
+LIST_SCOPES_NUL = '{"token_infos":[%s,%s]}' % (INFO_SCOPES, INFO_SCOPES_NUL)
 LIST_EMPTY = '{}'
 LIST_NULL = '{"token_infos":null}'
 LIST_LATE_KEY = '{"next_page_token":"","extra":{"a":[1,2,{"b":"]}"}]},"token_infos":[%s]}' % INFO
@@ -57,6 +62,30 @@ HTML_503 = ('<html><head><title>503 Service Unavailable</title></head>'
 HTML_LOGIN = ('<!DOCTYPE html><html><head><title>Databricks - Sign In</title></head>'
               '<body><script src="/login.js"></script></body></html>')
 TEXT_400 = 'Invalid Token\n'
+
+# Request bodies, as the CLI's create --json and update --json take them.
+CREATE_REQ = '{"comment":"sensor 42","lifetime_seconds":7776000}'
+CREATE_REQ_SCOPES = ('{"comment":"caf\\u00e9 \\ud83d\\ude00","lifetime_seconds":null,'
+                     '"scopes":["sql","unity-catalog","s\\u0071l-\\/x"],"autoscope_enabled":true}')
+CREATE_REQ_PRETTY = '{\n  "comment": null,\n  "scopes": [],\n  "autoscope_enabled": false\n}\n'
+CREATE_REQ_BAD = [
+    ('unknown-field', '{"comment":"x","lifetime":3600,"scopes":[1]}'),
+    ('repeated-escaped', '{"comment":"a","comm\\u0065nt":null}'),
+    ('comment-nul', '{"comment":"a\\u0000b"}'),
+    ('bad-lifetime', '{"lifetime_seconds":1.5e3}'),
+    ('bad-scopes', '{"scopes":["sql",""]}'),
+    ('bad-autoscope', '{"autoscope_enabled":"true"}'),
+    ('too-large', '{"scopes":[%s]}' % ",".join('"s%d"' % i for i in range(40))),
+]
+UPDATE_REQ = '{"token":{"comment":"rotated","scopes":["sql"]},"update_mask":"comment,scopes"}'
+UPDATE_REQ_SCOPES = '{"update_mask":"scopes","token":{"scopes":[]}}'
+UPDATE_REQ_BAD = [
+    ('mask-mismatch', '{"token":{"comment":"c"},"update_mask":"comment,scopes"}'),
+    ('mask-escaped', '{"token":{"comment":"c"},"update_mask":"comm\\u0065nt"}'),
+    ('token-null', '{"token":null,"update_mask":"comment"}'),
+    ('token-not-object', '{"token":["comment"],"update_mask":"comment"}'),
+    ('token-unknown', '{"token":{"comment":"c","token_id":"x"},"update_mask":"comment"}'),
+]
 
 # ---- HTTP framing ----------------------------------------------------------
 
@@ -152,6 +181,8 @@ def seeds():
         "create-pretty": b(CREATE_PRETTY),
         "list": b(LIST),
         "list-empty": b(LIST_EMPTY),
+        "list-scopes": b(LIST_SCOPES),
+        "list-scopes-nul": b(LIST_SCOPES_NUL),
         "error-404": b(ERR_404),
         "error-403-int": b(ERR_403_INT),
         "error-429-retryinfo": b(ERR_429),
@@ -168,7 +199,21 @@ def seeds():
         "list-big-entry": list_input(LIST_BIG_ENTRY, 1023, flags=4),
         "list-stop-2": list_input(LIST, 1023, stop=2),
         "list-html": list_input(HTML_LOGIN, 100),
+        "list-scopes": list_input(LIST_SCOPES, 700, flags=2),
+        "list-scopes-nul": list_input(LIST_SCOPES_NUL, 0xFFFF),
     }
+    requests = {
+        "create": b(CREATE_REQ),
+        "create-scopes": b(CREATE_REQ_SCOPES),
+        "create-pretty": b(CREATE_REQ_PRETTY),
+        "update": b(UPDATE_REQ),
+        "update-scopes": b(UPDATE_REQ_SCOPES),
+        "not-object": b('["comment"]'),
+    }
+    for name, body in CREATE_REQ_BAD:
+        requests["create-" + name] = b(body)
+    for name, body in UPDATE_REQ_BAD:
+        requests["update-" + name] = b(body)
     create_ok = "C" + response(200, CREATE)
     list_ok = "C" + chunked(200, LIST, 64)
     revoke_ok = "C" + response(200, REVOKE)
@@ -216,7 +261,8 @@ def seeds():
             0, 3, [op(REVOKE_OP, 0), op(LIST_OP), op(CREATE_OP, 1)], flags=0x10,
             answers=["C" + response(400, TEXT_400, ctype="text/plain"), "N", "T" + response(200, CREATE)]),
     }
-    return {"fuzz_http_reader": http, "fuzz_json": json, "fuzz_list_reader": lists, "fuzz_session": sessions}
+    return {"fuzz_http_reader": http, "fuzz_json": json, "fuzz_list_reader": lists, "fuzz_request": requests,
+            "fuzz_session": sessions}
 
 
 def main():
