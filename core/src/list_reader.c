@@ -94,7 +94,6 @@ static dbtok_err measure(list_reader *lr, const uint8_t *w, size_t len)
     size_t i;
     for (i = 0; i < len; i++) {
         uint8_t ch = w[i];
-        bool primitive;
         lr->measured++;
         if (lr->in_string) {
             if (lr->escaped) {
@@ -115,18 +114,19 @@ static dbtok_err measure(list_reader *lr, const uint8_t *w, size_t len)
             }
             lr->in_primitive = false;
         }
-        primitive = !is_ws(ch) && ch != ',' && ch != ':' && ch != '"' && ch != '{' && ch != '}' && ch != '[' &&
-                    ch != ']';
-        if (primitive || ch == '"' || ch == '{' || ch == '[') {
-            lr->measured_tokens++;
-        }
-        lr->in_primitive = primitive;
         if (ch == '"') {
+            lr->measured_tokens++;
             lr->in_string = true;
         } else if (ch == '{' || ch == '[') {
+            lr->measured_tokens++;
             lr->depth++;
-        } else if ((ch == '}' || ch == ']') && --lr->depth == 0) {
-            return too_small(lr, lr->measured, lr->measured_tokens);
+        } else if (ch == '}' || ch == ']') {
+            if (--lr->depth == 0) {
+                return too_small(lr, lr->measured, lr->measured_tokens);
+            }
+        } else if (!is_ws(ch) && ch != ',' && ch != ':') {
+            lr->measured_tokens++;
+            lr->in_primitive = true;
         }
     }
     return DBTOK_OK;
