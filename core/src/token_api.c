@@ -1,5 +1,6 @@
 /*
- * The three operations of the Token API.
+ * The operations of the Token API: create, list (decoded or as JSON), update
+ * and revoke.
  */
 #include <string.h>
 

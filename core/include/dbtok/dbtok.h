@@ -1,7 +1,8 @@
 /**
  * @file
- * dbtok: a client for the Databricks Token API (create, list, revoke personal
- * access tokens) that allocates nothing.
+ * dbtok: a client for the Databricks Token API (create, list, update and
+ * revoke personal access tokens, as their owner or as a service principal
+ * through OAuth machine-to-machine) that allocates nothing.
  *
  * Ownership in one paragraph: the caller owns every byte. A dbtok_client
  * lives wherever the caller puts it (static, stack, inside another struct);
@@ -10,9 +11,10 @@
  * until the next call on the same client (or dbtok_close()). The config's
  * strings and the port's context must outlive the client.
  *
- * One client is one connection: create, list and revoke on the same client
- * reuse it (HTTP keep-alive), and a connection the server closed while idle
- * is reopened before a request is sent. A client is not thread-safe; use one
+ * One client is one connection: create, list, update and revoke on the same
+ * client (and OAuth's token request) reuse it (HTTP keep-alive), and a
+ * connection the server closed while idle is reopened before a request is
+ * sent. A client is not thread-safe; use one
  * per thread.
  */
 #ifndef DBTOK_H
