@@ -1297,6 +1297,76 @@ static void join_list(const dbtok_str_list *l, char *out, size_t cap)
     assert_int_equal(n, l->count);
 }
 
+/* Escaped keys are compared to dbtok's names escape by escape: a short
+ * escape or \u stands for its character, so one that stands for the name's
+ * character matches and any other does not. */
+static void test_escaped_keys_against_names(void **state)
+{
+    static const struct {
+        const char *body;
+        int want; /* index of the member found as "a/b\"c\\d", or -1 */
+    } cases[] = {
+        {"{\"a\\/b\\\"c\\\\d\":1}", 1},
+        {"{\"a\\u002fb\\u0022c\\u005cd\":1}", 1},
+        {"{\"a\\/b\\\"c\\nd\":1}", -1},
+        {"{\"a\\/b\\\"c\\td\":1}", -1},
+        {"{\"a\\/b\\u00e9c\\\\d\":1}", -1},
+        {"{\"a\\bb\\\"c\\\\d\":1}", -1},
+        {"{\"a\\/b\\\"c\\\\de\":1}", -1},
+        {"{\"a\\/b\":1}", -1},
+    };
+    static const char *const names[1] = {"a/b\"c\\d"};
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fixture f;
+        int v[1];
+        memset(&f, 0, sizeof f);
+        assert_int_equal(fx_parse(&f, cases[i].body), DBTOK_OK);
+        assert_int_equal(dbtok__json_object_members(&f.doc, 0, names, 1, v), DBTOK_OK);
+        if (v[0] != (cases[i].want < 0 ? -1 : 2)) {
+            fail_msg("'%s': member %d", cases[i].body, v[0]);
+        }
+        fx_free(&f);
+    }
+}
+
+/* The string-list helpers refuse what is not theirs, and the iterator what
+ * is no list of dbtok's. */
+static void test_string_list_edges(void **state)
+{
+    fixture f;
+    dbtok_str_list l;
+    dbtok_str out = {"x", 1};
+    size_t pos = 0;
+    static const char unterminated[] = {'a', 'b'};
+    (void)state;
+    memset(&f, 0, sizeof f);
+    assert_int_equal(fx_parse(&f, "{\"a\":[\"x\",1],\"b\":[\"y\"],\"c\":[[]],\"d\":\"z\"}"), DBTOK_OK);
+    assert_false(dbtok__json_is_string_list(&f.doc, -1));
+    assert_false(dbtok__json_is_string_list(&f.doc, f.doc.ntok));
+    assert_false(dbtok__json_is_string_list(&f.doc, 0));  /* an object */
+    assert_false(dbtok__json_is_string_list(&f.doc, 2));  /* ["x",1] */
+    assert_true(dbtok__json_is_string_list(&f.doc, 6));   /* ["y"] */
+    assert_false(dbtok__json_is_string_list(&f.doc, 9));  /* [[]] */
+    assert_false(dbtok__json_is_string_list(&f.doc, 12)); /* "z" */
+    assert_false(dbtok__json_is_cstring(&f.doc, -1));
+    assert_false(dbtok__json_is_cstring(&f.doc, f.doc.ntok));
+    f.doc.ntok = 7; /* ["y"]'s element cut off: not a list that can be read */
+    assert_false(dbtok__json_is_string_list(&f.doc, 6));
+    fx_free(&f);
+    assert_false(dbtok_str_list_next(NULL, &pos, &out));
+    l.ptr = unterminated;
+    l.len = sizeof unterminated;
+    l.count = 1;
+    assert_false(dbtok_str_list_next(&l, NULL, &out));
+    assert_false(dbtok_str_list_next(&l, &pos, NULL));
+    assert_false(dbtok_str_list_next(&l, &pos, &out)); /* no NUL: not packed by dbtok */
+    l.ptr = NULL;
+    assert_false(dbtok_str_list_next(&l, &pos, &out));
+    assert_int_equal(out.len, 1); /* left as it was */
+}
+
 static void test_create_request_scopes(void **state)
 {
     dbtok_create_request r;
@@ -1468,6 +1538,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_response),
         cmocka_unit_test(test_create_request_scopes),
+        cmocka_unit_test(test_escaped_keys_against_names),
+        cmocka_unit_test(test_string_list_edges),
 #if DBTOK_ENABLE_UPDATE
         cmocka_unit_test(test_update_request),
 #endif

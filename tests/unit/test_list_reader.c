@@ -409,6 +409,30 @@ static void test_entry_too_large_measured(void **state)
     assert_int_equal(s.count, 1);
 }
 
+/* Measuring reads a value as strict jsmn does: a primitive runs to
+ * whitespace, ',', ']' or '}' (a quote glued to it included), so the size
+ * measured for an oversized entry of primitives is one that then holds it,
+ * and a primitive with a quote glued to it is malformed at any size. */
+static void test_entry_too_large_primitives_measured(void **state)
+{
+    char body[1024];
+    char glued[1024];
+    seen s;
+    (void)state;
+    (void)snprintf(body, sizeof body,
+                   "{\"token_infos\":[{\"token_id\":\"b\",\"n\":[1 ,2,true],\"o\":{\"p\":null},\"q\":[-1.5e3],"
+                   "\"r\":\"%0200d\",\"t\":false}]}",
+                   0);
+    assert_int_equal(feed(body, 128, 0, &s), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_true(client.error.needed_work_len > 128);
+    assert_int_equal(feed(body, client.error.needed_work_len, 0, &s), DBTOK_OK);
+    assert_int_equal(s.count, 1);
+    (void)snprintf(glued, sizeof glued, "{\"x\":[1\",%s\" ]\"]}",
+                   "[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],");
+    assert_int_equal(feed(glued, 128, 0, &s), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(feed(glued, client.error.needed_work_len, 0, &s), DBTOK_ERR_JSON);
+}
+
 /* DESIGN.md principle 7 in the list: a key dbtok reads appears once per
  * object, compared after decoding escapes and whatever the values (null
  * included); the second makes the answer malformed. Entries before the
@@ -524,6 +548,7 @@ int main(void)
         cmocka_unit_test(test_rejects_more),
         cmocka_unit_test(test_escaped_entry_keys),
         cmocka_unit_test(test_entry_too_large_measured),
+        cmocka_unit_test(test_entry_too_large_primitives_measured),
         cmocka_unit_test(test_duplicate_keys),
         cmocka_unit_test(test_nul_escapes),
         cmocka_unit_test(test_null_fields),

@@ -254,6 +254,24 @@ static void test_oauth_credentials_form_encoded(void **state)
     assert_true(fake_contains(conn->sent, conn->sent_len, "Authorization: Basic YSUzQWI6YyUyQmQlMjU=\r\n"));
 }
 
+/* Every class of character, and each base64 tail: unreserved ones go as
+ * they are, everything else %XX. */
+static void test_oauth_credentials_every_class(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *conn = fake_add_conn(&fx->script);
+
+    fx->cfg.token = NULL;
+    fx->cfg.client_id = "Az09-._~";
+    fx->cfg.client_secret = "!/@[`{";
+    fake_add_response(conn, token_answer(fx, ACCESS, 3600));
+    fake_add_response(conn, json(fx, 200, "{}"));
+    start(fx);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "a"), DBTOK_OK);
+    /* base64("Az09-._~:%21%2F%40%5B%60%7B") */
+    assert_true(fake_contains(conn->sent, conn->sent_len, "Authorization: Basic QXowOS0uX346JTIxJTJGJTQwJTVCJTYwJTdC\r\n"));
+}
+
 static void test_oauth_config_refused(void **state)
 {
     fixture *fx = *state;
@@ -292,6 +310,7 @@ int main(void)
         T(test_oauth_unusable_answers),
         T(test_oauth_secrets_masked_and_traced_hidden),
         T(test_oauth_credentials_form_encoded),
+        T(test_oauth_credentials_every_class),
         T(test_oauth_config_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
