@@ -44,6 +44,10 @@ const char *dbtok_strerror(dbtok_err err)
         return "stopped by the caller";
     case DBTOK_ERR_CRYPTO:
         return "TLS setup failed";
+    case DBTOK_ERR_NOT_FOUND:
+        return "nothing is stored";
+    case DBTOK_ERR_STORAGE:
+        return "the store could not be read or written";
     }
     return "unknown error";
 #else

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "dbtok/dbtok_port.h"
+#include "dbtok/dbtok_store.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,6 +37,23 @@ void dbtok_posix_port_init(dbtok_posix_ctx *ctx, dbtok_port *port, int log_level
  * when the file cannot be read (errno set) and -2 when it does not fit in cap.
  */
 int dbtok_posix_read_file(const char *path, uint8_t *buf, size_t cap, size_t *len);
+
+/** Caller-owned state behind dbtok_posix_store_init()'s store. */
+typedef struct {
+    const char *path; /**< the file; must outlive the store */
+} dbtok_posix_store_ctx;
+
+/**
+ * A dbtok_store (dbtok_store.h) over one file of both slots, 1 KiB, mode
+ * 0600. A write replaces the whole file: PATH.tmp is written, fsync'd and
+ * renamed over PATH, then the directory is fsync'd, so a cut leaves the old
+ * file or the new one, and a write reports success only once it is durable.
+ * A missing file reads as an empty store. A file that is not a regular file
+ * (a symlink included) or that its group or others may access is refused
+ * (the store's calls return -1: DBTOK_ERR_STORAGE), as a secret's file
+ * should be. ctx and path must outlive *store.
+ */
+void dbtok_posix_store_init(dbtok_posix_store_ctx *ctx, const char *path, dbtok_store *store);
 
 #ifdef __cplusplus
 }

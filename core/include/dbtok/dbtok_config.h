@@ -181,6 +181,15 @@
 #define DBTOK_ENABLE_OAUTH_M2M 1
 #endif
 
+/**
+ * 1: the device's record store (dbtok_store.h): dbtok_store_load(),
+ * dbtok_store_save() and dbtok_stored_token_wipe() over two slots the port
+ * provides. 0 leaves them out of the library and the header (the types stay).
+ */
+#ifndef DBTOK_ENABLE_STORE
+#define DBTOK_ENABLE_STORE 1
+#endif
+
 /** Longest OAuth access token kept (NUL included), inside dbtok_client; a
  * longer one makes the token request fail (DBTOK_ERR_BUFFER_TOO_SMALL).
  * Databricks' are JSON Web Tokens of about a kilobyte. */
@@ -253,7 +262,8 @@
     (DBTOK_ENABLE_SCOPES != 0 && DBTOK_ENABLE_SCOPES != 1) || \
     (DBTOK_ENABLE_RAW_JSON != 0 && DBTOK_ENABLE_RAW_JSON != 1) || \
     (DBTOK_ENABLE_UPDATE != 0 && DBTOK_ENABLE_UPDATE != 1) || \
-    (DBTOK_ENABLE_OAUTH_M2M != 0 && DBTOK_ENABLE_OAUTH_M2M != 1)
+    (DBTOK_ENABLE_OAUTH_M2M != 0 && DBTOK_ENABLE_OAUTH_M2M != 1) || \
+    (DBTOK_ENABLE_STORE != 0 && DBTOK_ENABLE_STORE != 1)
 #error "each DBTOK_ENABLE_* switch must be 0 or 1"
 #endif
 #if DBTOK_ENABLE_OAUTH_M2M && !DBTOK_ENABLE_OLDER_ERRORS

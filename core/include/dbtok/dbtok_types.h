@@ -36,7 +36,9 @@ typedef enum {
     DBTOK_ERR_API = -13,             /**< the service answered with an error: see dbtok_last_error() */
     DBTOK_ERR_OUTCOME_UNKNOWN = -14, /**< a create was sent and its answer lost: a token may exist */
     DBTOK_ERR_ABORTED = -15,         /**< the list callback asked to stop */
-    DBTOK_ERR_CRYPTO = -16           /**< TLS setup failed: entropy source, CA parse, out of arena */
+    DBTOK_ERR_CRYPTO = -16,          /**< TLS setup failed: entropy source, CA parse, out of arena */
+    DBTOK_ERR_NOT_FOUND = -17,       /**< the store holds no valid record (dbtok_store.h) */
+    DBTOK_ERR_STORAGE = -18          /**< the port's store could not be read or written */
 } dbtok_err;
 
 /** A view of bytes owned by someone else (usually the work buffer). When it
