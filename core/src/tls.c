@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include <mbedtls/asn1.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/platform_util.h>
@@ -131,6 +132,45 @@ static const uint16_t sig_algs[] = {
     MBEDTLS_TLS1_3_SIG_NONE};
 #endif
 
+/*
+ * The trust anchors: a PEM bundle (NUL-terminated, as mbedTLS wants it), or
+ * DER certificates one after another (a NUL may follow them, as a file
+ * reader adds one). mbedTLS's DER parser reads a buffer's first certificate
+ * and ignores the rest, which would leave a second root (the service's next
+ * CA, there so that a CA change does not strand a device) silently unused:
+ * each DER certificate is parsed on its own.
+ */
+static int parse_anchors(dbtok__state *c)
+{
+    const uint8_t *p = c->config.ca;
+    size_t left = c->config.ca_len;
+    int ret = 0;
+
+#if defined(MBEDTLS_PEM_PARSE_C)
+    if (left > 0 && p[left - 1] == '\0' && strstr((const char *)p, "-----BEGIN CERTIFICATE-----") != NULL) {
+        return mbedtls_x509_crt_parse(&c->ca_chain, p, left);
+    }
+#endif
+    while (ret == 0 && left > 0 && !(left == 1 && p[0] == 0)) {
+        /* mbedTLS's own reader of the SEQUENCE around each certificate: it
+         * never reads past end, and takes no const only by its signature. */
+        unsigned char *q = (unsigned char *)(uintptr_t)p;
+        size_t len = 0;
+        size_t whole;
+        ret = mbedtls_asn1_get_tag(&q, p + left, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE);
+        if (ret != 0) {
+            /* As mbedTLS reports bytes that are no DER certificate: the
+             * X.509 error with the ASN.1 one under it. */
+            return MBEDTLS_ERR_X509_INVALID_FORMAT + ret;
+        }
+        whole = (size_t)(q - p) + len;
+        ret = mbedtls_x509_crt_parse_der(&c->ca_chain, p, whole);
+        p += whole;
+        left -= whole;
+    }
+    return ret;
+}
+
 dbtok_err dbtok__tls_init(dbtok__state *c)
 {
     int ret;
@@ -155,7 +195,7 @@ dbtok_err dbtok__tls_init(dbtok__state *c)
     ret = 0; /* PSA's generator, already started, serves the TLS layer */
 #endif
     if (ret == 0) {
-        ret = mbedtls_x509_crt_parse(&c->ca_chain, c->config.ca, c->config.ca_len);
+        ret = parse_anchors(c);
         /* A PEM bundle reports how many certificates it skipped (a positive
          * count); that is fine as long as at least one was loaded. */
         if (ret > 0 && c->ca_chain.version != 0) {

@@ -850,6 +850,33 @@ class TransportTests(CliTestCase):
         self.assertEqual(st["requests"], {}, "no request may cross an unverified channel")
         self.assertEqual(st["handshakes"], 0)
 
+    def der(self, pem_path):
+        out = pem_path[:-4] + ".der"
+        subprocess.run(["openssl", "x509", "-in", pem_path, "-outform", "DER", "-out", out], check=True)
+        with open(out, "rb") as f:
+            return f.read()
+
+    def test_der_bundle_of_several_roots(self):
+        """Issue 13, point 6: DER roots one after another are each a trust anchor, in
+        any order (mbedTLS alone reads only the first); a bundle without the
+        service's root is refused, and bytes that are not DER stop the run."""
+        other = os.path.join(self.scratch, "other-ca-der")
+        gen_certs(other)
+        mine, theirs = self.der(self.emu.ca_file), self.der(os.path.join(other, "ca.pem"))
+        for name, data, ok in (("theirs-mine.der", theirs + mine, True), ("mine-theirs.der", mine + theirs, True),
+                               ("theirs.der", theirs, False), ("mine-junk.der", mine + b"\x30\x05ab", None)):
+            with self.subTest(bundle=name):
+                path = os.path.join(self.scratch, name)
+                with open(path, "wb") as f:
+                    f.write(data)
+                r = self.dbtok("list", ca_file=path)
+                if ok:
+                    self.assertOk(r)
+                elif ok is None:
+                    self.assertFails(r, USAGE)  # the CA file holds no certificate dbtok can use
+                else:
+                    self.assertFails(r, TRANSPORT)
+
     def test_no_ca_configured(self):
         # The emulator's CA is in no system store. Whether the tool reports this as a
         # certificate failure (3) or a missing-configuration error (2), it must fail

@@ -84,7 +84,10 @@ typedef struct {
     uint16_t port;        /**< 0 means 443 */
     const char *token;    /**< bearer personal access token; never logged. NULL or "" with
                              client_id (OAuth) */
-    const uint8_t *ca;    /**< trusted CA certificates, PEM (NUL-terminated, NUL counted in ca_len) or DER */
+    const uint8_t *ca;    /**< trusted CA certificates: a PEM bundle (NUL-terminated, NUL counted in
+                             ca_len), or one or more DER certificates one after another (a NUL
+                             may follow), each a trust anchor, so that a device can trust the
+                             service's next CA before it changes */
     size_t ca_len;        /**< bytes at ca */
     uint32_t timeout_ms;  /**< per-request deadline covering connect, handshake, send and
                              receive; 0 means DBTOK_DEFAULT_TIMEOUT_MS */
