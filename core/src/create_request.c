@@ -60,8 +60,8 @@ static int first_unknown_key(const json_doc *doc, int obj, const char *const *na
     return -1;
 }
 
-/* Parses text into doc (tok has DBTOK_REQUEST_MAX_VALUES) and reads the
- * members of object obj under the rule. */
+/* Parses text into doc (tok has DBTOK_REQUEST_MAX_VALUES); the top-level
+ * value must be an object. */
 static dbtok_err parse_object(json_doc *doc, char *text, size_t len, jsmntok_t *tok, dbtok_request_fault *fault)
 {
     dbtok_err rc = dbtok__json_parse(doc, text, len, tok, DBTOK_REQUEST_MAX_VALUES);
@@ -89,6 +89,22 @@ static dbtok_err read_members(const json_doc *doc, int obj, const char *const *n
         return refuse(fault, DBTOK_REQUEST_REPEATED_FIELD);
     }
     return DBTOK_OK;
+}
+
+/* The start both parsers share: the body (len bytes at text, which may be
+ * NULL only when it is empty: no argument otherwise) parsed into doc with
+ * tok (DBTOK_REQUEST_MAX_VALUES), and the top-level object's members
+ * names[0..n) read into values. */
+static dbtok_err parse_members(json_doc *doc, char *text, size_t len, jsmntok_t *tok, const char *const *names,
+                               unsigned n, int *values, dbtok_request_fault *fault, dbtok_str *field)
+{
+    dbtok_err rc;
+    if (text == NULL) {
+        *fault = DBTOK_REQUEST_NOT_JSON; /* an empty body is no JSON; a missing one no argument */
+        return len > 0 ? DBTOK_ERR_INVALID_ARG : DBTOK_ERR_JSON;
+    }
+    rc = parse_object(doc, text, len, tok, fault);
+    return rc == DBTOK_OK ? read_members(doc, 0, names, n, values, fault, field) : rc;
 }
 
 /* A comment (value i, present): a string the C API can take. */
@@ -144,14 +160,7 @@ dbtok_err dbtok_create_request_parse(char *text, size_t len, dbtok_create_reques
     }
     memset(out, 0, sizeof *out);
     clear_list(&out->scopes);
-    if (text == NULL) {
-        out->fault = DBTOK_REQUEST_NOT_JSON; /* an empty body is no JSON; a missing one no argument */
-        return len > 0 ? DBTOK_ERR_INVALID_ARG : DBTOK_ERR_JSON;
-    }
-    rc = parse_object(&doc, text, len, tok, &out->fault);
-    if (rc == DBTOK_OK) {
-        rc = read_members(&doc, 0, create_names, CREATE_FIELDS, v, &out->fault, &out->field);
-    }
+    rc = parse_members(&doc, text, len, tok, create_names, CREATE_FIELDS, v, &out->fault, &out->field);
     if (rc != DBTOK_OK) {
         return rc;
     }
@@ -257,14 +266,7 @@ dbtok_err dbtok_update_request_parse(char *text, size_t len, dbtok_update_reques
     }
     memset(out, 0, sizeof *out);
     clear_list(&out->scopes);
-    if (text == NULL) {
-        out->fault = DBTOK_REQUEST_NOT_JSON; /* an empty body is no JSON; a missing one no argument */
-        return len > 0 ? DBTOK_ERR_INVALID_ARG : DBTOK_ERR_JSON;
-    }
-    rc = parse_object(&doc, text, len, tok, &out->fault);
-    if (rc == DBTOK_OK) {
-        rc = read_members(&doc, 0, update_names, UPDATE_FIELDS, top, &out->fault, &out->field);
-    }
+    rc = parse_members(&doc, text, len, tok, update_names, UPDATE_FIELDS, top, &out->fault, &out->field);
     if (rc == DBTOK_OK && top[UPDATE_TOKEN] >= 0) {
         rc = doc.tok[top[UPDATE_TOKEN]].type != JSMN_OBJECT
                  ? refuse(&out->fault, DBTOK_REQUEST_NOT_OBJECT)

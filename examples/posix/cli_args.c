@@ -340,6 +340,19 @@ void cli_check_args(cli_args *a)
     }
 }
 
+dbtok_create_options cli_create_options(const cli_args *a, bool answer_json)
+{
+    dbtok_create_options o;
+    memset(&o, 0, sizeof o);
+    o.comment = a->comment;
+    o.lifetime_seconds = a->lifetime_seconds;
+    o.scopes = a->scopes;
+    o.n_scopes = a->n_scopes;
+    o.autoscope_enabled = a->autoscope;
+    o.answer_json = answer_json;
+    return o;
+}
+
 /* Byte offset + 1 of the first byte of s that is not valid UTF-8, or 0. */
 static size_t bad_utf8_at(const char *s)
 {
@@ -372,11 +385,7 @@ void cli_check_comment(cli_args *a, size_t work_len, bool answer_json)
     if (a->cmd != CLI_CMD_CREATE) {
         return;
     }
-    memset(&o, 0, sizeof o);
-    o.comment = a->comment;
-    o.scopes = a->scopes;
-    o.n_scopes = a->n_scopes;
-    o.answer_json = answer_json;
+    o = cli_create_options(a, answer_json);
     need = dbtok_create_options_work_needed(&o);
     if (need > work_len) {
         cli_usage_error(a, "%s too long for dbtok's %zu-byte work buffer: the create answer echoes it, "

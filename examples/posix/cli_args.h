@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dbtok/dbtok.h"
+
 #include "cli_settings.h"
 
 typedef enum { CLI_CMD_NONE, CLI_CMD_CREATE, CLI_CMD_LIST, CLI_CMD_DELETE, CLI_CMD_UPDATE } cli_command;
@@ -62,5 +64,9 @@ void cli_check_args(cli_args *a);
  * comment or scope that is not UTF-8, before anything is sent. answer_json:
  * the create keeps its answer's JSON (-o json), which needs the room twice. */
 void cli_check_comment(cli_args *a, size_t work_len, bool answer_json);
+
+/* What a create asks of the library: the command line's (and --json's)
+ * comment, lifetime, scopes and autoscope; answer_json for -o json. */
+dbtok_create_options cli_create_options(const cli_args *a, bool answer_json);
 
 #endif /* CLI_ARGS_H */

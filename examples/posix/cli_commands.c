@@ -92,17 +92,9 @@ int cli_do_create(const cli_run *r, cli_out *out)
     char id[160]; /* not secret: kept to revoke the token if printing fails */
     char why[128];
     bool have_id, delivered;
-    dbtok_create_options o;
-    dbtok_err err;
-    memset(&o, 0, sizeof o);
-    o.comment = a->comment;
-    o.lifetime_seconds = a->lifetime_seconds;
-    o.scopes = a->scopes;
-    o.n_scopes = a->n_scopes;
-    o.autoscope_enabled = a->autoscope;
     /* -o json prints the answer as the service sent it. */
-    o.answer_json = out->format == CLI_OUTPUT_JSON;
-    err = a->recover ? dbtok_token_create_recover_with(r->client, &o, &t) : dbtok_token_create_with(r->client, &o, &t);
+    dbtok_create_options o = cli_create_options(a, out->format == CLI_OUTPUT_JSON);
+    dbtok_err err = a->recover ? dbtok_token_create_recover_with(r->client, &o, &t) : dbtok_token_create_with(r->client, &o, &t);
     if (err != DBTOK_OK) {
         return cli_report(r, err, dbtok_last_error(r->client), NULL);
     }

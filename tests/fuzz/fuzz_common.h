@@ -6,6 +6,7 @@
 #ifndef DBTOK_FUZZ_COMMON_H
 #define DBTOK_FUZZ_COMMON_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -237,6 +238,37 @@ static inline size_t fuzz_secret_runs(const void *hay, size_t len, const char *s
         most = b > most ? b : most;
     }
     return most;
+}
+
+/* What dbtok__json_span_int64 must answer for s[0..n): integer syntax (no
+ * fraction, exponent or leading zero) in int64 range, by strtoll. 31
+ * characters hold any int64 with its sign; a longer valid integer has more
+ * than 19 digits and overflows. */
+static inline bool fuzz_ref_int64(const uint8_t *s, size_t n, int64_t *v)
+{
+    char buf[32];
+    char *end;
+    size_t i = n > 0 && s[0] == '-' ? 1u : 0u;
+    size_t k;
+    long long x;
+
+    if (n == 0 || n >= sizeof buf || i >= n || (s[i] == '0' && n - i > 1)) {
+        return false;
+    }
+    for (k = i; k < n; k++) {
+        if (s[k] < '0' || s[k] > '9') {
+            return false;
+        }
+    }
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    errno = 0;
+    x = strtoll(buf, &end, 10);
+    if (errno == ERANGE || *end != '\0') {
+        return false;
+    }
+    *v = (int64_t)x;
+    return true;
 }
 
 #endif /* DBTOK_FUZZ_COMMON_H */

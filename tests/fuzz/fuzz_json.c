@@ -243,37 +243,6 @@ static bool ref_primitive(const uint8_t *s, size_t n)
     return i == n;
 }
 
-/* What dbtok__json_span_int64 must answer for s[0..n): integer syntax (no
- * fraction, exponent or leading zero) in int64 range, by strtoll. */
-static bool ref_int64(const uint8_t *s, size_t n, int64_t *v)
-{
-    char buf[32];
-    char *end;
-    size_t i = 0;
-    long long x;
-
-    if (n == 0 || n >= sizeof buf) {
-        /* 31 characters hold any int64 with sign and leading digits; a
-         * longer valid integer has more than 19 digits and overflows. */
-        return false;
-    }
-    if (s[0] == '-') {
-        i++;
-    }
-    if (i >= n || ref_digits(s, n, i) != n || (s[i] == '0' && n - i > 1)) {
-        return false;
-    }
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    errno = 0;
-    x = strtoll(buf, &end, 10);
-    if (errno == ERANGE || *end != '\0') {
-        return false;
-    }
-    *v = (int64_t)x;
-    return true;
-}
-
 /* ---- checks on decoded text -------------------------------------------- */
 
 /* A decoded view: at p, NUL-terminated, well-formed UTF-8. */
@@ -357,7 +326,7 @@ static void check_spans(const uint8_t *data, size_t size)
         check_round_trip(d.ptr, d.len);
     }
     FUZZ_CHECK(dbtok__json_span_primitive_ok((const char *)raw, 0, n) == ref_primitive(raw, size));
-    if (ref_int64(raw, size, &rv)) {
+    if (fuzz_ref_int64(raw, size, &rv)) {
         FUZZ_CHECK(dbtok__json_span_int64((const char *)raw, 0, n, &v) == DBTOK_OK && v == rv);
     } else {
         FUZZ_CHECK(dbtok__json_span_int64((const char *)raw, 0, n, &v) == DBTOK_ERR_JSON);
@@ -709,13 +678,13 @@ static bool ref_token_info(const json_doc *doc, int obj, const dbtok_str *dec, i
     }
     if (v[TI_CREATED] >= 0 &&
         (doc->tok[v[TI_CREATED]].type != JSMN_PRIMITIVE ||
-         !ref_int64((const uint8_t *)s + doc->tok[v[TI_CREATED]].start,
+         !fuzz_ref_int64((const uint8_t *)s + doc->tok[v[TI_CREATED]].start,
                     (size_t)(doc->tok[v[TI_CREATED]].end - doc->tok[v[TI_CREATED]].start), created))) {
         return false;
     }
     if (v[TI_EXPIRY] >= 0 &&
         (doc->tok[v[TI_EXPIRY]].type != JSMN_PRIMITIVE ||
-         !ref_int64((const uint8_t *)s + doc->tok[v[TI_EXPIRY]].start,
+         !fuzz_ref_int64((const uint8_t *)s + doc->tok[v[TI_EXPIRY]].start,
                     (size_t)(doc->tok[v[TI_EXPIRY]].end - doc->tok[v[TI_EXPIRY]].start), expiry))) {
         return false;
     }
@@ -870,7 +839,7 @@ static void check_decoders(json_doc *doc, const dbtok_str *dec)
             FUZZ_CHECK(err == DBTOK_ERR_JSON);
             err = dbtok__json_int64(doc, i, &v);
             if (t->type == JSMN_PRIMITIVE &&
-                ref_int64((const uint8_t *)doc->text + t->start, (size_t)(t->end - t->start), &rv)) {
+                fuzz_ref_int64((const uint8_t *)doc->text + t->start, (size_t)(t->end - t->start), &rv)) {
                 FUZZ_CHECK(err == DBTOK_OK && v == rv);
             } else {
                 FUZZ_CHECK(err == DBTOK_ERR_JSON);

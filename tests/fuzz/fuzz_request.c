@@ -94,34 +94,6 @@ static bool is_null(const body *b, int i)
     return b->doc.tok[i].type == JSMN_PRIMITIVE && raw_is(b, i, "null");
 }
 
-/* An integer (no fraction, exponent or leading zero) in int64, by strtoll. */
-static bool ref_int64(const char *s, size_t n, int64_t *v)
-{
-    char buf[32];
-    char *end;
-    size_t i = s[0] == '-' ? 1u : 0u;
-    size_t k;
-    long long x;
-
-    if (n == 0 || n >= sizeof buf || i >= n || (s[i] == '0' && n - i > 1)) {
-        return false;
-    }
-    for (k = i; k < n; k++) {
-        if (s[k] < '0' || s[k] > '9') {
-            return false;
-        }
-    }
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    errno = 0;
-    x = strtoll(buf, &end, 10);
-    if (errno == ERANGE || *end != '\0') {
-        return false;
-    }
-    *v = (int64_t)x;
-    return true;
-}
-
 /* Scopes: an array whose children (by jsmn's parent links) are strings
  * decoding to something non-empty without a NUL. */
 static bool ref_scopes(const body *b, int i)
@@ -311,8 +283,8 @@ static void check_create(const uint8_t *data, size_t size, const body *b)
             const jsmntok_t *t = b->doc.tok;
             if (v[C_LIFETIME] >= 0 &&
                 (t[v[C_LIFETIME]].type != JSMN_PRIMITIVE ||
-                 !ref_int64(b->raw + t[v[C_LIFETIME]].start, (size_t)(t[v[C_LIFETIME]].end - t[v[C_LIFETIME]].start),
-                            &lifetime))) {
+                 !fuzz_ref_int64((const uint8_t *)b->raw + t[v[C_LIFETIME]].start,
+                                 (size_t)(t[v[C_LIFETIME]].end - t[v[C_LIFETIME]].start), &lifetime))) {
                 allowed |= FAULT(DBTOK_REQUEST_BAD_LIFETIME);
             }
             if (v[C_COMMENT] >= 0 && t[v[C_COMMENT]].type != JSMN_STRING) {

@@ -236,40 +236,36 @@ static void test_oauth_secrets_masked_and_traced_hidden(void **state)
     assert_true(fake_contains(fx->pctx.log, fx->pctx.log_len, "\"access_token\":\"[REDACTED]\""));
 }
 
-/* Form-encoded before base64 (RFC 6749 2.3.1): a ':' in the id cannot move
- * the split between id and secret. */
-static void test_oauth_credentials_form_encoded(void **state)
+/* The token request carries id and secret form-encoded, then base64'd: the
+ * Authorization line it sends for them. */
+static void expect_basic(fixture *fx, const char *id, const char *secret, const char *line)
 {
-    fixture *fx = *state;
     fake_conn *conn = fake_add_conn(&fx->script);
 
     fx->cfg.token = NULL;
-    fx->cfg.client_id = "a:b";
-    fx->cfg.client_secret = "c+d%";
+    fx->cfg.client_id = id;
+    fx->cfg.client_secret = secret;
     fake_add_response(conn, token_answer(fx, ACCESS, 3600));
     fake_add_response(conn, json(fx, 200, "{}"));
     start(fx);
     assert_int_equal(dbtok_token_revoke(&fx->client, "a"), DBTOK_OK);
+    assert_true(fake_contains(conn->sent, conn->sent_len, line));
+}
+
+/* Form-encoded before base64 (RFC 6749 2.3.1): a ':' in the id cannot move
+ * the split between id and secret. */
+static void test_oauth_credentials_form_encoded(void **state)
+{
     /* base64("a%3Ab:c%2Bd%25") */
-    assert_true(fake_contains(conn->sent, conn->sent_len, "Authorization: Basic YSUzQWI6YyUyQmQlMjU=\r\n"));
+    expect_basic(*state, "a:b", "c+d%", "Authorization: Basic YSUzQWI6YyUyQmQlMjU=\r\n");
 }
 
 /* Every class of character, and each base64 tail: unreserved ones go as
  * they are, everything else %XX. */
 static void test_oauth_credentials_every_class(void **state)
 {
-    fixture *fx = *state;
-    fake_conn *conn = fake_add_conn(&fx->script);
-
-    fx->cfg.token = NULL;
-    fx->cfg.client_id = "Az09-._~";
-    fx->cfg.client_secret = "!/@[`{";
-    fake_add_response(conn, token_answer(fx, ACCESS, 3600));
-    fake_add_response(conn, json(fx, 200, "{}"));
-    start(fx);
-    assert_int_equal(dbtok_token_revoke(&fx->client, "a"), DBTOK_OK);
     /* base64("Az09-._~:%21%2F%40%5B%60%7B") */
-    assert_true(fake_contains(conn->sent, conn->sent_len, "Authorization: Basic QXowOS0uX346JTIxJTJGJTQwJTVCJTYwJTdC\r\n"));
+    expect_basic(*state, "Az09-._~", "!/@[`{", "Authorization: Basic QXowOS0uX346JTIxJTJGJTQwJTVCJTYwJTdC\r\n");
 }
 
 static void test_oauth_config_refused(void **state)
