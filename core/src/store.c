@@ -4,7 +4,7 @@
  * A slot, little-endian, DBTOK_STORE_SLOT_SIZE bytes:
  *   "dbtk" format(1) seq(4)
  *   value_len(2) value  id_len(1) id  expiry_ms(8) time_floor_s(8)
- *   retire_len(1) retire_id
+ *   retire_len(1) retire_id  flags(1): bit 0 sweep, the others 0
  *   crc32(4) over every byte before it; zeros after.
  * Lengths are checked against the record's arrays before anything is
  * copied out, so a slot that passes its CRC by chance still cannot overrun.
@@ -16,7 +16,8 @@
 #if DBTOK_ENABLE_STORE
 
 #define SLOT_MAGIC 0x6b746264u /* "dbtk" as its first four bytes */
-#define SLOT_FORMAT 1u
+#define SLOT_FORMAT 2u
+#define FLAG_SWEEP 1u
 
 /* Overwrite n bytes at p; the volatile pointer keeps the stores. */
 static void wipe(void *p, size_t n)
@@ -99,6 +100,7 @@ static bool encode(const dbtok_stored_token *rec, uint8_t *slot)
     put_u(&w, (uint64_t)rec->expiry_time_ms, 8);
     put_u(&w, (uint64_t)rec->time_floor_s, 8);
     put_str(&w, rec->retire_id, retire, 1);
+    put_u(&w, rec->sweep ? FLAG_SWEEP : 0u, 1);
     put_u(&w, crc32(slot, w.at), 4);
     return true;
 }
@@ -149,6 +151,7 @@ static bool decode(const uint8_t *slot, uint32_t *seq, dbtok_stored_token *out)
     uint64_t v;
     uint64_t expiry;
     uint64_t floor_s;
+    uint64_t flags;
     uint64_t crc;
 
     r.buf = slot;
@@ -160,13 +163,15 @@ static bool decode(const uint8_t *slot, uint32_t *seq, dbtok_stored_token *out)
     *seq = (uint32_t)v;
     if (!get_str(&r, 2, out != NULL ? out->token_value : NULL, DBTOK_STORE_VALUE_MAX) ||
         !get_str(&r, 1, out != NULL ? out->token_id : NULL, DBTOK_STORE_ID_MAX) || !get_u(&r, 8, &expiry) ||
-        !get_u(&r, 8, &floor_s) || !get_str(&r, 1, out != NULL ? out->retire_id : NULL, DBTOK_STORE_ID_MAX)) {
+        !get_u(&r, 8, &floor_s) || !get_str(&r, 1, out != NULL ? out->retire_id : NULL, DBTOK_STORE_ID_MAX) || !get_u(&r, 1, &flags) ||
+        (flags & ~(uint64_t)FLAG_SWEEP) != 0) {
         return false;
     }
     if (out != NULL) {
         out->seq = *seq;
         out->expiry_time_ms = (int64_t)expiry;
         out->time_floor_s = (int64_t)floor_s;
+        out->sweep = (flags & FLAG_SWEEP) != 0;
     }
     r.end = DBTOK_STORE_SLOT_SIZE;
     return get_u(&r, 4, &crc) && (uint32_t)crc == crc32(slot, r.at - 4);

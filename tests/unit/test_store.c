@@ -91,6 +91,7 @@ static void assert_same(const dbtok_stored_token *a, const dbtok_stored_token *b
     assert_int_equal(a->expiry_time_ms, b->expiry_time_ms);
     assert_int_equal(a->time_floor_s, b->time_floor_s);
     assert_string_equal(a->retire_id, b->retire_id);
+    assert_int_equal(a->sweep, b->sweep);
 }
 
 static void test_round_trip_and_alternation(void **state)
@@ -163,7 +164,7 @@ static uint32_t ref_crc(const uint8_t *p, size_t n);
 /* Bytes of a record's encoding before its CRC. */
 static size_t content_len(const dbtok_stored_token *r)
 {
-    return 4 + 1 + 4 + 2 + strlen(r->token_value) + 1 + strlen(r->token_id) + 8 + 8 + 1 + strlen(r->retire_id);
+    return 4 + 1 + 4 + 2 + strlen(r->token_value) + 1 + strlen(r->token_id) + 8 + 8 + 1 + strlen(r->retire_id) + 1;
 }
 
 /* One byte changed anywhere in the newest slot (what is not zero padding):
@@ -174,6 +175,7 @@ static void test_corrupt_byte_falls_back(void **state)
     dbtok_stored_token b = rec_of("dapi-b", "id-b", 5, "id-a");
     size_t i;
     (void)state;
+    b.sweep = true;
     for (i = 0; i < DBTOK_STORE_SLOT_SIZE; i++) {
         medium m;
         dbtok_store s;
@@ -355,10 +357,23 @@ static void test_lying_lengths_refused(void **state)
      * (slot 0 again: it held nothing valid) */
     assert_int_equal(dbtok_store_save(&s, &a), DBTOK_OK);
     slot = m.slot[0];
-    slot[4] = 2;
+    slot[4] = 3;
     crc = ref_crc(slot, end);
     put_crc(slot + end, crc);
     assert_int_equal(dbtok_store_load(&s, &got), DBTOK_ERR_NOT_FOUND);
+    /* a flag this build does not know, CRC right */
+    assert_int_equal(dbtok_store_save(&s, &a), DBTOK_OK);
+    slot = m.slot[0];
+    slot[end - 1] = 2;
+    crc = ref_crc(slot, end);
+    put_crc(slot + end, crc);
+    assert_int_equal(dbtok_store_load(&s, &got), DBTOK_ERR_NOT_FOUND);
+    /* and the sweep flag, CRC right, is read */
+    slot[end - 1] = 1;
+    crc = ref_crc(slot, end);
+    put_crc(slot + end, crc);
+    assert_int_equal(dbtok_store_load(&s, &got), DBTOK_OK);
+    assert_true(got.sweep);
 }
 
 /* ---- the POSIX file store --------------------------------------------- */

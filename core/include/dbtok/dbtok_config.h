@@ -190,6 +190,23 @@
 #define DBTOK_ENABLE_STORE 1
 #endif
 
+/**
+ * 1: rotation of the device's own token (dbtok_rotate.h): dbtok_token_rotate()
+ * and dbtok_token_rotate_finish(), which create, prove, keep and revoke in
+ * an order a power cut cannot break. Needs DBTOK_ENABLE_STORE (the record)
+ * and DBTOK_ENABLE_CREATE_RECOVER (the create inside). 0 leaves them out.
+ */
+#ifndef DBTOK_ENABLE_ROTATION
+#define DBTOK_ENABLE_ROTATION 1
+#endif
+
+/** Most tokens one rotation or dbtok_token_rotate_finish() revokes by the
+ * device's marker (orphans of interrupted rotations); a service that keeps
+ * listing a revoked token cannot hold a device in a loop. */
+#ifndef DBTOK_ROTATE_SWEEP_MAX
+#define DBTOK_ROTATE_SWEEP_MAX 8u
+#endif
+
 /** Longest OAuth access token kept (NUL included), inside dbtok_client; a
  * longer one makes the token request fail (DBTOK_ERR_BUFFER_TOO_SMALL).
  * Databricks' are JSON Web Tokens of about a kilobyte. */
@@ -263,8 +280,15 @@
     (DBTOK_ENABLE_RAW_JSON != 0 && DBTOK_ENABLE_RAW_JSON != 1) || \
     (DBTOK_ENABLE_UPDATE != 0 && DBTOK_ENABLE_UPDATE != 1) || \
     (DBTOK_ENABLE_OAUTH_M2M != 0 && DBTOK_ENABLE_OAUTH_M2M != 1) || \
-    (DBTOK_ENABLE_STORE != 0 && DBTOK_ENABLE_STORE != 1)
+    (DBTOK_ENABLE_STORE != 0 && DBTOK_ENABLE_STORE != 1) || \
+    (DBTOK_ENABLE_ROTATION != 0 && DBTOK_ENABLE_ROTATION != 1)
 #error "each DBTOK_ENABLE_* switch must be 0 or 1"
+#endif
+#if DBTOK_ROTATE_SWEEP_MAX < 1 || DBTOK_ROTATE_SWEEP_MAX > 64
+#error "DBTOK_ROTATE_SWEEP_MAX must be between 1 and 64"
+#endif
+#if DBTOK_ENABLE_ROTATION && !(DBTOK_ENABLE_STORE && DBTOK_ENABLE_CREATE_RECOVER)
+#error "DBTOK_ENABLE_ROTATION needs DBTOK_ENABLE_STORE and DBTOK_ENABLE_CREATE_RECOVER"
 #endif
 #if DBTOK_ENABLE_OAUTH_M2M && !DBTOK_ENABLE_OLDER_ERRORS
 #error "DBTOK_ENABLE_OAUTH_M2M needs DBTOK_ENABLE_OLDER_ERRORS: a refused client credential is told in OAuth's error shape"

@@ -19,6 +19,7 @@
 #ifndef DBTOK_STORE_H
 #define DBTOK_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,8 @@ typedef struct {
     int64_t time_floor_s;                 /**< the latest trusted time learned (Unix seconds), 0 for none */
     char retire_id[DBTOK_STORE_ID_MAX];   /**< a token this one replaced, to revoke once this record is
                                              durable; "" for none */
+    bool sweep;                           /**< tokens of this device other than this one may exist (a
+                                             rotation was under way): revoke them (dbtok_rotate.h) */
 } dbtok_stored_token;
 
 /**
