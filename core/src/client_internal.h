@@ -192,6 +192,14 @@ bool dbtok__client_said_try_later(const dbtok_error_info *e);
 dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, int64_t lifetime_seconds,
                                      const dbtok_create_options *opts, const uint8_t *marker, dbtok_created_token *out);
 
+#if DBTOK_ENABLE_CREATE_RECOVER
+/* recover.c: dbtok_token_create_recover_with() with the comment given
+ * apart from opts (whose own is not read), so that a caller that composes
+ * the comment needs no copy of the options. */
+dbtok_err dbtok__create_recover(dbtok__state *c, const char *comment, int64_t lifetime_seconds,
+                                const dbtok_create_options *opts, dbtok_created_token *out);
+#endif
+
 /* trace.c: TRACE-level log of what goes over the wire, secrets redacted.
  * Without DBTOK_ENABLE_TRACE every call below compiles to nothing. */
 #if DBTOK_ENABLE_TRACE

@@ -144,7 +144,7 @@ static dbtok_err create_recovering(dbtok__state *client, const char *comment, in
     return dbtok__client_fail(client, revoked == RECOVER_ROUNDS ? DBTOK_ERR_IO : DBTOK_ERR_OUTCOME_UNKNOWN);
 }
 
-static dbtok_err recover_call(dbtok__state *c, const char *comment, int64_t lifetime_seconds,
+dbtok_err dbtok__create_recover(dbtok__state *c, const char *comment, int64_t lifetime_seconds,
                               const dbtok_create_options *opts, dbtok_created_token *out)
 {
     dbtok_err err;
@@ -163,7 +163,7 @@ static dbtok_err recover_call(dbtok__state *c, const char *comment, int64_t life
 dbtok_err dbtok_token_create_recover(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                                      dbtok_created_token *out)
 {
-    return recover_call(dbtok__state_of(client), comment, lifetime_seconds, NULL, out);
+    return dbtok__create_recover(dbtok__state_of(client), comment, lifetime_seconds, NULL, out);
 }
 
 dbtok_err dbtok_token_create_recover_with(dbtok_client *client, const dbtok_create_options *opts,
@@ -172,7 +172,7 @@ dbtok_err dbtok_token_create_recover_with(dbtok_client *client, const dbtok_crea
     if (opts == NULL) {
         return DBTOK_ERR_INVALID_ARG;
     }
-    return recover_call(dbtok__state_of(client), opts->comment, opts->lifetime_seconds, opts, out);
+    return dbtok__create_recover(dbtok__state_of(client), opts->comment, opts->lifetime_seconds, opts, out);
 }
 #else
 /* ISO C wants something in every translation unit. */

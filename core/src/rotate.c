@@ -305,19 +305,35 @@ static bool record_created(dbtok_device *dev, const dbtok_created_token *made)
     return true;
 }
 
-/* Steps 1 to 2: on DBTOK_OK dev->next holds the proven new token, the
- * client's credential is the configured one again, and *others says whether
- * the proof's list saw tokens of the marker besides the old and new ones. */
-static dbtok_err make_and_prove(dbtok__state *c, const dbtok_rotation *rot, dbtok_device *dev, bool *others)
+/* The proof: a list made with dev->next's token as the bearer, the
+ * configured credential back in place afterwards. *others says whether it
+ * saw tokens of the marker besides the old and new ones. */
+#if defined(__GNUC__)
+__attribute__((noinline)) /* its locals stay out of the frame the create runs under (1 KiB per call) */
+#endif
+static dbtok_err prove(dbtok__state *c, const dbtok_rotation *rot, dbtok_device *dev, bool *others)
 {
-    dbtok_client *client = dbtok__client_of(c);
     credential configured = credential_of(c);
-    dbtok_create_options opts = rot->create;
     marked_search s;
     dbtok_err err;
 
-    opts.comment = dev->comment;
-    err = dbtok_token_create_recover_with(client, &opts, &dev->made);
+    use_token(c, dev->next.token_value);
+    search_init(&s, c, rot, dev->next.token_id, dev->kept.token_id);
+    err = dbtok_token_list(dbtok__client_of(c), find_marked, &s);
+    use_credential(c, configured);
+    *others = s.others > 0;
+    return err;
+}
+
+/* Steps 1 to 2: on DBTOK_OK dev->next holds the proven new token, the
+ * client's credential is the configured one again, and *others is as
+ * prove() says. */
+static dbtok_err make_and_prove(dbtok__state *c, const dbtok_rotation *rot, dbtok_device *dev, bool *others)
+{
+    dbtok_client *client = dbtok__client_of(c);
+    dbtok_err err;
+
+    err = dbtok__create_recover(c, dev->comment, rot->create.lifetime_seconds, &rot->create, &dev->made);
     if (err != DBTOK_OK) {
         return err;
     }
@@ -335,17 +351,12 @@ static dbtok_err make_and_prove(dbtok__state *c, const dbtok_rotation *rot, dbto
     wipe(&dev->made, sizeof dev->made);
     dbtok_result_wipe(client);
 
-    use_token(c, dev->next.token_value);
-    search_init(&s, c, rot, dev->next.token_id, dev->kept.token_id);
-    err = dbtok_token_list(client, find_marked, &s);
-    use_credential(c, configured);
+    err = prove(c, rot, dev, others);
     if (err != DBTOK_OK) {
         /* Not kept: the next sweep revokes it by its marker. */
         wipe(&dev->next, sizeof dev->next);
-        return err;
     }
-    *others = s.others > 0;
-    return DBTOK_OK;
+    return err;
 }
 
 dbtok_err dbtok_token_rotate(dbtok_client *client, const dbtok_rotation *rot, dbtok_device *dev)

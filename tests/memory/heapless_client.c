@@ -10,6 +10,9 @@
  *   list     list every token: one line per entry (id, times, comment in hex)
  *   toobig   list (expected to fail), then revoke an unknown id on the same
  *            client: that must be answered on a new connection
+ *   anchors  nothing sent: "arena_held=N", the arena the client holds from
+ *            dbtok_init() on (its parsed trust anchors), for the sizing of
+ *            each further root in CA_FILE
  *
  * Each step prints "STEP err=N status=N code=S needed=N connects=N ...", N
  * being a dbtok_err. The client runs on a thread whose stack is painted
@@ -281,6 +284,19 @@ static int run_client(int argc, char **argv)
         return 1;
     }
     memset(&w, 0, sizeof w);
+#if defined(MBEDTLS_MEMORY_DEBUG)
+    if (strcmp(argv[6], "anchors") == 0) {
+        size_t held_bytes;
+        size_t held_blocks;
+        mbedtls_memory_buffer_alloc_cur_get(&held_bytes, &held_blocks);
+        puts_("arena_held=");
+        put_i64((long long)held_bytes);
+        puts_("\n");
+        (void)held_blocks;
+        dbtok_close(&client);
+        return 0;
+    }
+#endif
     if (strcmp(argv[6], "flow") == 0) {
         err = dbtok_token_create(&client, "heapless", 3600, &created);
         report("create", err);
