@@ -4,7 +4,8 @@
  * sent (create, list, delete, OAuth's token request) and keeps its tokens.
  *
  * The walks inject one failure at a time at every point of a first
- * provisioning and of a rotation: each request dropped before the service,
+ * provisioning, of a rotation and of the boot that finishes what a power cut
+ * left: each request dropped before the service,
  * acted on with its answer lost, cut in the middle of its answer, each
  * connect refused, each storage write failed or torn. In "power cut" mode
  * the same points end the run outright (RAM lost) and the device boots
@@ -38,7 +39,7 @@
 /* ---- the model service ---------------------------------------------------- */
 
 typedef struct {
-    char id[24];
+    char id[DBTOK__ORPHAN_ID_MAX + 8];
     char value[40];
     char comment[200];
     int64_t expiry_ms;
@@ -474,31 +475,47 @@ static device_ctx *new_device(void **state)
 static const char *const kind_names[] = {"none", "drop", "act-lose", "cut-mid", "connect",
                                          "write-fail", "write-torn", "write-done"};
 
-/* One failure at point `at` of a provisioning (rotation false) or a forced
- * rotation, in error or power-cut mode. False when the point lies past the
- * run's end (the fault never fired). */
-static bool walk_one(void **state, bool rotation, fault_kind kind, unsigned at, bool power_cut)
+typedef enum {
+    S_PROVISIONING, /* a new device's first boot, with the bootstrap credential */
+    S_ROTATION,     /* a forced rotation with the device's own token */
+    S_FINISH        /* the boot after a power cut left an orphan and record 1 */
+} scenario;
+
+static const char *const scenario_names[] = {"provisioning", "rotation", "finish"};
+
+/* One failure at point `at` of the scenario, in error or power-cut mode.
+ * False when the point lies past the run's end (the fault never fired). */
+static bool walk_one(void **state, scenario sc, fault_kind kind, unsigned at, bool power_cut)
 {
     device_ctx *d = new_device(state);
     char row[96];
-    char old_value[DBTOK_STORE_VALUE_MAX] = "";
     bool fired;
 
-    (void)snprintf(row, sizeof row, "%s, %s %u%s", rotation ? "rotation" : "provisioning", kind_names[kind], at,
+    (void)snprintf(row, sizeof row, "%s, %s %u%s", scenario_names[sc], kind_names[kind], at,
                    power_cut ? ", power cut" : "");
-    if (rotation) {
+    if (sc != S_PROVISIONING) {
         assert_int_equal(boot(d, false), DBTOK_OK);
-        (void)snprintf(old_value, sizeof old_value, "%s", d->dev.kept.token_value);
+    }
+    if (sc == S_FINISH) {
+        /* the power fails once the create was acted on (the boot's list is
+         * request 1): the store holds record 1, the service an orphan */
+        arm(&d->m, F_ACT_LOSE, 2, true);
+        if (setjmp(d->m.power) == 0) {
+            (void)boot(d, true);
+        }
+        assert_true(d->m.fired);
+        load(d);
+        assert_true(d->dev.kept.sweep);
     }
     arm(&d->m, kind, at, power_cut);
     if (setjmp(d->m.power) == 0) {
-        (void)boot(d, rotation);
+        (void)boot(d, sc == S_ROTATION);
     }
     fired = kind == F_CONNECT ? d->m.fx->script.connects >= at : d->m.fired;
     arm(&d->m, F_NONE, 0, false);
     load(d);
     /* whatever broke, a device whose token worked still has a working one */
-    if (rotation && !live_value(&d->m, d->dev.kept.token_value)) {
+    if (sc != S_PROVISIONING && !live_value(&d->m, d->dev.kept.token_value)) {
         fail_msg("%s: the device is left without a working token", row);
     }
     check_settled(d, row);
@@ -507,7 +524,7 @@ static bool walk_one(void **state, bool rotation, fault_kind kind, unsigned at, 
     return fired;
 }
 
-static void walk(void **state, bool rotation, bool power_cut)
+static void walk(void **state, scenario sc, bool power_cut)
 {
     static const fault_kind errors[] = {F_DROP, F_ACT_LOSE, F_CUT_MID, F_CONNECT, F_WRITE_FAIL, F_WRITE_TORN};
     static const fault_kind cuts[] = {F_DROP, F_ACT_LOSE, F_CUT_MID, F_WRITE_TORN, F_WRITE_DONE};
@@ -518,37 +535,47 @@ static void walk(void **state, bool rotation, bool power_cut)
 
     for (k = 0; k < n; k++) {
         unsigned at = 1;
-        while (walk_one(state, rotation, kinds[k], at, power_cut)) {
+        while (walk_one(state, sc, kinds[k], at, power_cut)) {
             at++;
             points++;
         }
         /* every kind has at least one point in every run */
         if (at == 1) {
-            fail_msg("%s never fired", kind_names[kinds[k]]);
+            fail_msg("%s: %s never fired", scenario_names[sc], kind_names[kinds[k]]);
         }
     }
-    print_message("%s, %s: %u failure points, invariant held after each\n", rotation ? "rotation" : "provisioning",
+    print_message("%s, %s: %u failure points, invariant held after each\n", scenario_names[sc],
                   power_cut ? "power cuts" : "errors", points);
 }
 
 static void test_walk_provisioning_errors(void **state)
 {
-    walk(state, false, false);
+    walk(state, S_PROVISIONING, false);
 }
 
 static void test_walk_provisioning_power_cuts(void **state)
 {
-    walk(state, false, true);
+    walk(state, S_PROVISIONING, true);
 }
 
 static void test_walk_rotation_errors(void **state)
 {
-    walk(state, true, false);
+    walk(state, S_ROTATION, false);
 }
 
 static void test_walk_rotation_power_cuts(void **state)
 {
-    walk(state, true, true);
+    walk(state, S_ROTATION, true);
+}
+
+static void test_walk_finish_errors(void **state)
+{
+    walk(state, S_FINISH, false);
+}
+
+static void test_walk_finish_power_cuts(void **state)
+{
+    walk(state, S_FINISH, true);
 }
 
 /* ---- single behaviours ------------------------------------------------------ */
@@ -668,6 +695,27 @@ static void test_sweep_revokes_only_this_device(void **state)
     assert_int_equal(live_marked(&d->m, &id), 1);
     assert_string_equal(id, d->dev.kept.token_id);
     assert_true(d->m.tok[2].live); /* another device's name, a prefix of which is ours */
+    dbtok_close(&d->m.fx->client);
+    free(d);
+}
+
+/* An orphan whose id the client cannot hold whole is not revoked by a cut
+ * id: the sweep stops with the record still saying there is one. */
+static void test_orphan_id_too_long(void **state)
+{
+    device_ctx *d = new_device(state);
+    model_token *t = &d->m.tok[d->m.n_tok++];
+    memset(t->id, 'i', DBTOK__ORPHAN_ID_MAX);
+    (void)snprintf(t->value, sizeof t->value, "dapi-orphan");
+    (void)snprintf(t->comment, sizeof t->comment, MARKER);
+    t->expiry_ms = -1;
+    t->live = true;
+    assert_int_equal(boot(d, false), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_true(t->live);
+    assert_int_equal(fake_complete_requests(&d->m.fx->script, START_DELETE), 0);
+    load(d);
+    assert_string_equal(d->dev.kept.token_value, "dapi-value-0002");
+    assert_true(d->dev.kept.sweep);
     dbtok_close(&d->m.fx->client);
     free(d);
 }
@@ -807,6 +855,9 @@ int main(void)
         T(test_walk_provisioning_power_cuts),
         T(test_walk_rotation_errors),
         T(test_walk_rotation_power_cuts),
+        T(test_walk_finish_errors),
+        T(test_walk_finish_power_cuts),
+        T(test_orphan_id_too_long),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
