@@ -287,7 +287,8 @@ static bool write_comment(const dbtok_rotation *rot, dbtok_device *dev)
 
 /* The created token into dev->next, to be kept in place of dev->kept. False
  * when the service's value could not be sent as a bearer (not visible ASCII:
- * it would go into a header) or a field does not fit the record. */
+ * it would go into a header), a field does not fit the record, or the id is
+ * the old token's (revoking the old one would revoke the new). */
 static bool record_created(dbtok_device *dev, const dbtok_created_token *made)
 {
     dbtok_stored_token *n = &dev->next;
@@ -295,7 +296,7 @@ static bool record_created(dbtok_device *dev, const dbtok_created_token *made)
     if (dbtok_config_check_token(made->token_value.ptr, made->token_value.len) != DBTOK_OK ||
         dbtok_str_copy(n->token_value, sizeof n->token_value, made->token_value) != DBTOK_OK ||
         dbtok_str_copy(n->token_id, sizeof n->token_id, made->info.token_id) != DBTOK_OK ||
-        n->token_id[0] == '\0') {
+        n->token_id[0] == '\0' || strcmp(n->token_id, dev->kept.token_id) == 0) {
         wipe(n, sizeof *n);
         return false;
     }
@@ -338,9 +339,11 @@ static dbtok_err make_and_prove(dbtok__state *c, const dbtok_rotation *rot, dbto
         return err;
     }
     if (!record_created(dev, &dev->made)) {
-        /* Its value is unusable: revoke it with what made it (an id too
-         * long to copy whole is left to the sweep, by its marker). */
-        bool id_ok = dbtok_str_copy(c->orphan_id, DBTOK__ORPHAN_ID_MAX, dev->made.info.token_id) == DBTOK_OK;
+        /* Unusable: revoke it with what made it. An id too long to copy
+         * whole is left to the sweep, by its marker; the old token's id
+         * names the token the device holds. */
+        bool id_ok = dbtok_str_copy(c->orphan_id, DBTOK__ORPHAN_ID_MAX, dev->made.info.token_id) == DBTOK_OK &&
+                     strcmp(c->orphan_id, dev->kept.token_id) != 0;
         wipe(&dev->made, sizeof dev->made);
         dbtok_result_wipe(client);
         if (id_ok) {

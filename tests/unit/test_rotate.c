@@ -64,6 +64,7 @@ typedef struct {
     bool bootstrap_live;
     bool deletes_ignored; /* a service that says deleted and keeps the token */
     const char *bad_value; /* the next create answers this token value */
+    const char *reused_id; /* the next create answers this id (a token it already has) */
     unsigned requests;
     size_t done[FAKE_MAX_CONNS];
     bool connect_placed;
@@ -157,7 +158,8 @@ static const char *answer_create(model *m, const char *body)
     t->live = true;
     return json(m->fx, 200, fmt(m->fx, "{\"token_value\":\"%s\",\"token_info\":{\"token_id\":\"%s\",\"creation_time\":1,"
                                        "\"expiry_time\":%lld,\"comment\":\"%s\"}}",
-                                m->bad_value != NULL ? m->bad_value : t->value, t->id, (long long)t->expiry_ms,
+                                m->bad_value != NULL ? m->bad_value : t->value,
+                                m->reused_id != NULL ? m->reused_id : t->id, (long long)t->expiry_ms,
                                 t->comment));
 }
 
@@ -675,6 +677,26 @@ static void test_unusable_value_is_revoked(void **state)
     }
 }
 
+/* A create answered with the old token's id: kept, the new record would
+ * retire (revoke) the token it holds. Nothing is kept and nothing revoked. */
+static void test_new_id_is_the_old_one(void **state)
+{
+    device_ctx *d = new_device(state);
+    char old_id[DBTOK_STORE_ID_MAX];
+    assert_int_equal(boot(d, false), DBTOK_OK);
+    (void)snprintf(old_id, sizeof old_id, "%s", d->dev.kept.token_id);
+    d->m.reused_id = old_id;
+    assert_int_equal(boot(d, true), DBTOK_ERR_PROTOCOL);
+    assert_int_equal(fake_complete_requests(&d->m.fx->script, START_DELETE), 0);
+    load(d);
+    assert_string_equal(d->dev.kept.token_id, old_id);
+    assert_true(live_value(&d->m, d->dev.kept.token_value));
+    d->m.reused_id = NULL;
+    check_settled(d, "after a reused id");
+    dbtok_close(&d->m.fx->client);
+    free(d);
+}
+
 /* Orphans of earlier runs (and tokens of other devices, which stay) */
 static void test_sweep_revokes_only_this_device(void **state)
 {
@@ -858,6 +880,7 @@ int main(void)
         T(test_walk_finish_errors),
         T(test_walk_finish_power_cuts),
         T(test_orphan_id_too_long),
+        T(test_new_id_is_the_old_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,7 +104,8 @@ typedef struct {
  *   credential when possible): dev->kept is the old record, sweep set;
  * - the service sent a token value that is not visible ASCII or longer than
  *   DBTOK_STORE_VALUE_MAX - 1 bytes, or an id that does not fit: N is revoked,
- *   DBTOK_ERR_PROTOCOL;
+ *   DBTOK_ERR_PROTOCOL; an id that is the old token's: nothing is revoked
+ *   (that id is the token the device holds), DBTOK_ERR_PROTOCOL;
  * - a keep failed: DBTOK_ERR_STORAGE. After step 1's, nothing was sent.
  *   After step 2's, the store may hold either record, and N is left alive
  *   (revoking it could revoke the only kept token); both work, the sweep
