@@ -405,18 +405,22 @@ dbtok_err dbtok_token_rotate(dbtok_client *client, const dbtok_rotation *rot, db
 
 bool dbtok_token_rotate_due(const dbtok_device *dev, int64_t now_s, int64_t min_remaining_s)
 {
-    int64_t expiry_s;
+    int64_t margin = min_remaining_s > 0 ? min_remaining_s : 0;
     if (dev == NULL || dev->kept.token_value[0] == '\0') {
         return true;
     }
-    if (dev->kept.expiry_time_ms < 0) {
+    /* -1 is the service's "never"; another negative time is long past. */
+    if (dev->kept.expiry_time_ms == -1) {
         return false;
     }
-    expiry_s = dev->kept.expiry_time_ms / 1000;
+    if (dev->kept.expiry_time_ms < 0) {
+        return true;
+    }
     if (now_s < 0) {
         now_s = 0;
     }
-    return expiry_s - now_s < (min_remaining_s > 0 ? min_remaining_s : 0);
+    /* expiry - now < margin, without overflow */
+    return now_s > INT64_MAX - margin || dev->kept.expiry_time_ms / 1000 < now_s + margin;
 }
 
 bool dbtok_token_refused(const dbtok_error_info *err)

@@ -841,6 +841,10 @@ static void test_due_and_refused(void **state)
     assert_true(dbtok_token_rotate_due(&dev, 1999990000, 10001));
     assert_true(dbtok_token_rotate_due(&dev, 2000000001, -5));
     assert_false(dbtok_token_rotate_due(&dev, -100, 0));
+    dev.kept.expiry_time_ms = -2;
+    assert_true(dbtok_token_rotate_due(&dev, 0, 0));
+    dev.kept.expiry_time_ms = INT64_MIN;
+    assert_true(dbtok_token_rotate_due(&dev, INT64_MAX, 0));
     dev.kept.expiry_time_ms = INT64_MAX;
     assert_false(dbtok_token_rotate_due(&dev, 0, INT64_MAX / 1000 - 1));
 

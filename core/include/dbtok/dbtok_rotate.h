@@ -134,7 +134,8 @@ dbtok_err dbtok_token_rotate_finish(dbtok_client *client, const dbtok_rotation *
 /**
  * Whether the kept token should be replaced now: there is none, or it
  * expires less than min_remaining_s seconds after now_s (Unix seconds, from
- * dbtok_trusted_time_s()). A token that never expires is never due.
+ * dbtok_trusted_time_s()). A token that never expires (expiry -1) is never
+ * due; any other expiry before 1970 is taken as past.
  */
 bool dbtok_token_rotate_due(const dbtok_device *dev, int64_t now_s, int64_t min_remaining_s);
 
