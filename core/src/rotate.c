@@ -18,9 +18,12 @@
 
 #define MARKER_OPEN "[dbtok-device:"
 #define MARKER_OPEN_LEN (sizeof MARKER_OPEN - 1)
-/* The caller's part of the comment: what is left of the comment buffer once
- * the longest marker, its space and the NUL are in. */
-#define COMMENT_TEXT_MAX (DBTOK_DEVICE_COMMENT_MAX - DBTOK_DEVICE_NAME_MAX - MARKER_OPEN_LEN - 3)
+/* DBTOK_DEVICE_TEXT_MAX, the header's figure, is what the marker (its
+ * opening, the name, "]"), the space before it and the NUL leave. */
+typedef char dbtok__device_text_max_fits[DBTOK_DEVICE_TEXT_MAX + 1 + MARKER_OPEN_LEN + DBTOK_DEVICE_NAME_MAX + 1 + 1 ==
+                                                 DBTOK_DEVICE_COMMENT_MAX
+                                             ? 1
+                                             : -1];
 
 /* The credential a request carries, as the config names it. */
 typedef struct {
@@ -267,7 +270,7 @@ static bool write_comment(const dbtok_rotation *rot, dbtok_device *dev)
     size_t len = strlen(text);
     size_t at = 0;
 
-    if (len > COMMENT_TEXT_MAX) {
+    if (len > DBTOK_DEVICE_TEXT_MAX) {
         return false;
     }
     if (len > 0) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dbtok/dbtok.h"
+#include "dbtok/dbtok_rotate.h"
 
 #include "cli_output.h"
 
@@ -31,7 +32,11 @@ typedef enum {
     OPT_JSON,
     OPT_RECOVER,
     OPT_SCOPE,
-    OPT_AUTOSCOPE
+    OPT_AUTOSCOPE,
+    OPT_STORE,
+    OPT_FORCE,
+    OPT_MIN_REMAINING,
+    OPT_DEVICE
 } option_id;
 
 typedef struct {
@@ -60,6 +65,10 @@ static const option OPTIONS[] = {
     {"recover", 0, false, OPT_RECOVER},
     {"scope", 0, true, OPT_SCOPE},
     {"autoscope-enabled", 0, false, OPT_AUTOSCOPE},
+    {"store", 0, true, OPT_STORE},
+    {"force", 0, false, OPT_FORCE},
+    {"min-remaining-seconds", 0, true, OPT_MIN_REMAINING},
+    {"device", 0, true, OPT_DEVICE},
 };
 
 void cli_usage_error(cli_args *a, const char *fmt, ...)
@@ -105,6 +114,26 @@ static void apply_option(cli_args *a, const option *opt, const char *value, cons
     int64_t n = 0;
     bool empty = value != NULL && value[0] == '\0';
     switch (opt->id) {
+    case OPT_STORE:
+    case OPT_DEVICE:
+        if (empty) {
+            cli_usage_error(a, "%s needs a non-empty value", spelled);
+        } else if (opt->id == OPT_STORE) {
+            a->store = value;
+        } else {
+            a->device = value;
+        }
+        return;
+    case OPT_FORCE:
+        a->force = true;
+        return;
+    case OPT_MIN_REMAINING:
+        a->min_remaining = value;
+        if (!parse_i64(value, &a->min_remaining_s) || a->min_remaining_s < 0) {
+            cli_usage_error(a, "--min-remaining-seconds must be a whole number of seconds, 0 or more, not '%s'",
+                            value);
+        }
+        return;
     case OPT_HOST:
     case OPT_PROFILE:
     case OPT_TOKEN:
@@ -285,6 +314,9 @@ static cli_command find_command(const char *name)
     if (strcmp(name, "update") == 0) {
         return CLI_CMD_UPDATE;
     }
+    if (strcmp(name, "rotate") == 0) {
+        return CLI_CMD_ROTATE;
+    }
     return CLI_CMD_NONE;
 }
 
@@ -318,18 +350,30 @@ void cli_parse_args(cli_args *a, int argc, char **argv)
 /* What only makes sense once the whole command line is known. */
 void cli_check_args(cli_args *a)
 {
+    bool makes_token = a->cmd == CLI_CMD_CREATE || a->cmd == CLI_CMD_ROTATE;
     if (a->failed) {
         return;
     }
     if (a->cmd == CLI_CMD_NONE) {
-        cli_usage_error(a, "no command given: use create, list, update or delete");
-    } else if (a->cmd != CLI_CMD_CREATE && (a->lifetime != NULL || a->recover || a->autoscope)) {
-        cli_usage_error(a, "%s is only valid with create",
-                        a->lifetime != NULL ? "--lifetime-seconds" : a->recover ? "--recover" : "--autoscope-enabled");
-    } else if (a->cmd != CLI_CMD_CREATE && a->cmd != CLI_CMD_UPDATE &&
-               (a->comment != NULL || a->json != NULL || a->scope_flags)) {
-        cli_usage_error(a, "%s is only valid with create and update",
-                        a->comment != NULL ? "--comment" : a->json != NULL ? "--json" : "--scope");
+        cli_usage_error(a, "no command given: use create, list, update, delete or rotate");
+    } else if (a->cmd != CLI_CMD_CREATE && (a->recover || a->autoscope)) {
+        cli_usage_error(a, "%s is only valid with create", a->recover ? "--recover" : "--autoscope-enabled");
+    } else if (!makes_token && a->lifetime != NULL) {
+        cli_usage_error(a, "--lifetime-seconds is only valid with create and rotate");
+    } else if (a->cmd != CLI_CMD_CREATE && a->cmd != CLI_CMD_UPDATE && a->json != NULL) {
+        cli_usage_error(a, "--json is only valid with create and update");
+    } else if (!makes_token && a->cmd != CLI_CMD_UPDATE && (a->comment != NULL || a->scope_flags)) {
+        cli_usage_error(a, "%s is only valid with create, update and rotate",
+                        a->comment != NULL ? "--comment" : "--scope");
+    } else if (a->cmd != CLI_CMD_ROTATE &&
+               (a->store != NULL || a->force || a->min_remaining != NULL || a->device != NULL)) {
+        cli_usage_error(a, "%s is only valid with rotate",
+                        a->store != NULL  ? "--store"
+                        : a->force        ? "--force"
+                        : a->device != NULL ? "--device"
+                                          : "--min-remaining-seconds");
+    } else if (a->cmd == CLI_CMD_ROTATE && a->store == NULL) {
+        cli_usage_error(a, "rotate needs --store FILE: the file that keeps the token");
     } else if (a->cmd != CLI_CMD_LIST && a->limit != NULL) {
         cli_usage_error(a, "--limit is only valid with list");
     } else if ((a->cmd == CLI_CMD_DELETE || a->cmd == CLI_CMD_UPDATE) &&
@@ -362,13 +406,15 @@ static size_t bad_utf8_at(const char *s)
 
 /* A comment or scope the request cannot carry, or whose answer cannot come
  * back, is refused before anything is sent: a create whose answer does not
- * fit would make a token nobody ever sees (exit 4, every time). */
+ * fit would make a token nobody ever sees (exit 4, every time). A rotation's
+ * comment is checked on every run, not only once one is due, so that a cron
+ * job's mistake shows on its first run. */
 void cli_check_comment(cli_args *a, size_t work_len, bool answer_json)
 {
     const char *what = a->comment_from_json ? "--json: comment" : "--comment";
     dbtok_create_options o;
     size_t i, need, at;
-    if (a->failed || (a->cmd != CLI_CMD_CREATE && a->cmd != CLI_CMD_UPDATE)) {
+    if (a->failed || (a->cmd != CLI_CMD_CREATE && a->cmd != CLI_CMD_UPDATE && a->cmd != CLI_CMD_ROTATE)) {
         return;
     }
     if (a->comment != NULL && (at = bad_utf8_at(a->comment)) != 0) {
@@ -382,9 +428,15 @@ void cli_check_comment(cli_args *a, size_t work_len, bool answer_json)
             return;
         }
     }
-    if (a->cmd != CLI_CMD_CREATE) {
+    if (a->cmd == CLI_CMD_ROTATE && a->comment != NULL && strlen(a->comment) > DBTOK_DEVICE_TEXT_MAX) {
+        cli_usage_error(a, "--comment is %zu bytes; rotate takes at most %u, since the device's marker is "
+                           "added to it", strlen(a->comment), (unsigned)DBTOK_DEVICE_TEXT_MAX);
         return;
     }
+    if (a->cmd == CLI_CMD_UPDATE) {
+        return;
+    }
+    answer_json = answer_json && a->cmd == CLI_CMD_CREATE; /* a rotation keeps no answer */
     o = cli_create_options(a, answer_json);
     need = dbtok_create_options_work_needed(&o);
     if (need > work_len) {

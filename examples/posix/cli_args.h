@@ -14,10 +14,13 @@
 
 #include "cli_settings.h"
 
-typedef enum { CLI_CMD_NONE, CLI_CMD_CREATE, CLI_CMD_LIST, CLI_CMD_DELETE, CLI_CMD_UPDATE } cli_command;
+typedef enum { CLI_CMD_NONE, CLI_CMD_CREATE, CLI_CMD_LIST, CLI_CMD_DELETE, CLI_CMD_UPDATE, CLI_CMD_ROTATE } cli_command;
 
 /* The most scopes one command line (or --json body) may name. */
 #define CLI_MAX_SCOPES 32
+
+/* rotate: replace the stored token when it expires sooner than this (7 days). */
+#define CLI_ROTATE_DEFAULT_MIN_REMAINING_S 604800
 
 typedef struct {
     cli_flags flags;
@@ -40,6 +43,11 @@ typedef struct {
     const char *token_id;
     bool verbose, help, version;
     bool recover; /* create: find and revoke a token whose answer was lost, then create again */
+    const char *store;          /* rotate --store FILE */
+    const char *device;         /* rotate --device NAME; NULL: FILE's, else a new one */
+    const char *min_remaining;  /* rotate --min-remaining-seconds as given, for the error message */
+    int64_t min_remaining_s;    /* rotate: with min_remaining; else CLI_ROTATE_DEFAULT_MIN_REMAINING_S */
+    bool force;                 /* rotate --force */
     bool failed; /* err holds the first usage error */
     char err[512];
 } cli_args;
@@ -55,18 +63,21 @@ void cli_usage_error(cli_args *a, const char *fmt, ...);
 void cli_parse_args(cli_args *a, int argc, char **argv);
 
 /* What only makes sense once the whole command line is known: a command,
- * create's options only with create (and those update shares with update),
- * the TOKEN_ID of delete and update, something for an update to change. */
+ * create's options only with create (and those update and rotate share with
+ * them), rotate's only with rotate and its --store, the TOKEN_ID of delete
+ * and update, something for an update to change. */
 void cli_check_args(cli_args *a);
 
 /* Refuse a create comment or scope the request cannot carry (not UTF-8) or
  * whose answer could not fit a work buffer of work_len bytes, and an update's
- * comment or scope that is not UTF-8, before anything is sent. answer_json:
- * the create keeps its answer's JSON (-o json), which needs the room twice. */
+ * or rotate's comment or scope that is not UTF-8, before anything is sent.
+ * answer_json: the create keeps its answer's JSON (-o json), which needs the
+ * room twice. */
 void cli_check_comment(cli_args *a, size_t work_len, bool answer_json);
 
-/* What a create asks of the library: the command line's (and --json's)
- * comment, lifetime, scopes and autoscope; answer_json for -o json. */
+/* What a create (or a rotation's create) asks of the library: the command
+ * line's (and --json's) comment, lifetime, scopes and autoscope; answer_json
+ * for -o json. */
 dbtok_create_options cli_create_options(const cli_args *a, bool answer_json);
 
 #endif /* CLI_ARGS_H */

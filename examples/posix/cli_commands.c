@@ -46,8 +46,7 @@ static int finish_stdout(void)
     return rc;
 }
 
-/* Write the composed output; -1 (errno set) when stdout refused it. */
-static int write_output(const cli_out *out)
+int cli_write_output(const cli_out *out)
 {
     if (cli_write_all(STDOUT_FILENO, out->buf, out->len) != 0) {
         return -1;
@@ -110,7 +109,7 @@ int cli_do_create(const cli_run *r, cli_out *out)
         (void)snprintf(why, sizeof why, "the output buffer is too small");
         delivered = false;
     } else {
-        delivered = write_output(out) == 0;
+        delivered = cli_write_output(out) == 0;
         if (!delivered) {
             (void)snprintf(why, sizeof why, "%s", strerror(errno));
         }
@@ -138,7 +137,7 @@ int cli_do_list(const cli_run *r, cli_out *out)
     if (out->overflow) {
         return cli_output_too_large(r);
     }
-    if (write_output(out) != 0) {
+    if (cli_write_output(out) != 0) {
         cli_error_line("cannot write the output: %s", strerror(errno));
         return CLI_EXIT_EXCHANGE;
     }

@@ -8,6 +8,11 @@
 #include "cli_output.h"
 #include "cli_report.h"
 
+/* Write the composed output to stdout and hand it over for good (a regular
+ * file is fsync'd, fd 1 closed and pointed at /dev/null); -1 with errno set
+ * when stdout refused it or it may not have arrived. */
+int cli_write_output(const cli_out *out);
+
 /* create: print the new token (a value nobody received is revoked again). */
 int cli_do_create(const cli_run *r, cli_out *out);
 

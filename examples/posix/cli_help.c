@@ -47,7 +47,7 @@ static const char USAGE_GLOBAL[] =
 static const char USAGE_MAIN[] =
     "Usage: dbtok [OPTIONS] COMMAND [ARGS]\n"
     "\n"
-    "Create, list, update and revoke Databricks personal access tokens.\n"
+    "Create, list, update, revoke and rotate Databricks personal access tokens.\n"
     "\n"
     "Commands:\n"
     "  create [--comment TEXT] [--lifetime-seconds N] [--scope NAME]...\n"
@@ -57,6 +57,10 @@ static const char USAGE_MAIN[] =
     "  update TOKEN_ID [--comment TEXT] [--scope NAME]... [--json JSON|@FILE]\n"
     "                                                   change a token's comment or scopes\n"
     "  delete TOKEN_ID                                  revoke a token (alias: revoke)\n"
+    "  rotate --store FILE [--force] [--min-remaining-seconds N] [--device NAME]\n"
+    "         [--comment TEXT] [--lifetime-seconds N] [--scope NAME]...\n"
+    "                                                   keep a token of this host's own in\n"
+    "                                                   FILE, replaced before it expires\n"
     "\n";
 
 static const char USAGE_CREATE[] =
@@ -108,12 +112,48 @@ static const char USAGE_DELETE[] = "Usage: dbtok [OPTIONS] delete TOKEN_ID\n"
                                    "Revoke the token with this id (see 'dbtok list').\n"
                                    "\n";
 
+static const char USAGE_ROTATE[] =
+    "Usage: dbtok [OPTIONS] rotate --store FILE [--force] [--min-remaining-seconds N]\n"
+    "                              [--device NAME] [--comment TEXT]\n"
+    "                              [--lifetime-seconds N] [--scope NAME]...\n"
+    "\n"
+    "Keep a token of this host's own in FILE and replace it before it expires, for\n"
+    "a cron job or a gateway. FILE missing or empty: a token is made with the\n"
+    "configured credential and written to FILE (mode 0600; never the configured\n"
+    "credential itself). FILE's token works and expires more than N seconds from\n"
+    "now: nothing changes. Otherwise a new token is made with FILE's token as the\n"
+    "bearer (or the configured credential, if FILE's is refused), proven, written\n"
+    "to FILE, and the old one revoked. A run killed at any point is completed by\n"
+    "the next one. Once FILE holds a token, no credential need be configured.\n"
+    "\n"
+    "  --store FILE          the JSON file that keeps the token: a regular file only\n"
+    "                        its owner may access (FILE.tmp, FILE.lock beside it)\n"
+    "  --force               rotate even when the token is not due\n"
+    "  --min-remaining-seconds N\n"
+    "                        rotate when the token expires within N seconds (default\n"
+    "                        604800, 7 days; one that never expires is never due)\n"
+    "  --device NAME         the name the tokens carry, [dbtok-device:NAME] in their\n"
+    "                        comment: 1 to 40 of A-Z a-z 0-9 . _ -, unique among one\n"
+    "                        user's devices (default: FILE's, else cli- and 16\n"
+    "                        random hex digits, kept in FILE)\n"
+    "  --comment TEXT        the new token's comment, before the marker (at most 103\n"
+    "                        bytes)\n"
+    "  --lifetime-seconds N  the new token's lifetime; 0 or omitted: the workspace's\n"
+    "                        default\n"
+    "  --scope NAME          a scope the new token is limited to (repeat for more)\n"
+    "\n"
+    "Give the same options on every run: they apply to each new token. Prints one\n"
+    "line: ACTION: token ID expires TIME (device NAME[; revoked OLD_ID]), ACTION\n"
+    "being created, rotated or unchanged (-o json: one object).\n"
+    "\n";
+
 void cli_print_help(cli_command cmd)
 {
     const char *head = cmd == CLI_CMD_CREATE   ? USAGE_CREATE
                        : cmd == CLI_CMD_LIST   ? USAGE_LIST
                        : cmd == CLI_CMD_UPDATE ? USAGE_UPDATE
                        : cmd == CLI_CMD_DELETE ? USAGE_DELETE
+                       : cmd == CLI_CMD_ROTATE ? USAGE_ROTATE
                                                : USAGE_MAIN;
     (void)cli_write_all(STDOUT_FILENO, head, strlen(head));
     (void)cli_write_all(STDOUT_FILENO, USAGE_GLOBAL, sizeof USAGE_GLOBAL - 1);

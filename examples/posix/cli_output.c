@@ -461,6 +461,54 @@ void cli_out_created(cli_out *o, const dbtok_created_token *t)
     puts_(o, "\n");
 }
 
+/* ---- rotate -------------------------------------------------------------- */
+
+static void put_field(cli_out *o, const char *s, cli_escape_mode mode)
+{
+    dbtok_str v;
+    v.ptr = s;
+    v.len = strlen(s);
+    put_service_text(o, v, mode);
+}
+
+void cli_out_rotation(cli_out *o, const char *action, const char *token_id, int64_t expiry_ms, const char *device,
+                      const char *revoked_id)
+{
+    char when[32];
+    size_t when_len;
+    bool revoked = revoked_id != NULL && revoked_id[0] != '\0';
+    if (o->format == CLI_OUTPUT_JSON) {
+        int n = snprintf(when, sizeof when, "%lld", (long long)expiry_ms);
+        puts_(o, "{\n  \"action\": \"");
+        puts_(o, action);
+        puts_(o, "\",\n  \"token_id\": \"");
+        put_field(o, token_id, CLI_ESC_JSON);
+        puts_(o, "\",\n  \"expiry_time\": ");
+        put(o, when, (size_t)n);
+        puts_(o, ",\n  \"device\": \"");
+        put_field(o, device, CLI_ESC_JSON);
+        if (revoked) {
+            puts_(o, "\",\n  \"revoked_token_id\": \"");
+            put_field(o, revoked_id, CLI_ESC_JSON);
+        }
+        puts_(o, "\"\n}\n");
+        return;
+    }
+    when_len = expiry_text(when, sizeof when, expiry_ms);
+    puts_(o, action);
+    puts_(o, ": token ");
+    put_field(o, token_id, CLI_ESC_TEXT);
+    puts_(o, " expires ");
+    put(o, when, when_len);
+    puts_(o, " (device ");
+    put_field(o, device, CLI_ESC_TEXT);
+    if (revoked) {
+        puts_(o, "; revoked ");
+        put_field(o, revoked_id, CLI_ESC_TEXT);
+    }
+    puts_(o, ")\n");
+}
+
 /* ---- list: JSON ---------------------------------------------------------- */
 
 int cli_out_list_json_cb(void *user, dbtok_str entry)

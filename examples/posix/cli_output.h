@@ -110,6 +110,17 @@ int cli_out_list_cb(void *user, const dbtok_token_info *info);
 int cli_out_list_json_cb(void *user, dbtok_str entry);
 void cli_out_list_end(cli_out *o);
 
+/*
+ * What `rotate` did, for the token the store now holds: text, one line
+ * `ACTION: token ID expires TIME (device NAME[; revoked OLD_ID])`; JSON, one
+ * object {"action", "token_id", "expiry_time" (epoch ms, -1 never),
+ * "device"[, "revoked_token_id"]}. action is "created", "rotated" or
+ * "unchanged"; revoked_id is NULL or "" for none. Ids and the name are
+ * masked and escaped like every other field.
+ */
+void cli_out_rotation(cli_out *o, const char *action, const char *token_id, int64_t expiry_ms, const char *device,
+                      const char *revoked_id);
+
 /* Overwrite what was composed (it may hold a token value). */
 void cli_out_wipe(cli_out *o);
 

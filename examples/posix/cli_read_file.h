@@ -14,7 +14,9 @@ typedef enum {
     CLI_FILE_MISSING = 1,       /* no such file (ENOENT, ENOTDIR) */
     CLI_FILE_UNREADABLE = -1,   /* open or read failed: errno says why */
     CLI_FILE_TOO_BIG = -2,      /* more than cap bytes */
-    CLI_FILE_NOT_REGULAR = -3   /* a FIFO, socket, device or folder */
+    CLI_FILE_NOT_REGULAR = -3,  /* a FIFO, socket, device or folder */
+    CLI_FILE_LINK = -4,         /* cli_read_private_file(): a symbolic link */
+    CLI_FILE_OPEN_TO_OTHERS = -5 /* cli_read_private_file(): its group or others have access */
 } cli_file_result;
 
 /*
@@ -29,5 +31,15 @@ typedef enum {
  * nothing can be swapped in between the check and the read.
  */
 cli_file_result cli_read_file(const char *path, char *buf, size_t cap, size_t *len);
+
+/*
+ * Read a file that holds a secret (rotate's --store FILE), as cli_read_file()
+ * does, but stricter: a symbolic link is refused (CLI_FILE_LINK: opened with
+ * O_NOFOLLOW, so none can be swapped in), /dev/null is not taken for an empty
+ * file, and neither is a file its group or others may read, write or run
+ * (CLI_FILE_OPEN_TO_OTHERS: a token there may be anyone's already). The same
+ * rule as the POSIX port's store file (dbtok_posix_store_init()).
+ */
+cli_file_result cli_read_private_file(const char *path, char *buf, size_t cap, size_t *len);
 
 #endif /* CLI_READ_FILE_H */

@@ -537,26 +537,26 @@ static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings
     }
     if (rc == 1) {
         token = NULL;
-    } else if (token == NULL && host == NULL) {
+    } else if (token == NULL && host == NULL && !flags->credential_optional) {
         cli_set_err(err, err_cap, "no token: set --token, DATABRICKS_TOKEN or a profile; "
                               "no host: set --host, DATABRICKS_HOST or a profile");
         return -1;
     }
-    if (rc == 0 && token == NULL && profile == NULL && host_given) {
+    if (rc == 0 && token == NULL && !flags->credential_optional && profile == NULL && host_given) {
         cli_set_err(err, err_cap, "no token for %s (from %s): set --token or DATABRICKS_TOKEN, or name "
                               "a profile with -p; the default profile's token is not sent to a "
                               "host given by --host or DATABRICKS_HOST",
                 host, cli_source_name(out->host_from, 'h'));
         return -1;
     }
-    if (rc == 0 && token == NULL) {
+    if (rc == 0 && token == NULL && !flags->credential_optional) {
         cli_set_err(err, err_cap, "no token: set --token, DATABRICKS_TOKEN or a profile (or, for OAuth, "
                                   "DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET)");
         return -1;
     }
     /* The token first: whatever fails after this, the caller can mask it out
      * of the message it prints. */
-    if (rc == 0 && (copy_trimmed(out->token, sizeof out->token, token) != 0 ||
+    if (rc == 0 && token != NULL && (copy_trimmed(out->token, sizeof out->token, token) != 0 ||
                     dbtok_config_check_token(out->token, strlen(out->token)) != DBTOK_OK)) {
         describe(out->token_from, 't', out, origin, sizeof origin);
         cli_set_err(err, err_cap, "the token from %s is empty, too long or holds a character other than "

@@ -13,6 +13,7 @@
 #ifndef CLI_SETTINGS_H
 #define CLI_SETTINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,8 @@ typedef struct {
     const char *ca_file;
     const char *output;
     const char *workspace_id;
+    bool credential_optional; /* rotate: a stored token may be the only credential, so none is
+                                 required (token "" and token_from CLI_FROM_NONE then) */
 } cli_flags;
 
 typedef enum { CLI_OUTPUT_TEXT = 0, CLI_OUTPUT_JSON = 1 } cli_output_format;
@@ -99,7 +102,8 @@ typedef struct {
  * profile's client_id and client_secret), the pair from one source and by
  * the same precedence. As the SDKs' default chain does, a token wins when
  * both are at hand, unless the profile's auth_type says oauth-m2m (and no
- * --token is given); auth_type pat picks the token.
+ * --token is given); auth_type pat picks the token. None at all is an error
+ * unless flags->credential_optional says so (the host is still required).
  *
  * A token (or client secret) read from a profile is only ever paired with that profile's host:
  * if the host resolved to anything else (a --host or DATABRICKS_HOST that is

@@ -5,6 +5,7 @@
  *   dbtok [GLOBAL] create [--comment TEXT] [--lifetime-seconds N] [--json JSON|@FILE]
  *   dbtok [GLOBAL] list
  *   dbtok [GLOBAL] delete TOKEN_ID        (revoke is an alias)
+ *   dbtok [GLOBAL] rotate --store FILE [--force] [--min-remaining-seconds N] [--device NAME] ...
  *
  * Exit codes: 0 success, 1 the service answered with an error, 2 usage or
  * configuration error, 3 the exchange could not complete, 4 a create whose
@@ -28,7 +29,8 @@
  *
  * This file is the tool's order of work: the command line (cli_args.c,
  * cli_body.c, cli_help.c), the settings (cli_settings.c), the client's setup
- * (here: CA bundle, arena, port, config), one command (cli_commands.c), and
+ * (here: CA bundle, arena, port, config), one command (cli_commands.c;
+ * rotate, which starts its clients itself, cli_rotate.c), and
  * what is said on the way (cli_messages.c, cli_report.c, cli_output.c).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -61,6 +63,7 @@
 #include "cli_output.h"
 #include "cli_read_file.h"
 #include "cli_report.h"
+#include "cli_rotate.h"
 #include "cli_settings.h"
 
 #define MIB (1024u * 1024u)
@@ -194,6 +197,64 @@ static void verbose_stats(void)
             (unsigned)s->bytes_sent, (unsigned)s->bytes_received);
 }
 
+/* dbtok_init() on g_client; 0 with r->client set, or the exit code once the
+ * reason was said. */
+static int open_client(cli_run *r, const dbtok_config *config, const dbtok_port *port)
+{
+    dbtok_err err = dbtok_init(&g_client, config, port, g_work, sizeof g_work);
+    if (err != DBTOK_OK) {
+        /* dbtok_init() clears the client first and records the mbedTLS code
+         * behind DBTOK_ERR_CRYPTO (a CA file that does not parse, say). */
+        const dbtok_error_info *e = dbtok_last_error(&g_client);
+        cli_trace_flush();
+        if (err == DBTOK_ERR_CRYPTO && ca_parse_error(e->tls_error)) {
+            char detail[256];
+            cli_tls_text(e->tls_error, detail, sizeof detail);
+            cli_error_line("the CA file %s (from %s) holds no certificate dbtok can use: %s" CLI_HELP_HINT,
+                           g_settings.ca_file, cli_source_name(g_settings.ca_file_from, 'c'), detail);
+            return CLI_EXIT_USAGE;
+        }
+        return cli_report(r, err, e, NULL);
+    }
+    r->client = &g_client;
+    cli_mask_with_client(&g_client);
+    return 0;
+}
+
+static void close_client(cli_run *r)
+{
+    if (r->client == NULL) {
+        return;
+    }
+    cli_trace_flush();
+    if (r->args->verbose) {
+        verbose_stats();
+    }
+    cli_mask_with_client(NULL);
+    dbtok_close(&g_client);
+    cli_trace_flush();
+    r->client = NULL;
+}
+
+/* What rotate starts its clients from (cli_rotate_env.open). */
+typedef struct {
+    const dbtok_config *configured;
+    const dbtok_port *port;
+} client_setup;
+
+static int reopen_client(void *ctx, cli_run *r, const char *bearer)
+{
+    const client_setup *setup = ctx;
+    dbtok_config config = *setup->configured;
+    close_client(r);
+    if (bearer != NULL) {
+        config.token = bearer;
+        config.client_id = NULL;
+        config.client_secret = NULL;
+    }
+    return open_client(r, &config, setup->port);
+}
+
 static int run(const cli_args *a)
 {
     dbtok_posix_ctx port_ctx;
@@ -201,7 +262,6 @@ static int run(const cli_args *a)
     dbtok_config config;
     cli_out out;
     size_t ca_len = 0;
-    dbtok_err err;
     int rc;
     cli_run r;
 
@@ -241,25 +301,26 @@ static int run(const cli_args *a)
     config.retry.max_attempts = (uint8_t)(a->retries >= 0 ? a->retries + 1 : 0);
     config.user_agent_extra = user_agent_extra();
 
-    err = dbtok_init(&g_client, &config, &port, g_work, sizeof g_work);
-    if (err != DBTOK_OK) {
-        /* dbtok_init() clears the client first and records the mbedTLS code
-         * behind DBTOK_ERR_CRYPTO (a CA file that does not parse, say). */
-        const dbtok_error_info *e = dbtok_last_error(&g_client);
-        cli_trace_flush();
-        if (err == DBTOK_ERR_CRYPTO && ca_parse_error(e->tls_error)) {
-            char detail[256];
-            cli_tls_text(e->tls_error, detail, sizeof detail);
-            cli_error_line("the CA file %s (from %s) holds no certificate dbtok can use: %s" CLI_HELP_HINT,
-                           g_settings.ca_file, cli_source_name(g_settings.ca_file_from, 'c'), detail);
-            return CLI_EXIT_USAGE;
-        }
-        return cli_report(&r, err, e, NULL);
-    }
-    r.client = &g_client;
-    cli_mask_with_client(&g_client);
     cli_out_init(&out, g_out_buf, sizeof g_out_buf, g_settings.output);
     cli_out_set_mask(&out, cli_mask_text, NULL, g_field_masked, sizeof g_field_masked);
+    if (a->cmd == CLI_CMD_ROTATE) {
+        /* rotate starts the client itself: with its stored token, or the configured credential. */
+        client_setup setup;
+        cli_rotate_env env;
+        setup.configured = &config;
+        setup.port = &port;
+        env.open = reopen_client;
+        env.ctx = &setup;
+        env.port = &port;
+        env.have_credential = g_settings.token[0] != '\0' || g_settings.secret_from != CLI_FROM_NONE;
+        rc = cli_do_rotate(&r, &env, &out);
+        close_client(&r);
+        return rc;
+    }
+    rc = open_client(&r, &config, &port);
+    if (rc != 0) {
+        return rc;
+    }
     switch (a->cmd) {
     case CLI_CMD_CREATE:
         rc = cli_do_create(&r, &out);
@@ -275,13 +336,7 @@ static int run(const cli_args *a)
         rc = cli_do_delete(&r);
         break;
     }
-    cli_trace_flush();
-    if (a->verbose) {
-        verbose_stats();
-    }
-    cli_mask_with_client(NULL);
-    dbtok_close(&g_client);
-    cli_trace_flush();
+    close_client(&r);
     return rc;
 }
 
@@ -372,6 +427,7 @@ int main(int argc, char **argv)
 
     env.get = real_getenv;
     env.user = NULL;
+    a.flags.credential_optional = a.cmd == CLI_CMD_ROTATE;
     rc = cli_resolve(&a.flags, &env, &g_settings, err, sizeof err);
     /* Whatever the token resolved to (from a profile, say) is masked too,
      * also out of the message of a resolution that failed. */
@@ -397,5 +453,6 @@ int main(int argc, char **argv)
     rc = run(&a);
     cli_forget_secrets();
     cli_settings_wipe(&g_settings);
+    cli_rotate_wipe();
     return rc;
 }

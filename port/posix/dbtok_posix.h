@@ -38,6 +38,20 @@ void dbtok_posix_port_init(dbtok_posix_ctx *ctx, dbtok_port *port, int log_level
  */
 int dbtok_posix_read_file(const char *path, uint8_t *buf, size_t cap, size_t *len);
 
+/**
+ * Replace path's contents with buf[0..len), for a file that holds a secret:
+ * PATH.tmp is created anew (mode 0600 whatever the umask, never through a
+ * symbolic link; one a cut left behind is removed first), written, fsync'd
+ * and renamed over path, and then the directory is fsync'd so that the
+ * rename itself survives a power cut. The rename is atomic: whatever
+ * interrupts this, path holds the old contents or the new ones, whole.
+ * Returns 0 once the new contents are durable, or -1 with errno set: path
+ * then holds the old contents (PATH.tmp removed when it can be), or, when
+ * only the directory's fsync failed, the new ones, which a power cut may
+ * still undo.
+ */
+int dbtok_posix_replace_private_file(const char *path, const void *buf, size_t len);
+
 /** Caller-owned state behind dbtok_posix_store_init()'s store. */
 typedef struct {
     const char *path; /**< the file; must outlive the store */
@@ -45,9 +59,9 @@ typedef struct {
 
 /**
  * A dbtok_store (dbtok_store.h) over one file of both slots, 1 KiB, mode
- * 0600. A write replaces the whole file: PATH.tmp is written, fsync'd and
- * renamed over PATH, then the directory is fsync'd, so a cut leaves the old
- * file or the new one, and a write reports success only once it is durable.
+ * 0600. A write replaces the whole file (dbtok_posix_replace_private_file()),
+ * so a cut leaves the old file or the new one, and a write reports success
+ * only once it is durable.
  * A missing file reads as an empty store. A file that is not a regular file
  * (a symlink included) or that its group or others may access is refused
  * (the store's calls return -1: DBTOK_ERR_STORAGE), as a secret's file

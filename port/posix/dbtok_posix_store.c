@@ -86,6 +86,9 @@ static int write_all(int fd, const uint8_t *p, size_t n)
             continue;
         }
         if (w <= 0) {
+            if (w == 0) {
+                errno = EIO;
+            }
             return -1;
         }
         p += w;
@@ -101,11 +104,13 @@ static int sync_dir(const char *path)
     const char *slash = strrchr(path, '/');
     int fd;
     int rc;
+    int saved;
     if (slash == NULL) {
         (void)snprintf(dir, sizeof dir, ".");
     } else if ((size_t)(slash - path) < sizeof dir) {
         (void)snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
     } else {
+        errno = ENAMETOOLONG;
         return -1;
     }
     fd = open(dir, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
@@ -113,33 +118,60 @@ static int sync_dir(const char *path)
         return -1;
     }
     rc = fsync(fd);
+    saved = errno;
     (void)close(fd);
+    errno = saved;
     return rc;
+}
+
+int dbtok_posix_replace_private_file(const char *path, const void *buf, size_t len)
+{
+    char tmp[PATH_MAX];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd;
+    int rc;
+    int saved;
+
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    /* What a cut left behind is the one thing replaced: never followed or reused. */
+    if (unlink(tmp) != 0 && errno != ENOENT) {
+        return -1;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        return -1;
+    }
+    /* fchmod: the mode open() sets is masked by the umask. */
+    rc = fchmod(fd, 0600) == 0 && write_all(fd, buf, len) == 0 && fsync(fd) == 0 ? 0 : -1;
+    saved = errno;
+    if (close(fd) != 0 && rc == 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc != 0) {
+        (void)unlink(tmp);
+        errno = saved;
+        return -1;
+    }
+    return sync_dir(path);
 }
 
 static int store_write(void *ctx, unsigned slot, const uint8_t *buf, size_t len)
 {
     const dbtok_posix_store_ctx *c = ctx;
     uint8_t file[FILE_SIZE];
-    char tmp[PATH_MAX];
-    int fd;
     int rc = -1;
 
-    if (slot > 1 || len != DBTOK_STORE_SLOT_SIZE ||
-        snprintf(tmp, sizeof tmp, "%s.tmp", c->path) >= (int)sizeof tmp || read_file(c->path, file) != 0) {
-        return -1;
-    }
-    memcpy(file + (size_t)slot * DBTOK_STORE_SLOT_SIZE, buf, len);
-    /* A PATH.tmp left by a cut is the one thing replaced: never followed. */
-    (void)unlink(tmp);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd >= 0) {
-        rc = fchmod(fd, 0600) == 0 && write_all(fd, file, sizeof file) == 0 && fsync(fd) == 0 ? 0 : -1;
-        rc = close(fd) == 0 ? rc : -1;
-        rc = rc == 0 && rename(tmp, c->path) == 0 ? sync_dir(c->path) : -1;
-        if (rc != 0) {
-            (void)unlink(tmp);
-        }
+    if (slot <= 1 && len == DBTOK_STORE_SLOT_SIZE && read_file(c->path, file) == 0) {
+        memcpy(file + (size_t)slot * DBTOK_STORE_SLOT_SIZE, buf, len);
+        rc = dbtok_posix_replace_private_file(c->path, file, sizeof file);
     }
     wipe(file, sizeof file);
     return rc;

@@ -75,8 +75,13 @@ REASONS = {
 
 FAULT_KINDS = {
     "chunked", "close", "close_after", "status", "html_error", "login_page",
-    "reset_before", "reset_after", "truncate", "raw", "delay", "split",
+    "reset_before", "reset_after", "truncate", "raw", "delay", "split", "hold",
 }
+
+# How often a held request looks whether its client is gone, and how long it is held at
+# most by default (a test that forgot to kill its client then gets its answer late).
+HOLD_POLL_S = 0.02
+HOLD_DEFAULT_MS = 30000
 
 JSON_STYLES = {"compact", "spaced", "pretty", "ascii"}
 
@@ -174,6 +179,8 @@ class State:
         # expired one is still recognised (401 "Token expired", not 403).
         self.oauth_tokens = {}  # sha256(access token) -> {"client_id", "expiry_time"}
         self.oauth_tokens_issued = 0
+        # Requests a "hold" fault is holding right now: {"conn", "method", "path", "process"}.
+        self.held = []
 
     # Called with the lock held.
     def live_tokens(self):
@@ -264,6 +271,7 @@ class State:
             "config": dict(self.config),
             "request_log": copy.deepcopy(self.request_log),
             "oauth_tokens_issued": self.oauth_tokens_issued,
+            "held": copy.deepcopy(self.held),
         }
 
 
@@ -969,6 +977,9 @@ def validate_fault(f):
         raise ApiError(400, "INVALID_FAULT", "raw fault needs a string data")
     if kind == "delay" and not isinstance(f.get("ms"), int):
         raise ApiError(400, "INVALID_FAULT", "delay fault needs integer ms")
+    if kind == "hold" and "ms" in f and (isinstance(f["ms"], bool) or not isinstance(f["ms"], int)
+                                         or f["ms"] < 0):
+        raise ApiError(400, "INVALID_FAULT", "hold fault's ms must be an integer >= 0")
     stray = f.get("stray")
     if stray is not None and (not isinstance(stray, dict) or not isinstance(stray.get("data"), str)):
         raise ApiError(400, "INVALID_FAULT", "stray needs {\"data\": string, \"after_ms\"?: int}")
@@ -1150,6 +1161,10 @@ class Server:
             if stale:
                 return self.finish(conn, req, entry, None, "fin", "dropped: reset meanwhile")
 
+        if kind == "hold" and not fault.get("process"):
+            if self.hold(conn, req, fault, generation) != "released":
+                return self.finish(conn, req, entry, None, "fin", "held, not processed: client gone")
+
         # Faults that answer instead of the API.
         if kind == "reset_before":
             return self.finish(conn, req, entry, None, "rst", "no response")
@@ -1171,6 +1186,9 @@ class Server:
             style = self.state.config["json_style"]
         if kind == "reset_after":
             return self.finish(conn, req, entry, status, "rst", "processed, no response")
+        if kind == "hold" and fault.get("process"):
+            if self.hold(conn, req, fault, generation) != "released":
+                return self.finish(conn, req, entry, None, "fin", "processed, held: client gone")
 
         close = not keep or kind == "close" or bool(fault and fault.get("close"))
         data = build_response(status, dumps(obj, style), "application/json; charset=utf-8",
@@ -1211,6 +1229,46 @@ class Server:
             return self.finish(conn, req, entry, status, how, "%dB" % len(data))
         return self.finish(conn, req, entry, status, how if close or not ok else None,
                            "%dB" % len(data))
+
+    def hold(self, conn, req, fault, generation):
+        """Keeps the request's answer back until the client goes away ("gone": it closed
+        or was killed), the state is reset ("reset"), the server stops, or the fault's
+        `ms` (default HOLD_DEFAULT_MS) ran out ("released": the request then goes on as
+        if nothing had happened). While it waits, the request is listed in the state's
+        `held`, so a test knows its client is stopped exactly there."""
+        item = {"conn": conn.number, "method": req.method, "path": req.path,
+                "process": bool(fault.get("process"))}
+        deadline = time.monotonic() + fault.get("ms", HOLD_DEFAULT_MS) / 1000.0
+        with self.state.lock:
+            held = self.state.held
+            held.append(item)
+        try:
+            conn.sock.settimeout(HOLD_POLL_S)
+            while True:
+                if self.stop.is_set():
+                    return "gone"
+                with self.state.lock:
+                    if self.state.generation != generation:
+                        return "reset"
+                if time.monotonic() >= deadline:
+                    return "released"
+                try:
+                    data = conn.sock.recv(65536)
+                except (socket.timeout, ssl.SSLWantReadError):
+                    continue
+                except (ssl.SSLError, OSError):
+                    return "gone"
+                if not data:
+                    return "gone"
+                conn.buf += data  # a client that sends on: kept for the next request
+        finally:
+            try:
+                conn.sock.settimeout(self.args.idle_timeout)
+            except OSError:
+                pass
+            with self.state.lock:
+                if item in held:
+                    held.remove(item)
 
     @staticmethod
     def send_in_records(conn, data, sizes):

@@ -210,6 +210,24 @@ class Emulator:
     def list_size(self, count):
         return self.control("POST", "list_size", {"count": count})
 
+    def held(self):
+        """The requests a "hold" fault is holding right now (see README.md)."""
+        return self.state()["held"]
+
+    def wait_held(self, proc=None, timeout=20.0):
+        """Waits until a request is held and returns the held list; raises EmulatorError
+        when proc (a subprocess.Popen) exits first or nothing is held within timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            held = self.held()
+            if held:
+                return held
+            if proc is not None and proc.poll() is not None:
+                raise EmulatorError("the client exited (status %s) before a request was held"
+                                    % proc.returncode)
+            time.sleep(0.01)
+        raise EmulatorError("no request was held within %.0f s" % timeout)
+
     def config(self, **settings):
         """quota, max_lifetime_seconds, value_suffix, json_style, require_workspace_id,
         oauth_lifetime_seconds, oauth_reject_next."""

@@ -811,10 +811,10 @@ static void test_arguments(void **state)
     d->rot.create.answer_json = true;
     assert_int_equal(dbtok_token_rotate(client, &d->rot, &d->dev), DBTOK_ERR_INVALID_ARG);
     rotation_init(d);
-    d->rot.create.comment = repeat(d->m.fx, 'c', DBTOK_DEVICE_COMMENT_MAX - DBTOK_DEVICE_NAME_MAX - 16);
+    d->rot.create.comment = repeat(d->m.fx, 'c', DBTOK_DEVICE_TEXT_MAX + 1);
     assert_int_equal(dbtok_token_rotate(client, &d->rot, &d->dev), DBTOK_ERR_INVALID_ARG);
     /* the longest comment and name that fit */
-    d->rot.create.comment = repeat(d->m.fx, 'c', DBTOK_DEVICE_COMMENT_MAX - DBTOK_DEVICE_NAME_MAX - 17);
+    d->rot.create.comment = repeat(d->m.fx, 'c', DBTOK_DEVICE_TEXT_MAX);
     d->rot.device = repeat(d->m.fx, 'n', DBTOK_DEVICE_NAME_MAX);
     assert_int_equal(dbtok_token_rotate(client, &d->rot, &d->dev), DBTOK_OK);
     assert_int_equal(strlen(d->m.tok[0].comment), DBTOK_DEVICE_COMMENT_MAX - 1 + 25);

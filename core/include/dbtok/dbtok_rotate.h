@@ -49,14 +49,17 @@ extern "C" {
 /** Bytes of the comment a rotation sends: the caller's text, a space and the
  * device's marker (the create's own recovery marker is added to it). */
 #define DBTOK_DEVICE_COMMENT_MAX 160u
+/** Longest text of the caller's own in that comment (dbtok_rotation.create.comment):
+ * what is left beside the longest marker, its space and the NUL. */
+#define DBTOK_DEVICE_TEXT_MAX (DBTOK_DEVICE_COMMENT_MAX - DBTOK_DEVICE_NAME_MAX - 17u)
 
 /** How a device rotates: the same for every call on it. Read during each call only. */
 typedef struct {
     const char *device; /**< the device's name, unique among its owner's devices: 1 to
                            DBTOK_DEVICE_NAME_MAX of A-Z a-z 0-9 . _ - (a serial number) */
-    dbtok_create_options create; /**< the new token's comment (the marker is added to it, so at most
-                                    DBTOK_DEVICE_COMMENT_MAX - DBTOK_DEVICE_NAME_MAX - 17 bytes),
-                                    lifetime and scopes; answer_json must be false */
+    dbtok_create_options create; /**< the new token's comment (at most DBTOK_DEVICE_TEXT_MAX bytes:
+                                    the marker is added to it), lifetime and scopes; answer_json
+                                    must be false */
     /** Make rec durable as the device's record: return 0 only once it is (a
      * flash page programmed, a file fsync'd and renamed), non-zero when it
      * may not be. rec is the caller's to read during the call; its seq may
