@@ -195,9 +195,10 @@ dbtok_err dbtok__token_create_tagged(dbtok__state *client, const char *comment, 
 #if DBTOK_ENABLE_CREATE_RECOVER
 /* recover.c: dbtok_token_create_recover_with() with the comment given
  * apart from opts (whose own is not read), so that a caller that composes
- * the comment needs no copy of the options. */
+ * the comment needs no copy of the options; held_id (NULL for none) names a
+ * token the caller holds, which no list makes it revoke. */
 dbtok_err dbtok__create_recover(dbtok__state *c, const char *comment, int64_t lifetime_seconds,
-                                const dbtok_create_options *opts, dbtok_created_token *out);
+                                const dbtok_create_options *opts, const char *held_id, dbtok_created_token *out);
 #endif
 
 /* trace.c: TRACE-level log of what goes over the wire, secrets redacted.

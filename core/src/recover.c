@@ -23,6 +23,7 @@ typedef struct {
     const uint8_t *markers; /* every marker this call has used, MARKER_BYTES each */
     size_t n_markers;
     char *token_id; /* the client's orphan_id: kept off the stack, which the list below needs */
+    const char *held_id; /* a token the caller holds, never taken for an orphan; "" for none */
     bool found;
     bool too_long;
 } orphan_search;
@@ -56,7 +57,11 @@ static bool has_marker(dbtok_str comment, const uint8_t *markers, size_t n)
 static int find_orphan(void *user, const dbtok_token_info *info)
 {
     orphan_search *s = user;
-    if (!s->found && has_marker(info->comment, s->markers, s->n_markers)) {
+    bool held = info->token_id.len == strlen(s->held_id) &&
+                memcmp(info->token_id.ptr, s->held_id, info->token_id.len) == 0;
+    /* A list naming the held token with this call's marker lies: the
+     * token it made is another one. */
+    if (!s->found && !held && has_marker(info->comment, s->markers, s->n_markers)) {
         s->found = true;
         s->too_long = dbtok_str_copy(s->token_id, DBTOK__ORPHAN_ID_MAX, info->token_id) != DBTOK_OK;
     }
@@ -74,13 +79,15 @@ static int find_orphan(void *user, const dbtok_token_info *info)
  * taken for the list, or for a revoke that never happened). So every request
  * of the recovery goes on a connection of its own.
  */
-static dbtok_err remove_orphans(dbtok__state *c, const uint8_t *markers, size_t n_markers, size_t *revoked)
+static dbtok_err remove_orphans(dbtok__state *c, const uint8_t *markers, size_t n_markers, const char *held_id,
+                                size_t *revoked)
 {
     orphan_search s;
     size_t lists;
     dbtok_err err = DBTOK_OK;
 
     s.token_id = c->orphan_id;
+    s.held_id = held_id;
     s.markers = markers;
     s.n_markers = n_markers;
     for (lists = 0; lists <= n_markers; lists++) {
@@ -110,7 +117,7 @@ static dbtok_err remove_orphans(dbtok__state *c, const uint8_t *markers, size_t 
 
 /* client->call_deadline_ms is the whole call's end. */
 static dbtok_err create_recovering(dbtok__state *client, const char *comment, int64_t lifetime_seconds,
-                                   const dbtok_create_options *opts, dbtok_created_token *out)
+                                   const dbtok_create_options *opts, const char *held_id, dbtok_created_token *out)
 {
     uint64_t end = client->call_deadline_ms;
     uint8_t markers[RECOVER_ROUNDS * MARKER_BYTES];
@@ -132,7 +139,7 @@ static dbtok_err create_recovering(dbtok__state *client, const char *comment, in
         if (err != DBTOK_ERR_OUTCOME_UNKNOWN) {
             return err;
         }
-        if (remove_orphans(client, markers, round + 1, &revoked) != DBTOK_OK) {
+        if (remove_orphans(client, markers, round + 1, held_id, &revoked) != DBTOK_OK) {
             /* An orphan may live on: say so, as the plain create would. */
             return dbtok__client_fail(client, DBTOK_ERR_OUTCOME_UNKNOWN);
         }
@@ -145,7 +152,7 @@ static dbtok_err create_recovering(dbtok__state *client, const char *comment, in
 }
 
 dbtok_err dbtok__create_recover(dbtok__state *c, const char *comment, int64_t lifetime_seconds,
-                              const dbtok_create_options *opts, dbtok_created_token *out)
+                                const dbtok_create_options *opts, const char *held_id, dbtok_created_token *out)
 {
     dbtok_err err;
 
@@ -155,7 +162,7 @@ dbtok_err dbtok__create_recover(dbtok__state *c, const char *comment, int64_t li
     /* One deadline for the creates, lists and revokes together: each of them
      * retries only inside what is left of it. */
     c->call_deadline_ms = dbtok__call_deadline(c);
-    err = create_recovering(c, comment, lifetime_seconds, opts, out);
+    err = create_recovering(c, comment, lifetime_seconds, opts, held_id != NULL ? held_id : "", out);
     c->call_deadline_ms = 0;
     return err;
 }
@@ -163,7 +170,7 @@ dbtok_err dbtok__create_recover(dbtok__state *c, const char *comment, int64_t li
 dbtok_err dbtok_token_create_recover(dbtok_client *client, const char *comment, int64_t lifetime_seconds,
                                      dbtok_created_token *out)
 {
-    return dbtok__create_recover(dbtok__state_of(client), comment, lifetime_seconds, NULL, out);
+    return dbtok__create_recover(dbtok__state_of(client), comment, lifetime_seconds, NULL, NULL, out);
 }
 
 dbtok_err dbtok_token_create_recover_with(dbtok_client *client, const dbtok_create_options *opts,
@@ -172,7 +179,7 @@ dbtok_err dbtok_token_create_recover_with(dbtok_client *client, const dbtok_crea
     if (opts == NULL) {
         return DBTOK_ERR_INVALID_ARG;
     }
-    return dbtok__create_recover(dbtok__state_of(client), opts->comment, opts->lifetime_seconds, opts, out);
+    return dbtok__create_recover(dbtok__state_of(client), opts->comment, opts->lifetime_seconds, opts, NULL, out);
 }
 #else
 /* ISO C wants something in every translation unit. */

@@ -104,9 +104,16 @@ static bool has_device_marker(dbtok_str comment, const char *device, size_t devi
     return false;
 }
 
+/* Whether view v is the C string s. */
+static bool same_text(dbtok_str v, const char *s)
+{
+    return s != NULL && v.len == strlen(s) && memcmp(v.ptr, s, v.len) == 0;
+}
+
+/* An id that is s, which names one ("" names none). */
 static bool same_id(dbtok_str id, const char *s)
 {
-    return s[0] != '\0' && id.len == strlen(s) && memcmp(id.ptr, s, id.len) == 0;
+    return s[0] != '\0' && same_text(id, s);
 }
 
 static int find_marked(void *user, const dbtok_token_info *info)
@@ -134,6 +141,38 @@ static void search_init(marked_search *s, dbtok__state *c, const dbtok_rotation 
     s->too_long = false;
 }
 
+static credential credential_of(const dbtok__state *c)
+{
+    credential cr;
+    cr.token = c->config.token;
+#if DBTOK_ENABLE_OAUTH_M2M
+    cr.client_id = c->config.client_id;
+    cr.client_secret = c->config.client_secret;
+#endif
+    return cr;
+}
+
+/* Requests carry cr from now on; an OAuth access token held is wiped. */
+static void use_credential(dbtok__state *c, credential cr)
+{
+#if DBTOK_ENABLE_OAUTH_M2M
+    if (dbtok__oauth_active(c)) {
+        dbtok__oauth_forget(c);
+    }
+    c->config.client_id = cr.client_id;
+    c->config.client_secret = cr.client_secret;
+#endif
+    c->config.token = cr.token;
+}
+
+static void use_token(dbtok__state *c, const char *token)
+{
+    credential cr;
+    memset(&cr, 0, sizeof cr);
+    cr.token = token;
+    use_credential(c, cr);
+}
+
 /* The time a kept record carries forward: never lower than what it had. */
 static int64_t time_floor(const dbtok__state *c, const dbtok_stored_token *rec)
 {
@@ -141,16 +180,29 @@ static int64_t time_floor(const dbtok__state *c, const dbtok_stored_token *rec)
     return now > rec->time_floor_s ? now : rec->time_floor_s;
 }
 
-/* dev->next made durable and then the device's record: dev->kept. */
+/* dev->next made durable and then the device's record: dev->kept. A keep
+ * that failed may still have landed: the store then holds either record.
+ * Where both hold the same token (steps 1 and 3) that is harmless, and the
+ * record is dropped. The new token's (step 2) is held in dev->next instead
+ * (dev->keep_pending), and kept before anything else is sent on dev: until
+ * then no revoke may follow, since either token may be the one kept. */
 static dbtok_err keep_next(dbtok__state *c, const dbtok_rotation *rot, dbtok_device *dev)
 {
+    bool new_token = strcmp(dev->next.token_value, dev->kept.token_value) != 0;
     dev->next.time_floor_s = time_floor(c, &dev->kept);
     if (rot->keep(rot->keep_ctx, &dev->next) != 0) {
-        wipe(&dev->next, sizeof dev->next);
+        dev->keep_pending = new_token;
+        if (!new_token) {
+            wipe(&dev->next, sizeof dev->next);
+        }
         return dbtok__client_fail(c, DBTOK_ERR_STORAGE);
     }
     memcpy(&dev->kept, &dev->next, sizeof dev->kept);
     wipe(&dev->next, sizeof dev->next);
+    dev->keep_pending = false;
+    if (new_token) {
+        use_token(c, dev->kept.token_value);
+    }
     return DBTOK_OK;
 }
 
@@ -218,49 +270,26 @@ static dbtok_err settle(dbtok__state *c, const dbtok_rotation *rot, dbtok_device
     return keep_next(c, rot, dev);
 }
 
+/* A new record whose keep failed is kept first: DBTOK_OK once it is (or
+ * when none is held). */
+static dbtok_err keep_pending(dbtok__state *c, const dbtok_rotation *rot, dbtok_device *dev)
+{
+    return dev->keep_pending ? keep_next(c, rot, dev) : DBTOK_OK;
+}
+
 dbtok_err dbtok_token_rotate_finish(dbtok_client *client, const dbtok_rotation *rot, dbtok_device *dev)
 {
     dbtok__state *c = dbtok__state_of(client);
+    dbtok_err err;
     if (client == NULL || !rotation_ok(rot, dev)) {
         return DBTOK_ERR_INVALID_ARG;
     }
     dbtok__client_error_reset(c);
-    if (dev->kept.retire_id[0] == '\0' && !dev->kept.sweep) {
-        return DBTOK_OK;
+    err = keep_pending(c, rot, dev);
+    if (err != DBTOK_OK || (dev->kept.retire_id[0] == '\0' && !dev->kept.sweep)) {
+        return err;
     }
     return settle(c, rot, dev, true);
-}
-
-static credential credential_of(const dbtok__state *c)
-{
-    credential cr;
-    cr.token = c->config.token;
-#if DBTOK_ENABLE_OAUTH_M2M
-    cr.client_id = c->config.client_id;
-    cr.client_secret = c->config.client_secret;
-#endif
-    return cr;
-}
-
-/* Requests carry cr from now on; an OAuth access token held is wiped. */
-static void use_credential(dbtok__state *c, credential cr)
-{
-#if DBTOK_ENABLE_OAUTH_M2M
-    if (dbtok__oauth_active(c)) {
-        dbtok__oauth_forget(c);
-    }
-    c->config.client_id = cr.client_id;
-    c->config.client_secret = cr.client_secret;
-#endif
-    c->config.token = cr.token;
-}
-
-static void use_token(dbtok__state *c, const char *token)
-{
-    credential cr;
-    memset(&cr, 0, sizeof cr);
-    cr.token = token;
-    use_credential(c, cr);
 }
 
 /* comment + " " + the marker into dev->comment; false when it cannot be one. */
@@ -290,13 +319,16 @@ static bool write_comment(const dbtok_rotation *rot, dbtok_device *dev)
 
 /* The created token into dev->next, to be kept in place of dev->kept. False
  * when the service's value could not be sent as a bearer (not visible ASCII:
- * it would go into a header), a field does not fit the record, or the id is
- * the old token's (revoking the old one would revoke the new). */
-static bool record_created(dbtok_device *dev, const dbtok_created_token *made)
+ * it would go into a header), a field does not fit the record, or the
+ * answer names a token the device holds already: the old one's id (revoking
+ * the old one would revoke the new) or value, or the credential it was made
+ * with (which never belongs in the store). */
+static bool record_created(const dbtok__state *c, dbtok_device *dev, const dbtok_created_token *made)
 {
     dbtok_stored_token *n = &dev->next;
     wipe(n, sizeof *n);
-    if (dbtok_config_check_token(made->token_value.ptr, made->token_value.len) != DBTOK_OK ||
+    if (same_text(made->token_value, dev->kept.token_value) || same_text(made->token_value, dbtok__bearer(c)) ||
+        dbtok_config_check_token(made->token_value.ptr, made->token_value.len) != DBTOK_OK ||
         dbtok_str_copy(n->token_value, sizeof n->token_value, made->token_value) != DBTOK_OK ||
         dbtok_str_copy(n->token_id, sizeof n->token_id, made->info.token_id) != DBTOK_OK ||
         n->token_id[0] == '\0' || strcmp(n->token_id, dev->kept.token_id) == 0) {
@@ -320,7 +352,19 @@ static dbtok_err prove(dbtok__state *c, const dbtok_rotation *rot, dbtok_device 
     credential configured = credential_of(c);
     marked_search s;
     dbtok_err err;
+    dbtok_str secret;
 
+    /* Masked once no longer the bearer: an echo of it stays hidden. */
+    secret.ptr = dbtok__bearer(c);
+    secret.len = strlen(secret.ptr);
+    dbtok__remember_secret(c, secret);
+#if DBTOK_ENABLE_OAUTH_M2M
+    if (configured.client_secret != NULL) {
+        secret.ptr = configured.client_secret;
+        secret.len = strlen(secret.ptr);
+        dbtok__remember_secret(c, secret);
+    }
+#endif
     use_token(c, dev->next.token_value);
     search_init(&s, c, rot, dev->next.token_id, dev->kept.token_id);
     err = dbtok_token_list(dbtok__client_of(c), find_marked, &s);
@@ -337,11 +381,12 @@ static dbtok_err make_and_prove(dbtok__state *c, const dbtok_rotation *rot, dbto
     dbtok_client *client = dbtok__client_of(c);
     dbtok_err err;
 
-    err = dbtok__create_recover(c, dev->comment, rot->create.lifetime_seconds, &rot->create, &dev->made);
+    err = dbtok__create_recover(c, dev->comment, rot->create.lifetime_seconds, &rot->create, dev->kept.token_id,
+                                &dev->made);
     if (err != DBTOK_OK) {
         return err;
     }
-    if (!record_created(dev, &dev->made)) {
+    if (!record_created(c, dev, &dev->made)) {
         /* Unusable: revoke it with what made it. An id too long to copy
          * whole is left to the sweep, by its marker; the old token's id
          * names the token the device holds. */
@@ -376,6 +421,11 @@ dbtok_err dbtok_token_rotate(dbtok_client *client, const dbtok_rotation *rot, db
         return DBTOK_ERR_INVALID_ARG;
     }
     dbtok__client_error_reset(c);
+    if (dev->keep_pending) {
+        /* The rotation under way is finished, not another one begun. */
+        err = keep_pending(c, rot, dev);
+        return err != DBTOK_OK ? err : settle(c, rot, dev, true);
+    }
     step_1 = !dev->kept.sweep;
     if (dev->kept.retire_id[0] != '\0') {
         /* An earlier rotation's retiree: the new record replaces its id. */
@@ -402,7 +452,6 @@ dbtok_err dbtok_token_rotate(dbtok_client *client, const dbtok_rotation *rot, db
     if (err != DBTOK_OK) {
         return err;
     }
-    use_token(c, dev->kept.token_value);
     return settle(c, rot, dev, others);
 }
 

@@ -76,6 +76,28 @@ static void test_recover_without_orphan(void **state)
     assert_true(fake_contains(lost->sent, lost->sent_len, "{\"comment\":\"" MARKER_1 "\"}"));
 }
 
+/* A list that names the token the caller holds (a rotation's old token)
+ * with the lost create's marker is not believed: that token is never
+ * revoked, and the create is sent again. */
+static void test_recover_never_revokes_the_held_token(void **state)
+{
+    fixture *fx = *state;
+    fake_conn *lost = fake_add_conn(&fx->script);
+    fake_response *r = fake_add_response(lost, json(fx, 200, CREATE_BODY));
+    dbtok_created_token out;
+
+    r->cut = true;
+    r->cut_at = 0;
+    r->end = FAKE_END_RESET;
+    fake_add_response(fake_add_conn(&fx->script),
+                      json(fx, 200, "{\"token_infos\":[{\"token_id\":\"held\",\"comment\":\"dev " MARKER_1 "\"}]}"));
+    fake_add_response(fake_add_conn(&fx->script), json(fx, 200, CREATE_BODY));
+    start(fx);
+    assert_int_equal(dbtok__create_recover(dbtok__state_of(&fx->client), "dev", 0, NULL, "held", &out), DBTOK_OK);
+    assert_int_equal(fake_complete_requests(&fx->script, START_DELETE), 0);
+    assert_int_equal(fake_complete_requests(&fx->script, START_CREATE), 2);
+}
+
 /* The recovery's own list fails: a token may exist, and the caller is told. */
 static void test_recover_list_fails(void **state)
 {
@@ -272,6 +294,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_recover_revokes_the_orphan),
+        T(test_recover_never_revokes_the_held_token),
         T(test_recover_without_orphan),
         T(test_recover_list_fails),
         T(test_recover_gives_up),

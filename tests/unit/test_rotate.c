@@ -54,7 +54,8 @@ typedef enum {
     F_CONNECT,    /* a connect is refused */
     F_WRITE_FAIL, /* a storage write fails, the slot untouched */
     F_WRITE_TORN, /* a storage write stops halfway */
-    F_WRITE_DONE  /* (power cut only) the write completes, the cut comes before it returns */
+    F_WRITE_DONE, /* (power cut only) the write completes, the cut comes before it returns */
+    F_WRITE_LIE   /* the write completes and reports a failure (an fsync error after the data landed) */
 } fault_kind;
 
 typedef struct {
@@ -71,6 +72,7 @@ typedef struct {
     /* the medium: two slots */
     uint8_t slot[2][DBTOK_STORE_SLOT_SIZE];
     unsigned writes;
+    bool broken; /* every write fails, untouched */
     /* the armed fault, counted from arming */
     fault_kind fault;
     unsigned at;
@@ -275,7 +277,7 @@ static int medium_write(void *ctx, unsigned slot, const uint8_t *buf, size_t len
 {
     model *m = ctx;
     unsigned number = ++m->writes - m->write_base;
-    if (armed(m, F_WRITE_FAIL, number)) {
+    if (m->broken || armed(m, F_WRITE_FAIL, number)) {
         return -1;
     }
     if (armed(m, F_WRITE_TORN, number)) {
@@ -289,7 +291,7 @@ static int medium_write(void *ctx, unsigned slot, const uint8_t *buf, size_t len
     if (armed(m, F_WRITE_DONE, number)) {
         longjmp(m->power, 1);
     }
-    return 0;
+    return armed(m, F_WRITE_LIE, number) ? -1 : 0;
 }
 
 static dbtok_store store_of(model *m)
@@ -475,7 +477,7 @@ static device_ctx *new_device(void **state)
 }
 
 static const char *const kind_names[] = {"none", "drop", "act-lose", "cut-mid", "connect",
-                                         "write-fail", "write-torn", "write-done"};
+                                         "write-fail", "write-torn", "write-done", "write-lie"};
 
 typedef enum {
     S_PROVISIONING, /* a new device's first boot, with the bootstrap credential */
@@ -515,6 +517,15 @@ static bool walk_one(void **state, scenario sc, fault_kind kind, unsigned at, bo
     }
     fired = kind == F_CONNECT ? d->m.fx->script.connects >= at : d->m.fired;
     arm(&d->m, F_NONE, 0, false);
+    if (!power_cut) {
+        /* Without a reboot, the device goes on with what it holds in RAM:
+         * finishing must not revoke the token the store may hold. */
+        (void)dbtok_token_rotate_finish(&d->m.fx->client, &d->rot, &d->dev);
+        load(d);
+        if (d->dev.kept.token_value[0] != '\0' && !live_value(&d->m, d->dev.kept.token_value)) {
+            fail_msg("%s: finishing without a reboot revoked the stored token", row);
+        }
+    }
     load(d);
     /* whatever broke, a device whose token worked still has a working one */
     if (sc != S_PROVISIONING && !live_value(&d->m, d->dev.kept.token_value)) {
@@ -528,7 +539,8 @@ static bool walk_one(void **state, scenario sc, fault_kind kind, unsigned at, bo
 
 static void walk(void **state, scenario sc, bool power_cut)
 {
-    static const fault_kind errors[] = {F_DROP, F_ACT_LOSE, F_CUT_MID, F_CONNECT, F_WRITE_FAIL, F_WRITE_TORN};
+    static const fault_kind errors[] = {F_DROP, F_ACT_LOSE, F_CUT_MID, F_CONNECT, F_WRITE_FAIL, F_WRITE_TORN,
+                                        F_WRITE_LIE};
     static const fault_kind cuts[] = {F_DROP, F_ACT_LOSE, F_CUT_MID, F_WRITE_TORN, F_WRITE_DONE};
     const fault_kind *kinds = power_cut ? cuts : errors;
     size_t n = power_cut ? sizeof cuts / sizeof cuts[0] : sizeof errors / sizeof errors[0];
@@ -695,6 +707,72 @@ static void test_new_id_is_the_old_one(void **state)
     check_settled(d, "after a reused id");
     dbtok_close(&d->m.fx->client);
     free(d);
+}
+
+/* The new record's keep lands but reports a failure, and the medium then
+ * fails for good: the device, going on without a reboot, must never revoke
+ * the new token (the store holds it) nor the old one (it may be the one
+ * kept, as far as the device can tell). */
+static void test_uncertain_keep_revokes_nothing(void **state)
+{
+    device_ctx *d = new_device(state);
+    dbtok_stored_token stored;
+    dbtok_store s = store_of(&d->m);
+    const char *id = "";
+
+    assert_int_equal(boot(d, false), DBTOK_OK);
+    arm(&d->m, F_WRITE_LIE, 2, false);
+    assert_int_equal(boot(d, true), DBTOK_ERR_STORAGE);
+    d->m.broken = true;
+    assert_int_equal(dbtok_token_rotate_finish(&d->m.fx->client, &d->rot, &d->dev), DBTOK_ERR_STORAGE);
+    assert_int_equal(dbtok_token_rotate(&d->m.fx->client, &d->rot, &d->dev), DBTOK_ERR_STORAGE);
+    assert_int_equal(fake_complete_requests(&d->m.fx->script, START_DELETE), 0);
+    assert_int_equal(dbtok_store_load(&s, &stored), DBTOK_OK);
+    assert_true(live_value(&d->m, stored.token_value));
+    assert_true(live_value(&d->m, d->dev.kept.token_value));
+    /* the medium back: the pending record is kept first, then settled */
+    d->m.broken = false;
+    assert_int_equal(dbtok_token_rotate_finish(&d->m.fx->client, &d->rot, &d->dev), DBTOK_OK);
+    assert_string_equal(d->dev.kept.token_value, stored.token_value);
+    assert_int_equal(live_marked(&d->m, &id), 1);
+    assert_string_equal(id, stored.token_id);
+    dbtok_stored_token_wipe(&stored);
+    dbtok_close(&d->m.fx->client);
+    free(d);
+}
+
+/* A create answered with a token the device holds already (its own value, or
+ * the credential it was made with) is never kept: it would store the
+ * bootstrap, or retire the very token kept. A recovery's list naming the
+ * held token with the create's marker is not believed either. */
+static void test_answers_naming_held_tokens(void **state)
+{
+    size_t k;
+    for (k = 0; k < 2; k++) {
+        device_ctx *d = new_device(state);
+        char old_value[DBTOK_STORE_VALUE_MAX];
+        assert_int_equal(boot(d, false), DBTOK_OK);
+        (void)snprintf(old_value, sizeof old_value, "%s", d->dev.kept.token_value);
+        d->m.bad_value = old_value;
+        if (k == 0) {
+            assert_int_equal(boot(d, true), DBTOK_ERR_PROTOCOL);
+        } else {
+            /* a new device whose bootstrap is answered back as its token */
+            memset(d->m.slot, 0, sizeof d->m.slot);
+            d->m.bad_value = BOOTSTRAP;
+            assert_int_equal(boot(d, false), DBTOK_ERR_PROTOCOL);
+            assert_false(in_store(&d->m, BOOTSTRAP));
+        }
+        d->m.bad_value = NULL;
+        load(d);
+        if (k == 0) {
+            assert_string_equal(d->dev.kept.token_value, old_value);
+            assert_true(live_value(&d->m, old_value));
+        }
+        check_settled(d, k == 0 ? "its own value" : "the bootstrap");
+        dbtok_close(&d->m.fx->client);
+        free(d);
+    }
 }
 
 /* Orphans of earlier runs (and tokens of other devices, which stay) */
@@ -885,6 +963,8 @@ int main(void)
         T(test_walk_finish_power_cuts),
         T(test_orphan_id_too_long),
         T(test_new_id_is_the_old_one),
+        T(test_uncertain_keep_revokes_nothing),
+        T(test_answers_naming_held_tokens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

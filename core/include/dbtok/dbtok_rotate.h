@@ -76,6 +76,7 @@ typedef struct {
     /** @cond DBTOK_PRIVATE */
     dbtok_stored_token next;                 /* the record being made */
     dbtok_created_token made;                /* the create's answer, views into the work buffer */
+    bool keep_pending;                       /* next holds a new token whose keep failed */
     char comment[DBTOK_DEVICE_COMMENT_MAX]; /* the comment sent */
     /** @endcond */
 } dbtok_device;
@@ -107,12 +108,17 @@ typedef struct {
  *   credential when possible): dev->kept is the old record, sweep set;
  * - the service sent a token value that is not visible ASCII or longer than
  *   DBTOK_STORE_VALUE_MAX - 1 bytes, or an id that does not fit: N is revoked,
- *   DBTOK_ERR_PROTOCOL; an id that is the old token's: nothing is revoked
- *   (that id is the token the device holds), DBTOK_ERR_PROTOCOL;
+ *   DBTOK_ERR_PROTOCOL; an answer naming a token the device holds (the old
+ *   token's id or value, or the credential it was made with, which never
+ *   belongs in the store): nothing is kept, only a new id is revoked,
+ *   DBTOK_ERR_PROTOCOL. A lost create's recovery never takes the old token
+ *   for its orphan, whatever the list says;
  * - a keep failed: DBTOK_ERR_STORAGE. After step 1's, nothing was sent.
- *   After step 2's, the store may hold either record, and N is left alive
- *   (revoking it could revoke the only kept token); both work, the sweep
- *   settles it;
+ *   After step 2's, the store may hold either record (a write that failed
+ *   may still have landed), so nothing is revoked: dev keeps the new record
+ *   aside, and the next dbtok_token_rotate() or dbtok_token_rotate_finish()
+ *   on dev keeps it first, before it sends anything, and then completes the
+ *   rotation. After a reboot either record works and settles;
  * - the revokes or step 3's keep failed: N is the device's token already
  *   (dev->kept is step 2's record) and dbtok_token_rotate_finish() completes
  *   the rest; the error of what failed.
