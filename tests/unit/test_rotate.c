@@ -66,6 +66,7 @@ typedef struct {
     bool deletes_ignored; /* a service that says deleted and keeps the token */
     const char *bad_value; /* the next create answers this token value */
     const char *reused_id; /* the next create answers this id (a token it already has) */
+    bool echo_bootstrap;   /* lists not made with the bootstrap fail, echoing it */
     unsigned requests;
     size_t done[FAKE_MAX_CONNS];
     bool connect_placed;
@@ -189,6 +190,9 @@ static const char *serve(model *m, const char *req)
         return answer_create(m, body);
     }
     if (strncmp(req, START_LIST, strlen(START_LIST)) == 0) {
+        if (m->echo_bootstrap && strncmp(auth, BOOTSTRAP, strlen(BOOTSTRAP)) != 0) {
+            return json(m->fx, 500, "{\"error_code\":\"INTERNAL_ERROR\",\"message\":\"not " BOOTSTRAP "\"}");
+        }
         return answer_list(m);
     }
     assert_true(strncmp(req, START_DELETE, strlen(START_DELETE)) == 0);
@@ -775,6 +779,20 @@ static void test_answers_naming_held_tokens(void **state)
     }
 }
 
+/* The bootstrap credential, no longer the bearer once the proof begins, is
+ * still masked when the service echoes it. */
+static void test_bootstrap_echo_is_masked(void **state)
+{
+    device_ctx *d = new_device(state);
+    d->m.echo_bootstrap = true;
+    assert_int_equal(boot(d, false), DBTOK_ERR_API);
+    assert_int_equal(dbtok_last_error(&d->m.fx->client)->http_status, 500);
+    assert_null(strstr(dbtok_last_error(&d->m.fx->client)->message, BOOTSTRAP));
+    assert_null(strstr(d->m.fx->pctx.log, BOOTSTRAP));
+    dbtok_close(&d->m.fx->client);
+    free(d);
+}
+
 /* Orphans of earlier runs (and tokens of other devices, which stay) */
 static void test_sweep_revokes_only_this_device(void **state)
 {
@@ -965,6 +983,7 @@ int main(void)
         T(test_new_id_is_the_old_one),
         T(test_uncertain_keep_revokes_nothing),
         T(test_answers_naming_held_tokens),
+        T(test_bootstrap_echo_is_masked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
