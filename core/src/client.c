@@ -78,7 +78,8 @@ dbtok_err dbtok_init(dbtok_client *client, const dbtok_config *config, const dbt
     if (c->config.port == 0) {
         c->config.port = 443;
     }
-    if (config->host == NULL || config->ca == NULL || config->ca_len == 0 || !credential_ok(config) ||
+    if (config->host == NULL || config->ca == NULL || config->ca_len == 0 || config->time_floor_s < 0 ||
+        !credential_ok(config) ||
         !headers_are_safe(&c->config, has_text(config->token) ? config->token : "oauth") || !port_is_complete(port)) {
         return DBTOK_ERR_INVALID_ARG;
     }
@@ -103,6 +104,34 @@ uint32_t dbtok__client_remaining_ms(const dbtok__state *c)
     uint64_t now = c->port.now_ms(c->port.ctx);
     uint64_t left = c->request_deadline_ms > now ? c->request_deadline_ms - now : 0;
     return left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+}
+
+int64_t dbtok__trusted_time(const dbtok__state *c, int64_t clock_s)
+{
+    int64_t best = clock_s > c->config.time_floor_s ? clock_s : c->config.time_floor_s;
+#if DBTOK_ENABLE_HTTP_DATES
+    if (c->learned_time_s > 0) {
+        uint64_t now = c->port.now_ms(c->port.ctx);
+        /* A monotonic clock that went back anyway (a port's bug) must not
+         * wrap into a time centuries ahead, which would expire every
+         * certificate. The sum cannot overflow: a learned date is below
+         * the year 10000, and 2^64 ms is some 5.8e8 years. */
+        int64_t since_s = now > c->learned_at_ms ? (int64_t)((now - c->learned_at_ms) / 1000u) : 0;
+        if (c->learned_time_s + since_s > best) {
+            best = c->learned_time_s + since_s;
+        }
+    }
+#endif
+    return best;
+}
+
+int64_t dbtok_trusted_time_s(const dbtok_client *client)
+{
+    const dbtok__state *c = dbtok__cstate_of(client);
+    if (c == NULL) {
+        return 0;
+    }
+    return dbtok__trusted_time(c, c->port.unix_time != NULL ? c->port.unix_time(c->port.ctx) : 0);
 }
 
 const dbtok_error_info *dbtok_last_error(const dbtok_client *client)

@@ -40,6 +40,11 @@ typedef struct dbtok__state {
     int last_port_error;
     dbtok_error_info error;
     dbtok_stats stats;
+#if DBTOK_ENABLE_HTTP_DATES
+    int64_t learned_time_s;    /* exchange.c: the newest Date believed, Unix seconds; 0: none */
+    uint64_t learned_at_ms;    /* now_ms when it arrived */
+    int64_t server_not_after_s; /* tls.c: notAfter of the connection's server certificate; 0: none yet */
+#endif
     uint64_t reader_space[(DBTOK_HTTP_LINE_MAX + 96 + 7) / 8]; /* the response reader; exchange.c checks it fits */
     char seen_values[DBTOK_MASK_TOKEN_VALUES][DBTOK_MASK_TOKEN_VALUE_MAX]; /* for dbtok_mask() */
     uint16_t seen_value_len[DBTOK_MASK_TOKEN_VALUES];
@@ -122,6 +127,8 @@ void dbtok__tls_free(dbtok__state *c);
 
 /* Milliseconds left before the current request's deadline (0 when passed). */
 uint32_t dbtok__client_remaining_ms(const dbtok__state *c);
+/* dbtok_trusted_time_s() with the port's clock already read: clock_s, 0 without one. */
+int64_t dbtok__trusted_time(const dbtok__state *c, int64_t clock_s);
 
 /* exchange.c: one request, one response, in the work buffer. */
 typedef struct exchange_request {

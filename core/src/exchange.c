@@ -65,6 +65,24 @@ static void record_retry_after(dbtok__state *c, const http_reader *r)
     c->retry_hint = true;
 }
 
+#if DBTOK_ENABLE_HTTP_DATES
+/*
+ * The service's Date raises the client's time. The answer came over a
+ * connection whose chain was verified, so the Date is the service's word;
+ * but a Date past the end of the server's own certificate would have the
+ * service say that certificate has expired: a broken clock, which could
+ * otherwise refuse every certificate from then on (a year 9999 would strand
+ * the device for good).
+ */
+static void learn_time(dbtok__state *c, const http_reader *r)
+{
+    if (r->has_date && r->date <= c->server_not_after_s && r->date > dbtok_trusted_time_s(dbtok__cclient_of(c))) {
+        c->learned_time_s = r->date;
+        c->learned_at_ms = c->port.now_ms(c->port.ctx);
+    }
+}
+#endif
+
 /* The reader lives in the client, not on the stack: its line buffer is most
  * of a call's stack otherwise. The client sets the room aside by size alone
  * (dbtok.h includes no internal header); this checks that it is enough. */
@@ -119,6 +137,9 @@ static dbtok_err receive_response(dbtok__state *c, const exchange_request *req, 
              * answered, and when it may try again. */
             c->error.http_status = reader->status;
             record_retry_after(c, reader);
+#if DBTOK_ENABLE_HTTP_DATES
+            learn_time(c, reader);
+#endif
             head_recorded = true;
         }
         if (state >= 0 && req->body_sink != NULL && reader->head_done && reader->status >= 200 &&

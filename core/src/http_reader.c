@@ -47,7 +47,7 @@ enum {
 /* Retry-After is capped so that a caller can turn it into uint32 milliseconds. */
 #define RETRY_AFTER_MAX (UINT32_MAX / 1000u)
 
-enum { FIELD_OTHER, FIELD_CONTENT_LENGTH, FIELD_TRANSFER_ENCODING, FIELD_CONNECTION, FIELD_RETRY_AFTER };
+enum { FIELD_OTHER, FIELD_CONTENT_LENGTH, FIELD_TRANSFER_ENCODING, FIELD_CONNECTION, FIELD_RETRY_AFTER, FIELD_DATE };
 
 static unsigned phase(const http_reader *r)
 {
@@ -151,6 +151,9 @@ static void reset_head(http_reader *r)
     r->retry_after_s = 0;
     r->has_retry_after_date = false;
     r->retry_after_date = 0;
+    r->has_date = false;
+    r->date_seen = false;
+    r->date = 0;
     r->head_done = false;
     r->state = ST_STATUS;
     r->version_minor = 0;
@@ -263,6 +266,11 @@ static int field_id(const char *name, size_t n)
     if (ieq(name, n, "retry-after")) {
         return FIELD_RETRY_AFTER;
     }
+#if DBTOK_ENABLE_HTTP_DATES
+    if (ieq(name, n, "date")) {
+        return FIELD_DATE;
+    }
+#endif
     return FIELD_OTHER;
 }
 
@@ -291,12 +299,23 @@ static int field_line(http_reader *r, int apply)
     if (id == FIELD_OTHER) {
         return MORE;
     }
+    b = name + 1;
+    trim_ows(l, &b, &e);
+#if DBTOK_ENABLE_HTTP_DATES
+    if (id == FIELD_DATE) {
+        /* The service's time is believed only from one Date, whole and well
+         * formed: with two, which one is meant is unsaid. Nothing else rests
+         * on it, so a bad one is no reason to refuse the answer. */
+        r->has_date = !r->date_seen && r->line_len <= DBTOK_HTTP_LINE_MAX &&
+                      dbtok__http_date_parse(l + b, e - b, &r->date);
+        r->date_seen = true;
+        return MORE;
+    }
+#endif
     /* A value dbtok acts on must be seen whole. */
     if (r->line_len > DBTOK_HTTP_LINE_MAX) {
         return ERR;
     }
-    b = name + 1;
-    trim_ows(l, &b, &e);
     switch (id) {
     case FIELD_CONTENT_LENGTH:
         return content_length(r, l + b, e - b);

@@ -11,8 +11,8 @@
  * Transfer-Encoding: chunked (chunk extensions and trailers tolerated; any
  * other coding, or chunked together with Content-Length, is rejected); a body
  * delimited by close when neither is present; 1xx interim responses skipped;
- * no body for 204 and 304. Connection: close and Retry-After (delta seconds
- * or an HTTP-date) are recorded. Rejected as DBTOK_ERR_PROTOCOL: a bad status line, a header
+ * no body for 204 and 304. Connection: close, Retry-After (delta seconds
+ * or an HTTP-date) and Date are recorded. Rejected as DBTOK_ERR_PROTOCOL: a bad status line, a header
  * line without a colon or with space before it, obs-fold continuation lines,
  * control characters in header lines, a header section over
  * DBTOK_HTTP_MAX_HEADER_BYTES, malformed or overflowing lengths and chunk
@@ -42,12 +42,15 @@ typedef struct {
     bool has_retry_after;
     uint32_t retry_after_s;   /* Retry-After in delta seconds */
     bool has_retry_after_date;
+    bool has_date;            /* one Date header, whole and an HTTP-date (never with DBTOK_ENABLE_HTTP_DATES 0) */
     int64_t retry_after_date; /* Retry-After as an HTTP-date, Unix seconds */
+    int64_t date;             /* the Date header, Unix seconds, with has_date */
     bool head_done;           /* the final (non-1xx) head has been read */
 
     /* private */
     uint8_t state;
     uint8_t version_minor;
+    bool date_seen;           /* a Date line was read: a second one spoils both */
     uint64_t remaining;       /* bytes left in the body or the current chunk */
     size_t header_bytes;      /* bytes of head (and trailer) seen so far */
     size_t line_len;          /* bytes of the current line, which may exceed what is kept */

@@ -176,7 +176,7 @@ static void use_token(dbtok__state *c, const char *token)
 /* The time a kept record carries forward: never lower than what it had. */
 static int64_t time_floor(const dbtok__state *c, const dbtok_stored_token *rec)
 {
-    int64_t now = c->port.unix_time != NULL ? c->port.unix_time(c->port.ctx) : 0;
+    int64_t now = dbtok_trusted_time_s(dbtok__cclient_of(c));
     return now > rec->time_floor_s ? now : rec->time_floor_s;
 }
 

@@ -85,15 +85,24 @@ static int64_t x509_time_to_unix(const mbedtls_x509_time *t)
 }
 
 /*
- * Certificate dates against the port's wall clock. dbtok's mbedTLS
- * configurations leave MBEDTLS_HAVE_TIME_DATE out (a device has no gmtime,
- * glibc's allocates), so this is where dates are checked, on every platform
- * whose port can tell the time.
+ * Certificate dates. dbtok's mbedTLS configurations leave
+ * MBEDTLS_HAVE_TIME_DATE out (a device has no gmtime, glibc's allocates), so
+ * this is where dates are checked, on every platform.
+ *
+ * notAfter is checked against dbtok_trusted_time_s(): the port's clock when
+ * there is one, and without one still the integrator's floor and the time
+ * the service told, so that a device with no clock refuses a certificate
+ * that had expired before its firmware was built or before it last spoke to
+ * the service. notBefore is checked against the clock alone: the floor and
+ * the learned time are lower bounds on the present, and a certificate that
+ * starts after them may well be valid by now (a service renews its
+ * certificate while a device sleeps); refusing it would strand the device.
  */
 static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
     dbtok__state *c = ctx;
-    int64_t now;
+    int64_t clock_s = 0;
+    int64_t not_after = x509_time_to_unix(&crt->valid_to);
     /* An untrusted leaf that signs itself is worth naming: it is a test or
      * misconfigured server, not a missing CA certificate. */
     if (depth == 0 && (*flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) != 0 &&
@@ -101,14 +110,18 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
         memcmp(crt->issuer_raw.p, crt->subject_raw.p, crt->subject_raw.len) == 0) {
         *flags |= MBEDTLS_X509_BADCERT_OTHER;
     }
-    if (c->port.unix_time == NULL) {
-        return 0;
+#if DBTOK_ENABLE_HTTP_DATES
+    if (depth == 0) {
+        c->server_not_after_s = not_after;
     }
-    now = c->port.unix_time(c->port.ctx);
-    if (now < x509_time_to_unix(&crt->valid_from)) {
-        *flags |= MBEDTLS_X509_BADCERT_FUTURE;
+#endif
+    if (c->port.unix_time != NULL) {
+        clock_s = c->port.unix_time(c->port.ctx);
+        if (clock_s < x509_time_to_unix(&crt->valid_from)) {
+            *flags |= MBEDTLS_X509_BADCERT_FUTURE;
+        }
     }
-    if (now > x509_time_to_unix(&crt->valid_to)) {
+    if (dbtok__trusted_time(c, clock_s) > not_after) {
         *flags |= MBEDTLS_X509_BADCERT_EXPIRED;
     }
     return 0;
@@ -267,6 +280,9 @@ static int connect_and_handshake(dbtok__state *c, dbtok_err *port_err)
     c->stats.connects++;
     c->last_port_error = 0;
 
+#if DBTOK_ENABLE_HTTP_DATES
+    c->server_not_after_s = 0; /* verify_cb reads this connection's */
+#endif
     ret = mbedtls_ssl_session_reset(&c->ssl);
     if (ret == 0) {
         ret = mbedtls_ssl_set_hostname(&c->ssl, c->config.host);

@@ -254,7 +254,7 @@ static int check_stored(cli_run *r, const cli_rotate_env *env, const dbtok_rotat
     if (err != DBTOK_OK) {
         return report(r, err, &g_keeper);
     }
-    now_s = env->port->unix_time != NULL ? env->port->unix_time(env->port->ctx) : 0;
+    now_s = dbtok_trusted_time_s(r->client);
     *rotate = a->force || dbtok_token_rotate_due(&g_dev, now_s, min_remaining);
     return 0;
 }

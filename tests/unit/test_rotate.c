@@ -67,6 +67,7 @@ typedef struct {
     const char *bad_value; /* the next create answers this token value */
     const char *reused_id; /* the next create answers this id (a token it already has) */
     bool echo_bootstrap;   /* lists not made with the bootstrap fail, echoing it */
+    const char *date;      /* the Date every answer carries; NULL for none */
     unsigned requests;
     size_t done[FAKE_MAX_CONNS];
     bool connect_placed;
@@ -130,6 +131,15 @@ static const char *member(const char *body, const char *key, size_t *len)
     return p;
 }
 
+/* An answer of the service, with its Date when the model sends one. */
+static const char *m_json(model *m, int status, const char *body)
+{
+    if (m->date == NULL) {
+        return json(m->fx, status, body);
+    }
+    return json_h(m->fx, status, fmt(m->fx, "Date: %s\r\n", m->date), body);
+}
+
 static const char *answer_list(model *m)
 {
     sbuf b = pool_open(m->fx);
@@ -144,7 +154,7 @@ static const char *answer_list(model *m)
         }
     }
     sb_add(&b, "]}");
-    return json(m->fx, 200, pool_close(m->fx, &b));
+    return m_json(m, 200, pool_close(m->fx, &b));
 }
 
 static const char *answer_create(model *m, const char *body)
@@ -156,10 +166,11 @@ static const char *answer_create(model *m, const char *body)
     m->n_tok++;
     (void)snprintf(t->id, sizeof t->id, "id-%u", m->n_tok);
     (void)snprintf(t->value, sizeof t->value, "dapi-value-%04u", m->n_tok);
-    (void)snprintf(t->comment, sizeof t->comment, "%.*s", comment != NULL ? (int)len : 0, comment != NULL ? comment : "");
+    (void)snprintf(t->comment, sizeof t->comment, "%.*s", comment != NULL ? (int)len : 0,
+                   comment != NULL ? comment : "");
     t->expiry_ms = (int64_t)(m->fx->pctx.unix_time + LIFETIME_S) * 1000;
     t->live = true;
-    return json(m->fx, 200, fmt(m->fx, "{\"token_value\":\"%s\",\"token_info\":{\"token_id\":\"%s\",\"creation_time\":1,"
+    return m_json(m, 200, fmt(m->fx, "{\"token_value\":\"%s\",\"token_info\":{\"token_id\":\"%s\",\"creation_time\":1,"
                                        "\"expiry_time\":%lld,\"comment\":\"%s\"}}",
                                 m->bad_value != NULL ? m->bad_value : t->value,
                                 m->reused_id != NULL ? m->reused_id : t->id, (long long)t->expiry_ms,
@@ -179,19 +190,19 @@ static const char *serve(model *m, const char *req)
     body += 4;
     auth += strlen("\r\nAuthorization: ");
     if (strncmp(req, "POST /oidc/v1/token ", 20) == 0) {
-        return json(m->fx, 200, "{\"access_token\":\"" OAUTH_ACCESS "\",\"token_type\":\"Bearer\",\"expires_in\":3600}");
+        return m_json(m, 200, "{\"access_token\":\"" OAUTH_ACCESS "\",\"token_type\":\"Bearer\",\"expires_in\":3600}");
     }
     assert_true(strncmp(auth, "Bearer ", 7) == 0);
     auth += 7;
     if (!bearer_ok(m, auth, (size_t)(strstr(auth, "\r\n") - auth))) {
-        return json(m->fx, 403, "{\"error_code\":403,\"message\":\"Invalid access token.\"}");
+        return m_json(m, 403, "{\"error_code\":403,\"message\":\"Invalid access token.\"}");
     }
     if (strncmp(req, START_CREATE, strlen(START_CREATE)) == 0) {
         return answer_create(m, body);
     }
     if (strncmp(req, START_LIST, strlen(START_LIST)) == 0) {
         if (m->echo_bootstrap && strncmp(auth, BOOTSTRAP, strlen(BOOTSTRAP)) != 0) {
-            return json(m->fx, 500, "{\"error_code\":\"INTERNAL_ERROR\",\"message\":\"not " BOOTSTRAP "\"}");
+            return m_json(m, 500, "{\"error_code\":\"INTERNAL_ERROR\",\"message\":\"not " BOOTSTRAP "\"}");
         }
         return answer_list(m);
     }
@@ -199,12 +210,12 @@ static const char *serve(model *m, const char *req)
     b = member(body, "token_id", &len);
     assert_non_null(b);
     if (find_id(m, b, len) == NULL) {
-        return json(m->fx, 404, "{\"error_code\":\"RESOURCE_DOES_NOT_EXIST\",\"message\":\"Token unknown.\"}");
+        return m_json(m, 404, "{\"error_code\":\"RESOURCE_DOES_NOT_EXIST\",\"message\":\"Token unknown.\"}");
     }
     if (!m->deletes_ignored) {
         find_id(m, b, len)->live = false;
     }
-    return json(m->fx, 200, "{}");
+    return m_json(m, 200, "{}");
 }
 
 static bool armed(model *m, fault_kind kind, unsigned count)
@@ -793,6 +804,34 @@ static void test_bootstrap_echo_is_masked(void **state)
     free(d);
 }
 
+/* A device without a clock: the record carries forward the time the
+ * service's Date told (over the verified connection), never less than the
+ * floor it booted with, and the next boot starts from it. */
+static void test_learned_time_is_kept(void **state)
+{
+    device_ctx *d = new_device(state);
+    fixture *fx = d->m.fx;
+    fx->port.unix_time = NULL;
+    fx->cfg.time_floor_s = 1700000000;
+    d->m.date = "Tue, 01 Dec 2026 10:00:00 GMT"; /* 1796119200 */
+    load(d);
+    (void)power_on(d, BOOTSTRAP);
+    dbtok__state_of(&fx->client)->server_not_after_s = 1900000000; /* as the handshake records it */
+    assert_int_equal(dbtok_token_rotate(&fx->client, &d->rot, &d->dev), DBTOK_OK);
+    assert_int_equal(d->dev.kept.time_floor_s, 1796119200);
+    /* the next boot: the floor is the stored time; a Date earlier than it changes nothing */
+    fx->cfg.time_floor_s = d->dev.kept.time_floor_s;
+    d->m.date = "Mon, 01 Jan 2024 00:00:00 GMT";
+    (void)power_on(d, d->dev.kept.token_value);
+    assert_int_equal(dbtok_trusted_time_s(&fx->client), 1796119200);
+    dbtok__state_of(&fx->client)->server_not_after_s = 1900000000;
+    assert_int_equal(dbtok_token_rotate(&fx->client, &d->rot, &d->dev), DBTOK_OK);
+    assert_int_equal(d->dev.kept.time_floor_s, 1796119200);
+    fx->cfg.time_floor_s = 0;
+    dbtok_close(&fx->client);
+    free(d);
+}
+
 /* Orphans of earlier runs (and tokens of other devices, which stay) */
 static void test_sweep_revokes_only_this_device(void **state)
 {
@@ -984,6 +1023,7 @@ int main(void)
         T(test_uncertain_keep_revokes_nothing),
         T(test_answers_naming_held_tokens),
         T(test_bootstrap_echo_is_masked),
+        T(test_learned_time_is_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

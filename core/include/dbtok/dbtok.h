@@ -104,6 +104,12 @@ typedef struct {
                                   Refused by dbtok_init() when DBTOK_ENABLE_OAUTH_M2M is 0 */
     const char *client_secret; /**< the service principal's OAuth secret, visible ASCII, with
                                   client_id; never logged, masked like the token */
+    int64_t time_floor_s;      /**< optional: a time known to have passed, in Unix seconds (0 for
+                                  none): the firmware's build date, or the larger
+                                  dbtok_trusted_time_s() stored with the token by an earlier
+                                  run. A certificate that expired before it is refused even
+                                  without port.unix_time (see dbtok_trusted_time_s()). Negative:
+                                  refused by dbtok_init() */
 } dbtok_config;
 
 /** One token's metadata, as create and list report it. Views into the work
@@ -236,8 +242,9 @@ typedef union dbtok_client {
  *
  * Errors: DBTOK_ERR_INVALID_ARG (NULL or empty host/token, a host that is
  * not a DNS name or IP address (no scheme, port or path), a token that is not
- * visible ASCII, user_agent_extra with control characters, a port missing
- * connect/send/recv/close/now_ms/entropy), DBTOK_ERR_BUFFER_TOO_SMALL,
+ * visible ASCII, user_agent_extra with control characters, a negative
+ * time_floor_s, a port missing connect/send/recv/close/now_ms/entropy),
+ * DBTOK_ERR_BUFFER_TOO_SMALL,
  * DBTOK_ERR_CRYPTO (the CA bytes do not parse, the entropy source fails).
  * On error the client needs no dbtok_close(); dbtok_last_error() still
  * reports the mbedTLS error behind DBTOK_ERR_CRYPTO.
@@ -432,6 +439,29 @@ dbtok_err dbtok_token_update(dbtok_client *client, const char *token_id, const d
  * dbtok_mask_text().
  */
 size_t dbtok_mask(const dbtok_client *client, const char *text, size_t len, char *out, size_t cap);
+
+/**
+ * The latest time this client can vouch for, in Unix seconds: the largest of
+ * port.unix_time() (when the port has one), config.time_floor_s, and the
+ * time learned from the service plus the whole seconds port.now_ms() has
+ * counted since. 0 when none of them is known.
+ *
+ * The time learned is the `Date` of an answer that came over this client's
+ * verified TLS connection, when it is later than this function's value at
+ * that moment (it only ever raises it) and no later than the notAfter of the
+ * server certificate of that connection (a service that says its own
+ * certificate has expired has a broken clock). A `Date` that is missing,
+ * malformed, cut or given twice changes nothing. DBTOK_ENABLE_HTTP_DATES 0
+ * learns nothing from the service.
+ *
+ * A certificate whose notAfter is before this time is refused; notBefore is
+ * checked against port.unix_time() alone. A device without a real-time clock
+ * stores this value with its token and gives the next boot the larger of it
+ * and the firmware's build date as config.time_floor_s. Call it between
+ * dbtok_init() and dbtok_close() (it may call the port's unix_time and
+ * now_ms); NULL gives 0.
+ */
+int64_t dbtok_trusted_time_s(const dbtok_client *client);
 
 /** Details of the last failed call on this client. Valid until the next call. */
 const dbtok_error_info *dbtok_last_error(const dbtok_client *client);

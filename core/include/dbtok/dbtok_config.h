@@ -80,9 +80,11 @@
 /**
  * 1: Retry-After given as an HTTP-date ("Wed, 21 Oct 2026 07:28:00 GMT") is
  * read, when the port has unix_time: a retry waits as long as the service
- * asked and error.retry_after_ms says so. 0 leaves the date parser out
- * (about 1 KB on Cortex-M): a date is ignored as if absent (Retry-After in
- * seconds and RetryInfo are still read).
+ * asked and error.retry_after_ms says so; and the service's Date raises the
+ * client's time (dbtok_trusted_time_s()), which dates certificates on a
+ * device without a clock. 0 leaves the date parser out (about 1.4 KB on
+ * Cortex-M): a date is ignored as if absent (Retry-After in seconds and
+ * RetryInfo are still read) and no time is learned from the service.
  */
 #ifndef DBTOK_ENABLE_HTTP_DATES
 #define DBTOK_ENABLE_HTTP_DATES 1

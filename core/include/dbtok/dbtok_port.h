@@ -70,8 +70,9 @@ typedef struct dbtok_port {
     /**
      * Optional (may be NULL): seconds since 1970-01-01 UTC. When present, the
      * validity dates of every certificate in the server's chain are checked
-     * against it. A device without a trustworthy wall clock leaves it NULL and
-     * accepts that an expired or not-yet-valid certificate is not refused.
+     * against it. A device without a trustworthy wall clock leaves it NULL:
+     * notAfter is then checked against config.time_floor_s and the time
+     * learned from the service (dbtok_trusted_time_s()), notBefore not at all.
      */
     int64_t (*unix_time)(void *ctx);
 
