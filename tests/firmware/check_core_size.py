@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Flash of libdbtok_core.a (text + data of all its objects, as `size` counts them)
-against a ceiling, and symbols a profile must have left out.
+"""Flash of libdbtok_core.a (text + data of all its objects, as `size` counts them), or
+of a linked firmware image, against a ceiling, and symbols a profile must have left out.
 
     check_core_size.py --size SIZE --nm NM --ceiling BYTES [--budget BYTES]
-                       [--absent SYMBOL]... ARCHIVE
+                       [--absent SYMBOL]... ARCHIVE|ELF
 
 Fails when the archive exceeds --ceiling (the profile's size as last measured, so
 that growth is a decision, not an accident) or defines an --absent symbol. Prints

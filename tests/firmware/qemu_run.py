@@ -49,17 +49,23 @@ def der_ca(emu):
     return path
 
 
+def command(elf, cpu, args, serial_port):
+    """The QEMU command line that boots elf on the board for cpu with the semihosting
+    arguments args and UART0 connected to 127.0.0.1:serial_port."""
+    # QEMU's option syntax: a comma inside a value is written twice.
+    semihosting = "enable=on,target=native," + ",".join("arg=" + a.replace(",", ",,") for a in args)
+    return [QEMU, "-M", MACHINES[cpu], "-display", "none", "-monitor", "none",
+            "-semihosting-config", semihosting,
+            "-serial", "tcp:127.0.0.1:%d" % serial_port,
+            "-kernel", elf]
+
+
 def run(elf, cpu, emu, ca_file=None, extra_args=(), host="localhost", timeout=60):
     """Boot elf on the board for cpu with UART0 wired to emu; returns a Run. The CA
     file defaults to the emulator's CA in DER."""
     args = ["dbtok_fw", host, str(emu.port), emu.token, ca_file or der_ca(emu)]
     args += list(extra_args)
-    # QEMU's option syntax: a comma inside a value is written twice.
-    semihosting = "enable=on,target=native," + ",".join("arg=" + a.replace(",", ",,") for a in args)
-    cmd = [QEMU, "-M", MACHINES[cpu], "-display", "none", "-monitor", "none",
-           "-semihosting-config", semihosting,
-           "-serial", "tcp:127.0.0.1:%d" % emu.port,
-           "-kernel", elf]
+    cmd = command(elf, cpu, args, emu.port)
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)

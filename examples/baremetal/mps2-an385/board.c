@@ -70,6 +70,76 @@ static void board_idle(void *ctx)
     __asm__ volatile("wfi");
 }
 
+#if defined(DBTOK_FW_PROVISIONING)
+/* Before a second stream: the line counts as quiet after this long without a byte,
+ * waiting at most REDIAL_MAX_MS. */
+#define REDIAL_QUIET_MS 50u
+#define REDIAL_MAX_MS 1000u
+
+/* The first stream is UART0's own. A later one follows a close: what the server sent
+ * after it (its close_notify) still belongs to the stream closed, so it is read and
+ * dropped until the line is quiet; then the bridge dials again on the ClientHello. */
+static int board_link_open(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
+{
+    mps2_board *b = ctx;
+    uint8_t stale[64];
+    uint32_t start = ticks_ms;
+    uint32_t last = start;
+
+    if (b->sessions++ == 0) {
+        return b->uart_link.open(b->uart_link.ctx, host, port, timeout_ms);
+    }
+    while (ticks_ms - last < REDIAL_QUIET_MS && ticks_ms - start < REDIAL_MAX_MS) {
+        int n = b->uart_link.read(b->uart_link.ctx, stale, sizeof stale);
+        if (n < 0) {
+            return DBTOK_PORT_ERR_CONNECT;
+        }
+        if (n > 0) {
+            last = ticks_ms;
+        } else {
+            __asm__ volatile("wfi");
+        }
+    }
+    return 0;
+}
+
+static int board_link_write(void *ctx, const uint8_t *buf, size_t len)
+{
+    mps2_board *b = ctx;
+    return b->uart_link.write(b->uart_link.ctx, buf, len);
+}
+
+static int board_link_read(void *ctx, uint8_t *buf, size_t len)
+{
+    mps2_board *b = ctx;
+    return b->uart_link.read(b->uart_link.ctx, buf, len);
+}
+
+/* The UART stays usable for a next stream: a TCP connection has nothing to hang up
+ * from this side (the bridge ends it when the next one starts). */
+static void board_link_close(void *ctx)
+{
+    (void)ctx;
+}
+
+static void board_link(mps2_board *b)
+{
+    dbtok_uart_cmsdk_link(&b->uart0, &b->uart_link);
+    b->sessions = 0;
+    b->board.link.ctx = b;
+    b->board.link.open = board_link_open;
+    b->board.link.write = board_link_write;
+    b->board.link.read = board_link_read;
+    b->board.link.close = board_link_close;
+}
+#else
+/* The demo's one stream per boot: UART0's own link. */
+static void board_link(mps2_board *b)
+{
+    dbtok_uart_cmsdk_link(&b->uart0, &b->board.link);
+}
+#endif
+
 int mps2_board_init(mps2_board *b, int64_t clock_offset_s, bool trace)
 {
     b->clock_offset_s = clock_offset_s;
@@ -86,7 +156,7 @@ int mps2_board_init(mps2_board *b, int64_t clock_offset_s, bool trace)
     SYST_CVR = 0;
     SYST_CSR = SYST_CSR_CLKSOURCE_CPU | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
 
-    dbtok_uart_cmsdk_link(&b->uart0, &b->board.link);
+    board_link(b);
     b->board.ctx = b;
     b->board.millis = board_millis;
     b->board.entropy = board_entropy;

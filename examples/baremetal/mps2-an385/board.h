@@ -2,6 +2,12 @@
  * The mps2-an385 board (and mps2-an386, the same board with a Cortex-M4F) as a
  * dbtok_bm_board: UART0 carries the TLS stream, SysTick counts milliseconds, and
  * semihosting stands in for the TRNG and the RTC the board does not have.
+ *
+ * UART0 is wired to a TCP connection (QEMU's -serial tcp:), directly or through the
+ * tests' bridge: one stream per boot. The provisioning image, whose boot may need a
+ * second (a client closed and started again with the bootstrap credential), gets it
+ * through the bridge, which dials the server again when it sees the next TLS
+ * ClientHello, as a modem dials again per session.
  */
 #ifndef DBTOK_FW_BOARD_H
 #define DBTOK_FW_BOARD_H
@@ -15,8 +21,12 @@
 typedef struct {
     dbtok_bm_board board;
     dbtok_uart_cmsdk uart0;
-    int urandom;            /* semihosting handle of the host's /dev/urandom */
-    int64_t clock_offset_s; /* added to the host clock: lets a test move time */
+#if defined(DBTOK_FW_PROVISIONING)
+    dbtok_bm_link uart_link; /* UART0's own link; board.link wraps it (board.c) */
+    uint32_t sessions;       /* streams opened on the link in this boot */
+#endif
+    int urandom;             /* semihosting handle of the host's /dev/urandom */
+    int64_t clock_offset_s;  /* added to the host clock: lets a test move time */
 } mps2_board;
 
 /* Start SysTick and UART0, open the entropy source; with trace, dbtok's log (requests

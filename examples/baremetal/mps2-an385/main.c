@@ -1,18 +1,24 @@
 /*
- * Provisioning firmware for QEMU's mps2-an385 (Cortex-M3; mps2-an386 for the M4F
- * build): it creates a token with a comment and a lifetime, finds it in the token
- * list, revokes it and checks that the list no longer has it, all over one TLS
- * session carried by UART0. Every byte is static; nothing is allocated.
+ * Firmware for QEMU's mps2-an385 (Cortex-M3; mps2-an386 for the M4F build), in one of
+ * two modes, over one TLS session per boot carried by UART0. Every byte is static;
+ * nothing is allocated.
  *
- * Settings come from semihosting arguments; a real device reads the same from its own
- * storage:
- *   PROGRAM HOST PORT TOKEN CA_FILE [--clock-offset=SECONDS] [--trace]
+ * Settings come from semihosting arguments, standing in for a real device's own
+ * storage and its factory link:
+ *   demo:      PROGRAM HOST PORT TOKEN CA_FILE [--clock-offset=SECONDS] [--trace]
+ *   provision: PROGRAM HOST PORT BOOTSTRAP CA_FILE --store=FILE --device=NAME
+ *              [--client-id=ID] [--rotate-below=SECONDS] [--lifetime=SECONDS]
+ *              [--scope=NAME]... [--flash-gate=FIFO] [--trace]
+ *              (dbtok_fw_provision.elf only)
  * HOST is the name the server's certificate must carry, PORT goes into the Host
  * header (the UART is already wired to the server), CA_FILE is the trust anchor, a CA
- * certificate in DER, on the host. --clock-offset moves the wall clock (tests of certificate dates); --trace
- * shows dbtok's log. The exit code says which step failed (firmware.h); output
- * lines start with "dbtok-fw: ", and the last ones are the measurements that
- * bench/footprint reads.
+ * certificate in DER, on the host. The demo (demo.c) creates, lists, revokes and lists
+ * with TOKEN; --clock-offset moves its wall clock (tests of certificate dates).
+ * --store makes it a provisioning device (provision.c) whose flash is FILE: BOOTSTRAP
+ * is its bootstrap credential, a personal access token, or with --client-id the
+ * service principal's OAuth secret; "-" for none. --trace shows dbtok's log. The exit
+ * code says which step failed (firmware.h); output lines start with "dbtok-fw: ", and
+ * the last ones are the measurements that bench/footprint reads.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -20,7 +26,6 @@
 #include <mbedtls/memory_buffer_alloc.h>
 
 #include "board.h"
-#include "dbtok/dbtok.h"
 #include "firmware.h"
 #include "semihost.h"
 
@@ -33,10 +38,8 @@
 #define WORK_SIZE 2048u  /* one request, a create answer and its JSON tokens, or one list entry */
 #define CA_MAX 2048u     /* one DER CA certificate, as a device stores it */
 #define CMDLINE_MAX 512u
-#define MAX_ARGS 8
+#define MAX_ARGS 16
 #define TIMEOUT_MS 30000u
-#define COMMENT "dbtok firmware mps2-an385"
-#define LIFETIME_S 3600
 
 static uint8_t arena[DBTOK_FW_ARENA_SIZE];
 static uint8_t work[WORK_SIZE];
@@ -46,27 +49,21 @@ static dbtok_client client;
 static mps2_board board;
 static dbtok_bm_port port_state;
 
-typedef struct {
-    const char *host;
-    uint16_t port;
-    const char *token;
-    const char *ca_file;
-    int64_t clock_offset_s;
-    bool trace;
-} settings;
-
-typedef struct {
-    const char *token_id;
-    bool found;
-} search;
-
-static void say(const char *text)
+void dbtok_fw_say(const char *text)
 {
     semihost_puts("dbtok-fw: ");
     semihost_puts(text);
 }
 
-static bool parse_decimal(const char *s, uint32_t max, uint32_t *out)
+void dbtok_fw_wipe_text(char *text)
+{
+    volatile char *v = text;
+    while (*v != '\0') {
+        *v++ = '\0';
+    }
+}
+
+bool dbtok_fw_parse_decimal(const char *s, uint32_t max, uint32_t *out)
 {
     uint32_t value = 0;
     if (*s == '\0') {
@@ -101,9 +98,38 @@ static int split_args(char *line, char **argv)
     return *line == '\0' ? argc : -1;
 }
 
-static bool read_settings(settings *s)
+char *dbtok_fw_option_value(char *opt, const char *name)
 {
-    static const char offset_opt[] = "--clock-offset=";
+    size_t n = strlen(name);
+    return strlen(opt) > n && memcmp(opt, name, n) == 0 ? opt + n : NULL;
+}
+
+static bool read_option(dbtok_fw_settings *s, char *opt)
+{
+    char *v;
+    uint32_t number;
+
+    if (strcmp(opt, "--trace") == 0) {
+        s->trace = true;
+        return true;
+    }
+    if ((v = dbtok_fw_option_value(opt, "--clock-offset=")) != NULL) {
+        bool negative = *v == '-';
+        if (!dbtok_fw_parse_decimal(v + (negative ? 1 : 0), 0x7fffffffu, &number)) {
+            return false;
+        }
+        s->clock_offset_s = negative ? -(int64_t)number : (int64_t)number;
+        return true;
+    }
+#if defined(DBTOK_FW_PROVISIONING)
+    return dbtok_fw_provision_option(s, opt);
+#else
+    return false;
+#endif
+}
+
+static bool read_settings(dbtok_fw_settings *s)
+{
     char *argv[MAX_ARGS];
     uint32_t number;
     int argc;
@@ -114,29 +140,23 @@ static bool read_settings(settings *s)
         return false;
     }
     argc = split_args(cmdline, argv);
-    if (argc < 5 || !parse_decimal(argv[2], 65535u, &number) || number == 0) {
+    if (argc < 5 || !dbtok_fw_parse_decimal(argv[2], 65535u, &number) || number == 0) {
         return false;
     }
     s->host = argv[1];
     s->port = (uint16_t)number;
-    s->token = argv[3];
+    s->credential = argv[3];
     s->ca_file = argv[4];
     for (i = 5; i < argc; i++) {
-        const char *opt = argv[i];
-        if (strcmp(opt, "--trace") == 0) {
-            s->trace = true;
-        } else if (strlen(opt) >= sizeof offset_opt - 1 && memcmp(opt, offset_opt, sizeof offset_opt - 1) == 0) {
-            const char *v = opt + sizeof offset_opt - 1;
-            bool negative = *v == '-';
-            if (!parse_decimal(v + (negative ? 1 : 0), 0x7fffffffu, &number)) {
-                return false;
-            }
-            s->clock_offset_s = negative ? -(int64_t)number : (int64_t)number;
-        } else {
+        if (!read_option(s, argv[i])) {
             return false;
         }
     }
+#if defined(DBTOK_FW_PROVISIONING)
+    return dbtok_fw_provision_settings(s);
+#else
     return true;
+#endif
 }
 
 /* The CA certificate; returns its length, or 0 when it cannot be read or does not
@@ -156,20 +176,21 @@ static size_t read_ca(const char *path)
     return n > 0 ? (size_t)n : 0;
 }
 
-static int find_token(void *user, const dbtok_token_info *info)
+void dbtok_fw_config(const dbtok_fw_settings *s, const dbtok_fw_env *env, dbtok_config *config)
 {
-    search *q = user;
-    if (info->token_id.len == strlen(q->token_id) &&
-        memcmp(info->token_id.ptr, q->token_id, info->token_id.len) == 0) {
-        q->found = true;
-    }
-    return 0;
+    memset(config, 0, sizeof *config);
+    config->host = s->host;
+    config->port = s->port;
+    config->ca = env->ca;
+    config->ca_len = env->ca_len;
+    config->timeout_ms = TIMEOUT_MS;
+    config->user_agent_extra = "board/mps2-an385";
 }
 
-static uint32_t step_failed(const char *step, dbtok_err err, uint32_t code)
+uint32_t dbtok_fw_step_failed(const dbtok_client *c, const char *step, dbtok_err err, uint32_t code)
 {
-    const dbtok_error_info *e = dbtok_last_error(&client);
-    say(step);
+    const dbtok_error_info *e = dbtok_last_error(c);
+    dbtok_fw_say(step);
     semihost_puts(" failed: ");
     semihost_puts(dbtok_strerror(err));
     semihost_puts(" (err ");
@@ -196,7 +217,7 @@ static void say_value(const char *name, uint32_t value)
 static void report(uint64_t flow_ms)
 {
     const dbtok_stats *st = dbtok_get_stats(&client);
-    say("stats");
+    dbtok_fw_say("stats");
     say_value("connects", st->connects);
     say_value("handshakes", st->handshakes);
     say_value("requests", st->requests);
@@ -210,116 +231,71 @@ static void report(uint64_t flow_ms)
          * carries the allocator's header of eight words. */
         size_t used, blocks;
         mbedtls_memory_buffer_alloc_max_get(&used, &blocks);
-        say("arena");
+        dbtok_fw_say("arena");
         say_value("peak", (uint32_t)(used + blocks * 8u * sizeof(size_t)));
         say_value("blocks", (uint32_t)blocks);
         say_value("size", (uint32_t)sizeof arena);
         semihost_puts("\n");
     }
 #endif
-    say("stack");
+    dbtok_fw_say("stack");
     say_value("peak", (uint32_t)dbtok_fw_stack_peak());
     say_value("size", (uint32_t)dbtok_fw_stack_size());
     semihost_puts("\n");
 }
 
-static uint32_t provision(const dbtok_port *port, const settings *s, size_t ca_len)
+static uint32_t run_mode(dbtok_fw_settings *s, const dbtok_fw_env *env)
 {
-    dbtok_config config;
-    dbtok_created_token created;
-    char token_id[80];
-    search q;
-    dbtok_err err;
-
-    memset(&config, 0, sizeof config);
-    config.host = s->host;
-    config.port = s->port;
-    config.token = s->token;
-    config.ca = ca_der;
-    config.ca_len = ca_len;
-    config.timeout_ms = TIMEOUT_MS;
-    config.user_agent_extra = "board/mps2-an385";
-    err = dbtok_init(&client, &config, port, work, sizeof work);
-    if (err != DBTOK_OK) {
-        return step_failed("init", err, DBTOK_FW_EXIT_INIT);
+#if defined(DBTOK_FW_PROVISIONING)
+    if (s->store != NULL) {
+        return dbtok_fw_provision(s, env);
     }
-
-    err = dbtok_token_create(&client, COMMENT, LIFETIME_S, &created);
-    if (err != DBTOK_OK) {
-        return step_failed("create", err, DBTOK_FW_EXIT_CREATE);
-    }
-    if (dbtok_str_copy(token_id, sizeof token_id, created.info.token_id) != DBTOK_OK) {
-        return step_failed("create", DBTOK_ERR_BUFFER_TOO_SMALL, DBTOK_FW_EXIT_CREATE);
-    }
-    /* A device stores created.token_value in its secure storage here; this one only
-     * shows that it arrived, then wipes it. */
-    say("created ");
-    semihost_puts(token_id);
-    semihost_puts(" (value of ");
-    semihost_put_uint((uint32_t)created.token_value.len);
-    semihost_puts(" bytes)\n");
-    dbtok_result_wipe(&client);
-
-    q.token_id = token_id;
-    q.found = false;
-    err = dbtok_token_list(&client, find_token, &q);
-    if (err != DBTOK_OK) {
-        return step_failed("list", err, DBTOK_FW_EXIT_LIST);
-    }
-    if (!q.found) {
-        say("list: the new token is missing\n");
-        return DBTOK_FW_EXIT_NOT_LISTED;
-    }
-    say("listed it\n");
-
-    err = dbtok_token_revoke(&client, token_id);
-    if (err != DBTOK_OK) {
-        return step_failed("revoke", err, DBTOK_FW_EXIT_REVOKE);
-    }
-    say("revoked it\n");
-
-    q.found = false;
-    err = dbtok_token_list(&client, find_token, &q);
-    if (err != DBTOK_OK) {
-        return step_failed("second list", err, DBTOK_FW_EXIT_RELIST);
-    }
-    if (q.found) {
-        say("second list: the revoked token is still there\n");
-        return DBTOK_FW_EXIT_STILL_LISTED;
-    }
-    say("gone from the list\n");
-    return DBTOK_FW_EXIT_OK;
+#endif
+    return dbtok_fw_demo(s, env);
 }
 
 uint32_t dbtok_fw_main(void)
 {
-    settings s;
+    dbtok_fw_settings s;
+    dbtok_fw_env env;
     dbtok_port port;
-    size_t ca_len;
     uint64_t start;
     uint32_t code;
 
     if (!read_settings(&s)) {
-        say("usage: PROGRAM HOST PORT TOKEN CA_FILE [--clock-offset=SECONDS] [--trace]\n");
+        dbtok_fw_say("usage: PROGRAM HOST PORT TOKEN CA_FILE [--clock-offset=SECONDS] [--trace]\n");
+#if defined(DBTOK_FW_PROVISIONING)
+        dbtok_fw_provision_usage();
+#endif
         return DBTOK_FW_EXIT_USAGE;
     }
-    ca_len = read_ca(s.ca_file);
-    if (ca_len == 0) {
-        say("cannot read the CA certificate, or it is 2 KiB or larger\n");
+    env.client = &client;
+    env.work = work;
+    env.work_len = sizeof work;
+    env.ca = ca_der;
+    env.ca_len = read_ca(s.ca_file);
+    if (env.ca_len == 0) {
+        dbtok_fw_say("cannot read the CA certificate, or it is 2 KiB or larger\n");
         return DBTOK_FW_EXIT_CA_FILE;
     }
     if (mps2_board_init(&board, s.clock_offset_s, s.trace) != 0) {
-        say("no entropy source\n");
+        dbtok_fw_say("no entropy source\n");
         return DBTOK_FW_EXIT_BOARD;
+    }
+    if (s.store != NULL) {
+        /* A provisioning device has no real-time clock: its time is the build date,
+         * the time kept with its token and what the service's Date says. */
+        board.board.unix_time = NULL;
     }
     mbedtls_memory_buffer_alloc_init(arena, sizeof arena);
     dbtok_bm_psa_rng_use(&board.board);
     dbtok_bm_port_init(&port_state, &board.board, &port);
+    env.port = &port;
 
     start = port.now_ms(port.ctx);
-    code = provision(&port, &s, ca_len);
+    code = run_mode(&s, &env);
     dbtok_close(&client);
     report(port.now_ms(port.ctx) - start);
-    say(code == DBTOK_FW_EXIT_OK ? "done\n" : "FAILED\n");
+    dbtok_fw_say(code == DBTOK_FW_EXIT_OK ? "done\n" : "FAILED\n");
     return code;
 }

@@ -12,7 +12,9 @@
 #define SYS_OPEN 0x01
 #define SYS_CLOSE 0x02
 #define SYS_WRITE0 0x04
+#define SYS_WRITE 0x05
 #define SYS_READ 0x06
+#define SYS_SEEK 0x0A
 #define SYS_TIME 0x11
 #define SYS_GET_CMDLINE 0x15
 #define SYS_EXIT_EXTENDED 0x20
@@ -107,6 +109,24 @@ int semihost_read(int handle, uint8_t *buf, size_t len)
         return -1;
     }
     return (int)(len - (uint32_t)not_read);
+}
+
+int semihost_write_file(int handle, const uint8_t *buf, size_t len)
+{
+    uint32_t block[3];
+    block[0] = (uint32_t)handle;
+    block[1] = word(buf);
+    block[2] = (uint32_t)len;
+    /* The result is the count of bytes not written. */
+    return call(SYS_WRITE, block) == 0 ? 0 : -1;
+}
+
+int semihost_seek(int handle, uint32_t offset)
+{
+    uint32_t block[2];
+    block[0] = (uint32_t)handle;
+    block[1] = offset;
+    return call(SYS_SEEK, block) == 0 ? 0 : -1;
 }
 
 void semihost_close(int handle)

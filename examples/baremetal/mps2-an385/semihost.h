@@ -11,8 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* SYS_OPEN modes (ISO C fopen: 0 "r", 1 "rb"). */
+/* SYS_OPEN modes (ISO C fopen: 1 "rb", 3 "r+b", 7 "w+b"). */
 #define SEMIHOST_OPEN_RB 1
+#define SEMIHOST_OPEN_RPLUSB 3
+#define SEMIHOST_OPEN_WPLUSB 7
 
 /* Text to the host's stderr. */
 void semihost_write(const char *text, size_t len);
@@ -24,9 +26,12 @@ void semihost_put_int(int32_t value);
  * length (NUL-terminated in buf), or -1 when it does not fit. */
 int semihost_cmdline(char *buf, size_t cap);
 
-/* A host file: handle >= 0 or -1; bytes read (short at end of file) or -1. */
+/* A host file: handle >= 0 or -1; bytes read (short at end of file) or -1; 0 once all
+ * of buf is written (or the position set), -1 otherwise. */
 int semihost_open(const char *path, int mode);
 int semihost_read(int handle, uint8_t *buf, size_t len);
+int semihost_write_file(int handle, const uint8_t *buf, size_t len);
+int semihost_seek(int handle, uint32_t offset);
 void semihost_close(int handle);
 
 /* The host's clock, in seconds since 1970. */
