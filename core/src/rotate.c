@@ -119,7 +119,9 @@ static bool same_id(dbtok_str id, const char *s)
 static int find_marked(void *user, const dbtok_token_info *info)
 {
     marked_search *s = user;
-    if (same_id(info->token_id, s->own_id) || same_id(info->token_id, s->known_id) ||
+    /* An entry without an id cannot be revoked: counting it would fail
+     * every sweep. */
+    if (info->token_id.len == 0 || same_id(info->token_id, s->own_id) || same_id(info->token_id, s->known_id) ||
         !has_device_marker(info->comment, s->device, s->device_len)) {
         return 0;
     }
@@ -414,7 +416,6 @@ dbtok_err dbtok_token_rotate(dbtok_client *client, const dbtok_rotation *rot, db
 {
     dbtok__state *c = dbtok__state_of(client);
     bool others = false;
-    bool step_1;
     dbtok_err err;
 
     if (client == NULL || !rotation_ok(rot, dev) || rot->create.answer_json || !write_comment(rot, dev)) {
@@ -426,23 +427,22 @@ dbtok_err dbtok_token_rotate(dbtok_client *client, const dbtok_rotation *rot, db
         err = keep_pending(c, rot, dev);
         return err != DBTOK_OK ? err : settle(c, rot, dev, true);
     }
-    step_1 = !dev->kept.sweep;
     if (dev->kept.retire_id[0] != '\0') {
         /* An earlier rotation's retiree: the new record replaces its id. */
         err = revoke_gone_ok(c, dev->kept.retire_id);
         if (err != DBTOK_OK) {
             return err;
         }
-        step_1 = true;
     }
-    if (step_1) {
-        memcpy(&dev->next, &dev->kept, sizeof dev->next);
-        dev->next.retire_id[0] = '\0';
-        dev->next.sweep = true;
-        err = keep_next(c, rot, dev);
-        if (err != DBTOK_OK) {
-            return err;
-        }
+    /* Step 1 is kept even when dev->kept says sweep already: a keep that
+     * failed may have landed, so the store's record may say otherwise, and
+     * a create must never go out while the store does not say sweep. */
+    memcpy(&dev->next, &dev->kept, sizeof dev->next);
+    dev->next.retire_id[0] = '\0';
+    dev->next.sweep = true;
+    err = keep_next(c, rot, dev);
+    if (err != DBTOK_OK) {
+        return err;
     }
     err = make_and_prove(c, rot, dev, &others);
     if (err != DBTOK_OK) {

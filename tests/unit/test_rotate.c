@@ -436,7 +436,8 @@ static unsigned live_marked(const model *m, const char **id)
     unsigned k;
     unsigned n = 0;
     for (k = 0; k < m->n_tok; k++) {
-        if (m->tok[k].live && strstr(m->tok[k].comment, MARKER) != NULL) {
+        /* (an entry without an id, which no one can revoke, is not counted) */
+        if (m->tok[k].live && m->tok[k].id[0] != '\0' && strstr(m->tok[k].comment, MARKER) != NULL) {
             *id = m->tok[k].id;
             n++;
         }
@@ -840,9 +841,13 @@ static void test_sweep_revokes_only_this_device(void **state)
     model_token *t;
     unsigned k;
 
-    for (k = 0; k < 3; k++) {
+    for (k = 0; k < 4; k++) {
         t = &d->m.tok[d->m.n_tok++];
+        /* the fourth has no id: it cannot be revoked, and must not stop the sweep */
         (void)snprintf(t->id, sizeof t->id, "orphan-%u", k);
+        if (k == 3) {
+            t->id[0] = '\0';
+        }
         (void)snprintf(t->value, sizeof t->value, "dapi-orphan-%u", k);
         (void)snprintf(t->comment, sizeof t->comment, "%s", k == 2 ? "[dbtok-device:" DEVICE "-2]" : MARKER);
         t->expiry_ms = -1;
@@ -852,6 +857,7 @@ static void test_sweep_revokes_only_this_device(void **state)
     assert_int_equal(live_marked(&d->m, &id), 1);
     assert_string_equal(id, d->dev.kept.token_id);
     assert_true(d->m.tok[2].live); /* another device's name, a prefix of which is ours */
+    assert_true(d->m.tok[3].live);
     dbtok_close(&d->m.fx->client);
     free(d);
 }

@@ -87,8 +87,8 @@ typedef struct {
  * or OAuth client credentials) is the one the new token is created with:
  * dev->kept's own token when it still works, else the bootstrap credential.
  *
- * In order: finish what an earlier rotation left (dbtok_token_rotate_finish);
- * keep {kept, sweep} (step 1; skipped when sweep is set already); create N
+ * In order: revoke what an earlier rotation left to retire; keep {kept,
+ * sweep} (step 1, even when dev->kept says sweep already); create N
  * with dbtok_token_create_recover_with(), its comment carrying the marker;
  * prove N with a list made with N as the bearer; keep {N, retire: the old
  * id, sweep} (step 2); revoke the old token and every orphan; keep {N}
@@ -104,8 +104,8 @@ typedef struct {
  * Returns DBTOK_OK once step 3 is kept. Otherwise:
  * - the create failed (any error of dbtok_token_create_recover_with, whose
  *   DBTOK_ERR_OUTCOME_UNKNOWN leaves an orphan that the sweep removes later),
- *   or N was refused by its proof (N is then revoked with the configured
- *   credential when possible): dev->kept is the old record, sweep set;
+ *   or N's proof failed (N is left to the sweep, by its marker): dev->kept
+ *   is the old record, sweep set;
  * - the service sent a token value that is not visible ASCII or longer than
  *   DBTOK_STORE_VALUE_MAX - 1 bytes, or an id that does not fit: N is revoked,
  *   DBTOK_ERR_PROTOCOL; an answer naming a token the device holds (the old
