@@ -5,9 +5,8 @@
  * input.
  *
  * Input: a 32-byte header, then the answers the server sends, in the order
- * requests ask for them, separated by "\n@@\n". The first byte of each
- * answer says how it ends once its bytes are out: 'R' a reset, 'T' a
- * timeout, 'N' no bytes at all then a close, anything else a close.
+ * requests ask for them, separated by "\n@@\n", each ending as its first byte
+ * says (fuzz_script.h).
  *   [0]       work buffer: DBTOK_MIN_WORK_BUFFER + 64 * value bytes
  *   [1]       bits 0-2: operations - 1; bit 3: no log; bit 4: wipe the
  *             result after each create; bit 5: a User-Agent suffix;
@@ -15,13 +14,8 @@
  *             attempts per call, the port sleeping on the fake clock
  *   [2..9]    operations: value % 4 picks create, list, revoke or
  *             create_recover, value >> 2 its arguments (see run_op)
- *   [10..25]  the connections, in the order they are opened: bits 0-2 are
- *             5: connect fails (error from bits 3-4), 6: sending breaks
- *             off after 32 * (bits 3-6) bytes on it, else it works;
- *             bit 7: found closed when idle. Later ones work; past the
- *             fake's last, connecting is refused.
- *   [26..31]  split sizes for each recv (see fuzz_split_size; 0: as much as
- *             fits), cycled
+ *   [10..25]  the connections, in the order they are opened (fuzz_script.h)
+ *   [26..31]  split sizes for each recv (fuzz_script.h), cycled
  *
  * Every request sent is logged with the answer it was given, so that each
  * operation can be judged afterwards against the rules that keep a token
@@ -58,19 +52,14 @@
 #include <string.h>
 
 #include "dbtok/dbtok.h"
-#include "fake_tls.h"
 #include "fuzz_common.h"
-#include "http_reader.h"
+#include "fuzz_script.h"
 #include "list_reader.h"
 
 #define HEADER 32
 #define MAX_OPS 8
-#define N_CONN_KNOBS 16
-#define N_SPLITS 6
-#define SEPARATOR "\n@@\n"
 #define MAX_SECRETS 16
 #define MAX_ID 256
-#define MAX_REQUESTS 512
 /* An operation starts only while every connection has this much of the
  * fake's record left: a create_recover with retries sends up to 36
  * requests of about 1.2 KB. */
@@ -78,42 +67,17 @@
 /* "[dbtok:" 16 hex digits "]" */
 #define MARKER_LEN 24
 
-#define HOST "adb-1234567890123456.7.azuredatabricks.net"
 #define BEARER "dapiFUZZbearer0123456789abcdef0123456789"
 
 enum { OP_CREATE, OP_LIST, OP_REVOKE, OP_RECOVER };
 
-/* One dbtok__tls_send_all, and the answer it got. */
 typedef struct {
-    unsigned conn;
-    size_t off;   /* in conns[conn].sent */
-    size_t len;   /* bytes taken */
-    bool whole;   /* the whole request was taken */
-    char kind;    /* 'C' create, 'L' list, 'D' delete (revoke), '?' too short to tell */
-    int answer;   /* queue index of the answer read; -1 none left (silence); -2 never read */
-} request_rec;
-
-/* What the client could make of an answer: it reads the same bytes. */
-typedef struct {
-    bool complete;
-    bool head;  /* the status line and headers arrived whole */
-    int status;
-} answer_info;
-
-typedef struct {
-    fake_script script;
-    fake_port_ctx pctx;
-    dbtok_port port;
+    fuzz_script run;
     dbtok_config cfg;
     dbtok_client client;
     uint8_t *work;
     size_t work_len;
-    const uint8_t *splits;
-    unsigned next_split;
     bool input_has_bearer;
-    request_rec req[MAX_REQUESTS];
-    unsigned n_req;
-    bool req_overflow;
     /* list callback state */
     size_t stop_at;
     size_t seen;
@@ -128,174 +92,25 @@ static session S;
 /* DBTOK_FUZZ_VERBOSE=1 prints each request, each operation's result and
  * the log: what one wants to see when replaying a single input. */
 static int verbose = -1;
-static const uint8_t fake_ca[] = "not parsed: the fake TLS layer never looks at it";
 
-/* ---- transport script from the input ------------------------------------ */
+/* ---- the transport ------------------------------------------------------ */
 
-static size_t next_chunk(fake_script *s)
+/* At the first recv for a request, the request, bearer token included, is
+ * wiped. */
+static void on_answer(fuzz_script *run, dbtok__state *c)
 {
-    uint8_t b = S.splits[S.next_split++ % N_SPLITS];
-    (void)s;
-    return b == 0 ? 0 : fuzz_split_size(b);
-}
-
-static bool starts(const uint8_t *p, size_t n, const char *prefix)
-{
-    size_t k = strlen(prefix);
-    return n >= k && memcmp(p, prefix, k) == 0;
-}
-
-static void on_send(fake_script *s, unsigned conn, size_t len, size_t sent)
-{
-    const fake_conn *c = &s->conns[conn];
-    request_rec *r;
-
-    if (S.n_req == MAX_REQUESTS) {
-        S.req_overflow = true;
-        return;
-    }
-    r = &S.req[S.n_req++];
-    r->conn = conn;
-    r->off = c->sent_len - sent;
-    r->len = sent;
-    r->whole = sent == len && len > 0;
-    r->answer = -2;
-    r->kind = starts(c->sent + r->off, sent, "POST /api/2.0/token/create ")   ? 'C'
-              : starts(c->sent + r->off, sent, "GET /api/2.0/token/list ")    ? 'L'
-              : starts(c->sent + r->off, sent, "POST /api/2.0/token/delete ") ? 'D'
-                                                                              : '?';
-}
-
-/* The first recv after a send picks its answer: the fake takes the next one
- * of the queue. By then the request, bearer token included, is wiped. Later
- * recvs are not scanned: with one-byte splits that would cost a scan of the
- * work buffer per byte. */
-static void on_recv(fake_script *s, dbtok__state *c)
-{
-    request_rec *r = S.n_req > 0 ? &S.req[S.n_req - 1] : NULL;
-
-    if (r == NULL || r->answer != -2) {
-        return;
-    }
-    r->answer = s->next_queue < s->n_queue ? (int)s->next_queue : -1;
+    (void)run;
     if (!S.input_has_bearer) {
         FUZZ_CHECK(!fuzz_contains(c->work, c->work_len, BEARER, strlen(BEARER)));
     }
 }
 
-static void port_sleep(void *ctx, uint32_t ms)
-{
-    ((fake_port_ctx *)ctx)->now_ms += ms;
-}
-
-static void script_connections(const uint8_t *knobs)
-{
-    static const dbtok_err connect_errs[4] = {DBTOK_ERR_CONNECT, DBTOK_ERR_TLS, DBTOK_ERR_TIMEOUT,
-                                              DBTOK_ERR_CERT_VERIFY};
-    unsigned i;
-
-    for (i = 0; i < N_CONN_KNOBS; i++) {
-        fake_conn *conn = fake_add_conn(&S.script);
-        uint8_t k = knobs[i];
-        switch (k & 7u) {
-        case 5:
-            conn->connect_err = connect_errs[(k >> 3) & 3u];
-            break;
-        case 6:
-            conn->send_fails = true;
-            conn->send_fail_after = (size_t)((k >> 3) & 0x0Fu) * 32u;
-            conn->send_err = (k & 0x40u) != 0 ? DBTOK_ERR_TIMEOUT : DBTOK_ERR_IO;
-            break;
-        default:
-            break;
-        }
-        conn->closed_when_idle = (k & 0x80u) != 0;
-    }
-    S.script.auto_conns = true;
-    S.script.refuse_when_full = true;
-}
-
-/* Splits the answers on the separator into the script's queue. */
-static void script_answers(const uint8_t *p, size_t n)
-{
-    size_t sep = strlen(SEPARATOR);
-
-    while (S.script.n_queue < FAKE_MAX_QUEUE) {
-        const uint8_t *end = NULL;
-        size_t len;
-        size_t i;
-        fake_response *r;
-
-        for (i = 0; i + sep <= n; i++) {
-            if (memcmp(p + i, SEPARATOR, sep) == 0) {
-                end = p + i;
-                break;
-            }
-        }
-        len = end != NULL ? (size_t)(end - p) : n;
-        r = fake_queue_response(&S.script, NULL);
-        if (len > 0) {
-            r->end = p[0] == 'R' ? FAKE_END_RESET : p[0] == 'T' ? FAKE_END_TIMEOUT : FAKE_END_CLOSE;
-            if (p[0] != 'N') {
-                r->bytes = (const char *)p + 1;
-                r->len = len - 1;
-            }
-        }
-        if (end == NULL) {
-            break;
-        }
-        p += len + sep;
-        n -= len + sep;
-    }
-}
-
 /* ---- answers as the client saw them -------------------------------------- */
 
-/* Whether answer idx is a complete HTTP response, its status, and its body
- * (decoded from chunks) in *body, which the caller frees; NULL body: not
- * wanted. */
-static answer_info read_answer(int idx, uint8_t **body, size_t *body_len)
-{
-    answer_info a = {false, false, 0};
-    const fake_response *r;
-    http_reader reader;
-    uint8_t *copy;
-    size_t consumed = 0;
-    size_t got = 0;
-    int rc = 0;
-
-    if (body != NULL) {
-        *body = NULL;
-        *body_len = 0;
-    }
-    if (idx < 0) {
-        return a;
-    }
-    r = &S.script.queue[idx];
-    copy = fuzz_dup((const uint8_t *)(r->bytes != NULL ? r->bytes : ""), r->bytes != NULL ? r->len : 0);
-    dbtok__http_reader_init(&reader, NULL, NULL);
-    if (r->bytes != NULL && r->len > 0) {
-        rc = dbtok__http_reader_feed(&reader, copy, r->len, &consumed, &got);
-    }
-    if (rc == 0 && r->end == FAKE_END_CLOSE) {
-        rc = dbtok__http_reader_eof(&reader);
-    }
-    a.complete = rc == 1;
-    a.head = reader.head_done;
-    a.status = reader.status;
-    if (body != NULL && a.complete) {
-        *body = copy;
-        *body_len = got;
-    } else {
-        free(copy);
-    }
-    return a;
-}
-
 /* The marker a create_recover request carries, or NULL. */
-static const char *request_marker(const request_rec *r, char out[MARKER_LEN + 1])
+static const char *request_marker(const fuzz_request *r, char out[MARKER_LEN + 1])
 {
-    const uint8_t *p = S.script.conns[r->conn].sent + r->off;
+    const uint8_t *p = fuzz_script_request_text(&S.run, r);
     size_t i;
 
     for (i = 0; i + MARKER_LEN <= r->len; i++) {
@@ -354,7 +169,7 @@ static bool list_shows_marker(uint8_t *body, size_t len, const char *marker)
 
 static bool said_error(int answer)
 {
-    answer_info a = read_answer(answer, NULL, NULL);
+    fuzz_answer a = fuzz_script_answer(&S.run, answer, NULL, NULL);
     return a.complete && a.status >= 400;
 }
 
@@ -372,27 +187,27 @@ static void check_recovery(unsigned i, unsigned j)
     unsigned list_ok = j;
     uint8_t *body;
     size_t body_len;
-    answer_info a;
+    fuzz_answer a;
 
-    FUZZ_CHECK(request_marker(&S.req[i], m1) != NULL);
-    if (request_marker(&S.req[j], m2) != NULL) { /* a create cut short may not show it */
+    FUZZ_CHECK(request_marker(&S.run.req[i], m1) != NULL);
+    if (request_marker(&S.run.req[j], m2) != NULL) { /* a create cut short may not show it */
         FUZZ_CHECK(strcmp(m1, m2) != 0);
     }
     for (k = i + 1; k < j; k++) {
-        if (S.req[k].kind == 'L' && S.req[k].whole) {
-            a = read_answer(S.req[k].answer, NULL, NULL);
+        if (S.run.req[k].kind == 'L' && S.run.req[k].whole) {
+            a = fuzz_script_answer(&S.run, S.run.req[k].answer, NULL, NULL);
             if (a.complete && a.status >= 200 && a.status < 300) {
                 list_ok = k;
             }
         }
     }
     FUZZ_CHECK(list_ok != j);
-    (void)read_answer(S.req[list_ok].answer, &body, &body_len);
+    (void)fuzz_script_answer(&S.run, S.run.req[list_ok].answer, &body, &body_len);
     if (list_shows_marker(body, body_len, m1)) {
         bool revoked = false;
         for (k = list_ok + 1; k < j; k++) {
-            if (S.req[k].kind == 'D' && S.req[k].whole) {
-                a = read_answer(S.req[k].answer, NULL, NULL);
+            if (S.run.req[k].kind == 'D' && S.run.req[k].whole) {
+                a = fuzz_script_answer(&S.run, S.run.req[k].answer, NULL, NULL);
                 revoked = revoked || (a.complete && ((a.status >= 200 && a.status < 300) || a.status == 404));
             }
         }
@@ -407,11 +222,11 @@ static void judge_call(int op, unsigned first, unsigned last, dbtok_err err)
     unsigned i;
     unsigned creates = 0;
 
-    if (S.req_overflow) {
+    if (S.run.req_overflow) {
         return;
     }
     for (i = first; i < last; i++) {
-        const request_rec *r = &S.req[i];
+        const fuzz_request *r = &S.run.req[i];
         unsigned j;
         unsigned k;
         bool list_between;
@@ -420,7 +235,7 @@ static void judge_call(int op, unsigned first, unsigned last, dbtok_err err)
             continue;
         }
         /* The next request of the same kind, and what came between. */
-        for (j = i + 1; j < last && S.req[j].kind != r->kind; j++) {
+        for (j = i + 1; j < last && S.run.req[j].kind != r->kind; j++) {
         }
         if (j == last) {
             continue;
@@ -428,8 +243,8 @@ static void judge_call(int op, unsigned first, unsigned last, dbtok_err err)
         list_between = false;
         create_between = false;
         for (k = i + 1; k < j; k++) {
-            list_between = list_between || S.req[k].kind == 'L';
-            create_between = create_between || S.req[k].kind == 'C';
+            list_between = list_between || S.run.req[k].kind == 'L';
+            create_between = create_between || S.run.req[k].kind == 'C';
         }
         if (r->kind == 'D') {
             /* A revoke again in a later round of create_recover, or after a
@@ -445,7 +260,7 @@ static void judge_call(int op, unsigned first, unsigned last, dbtok_err err)
         }
     }
     for (i = first; i < last; i++) {
-        creates += S.req[i].whole && S.req[i].kind == 'C';
+        creates += S.run.req[i].whole && S.run.req[i].kind == 'C';
     }
     if (op == OP_RECOVER) {
         /* Creates that were answered "later" are retries, not rounds; at
@@ -453,27 +268,27 @@ static void judge_call(int op, unsigned first, unsigned last, dbtok_err err)
         FUZZ_CHECK(creates <= 3u * (S.cfg.retry.max_attempts > 0 ? S.cfg.retry.max_attempts : 4u));
     }
     if (op == OP_CREATE || op == OP_RECOVER) {
-        const request_rec *final = NULL;
+        const fuzz_request *final = NULL;
         for (i = first; i < last; i++) {
-            if (S.req[i].kind == 'C' && S.req[i].whole) {
-                final = &S.req[i];
+            if (S.run.req[i].kind == 'C' && S.run.req[i].whole) {
+                final = &S.run.req[i];
             }
         }
         if (err == DBTOK_OK) {
-            answer_info a;
-            FUZZ_CHECK(final != NULL && final == &S.req[last - 1]);
-            a = read_answer(final->answer, NULL, NULL);
+            fuzz_answer a;
+            FUZZ_CHECK(final != NULL && final == &S.run.req[last - 1]);
+            a = fuzz_script_answer(&S.run, final->answer, NULL, NULL);
             FUZZ_CHECK(a.complete && a.status >= 200 && a.status < 300);
         }
         if (final == NULL) {
             FUZZ_CHECK(err != DBTOK_OK && err != DBTOK_ERR_OUTCOME_UNKNOWN && err != DBTOK_ERR_API);
         }
-        if (op == OP_CREATE && final != NULL && final == &S.req[last - 1]) {
+        if (op == OP_CREATE && final != NULL && final == &S.run.req[last - 1]) {
             /* The one rule of what a failed create says: once it went out
              * whole, only a 4xx or the service's own "try later" prove that
              * no token was made; any other failure is an unknown outcome. */
             const dbtok_error_info *e = dbtok_last_error(&S.client);
-            answer_info a = read_answer(final->answer, NULL, NULL);
+            fuzz_answer a = fuzz_script_answer(&S.run, final->answer, NULL, NULL);
             bool refused = a.head && a.status >= 400 && a.status < 500;
             bool try_later = a.complete && (a.status == 429 || a.status == 503 ||
                                             strcmp(e->error_code, "REQUEST_LIMIT_EXCEEDED") == 0 ||
@@ -484,7 +299,7 @@ static void judge_call(int op, unsigned first, unsigned last, dbtok_err err)
                 FUZZ_CHECK(err == DBTOK_OK || err == DBTOK_ERR_OUTCOME_UNKNOWN);
             }
         }
-        if (final != NULL && final == &S.req[last - 1]) {
+        if (final != NULL && final == &S.run.req[last - 1]) {
             /* The service answered the last create with a 2xx JSON body: a
              * token exists. An answer the client cannot use (too many tokens
              * for the work buffer, a field missing, malformed) is an unknown
@@ -493,7 +308,7 @@ static void judge_call(int op, unsigned first, unsigned last, dbtok_err err)
             uint8_t *body;
             size_t body_len;
             size_t k = 0;
-            answer_info a = read_answer(final->answer, &body, &body_len);
+            fuzz_answer a = fuzz_script_answer(&S.run, final->answer, &body, &body_len);
             while (k < body_len && (body[k] == ' ' || body[k] == '\t' || body[k] == '\r' || body[k] == '\n')) {
                 k++;
             }
@@ -572,7 +387,7 @@ static int on_token(void *user, const dbtok_token_info *info)
     (void)user;
     check_info(info);
     if (S.seen++ == 0) {
-        S.req_at_first_entry = S.n_req;
+        S.req_at_first_entry = S.run.n_req;
     }
     copy_id(&info->token_id);
     return S.stop_at != 0 && S.seen == S.stop_at;
@@ -636,7 +451,7 @@ static void run_op(uint8_t b, bool wipe)
     static const char *const names[4] = {"create", "list", "revoke", "create_recover"};
     int op = b % 4;
     unsigned arg = b >> 2;
-    unsigned first = S.n_req;
+    unsigned first = S.run.n_req;
     size_t known = S.n_secrets;
     dbtok_created_token out;
     dbtok_err err;
@@ -661,7 +476,7 @@ static void run_op(uint8_t b, bool wipe)
         FUZZ_CHECK(err != DBTOK_ERR_ABORTED || (S.stop_at != 0 && S.seen == S.stop_at));
         if (S.seen > 0) {
             /* No request after the first entry was handed out. */
-            FUZZ_CHECK(S.n_req == S.req_at_first_entry);
+            FUZZ_CHECK(S.run.n_req == S.req_at_first_entry);
         }
         break;
     default:
@@ -673,9 +488,9 @@ static void run_op(uint8_t b, bool wipe)
     if (verbose) {
         const dbtok_error_info *e = dbtok_last_error(&S.client);
         unsigned i;
-        for (i = first; i < S.n_req; i++) {
-            const request_rec *r = &S.req[i];
-            answer_info a = read_answer(r->answer, NULL, NULL);
+        for (i = first; i < S.run.n_req; i++) {
+            const fuzz_request *r = &S.run.req[i];
+            fuzz_answer a = fuzz_script_answer(&S.run, r->answer, NULL, NULL);
             fprintf(stderr, "  request %c on connection %u: %zu bytes%s, answer %d: %s, status %d\n", r->kind,
                     r->conn, r->len, r->whole ? "" : " (cut)", r->answer, a.complete ? "complete" : "lost",
                     a.status);
@@ -683,22 +498,10 @@ static void run_op(uint8_t b, bool wipe)
         fprintf(stderr, "%s: %s (http %d, code \"%s\", message \"%s\", attempts %u)\n", names[op],
                 dbtok_strerror(err), e->http_status, e->error_code, e->message, (unsigned)e->attempts);
     }
-    judge_call(op, first, S.n_req, err);
+    judge_call(op, first, S.run.n_req, err);
     if (!S.input_has_bearer) {
         FUZZ_CHECK(!fuzz_contains(S.work, S.work_len, BEARER, strlen(BEARER)));
     }
-}
-
-/* Whether every connection has room in the fake's record for another call. */
-static bool room_for_a_call(void)
-{
-    unsigned i;
-    for (i = 0; i < S.script.n_conns; i++) {
-        if (S.script.conns[i].sent_len > FAKE_SENT_MAX - SENT_RESERVE) {
-            return false;
-        }
-    }
-    return S.n_req + 64u <= MAX_REQUESTS;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -715,60 +518,48 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < HEADER) {
         return 0;
     }
-    fake_tls_use(&S.script);
-    fake_port_make(&S.port, &S.pctx, (data[1] & 8u) == 0);
     retries = data[1] >> 6;
-    if (retries > 0) {
-        S.port.sleep_ms = port_sleep;
-    }
-    S.script.next_chunk = next_chunk;
-    S.script.on_recv = on_recv;
-    S.script.on_send = on_send;
-    S.splits = data + 26;
-    S.next_split = 0;
+    fuzz_script_start(&S.run, data + 10, data + 26, data + HEADER, size - HEADER, (data[1] & 8u) == 0, retries > 0);
+    S.run.on_answer = on_answer;
     S.input_has_bearer = fuzz_contains(data, size, BEARER, strlen(BEARER));
-    S.n_req = 0;
-    S.req_overflow = false;
     S.last_id[0] = '\0';
     S.n_secrets = 0;
-    script_connections(data + 10);
-    script_answers(data + HEADER, size - HEADER);
 
     memset(&S.cfg, 0, sizeof S.cfg);
-    S.cfg.host = HOST;
+    S.cfg.host = FUZZ_SCRIPT_HOST;
     S.cfg.token = BEARER;
-    S.cfg.ca = fake_ca;
-    S.cfg.ca_len = sizeof fake_ca;
+    S.cfg.ca = fuzz_script_ca;
+    S.cfg.ca_len = fuzz_script_ca_len;
     S.cfg.user_agent_extra = (data[1] & 0x20u) != 0 ? "fuzz/1.0 board/rev-b" : NULL;
     S.cfg.retry.max_attempts = (uint8_t)(retries > 0 ? retries + 1u : 1u);
     S.work_len = DBTOK_MIN_WORK_BUFFER + 64u * data[0];
     S.work = malloc(S.work_len);
     FUZZ_CHECK(S.work != NULL);
-    err = dbtok_init(&S.client, &S.cfg, &S.port, S.work, S.work_len);
+    err = dbtok_init(&S.client, &S.cfg, &S.run.port, S.work, S.work_len);
     FUZZ_CHECK(err == DBTOK_OK);
 
     n_ops = 1u + (data[1] & 7u);
     wipe = (data[1] & 0x10u) != 0;
-    for (i = 0; i < n_ops && room_for_a_call(); i++) {
+    for (i = 0; i < n_ops && fuzz_script_room(&S.run, SENT_RESERVE, 64); i++) {
         run_op(data[2 + i], wipe);
     }
 
     dbtok_close(&S.client);
     if (verbose) {
-        fprintf(stderr, "log:\n%s\n", S.pctx.log);
+        fprintf(stderr, "log:\n%s\n", S.run.pctx.log);
     }
     for (i = 0; i < S.work_len; i++) {
         FUZZ_CHECK(S.work[i] == 0);
     }
-    FUZZ_CHECK(S.pctx.transport_calls == 0);
-    check_no_secret(S.pctx.log, S.pctx.log_len, 0);
+    FUZZ_CHECK(S.run.pctx.transport_calls == 0);
+    check_no_secret(S.run.pctx.log, S.run.pctx.log_len, 0);
     /* A created value no part of which the input holds anywhere but in its
      * own answer, where it is a token_value, appears nowhere in the trace:
      * that answer's trace hides it, and every later echo is masked. */
     for (i = 0; i < S.n_secrets; i++) {
         if (strlen(S.secrets[i]) >= 8 && size <= sizeof scratch &&
             fuzz_secret_runs(data, size, S.secrets[i], scratch) <= 1) {
-            FUZZ_CHECK(fuzz_secret_runs(S.pctx.log, S.pctx.log_len, S.secrets[i], scratch) == 0);
+            FUZZ_CHECK(fuzz_secret_runs(S.run.pctx.log, S.run.pctx.log_len, S.secrets[i], scratch) == 0);
         }
     }
     free(S.work);

@@ -262,7 +262,144 @@ def seeds():
             answers=["C" + response(400, TEXT_400, ctype="text/plain"), "N", "T" + response(200, CREATE)]),
     }
     return {"fuzz_http_reader": http, "fuzz_json": json, "fuzz_list_reader": lists, "fuzz_request": requests,
-            "fuzz_session": sessions}
+            "fuzz_session": sessions, "fuzz_rotate": rotate_seeds()}
+
+
+# ---- fuzz_rotate ------------------------------------------------------------
+
+# The stored token's id of the harness (fuzz_rotate.c), and the tokens the
+# service makes in these seeds.
+T_ID = "7f3a9c2e4b6d8f0a1c3e5a7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f"
+N1_VALUE = "dapiN1newtoken5f8e2c7a9b3d1e6f4a0c8b2d9e7"
+N1_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
+N2_VALUE = "dapiN2newtokenc3e9a1f7b5d2e8c4a6f0b9d3e1"
+N2_ID = "f9e8d7c6b5a40312f9e8d7c6b5a40312f9e8d7c6b5a40312f9e8d7c6b5a40312"
+ORPHAN_ID = "3c5e7a9b1d3f5e7c9a1b3d5f7e9c1a3b5d7f9e1c3a5b7d9f1e3c5a7b9d1f3e5a"
+DEVICE_MARKER = "[dbtok-device:sensor-17]"
+OTHER_MARKER = "[dbtok-device:sensor-17-2]"
+def create_marker(k):
+    """The recovery marker of the run's k-th create (0 first): the fake
+    port's entropy counts up from 0 over the whole run."""
+    return "[dbtok:%s]" % "".join("%02x" % ((8 * k + i) & 0xFF) for i in range(8))
+
+
+def rotate_input(answers, start=0, older=False, bootstrap=False, retries=0, finish_first=False, after=0,
+                 lifetime=False, comment=1, device=0, faults=(0, 0), tear=0, unix_day=0, scopes=0, again=False,
+                 work=16, conns=b"", splits=b"\x00" * 6):
+    flags1 = start | (8 if older else 0) | (0x10 if bootstrap else 0) | (retries << 6)
+    flags2 = (1 if finish_first else 0) | (after << 1) | (8 if lifetime else 0) | (comment << 4) | (device << 6)
+    conns = bytes(conns) + bytes(16 - len(conns))
+    flags7 = scopes | (4 if again else 0)
+    header = bytes([work, flags1, flags2, faults[0], faults[1], tear, unix_day, flags7]) + conns + splits
+    assert len(header) == 30
+    return header + b("\n@@\n".join(answers))
+
+
+def info(token_id, comment, expiry=-1):
+    return ('{"token_id":"%s","creation_time":1796000000000,"expiry_time":%d,"comment":"%s",'
+            '"created_by_id":4242,"owner_id":4242}' % (token_id, expiry, comment))
+
+
+def device_comment(k, text="dbtok device"):
+    return "%s %s %s" % (text, DEVICE_MARKER, create_marker(k))
+
+
+def created(value, token_id, k, text="dbtok device"):
+    return "C" + response(200, '{"token_value":"%s","token_info":%s}'
+                          % (value, info(token_id, device_comment(k, text), 1796003600000)))
+
+
+def listed(*infos):
+    return "C" + response(200, '{"token_infos":[%s]}' % ",".join(infos))
+
+
+def rotate_seeds():
+    revoked = "C" + response(200, REVOKE)
+    gone = "C" + response(404, ERR_404)
+    t_info = info(T_ID, "dbtok device %s %s" % (DEVICE_MARKER, "[dbtok:f0f1f2f3f4f5f6f7]"), 1801184000000)
+    n1_info = info(N1_ID, device_comment(0), 1796003600000)
+    orphan = info(ORPHAN_ID, "dbtok device %s %s" % (DEVICE_MARKER, "[dbtok:e0e1e2e3e4e5e6e7]"))
+    other_device = info(TOKEN_ID2, "dbtok device %s" % OTHER_MARKER)
+    long_orphan = info("9" * 81, "dbtok device %s" % DEVICE_MARKER)
+    return {
+        # a new device: step 1, the create with the bootstrap credential, the
+        # proof, steps 2 and 3; nothing to retire
+        "provisioning": rotate_input([created(N1_VALUE, N1_ID, 0), listed(n1_info, other_device)]),
+        # T rotated: the proof lists both, T revoked with N
+        "rotation": rotate_input([created(N1_VALUE, N1_ID, 0), listed(t_info, n1_info), revoked], start=2,
+                                 lifetime=True, unix_day=129),
+        # the create's answer lost: the list shows its marker, that orphan is
+        # revoked, the second create works
+        "lost-create-recovered": rotate_input(
+            ["R" + response(200, '{"token_value":"%s"' % N1_VALUE)[:70],
+             listed(t_info, info(ORPHAN_ID, device_comment(0))), revoked, listed(t_info),
+             created(N2_VALUE, N2_ID, 1), listed(t_info, info(N2_ID, device_comment(1))), revoked], start=2),
+        # answers lost or cut, a connect refused, a send breaking off: the
+        # retiree's revoke times out and is revoked by the rotation, whose
+        # create and then recovering list are lost; the finish after it
+        # finds its list cut
+        "lost-answers": rotate_input(
+            ["T" + response(200, REVOKE)[:20], revoked, "R" + created(N1_VALUE, N1_ID, 0)[:120], "N",
+             listed(t_info)[:90]], start=4, finish_first=True, after=1,
+            conns=[0x00, 0x05, 0x00, 0x06 | (3 << 3), 0x80], splits=b"\x03\x00\x81\x10\x00\x07"),
+        # the sweep's list names the kept token, with the device's marker,
+        # beside an orphan and another device's token: only the orphan goes
+        "sweep-list-names-kept": rotate_input(
+            [created(N1_VALUE, N1_ID, 0), listed(t_info, n1_info, orphan, other_device), revoked,
+             listed(n1_info, orphan, other_device), revoked, listed(n1_info, other_device)], start=2),
+        # a create answered with the old token's id: nothing kept, nothing revoked
+        "create-answers-old-id": rotate_input([created(N1_VALUE, T_ID, 0), listed(t_info)], start=2, after=1),
+        # a token value with CR LF, which would break the Authorization line:
+        # never used, revoked
+        "value-with-crlf": rotate_input([created("dapi-bad\\r\\nX-Injected: 1", N1_ID, 0), revoked], start=2),
+        # an orphan whose id is one byte longer than the client holds: the
+        # sweep stops, nothing is revoked by a cut id
+        "orphan-id-81": rotate_input(
+            [listed(t_info, long_orphan), created(N1_VALUE, N1_ID, 0), listed(t_info, n1_info, long_orphan), revoked,
+             listed(n1_info, long_orphan)], start=3, finish_first=True),
+        # the boot after a cut at step 2: the retiree is gone already, the
+        # sweep revokes an orphan; then a rotation
+        "finish-retire-and-sweep": rotate_input(
+            [gone, listed(t_info, orphan), revoked, listed(t_info), created(N1_VALUE, N1_ID, 0),
+             listed(t_info, n1_info), revoked], start=4, finish_first=True, older=True),
+        # the store tears step 2's write (80 bytes of it): N is left alive,
+        # the next boot's finish revokes it
+        "step-2-torn-reboot": rotate_input(
+            [created(N1_VALUE, N1_ID, 0), listed(t_info, n1_info), listed(t_info, n1_info), revoked, listed(t_info)],
+            start=2, after=2, faults=(0x32, 0), tear=40),
+        # step 3's write fails, then the device reboots and finishes
+        "step-3-fails-reboot": rotate_input(
+            [created(N1_VALUE, N1_ID, 0), listed(t_info, n1_info), revoked, gone, listed(n1_info)], start=2, after=2,
+            faults=(0x03, 0)),
+        # the proof refused: N never kept
+        "proof-refused": rotate_input(
+            [created(N1_VALUE, N1_ID, 0), "C" + response(403, ERR_403_INT)], start=2, bootstrap=True),
+        # the service says later, twice, with retries on
+        "retries-429-503": rotate_input(
+            ["C" + response(429, ERR_429, ("Retry-After: 1",)), created(N1_VALUE, N1_ID, 0),
+             "C" + response(503, HTML_503, ctype="text/html"), listed(t_info, n1_info),
+             "C" + response(503, '{"error_code":"TEMPORARILY_UNAVAILABLE","message":"later"}'), revoked],
+            start=2, retries=3),
+        # a provisioning, a reboot with the new token, and its rotation; the
+        # longest name and comment, scopes
+        "provision-reboot-rotate": rotate_input(
+            [created(N1_VALUE, N1_ID, 0, "c" * 103), listed(), created(N2_VALUE, N2_ID, 1, "c" * 103), listed(),
+             revoked], after=3, comment=2, device=1, scopes=3, work=40),
+        # the create's answer lost, and the list shows its marker on a token
+        # whose id the client cannot hold whole: not revoked by a cut id
+        "lost-create-orphan-id-81": rotate_input(
+            ["R" + created(N1_VALUE, N1_ID, 0)[:80], listed(t_info, info("8" * 81, device_comment(0)))], start=2),
+        # a service that says revoked and lists the orphan again: the sweep
+        # stops after DBTOK_ROTATE_SWEEP_MAX (8) revokes
+        "sweep-bounded": rotate_input([listed(t_info, orphan), revoked] * 9, start=3, finish_first=True),
+        # step 2's keep fails: the second rotation on the same device keeps
+        # that record first and completes it, creating nothing
+        "step-2-fails-rotate-again": rotate_input(
+            [created(N1_VALUE, N1_ID, 0), listed(t_info, n1_info), revoked, listed(n1_info)], start=2,
+            faults=(0x02, 0), again=True),
+        # a create refused by quota, in a small work buffer
+        "create-quota": rotate_input(["C" + response(400, ERR_QUOTA)], start=1, work=0, comment=3),
+    }
 
 
 def main():
