@@ -344,12 +344,12 @@ static bool record_created(const dbtok__state *c, dbtok_device *dev, const dbtok
 }
 
 /* The proof: a list made with dev->next's token as the bearer, the
- * configured credential back in place afterwards. *others says whether it
+ * configured credential back in place afterwards. dev->others says whether it
  * saw tokens of the marker besides the old and new ones. */
 #if defined(__GNUC__)
 __attribute__((noinline)) /* its locals stay out of the frame the create runs under (1 KiB per call) */
 #endif
-static dbtok_err prove(dbtok__state *c, const dbtok_rotation *rot, dbtok_device *dev, bool *others)
+static dbtok_err prove(dbtok__state *c, const dbtok_rotation *rot, dbtok_device *dev)
 {
     credential configured = credential_of(c);
     marked_search s;
@@ -371,14 +371,14 @@ static dbtok_err prove(dbtok__state *c, const dbtok_rotation *rot, dbtok_device 
     search_init(&s, c, rot, dev->next.token_id, dev->kept.token_id);
     err = dbtok_token_list(dbtok__client_of(c), find_marked, &s);
     use_credential(c, configured);
-    *others = s.others > 0;
+    dev->others = s.others > 0;
     return err;
 }
 
 /* Steps 1 to 2: on DBTOK_OK dev->next holds the proven new token, the
- * client's credential is the configured one again, and *others is as
+ * client's credential is the configured one again, and dev->others is as
  * prove() says. */
-static dbtok_err make_and_prove(dbtok__state *c, const dbtok_rotation *rot, dbtok_device *dev, bool *others)
+static dbtok_err make_and_prove(dbtok__state *c, const dbtok_rotation *rot, dbtok_device *dev)
 {
     dbtok_client *client = dbtok__client_of(c);
     dbtok_err err;
@@ -404,7 +404,7 @@ static dbtok_err make_and_prove(dbtok__state *c, const dbtok_rotation *rot, dbto
     wipe(&dev->made, sizeof dev->made);
     dbtok_result_wipe(client);
 
-    err = prove(c, rot, dev, others);
+    err = prove(c, rot, dev);
     if (err != DBTOK_OK) {
         /* Not kept: the next sweep revokes it by its marker. */
         wipe(&dev->next, sizeof dev->next);
@@ -415,7 +415,6 @@ static dbtok_err make_and_prove(dbtok__state *c, const dbtok_rotation *rot, dbto
 dbtok_err dbtok_token_rotate(dbtok_client *client, const dbtok_rotation *rot, dbtok_device *dev)
 {
     dbtok__state *c = dbtok__state_of(client);
-    bool others = false;
     dbtok_err err;
 
     if (client == NULL || !rotation_ok(rot, dev) || rot->create.answer_json || !write_comment(rot, dev)) {
@@ -444,7 +443,7 @@ dbtok_err dbtok_token_rotate(dbtok_client *client, const dbtok_rotation *rot, db
     if (err != DBTOK_OK) {
         return err;
     }
-    err = make_and_prove(c, rot, dev, &others);
+    err = make_and_prove(c, rot, dev);
     if (err != DBTOK_OK) {
         return err;
     }
@@ -452,7 +451,7 @@ dbtok_err dbtok_token_rotate(dbtok_client *client, const dbtok_rotation *rot, db
     if (err != DBTOK_OK) {
         return err;
     }
-    return settle(c, rot, dev, others);
+    return settle(c, rot, dev, dev->others);
 }
 
 bool dbtok_token_rotate_due(const dbtok_device *dev, int64_t now_s, int64_t min_remaining_s)

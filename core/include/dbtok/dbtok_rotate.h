@@ -77,6 +77,7 @@ typedef struct {
     dbtok_stored_token next;                 /* the record being made */
     dbtok_created_token made;                /* the create's answer, views into the work buffer */
     bool keep_pending;                       /* next holds a new token whose keep failed */
+    bool others;                             /* the proof saw tokens of the marker besides old and new */
     char comment[DBTOK_DEVICE_COMMENT_MAX]; /* the comment sent */
     /** @endcond */
 } dbtok_device;
