@@ -11,6 +11,8 @@
  */
 #include <string.h>
 
+#include <mbedtls/platform_util.h>
+
 #include "client_internal.h"
 #include "dbtok/dbtok_rotate.h"
 
@@ -46,18 +48,10 @@ typedef struct {
     bool too_long;
 } marked_search;
 
-static void wipe(void *p, size_t n)
-{
-    volatile unsigned char *v = p;
-    while (n-- > 0) {
-        *v++ = 0;
-    }
-}
-
 void dbtok_device_wipe(dbtok_device *dev)
 {
     if (dev != NULL) {
-        wipe(dev, sizeof *dev);
+        mbedtls_platform_zeroize(dev, sizeof *dev);
     }
 }
 
@@ -195,12 +189,12 @@ static dbtok_err keep_next(dbtok__state *c, const dbtok_rotation *rot, dbtok_dev
     if (rot->keep(rot->keep_ctx, &dev->next) != 0) {
         dev->keep_pending = new_token;
         if (!new_token) {
-            wipe(&dev->next, sizeof dev->next);
+            mbedtls_platform_zeroize(&dev->next, sizeof dev->next);
         }
         return dbtok__client_fail(c, DBTOK_ERR_STORAGE);
     }
     memcpy(&dev->kept, &dev->next, sizeof dev->kept);
-    wipe(&dev->next, sizeof dev->next);
+    mbedtls_platform_zeroize(&dev->next, sizeof dev->next);
     dev->keep_pending = false;
     if (new_token) {
         use_token(c, dev->kept.token_value);
@@ -328,13 +322,13 @@ static bool write_comment(const dbtok_rotation *rot, dbtok_device *dev)
 static bool record_created(const dbtok__state *c, dbtok_device *dev, const dbtok_created_token *made)
 {
     dbtok_stored_token *n = &dev->next;
-    wipe(n, sizeof *n);
+    mbedtls_platform_zeroize(n, sizeof *n);
     if (same_text(made->token_value, dev->kept.token_value) || same_text(made->token_value, dbtok__bearer(c)) ||
         dbtok_config_check_token(made->token_value.ptr, made->token_value.len) != DBTOK_OK ||
         dbtok_str_copy(n->token_value, sizeof n->token_value, made->token_value) != DBTOK_OK ||
         dbtok_str_copy(n->token_id, sizeof n->token_id, made->info.token_id) != DBTOK_OK ||
         n->token_id[0] == '\0' || strcmp(n->token_id, dev->kept.token_id) == 0) {
-        wipe(n, sizeof *n);
+        mbedtls_platform_zeroize(n, sizeof *n);
         return false;
     }
     n->expiry_time_ms = made->info.expiry_time_ms;
@@ -394,20 +388,20 @@ static dbtok_err make_and_prove(dbtok__state *c, const dbtok_rotation *rot, dbto
          * names the token the device holds. */
         bool id_ok = dbtok_str_copy(c->orphan_id, DBTOK__ORPHAN_ID_MAX, dev->made.info.token_id) == DBTOK_OK &&
                      strcmp(c->orphan_id, dev->kept.token_id) != 0;
-        wipe(&dev->made, sizeof dev->made);
+        mbedtls_platform_zeroize(&dev->made, sizeof dev->made);
         dbtok_result_wipe(client);
         if (id_ok) {
             (void)dbtok_token_revoke(client, c->orphan_id);
         }
         return dbtok__client_fail(c, DBTOK_ERR_PROTOCOL);
     }
-    wipe(&dev->made, sizeof dev->made);
+    mbedtls_platform_zeroize(&dev->made, sizeof dev->made);
     dbtok_result_wipe(client);
 
     err = prove(c, rot, dev);
     if (err != DBTOK_OK) {
         /* Not kept: the next sweep revokes it by its marker. */
-        wipe(&dev->next, sizeof dev->next);
+        mbedtls_platform_zeroize(&dev->next, sizeof dev->next);
     }
     return err;
 }
