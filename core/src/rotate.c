@@ -387,7 +387,7 @@ static dbtok_err make_and_prove(dbtok__state *c, const dbtok_rotation *rot, dbto
          * whole is left to the sweep, by its marker; the old token's id
          * names the token the device holds. */
         bool id_ok = dbtok_str_copy(c->orphan_id, DBTOK__ORPHAN_ID_MAX, dev->made.info.token_id) == DBTOK_OK &&
-                     strcmp(c->orphan_id, dev->kept.token_id) != 0;
+                     c->orphan_id[0] != '\0' && strcmp(c->orphan_id, dev->kept.token_id) != 0;
         mbedtls_platform_zeroize(&dev->made, sizeof dev->made);
         dbtok_result_wipe(client);
         if (id_ok) {

@@ -966,6 +966,37 @@ static void test_arguments(void **state)
     free(d);
 }
 
+/* Every character a name may hold, no comment of the caller's (NULL or
+ * empty: the marker alone), and answers whose id cannot be kept (none, or
+ * one too long for the record): nothing is kept, nothing revoked by a cut
+ * or empty id. */
+static void test_names_comments_and_ids(void **state)
+{
+    static const char *const comments[] = {NULL, ""};
+    size_t k;
+    for (k = 0; k < 2; k++) {
+        device_ctx *d = new_device(state);
+        d->rot.device = "Dev_1.a-Z9";
+        d->rot.create.comment = comments[k];
+        assert_int_equal(boot(d, false), DBTOK_OK);
+        assert_true(strncmp(d->m.tok[0].comment, "[dbtok-device:Dev_1.a-Z9] [dbtok:", 33) == 0);
+        dbtok_close(&d->m.fx->client);
+        free(d);
+    }
+    for (k = 0; k < 2; k++) {
+        device_ctx *d = new_device(state);
+        static char long_id[DBTOK_STORE_ID_MAX + 1];
+        memset(long_id, 'i', DBTOK_STORE_ID_MAX);
+        d->m.reused_id = k == 0 ? "" : long_id;
+        assert_int_equal(boot(d, false), DBTOK_ERR_PROTOCOL);
+        assert_int_equal(fake_complete_requests(&d->m.fx->script, START_DELETE), 0);
+        load(d);
+        assert_string_equal(d->dev.kept.token_value, "");
+        dbtok_close(&d->m.fx->client);
+        free(d);
+    }
+}
+
 static void test_due_and_refused(void **state)
 {
     dbtok_device dev;
@@ -1030,6 +1061,7 @@ int main(void)
         T(test_answers_naming_held_tokens),
         T(test_bootstrap_echo_is_masked),
         T(test_learned_time_is_kept),
+        T(test_names_comments_and_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
