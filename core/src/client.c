@@ -60,6 +60,16 @@ static bool credential_ok(const dbtok_config *config)
            visible(config->client_secret);
 }
 
+/* The proxy's Base64 credential must not outlive the client, nor a failed init. */
+static void forget_proxy(dbtok__state *c)
+{
+#if DBTOK_ENABLE_PROXY
+    mbedtls_platform_zeroize(c->proxy_basic, sizeof c->proxy_basic);
+#else
+    (void)c;
+#endif
+}
+
 static bool port_is_complete(const dbtok_port *p)
 {
     return p->connect != NULL && p->send != NULL && p->recv != NULL && p->close != NULL &&
@@ -83,7 +93,18 @@ dbtok_err dbtok_init(dbtok_client *client, const dbtok_config *config, const dbt
         !headers_are_safe(&c->config, has_text(config->token) ? config->token : "oauth") || !port_is_complete(port)) {
         return DBTOK_ERR_INVALID_ARG;
     }
+#if DBTOK_ENABLE_PROXY
+    if (dbtok__proxy_setup(c) != DBTOK_OK) {
+        forget_proxy(c);
+        return DBTOK_ERR_INVALID_ARG;
+    }
+#else
+    if (has_text(config->proxy.host)) {
+        return DBTOK_ERR_INVALID_ARG; /* never connect around a proxy the caller named */
+    }
+#endif
     if (work_len < DBTOK_MIN_WORK_BUFFER) {
+        forget_proxy(c);
         return DBTOK_ERR_BUFFER_TOO_SMALL;
     }
     if (c->config.timeout_ms == 0) {
@@ -93,6 +114,7 @@ dbtok_err dbtok_init(dbtok_client *client, const dbtok_config *config, const dbt
     c->work = work;
     c->work_len = work_len;
     if (dbtok__tls_init(c) != DBTOK_OK) {
+        forget_proxy(c);
         c->work = NULL; /* nothing to close */
         return DBTOK_ERR_CRYPTO;
     }
@@ -172,5 +194,6 @@ void dbtok_close(dbtok_client *client)
 #if DBTOK_ENABLE_OAUTH_M2M
     dbtok__oauth_forget(c);
 #endif
+    forget_proxy(c);
     c->work = NULL;
 }

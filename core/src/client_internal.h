@@ -53,6 +53,10 @@ typedef struct dbtok__state {
     char oauth_token[DBTOK_MAX_OAUTH_TOKEN_LEN]; /* oauth.c: the access token; "" when none is held */
     uint64_t oauth_refresh_ms; /* now_ms from which it is fetched again */
 #endif
+#if DBTOK_ENABLE_PROXY
+    char proxy_basic[(DBTOK_MAX_PROXY_CREDENTIALS_LEN + 2u) / 3u * 4u + 1u]; /* proxy_tunnel.c: Base64 of
+                                                                              username:password; "" for none */
+#endif
 #if DBTOK_ENABLE_CREATE_RECOVER
     char orphan_id[DBTOK__ORPHAN_ID_MAX]; /* recover.c: the token a lost create left, to revoke */
 #endif
@@ -113,9 +117,32 @@ static inline const char *dbtok__bearer(const dbtok__state *c)
     return c->config.token;
 }
 
+/* proxy_tunnel.c: the HTTP proxy of config.proxy (DBTOK_ENABLE_PROXY). */
+#if DBTOK_ENABLE_PROXY
+static inline bool dbtok__proxy_active(const dbtok__state *c)
+{
+    return c->config.proxy.host != NULL && c->config.proxy.host[0] != '\0';
+}
+/* dbtok_init's checks of config.proxy, its default port, and the Base64
+ * credential kept for the requests and the masking routine. */
+dbtok_err dbtok__proxy_setup(dbtok__state *c);
+/* The tunnel, on the port's fresh stream to the proxy, in the work buffer
+ * past its first keep bytes (the request waiting to go through it), in
+ * three steps that tls.c calls one after the other, so that no step's frame
+ * sits under another's deepest callee on the stack: write the CONNECT to
+ * the workspace (returns its length: more than the room left means it did
+ * not fit); send it and wipe it; read the answer: DBTOK_OK once the tunnel
+ * is open, with error.http_status the proxy's status (0: none was read). */
+size_t dbtok__proxy_request(dbtok__state *c, size_t keep);
+dbtok_err dbtok__proxy_send(dbtok__state *c, size_t keep, size_t len);
+dbtok_err dbtok__proxy_answer(dbtok__state *c, size_t keep);
+#endif
+
 /* tls.c: mbedTLS over the port's byte stream. */
 dbtok_err dbtok__tls_init(dbtok__state *c);       /* once per client: RNG, CA chain, config */
-dbtok_err dbtok__tls_connect(dbtok__state *c);    /* TCP connect and full handshake */
+/* TCP connect (through the proxy's tunnel when there is one) and a full
+ * handshake; the work buffer's first keep bytes are left as they are. */
+dbtok_err dbtok__tls_connect(dbtok__state *c, size_t keep);
 bool dbtok__tls_is_reusable(dbtok__state *c);     /* the kept-alive connection has not been closed */
 /* Hands all of buf to TLS. *sent counts the bytes accepted even on failure. */
 dbtok_err dbtok__tls_send_all(dbtok__state *c, const uint8_t *buf, size_t len, size_t *sent);
@@ -214,6 +241,8 @@ dbtok_err dbtok__create_recover(dbtok__state *c, const char *comment, int64_t li
 bool dbtok__trace_enabled(const dbtok__state *c);
 void dbtok__trace_text(const dbtok__state *c, const char *text, size_t len);
 void dbtok__trace_request(const dbtok__state *c, const uint8_t *req, size_t len);
+/* A request that has no body: a proxy's CONNECT. */
+void dbtok__trace_request_head(const dbtok__state *c, const uint8_t *req, size_t len);
 void dbtok__trace_line(void *client, const char *line, size_t len);
 /* Body text, the value of every token_value member hidden and the rest
  * masked. */
@@ -229,6 +258,10 @@ static inline void dbtok__trace_text(const dbtok__state *c, const char *text, si
     (void)c, (void)text, (void)len;
 }
 static inline void dbtok__trace_request(const dbtok__state *c, const uint8_t *req, size_t len)
+{
+    (void)c, (void)req, (void)len;
+}
+static inline void dbtok__trace_request_head(const dbtok__state *c, const uint8_t *req, size_t len)
 {
     (void)c, (void)req, (void)len;
 }

@@ -48,6 +48,10 @@ const char *dbtok_strerror(dbtok_err err)
         return "nothing is stored";
     case DBTOK_ERR_STORAGE:
         return "the store could not be read or written";
+    case DBTOK_ERR_PROXY:
+        return "the proxy refused the tunnel";
+    case DBTOK_ERR_PROXY_AUTH:
+        return "proxy credentials missing or refused";
     }
     return "unknown error";
 #else

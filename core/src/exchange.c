@@ -181,7 +181,7 @@ dbtok_err dbtok__round_trip(dbtok__state *c, exchange_request *req, exchange_res
         dbtok__tls_disconnect(c);
     }
     if (err == DBTOK_OK && !c->connected) {
-        err = dbtok__tls_connect(c);
+        err = dbtok__tls_connect(c, req_len);
     }
     if (err != DBTOK_OK) {
         /* The request, bearer token included, must not outlive a failure. */

@@ -165,6 +165,7 @@ void dbtok__http_reader_init(http_reader *r, http_line_cb on_line, void *on_line
 {
     reset_head(r);
     r->header_bytes = 0;
+    r->head_only = false;
     r->on_line = on_line;
     r->on_line_user = on_line_user;
 }
@@ -343,7 +344,7 @@ static int head_end(http_reader *r)
     if (r->version_minor == 0 && (r->state & F_KEEP_ALIVE) == 0) {
         r->conn_close = true;
     }
-    if (r->status == 204 || r->status == 304) {
+    if (r->head_only || r->status == 204 || r->status == 304) {
         return finish(r);
     }
     if (r->chunked) {

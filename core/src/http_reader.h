@@ -46,6 +46,9 @@ typedef struct {
     int64_t retry_after_date; /* Retry-After as an HTTP-date, Unix seconds */
     int64_t date;             /* the Date header, Unix seconds, with has_date */
     bool head_done;           /* the final (non-1xx) head has been read */
+    bool head_only;           /* set after init: the response ends with its head, whatever its status (a
+                                 proxy's answer to CONNECT: a 2xx opens the tunnel, a refusal's body is
+                                 not read) */
 
     /* private */
     uint8_t state;

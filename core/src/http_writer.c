@@ -52,6 +52,38 @@ static void put_u64(http_buf *b, uint64_t v)
     dbtok__http_buf_put(b, tmp + i, sizeof tmp - i);
 }
 
+#if DBTOK_ENABLE_OAUTH_M2M || DBTOK_ENABLE_PROXY
+static void base64_quantum(http_base64 *e, unsigned count)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char quad[4];
+    unsigned k;
+    for (k = 0; k < 4; k++) {
+        quad[k] = k <= count ? alphabet[(e->bits >> (18 - 6 * k)) & 63u] : '=';
+    }
+    dbtok__http_buf_put(e->out, quad, 4);
+}
+
+void dbtok__http_base64_byte(http_base64 *e, unsigned char c)
+{
+    e->bits |= (uint32_t)c << (16 - 8 * e->n);
+    if (++e->n == 3) {
+        base64_quantum(e, 3);
+        e->bits = 0;
+        e->n = 0;
+    }
+}
+
+void dbtok__http_base64_end(http_base64 *e)
+{
+    if (e->n > 0) {
+        base64_quantum(e, e->n);
+        e->bits = 0;
+        e->n = 0;
+    }
+}
+#endif
+
 void dbtok__http_buf_put_i64(http_buf *b, int64_t v)
 {
     if (v < 0) {

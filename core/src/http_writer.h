@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dbtok/dbtok_config.h"
 #include "dbtok/dbtok_types.h"
 
 /*
@@ -31,6 +32,18 @@ void dbtok__http_buf_put_json_text(http_buf *b, const char *s, size_t n);
 /* Appends s as a complete JSON string: quotes around the escaped text. */
 void dbtok__http_buf_put_json_string(http_buf *b, const char *s, size_t n);
 static inline bool http_buf_overflow(const http_buf *b) { return b->len > b->cap; }
+#if DBTOK_ENABLE_OAUTH_M2M || DBTOK_ENABLE_PROXY
+/* Base64 (RFC 4648, with padding) into an http_buf as bytes come: Basic
+ * credentials, for OAuth's client and for a proxy. Start at {out, 0, 0}. */
+typedef struct {
+    http_buf *out;
+    uint32_t bits;
+    unsigned n; /* bytes in bits: 0 to 2 */
+} http_base64;
+void dbtok__http_base64_byte(http_base64 *e, unsigned char c);
+/* Writes the last, padded quantum. */
+void dbtok__http_base64_end(http_base64 *e);
+#endif
 /* Appends a path segment from data (a token id) percent-encoded: every byte
  * but RFC 3986's unreserved ones, so that no '/', '?', '#', '%' or space can
  * change the path the request names. */

@@ -110,12 +110,11 @@ typedef struct {
 } secret_set;
 
 /* The client's own secrets before the token values it remembers: its
- * bearer token, and under OAuth the client secret and the access token. */
-#if DBTOK_ENABLE_OAUTH_M2M
-#define CONFIG_SECRETS 3u
-#else
-#define CONFIG_SECRETS 1u
-#endif
+ * bearer token, under OAuth the client secret and the access token, and a
+ * proxy's password with the Base64 credential it is sent in. */
+#define OAUTH_SECRETS (DBTOK_ENABLE_OAUTH_M2M ? 2u : 0u)
+#define PROXY_SECRETS (DBTOK_ENABLE_PROXY ? 2u : 0u)
+#define CONFIG_SECRETS (1u + OAUTH_SECRETS + PROXY_SECRETS)
 
 static bool secret_at(const secret_set *set, size_t i, dbtok_str *out)
 {
@@ -131,6 +130,13 @@ static bool secret_at(const secret_set *set, size_t i, dbtok_str *out)
         const char *s = c->config.token;
 #if DBTOK_ENABLE_OAUTH_M2M
         s = i == 1 ? c->config.client_secret : i == 2 ? c->oauth_token : s;
+#endif
+#if DBTOK_ENABLE_PROXY
+        if (i == 1 + OAUTH_SECRETS) {
+            s = c->config.proxy.password;
+        } else if (i == 2 + OAUTH_SECRETS) {
+            s = c->proxy_basic;
+        }
 #endif
         out->ptr = s;
         out->len = s != NULL ? strlen(s) : 0;

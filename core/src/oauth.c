@@ -22,48 +22,20 @@
 
 static const char grant_form[] = "grant_type=client_credentials&scope=all-apis";
 
-/* Base64 (RFC 4648, with padding) written into an http_buf as bytes come. */
-typedef struct {
-    http_buf *out;
-    uint32_t bits;
-    unsigned n; /* bytes in bits: 0 to 2 */
-} base64_sink;
-
-static void b64_emit(base64_sink *e, unsigned count)
-{
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char quad[4];
-    unsigned k;
-    for (k = 0; k < 4; k++) {
-        quad[k] = k <= count ? alphabet[(e->bits >> (18 - 6 * k)) & 63u] : '=';
-    }
-    dbtok__http_buf_put(e->out, quad, 4);
-}
-
-static void b64_byte(base64_sink *e, unsigned char c)
-{
-    e->bits |= (uint32_t)c << (16 - 8 * e->n);
-    if (++e->n == 3) {
-        b64_emit(e, 3);
-        e->bits = 0;
-        e->n = 0;
-    }
-}
-
 /* s form-encoded (application/x-www-form-urlencoded: unreserved characters
  * as they are, everything else %XX), into the base64 stream. */
-static void b64_form(base64_sink *e, const char *s)
+static void b64_form(http_base64 *e, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (; *s != '\0'; s++) {
         unsigned char c = (unsigned char)*s;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
             c == '_' || c == '~') {
-            b64_byte(e, c);
+            dbtok__http_base64_byte(e, c);
         } else {
-            b64_byte(e, '%');
-            b64_byte(e, (unsigned char)hex[c >> 4]);
-            b64_byte(e, (unsigned char)hex[c & 15u]);
+            dbtok__http_base64_byte(e, '%');
+            dbtok__http_base64_byte(e, (unsigned char)hex[c >> 4]);
+            dbtok__http_base64_byte(e, (unsigned char)hex[c & 15u]);
         }
     }
 }
@@ -71,15 +43,13 @@ static void b64_form(base64_sink *e, const char *s)
 static void put_basic(http_buf *b, const void *arg)
 {
     const dbtok__state *c = arg;
-    base64_sink e = {NULL, 0, 0};
+    http_base64 e = {NULL, 0, 0};
     e.out = b;
     dbtok__http_buf_puts(b, "Basic ");
     b64_form(&e, c->config.client_id);
-    b64_byte(&e, ':');
+    dbtok__http_base64_byte(&e, ':');
     b64_form(&e, c->config.client_secret);
-    if (e.n > 0) {
-        b64_emit(&e, e.n);
-    }
+    dbtok__http_base64_end(&e);
 }
 
 static void write_grant(const void *arg, http_buf *out)

@@ -50,6 +50,9 @@ static bool retryable(const dbtok__state *c, const exchange_request *req, dbtok_
     case DBTOK_ERR_CONNECT:
     case DBTOK_ERR_TLS:
         return !reached;
+    case DBTOK_ERR_PROXY: /* no tunnel, so nothing reached the service; worth it when the proxy
+                             could not reach it (5xx) or did not answer in HTTP, not when it refused */
+        return !reached && (c->error.http_status == 0 || c->error.http_status >= 500);
     case DBTOK_ERR_TIMEOUT:
     case DBTOK_ERR_IO:
         return !reached || req->idempotent;

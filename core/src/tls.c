@@ -262,9 +262,11 @@ static dbtok_err map_port_error(int port_error, dbtok_err fallback)
 
 /* TCP connect and one handshake; returns 0 or the mbedTLS error, with the
  * stream closed again on failure. */
-static int connect_and_handshake(dbtok__state *c, dbtok_err *port_err)
+static int connect_and_handshake(dbtok__state *c, size_t keep, dbtok_err *port_err)
 {
     uint32_t left = dbtok__client_remaining_ms(c);
+    const char *host = c->config.host;
+    uint16_t port = c->config.port;
     int ret;
 
     *port_err = DBTOK_OK;
@@ -272,13 +274,39 @@ static int connect_and_handshake(dbtok__state *c, dbtok_err *port_err)
         *port_err = DBTOK_ERR_TIMEOUT;
         return -1;
     }
-    ret = c->port.connect(c->port.ctx, c->config.host, c->config.port, left);
+#if DBTOK_ENABLE_PROXY
+    if (dbtok__proxy_active(c)) {
+        host = c->config.proxy.host;
+        port = c->config.proxy.port;
+    }
+#endif
+    ret = c->port.connect(c->port.ctx, host, port, left);
     if (ret != 0) {
         *port_err = map_port_error(ret, DBTOK_ERR_CONNECT);
         return -1;
     }
     c->stats.connects++;
     c->last_port_error = 0;
+#if DBTOK_ENABLE_PROXY
+    if (dbtok__proxy_active(c)) {
+        size_t len = dbtok__proxy_request(c, keep);
+        if (len > c->work_len - keep) {
+            *port_err = DBTOK_ERR_BUFFER_TOO_SMALL;
+        } else {
+            dbtok__trace_request_head(c, c->work + keep, len);
+            *port_err = dbtok__proxy_send(c, keep, len);
+        }
+        if (*port_err == DBTOK_OK) {
+            *port_err = dbtok__proxy_answer(c, keep);
+        }
+        if (*port_err != DBTOK_OK) {
+            c->port.close(c->port.ctx);
+            return -1;
+        }
+    }
+#else
+    (void)keep;
+#endif
 
 #if DBTOK_ENABLE_HTTP_DATES
     c->server_not_after_s = 0; /* verify_cb reads this connection's */
@@ -299,10 +327,10 @@ static int connect_and_handshake(dbtok__state *c, dbtok_err *port_err)
     return ret;
 }
 
-dbtok_err dbtok__tls_connect(dbtok__state *c)
+dbtok_err dbtok__tls_connect(dbtok__state *c, size_t keep)
 {
     dbtok_err port_err;
-    int ret = connect_and_handshake(c, &port_err);
+    int ret = connect_and_handshake(c, keep, &port_err);
 
     if (port_err != DBTOK_OK) {
         return port_err;

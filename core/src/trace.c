@@ -50,15 +50,12 @@ static void trace_masked(const dbtok__state *c, const char *text, size_t len)
     dbtok__mask_emit(c, text, len, to_log, (void *)(uintptr_t)c);
 }
 
-void dbtok__trace_request(const dbtok__state *c, const uint8_t *req, size_t len)
+/* The request's head, line by line; returns where its body starts. A
+ * proxy's Proxy-Authorization needs no rule of its own: its Base64 is one
+ * of the secrets the masking routine hides. */
+static const char *trace_head(const dbtok__state *c, const char *p, const char *end)
 {
-    const char *p = (const char *)req;
-    const char *end = p + len;
     bool in_head = true;
-
-    if (!dbtok__trace_enabled(c)) {
-        return;
-    }
     while (p < end && in_head) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         size_t line_len = eol != NULL ? (size_t)(eol - p) : (size_t)(end - p);
@@ -86,10 +83,31 @@ void dbtok__trace_request(const dbtok__state *c, const uint8_t *req, size_t len)
         }
         p = eol != NULL ? eol + 1 : end;
     }
-    if (p < end) {
-        dbtok__trace_body(c, p, (size_t)(end - p));
+    return p;
+}
+
+void dbtok__trace_request(const dbtok__state *c, const uint8_t *req, size_t len)
+{
+    const char *end = (const char *)req + len;
+    const char *body;
+
+    if (!dbtok__trace_enabled(c)) {
+        return;
+    }
+    body = trace_head(c, (const char *)req, end);
+    if (body < end) {
+        dbtok__trace_body(c, body, (size_t)(end - body));
     }
 }
+
+#if DBTOK_ENABLE_PROXY
+void dbtok__trace_request_head(const dbtok__state *c, const uint8_t *req, size_t len)
+{
+    if (dbtok__trace_enabled(c)) {
+        (void)trace_head(c, (const char *)req, (const char *)req + len);
+    }
+}
+#endif
 
 /* Response header lines too: a server may echo the credential (say, in
  * WWW-Authenticate or a percent-encoded Location). */

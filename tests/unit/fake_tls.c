@@ -185,12 +185,13 @@ dbtok_err dbtok__tls_init(dbtok__state *c)
     return s->init_err;
 }
 
-dbtok_err dbtok__tls_connect(dbtok__state *c)
+dbtok_err dbtok__tls_connect(dbtok__state *c, size_t keep)
 {
     fake_script *s = current();
     fake_conn *conn;
     unsigned idx;
 
+    (void)keep;
     if (s->open || c->connected) {
         fail_msg("fake_tls: connect while a connection is open");
     }

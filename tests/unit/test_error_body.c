@@ -204,7 +204,7 @@ static void test_strerror_names_every_error(void **state)
     int e;
     int k;
     (void)state;
-    for (e = DBTOK_OK; e >= DBTOK_ERR_STORAGE; e--) {
+    for (e = DBTOK_OK; e >= DBTOK_ERR_PROXY_AUTH; e--) {
         const char *text = dbtok_strerror((dbtok_err)e);
         assert_non_null(text);
         assert_true(strlen(text) > 0);
@@ -214,7 +214,7 @@ static void test_strerror_names_every_error(void **state)
         }
         seen[-e] = text;
     }
-    assert_string_equal(dbtok_strerror((dbtok_err)(DBTOK_ERR_STORAGE - 1)), "unknown error");
+    assert_string_equal(dbtok_strerror((dbtok_err)(DBTOK_ERR_PROXY_AUTH - 1)), "unknown error");
     assert_string_equal(dbtok_strerror((dbtok_err)1), "unknown error");
 }
 

@@ -109,7 +109,8 @@ static void test_strerror_without_texts(void **state)
 }
 
 /* Built without workspace ids, a config that names one is refused: its
- * token would otherwise reach whatever workspace the host routes to. */
+ * token would otherwise reach whatever workspace the host routes to. So are
+ * OAuth and proxies without theirs. */
 static void test_workspace_id_refused(void **state)
 {
     dbtok_port port;
@@ -135,6 +136,11 @@ static void test_workspace_id_refused(void **state)
     assert_int_equal(dbtok_init(&client, &cfg, &port, work, sizeof work), DBTOK_ERR_INVALID_ARG);
     cfg.client_id = NULL;
     cfg.client_secret = NULL;
+    /* Nor a proxy: connecting around the one the caller named could cross
+     * a network that only the proxy may. */
+    cfg.proxy.host = "proxy.example";
+    assert_int_equal(dbtok_init(&client, &cfg, &port, work, sizeof work), DBTOK_ERR_INVALID_ARG);
+    cfg.proxy.host = "";
     assert_int_equal(dbtok_init(&client, &cfg, &port, work, sizeof work), DBTOK_OK);
     dbtok_close(&client);
 }

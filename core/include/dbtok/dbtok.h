@@ -47,7 +47,8 @@
     DBTOK_ENABLE_OLDER_ERRORS != DBTOK_BUILT_ENABLE_OLDER_ERRORS || \
     DBTOK_ENABLE_SCOPES != DBTOK_BUILT_ENABLE_SCOPES || DBTOK_ENABLE_RAW_JSON != DBTOK_BUILT_ENABLE_RAW_JSON || \
     DBTOK_ENABLE_UPDATE != DBTOK_BUILT_ENABLE_UPDATE || DBTOK_ENABLE_OAUTH_M2M != DBTOK_BUILT_ENABLE_OAUTH_M2M || \
-    DBTOK_ENABLE_STORE != DBTOK_BUILT_ENABLE_STORE || DBTOK_ENABLE_ROTATION != DBTOK_BUILT_ENABLE_ROTATION
+    DBTOK_ENABLE_STORE != DBTOK_BUILT_ENABLE_STORE || DBTOK_ENABLE_ROTATION != DBTOK_BUILT_ENABLE_ROTATION || \
+    DBTOK_ENABLE_PROXY != DBTOK_BUILT_ENABLE_PROXY
 #error "dbtok_config.h DBTOK_ENABLE_* switches differ from the library's build: use its DBTOK_USER_CONFIG_FILE"
 #endif
 #endif
@@ -76,6 +77,31 @@ typedef struct {
     uint32_t max_ms;      /**< the longest wait dbtok chooses itself (a Retry-After may ask for more) */
     uint32_t deadline_ms; /**< a whole call, from its start to its last answer */
 } dbtok_retry;
+
+/**
+ * An HTTP proxy to reach the workspace through (DBTOK_ENABLE_PROXY). dbtok
+ * connects to the proxy, asks it for a tunnel with `CONNECT host:port
+ * HTTP/1.1` and, on a 2xx answer, runs TLS to the workspace inside the
+ * tunnel: the certificate and its name are checked against the workspace
+ * (dbtok_config.host), never the proxy, so a proxy sees only ciphertext. The
+ * tunnel is kept alive and reopened as a direct connection would be. The
+ * proxy's refusal is DBTOK_ERR_PROXY (or DBTOK_ERR_PROXY_AUTH for 407), with
+ * its status in error.http_status; a proxy that cannot reach the service
+ * (502, 503, 504) is retried as a refused connection is. The connection to
+ * the proxy itself is plain TCP: the credentials below cross it in the clear,
+ * Base64-encoded, as in every CONNECT proxy client.
+ */
+typedef struct {
+    const char *host;     /**< the proxy's host name or address (the rule of dbtok_config.host); NULL or
+                             "": connect to the workspace directly */
+    uint16_t port;        /**< 0 means 1080, curl's default */
+    const char *username; /**< Basic credentials: NULL or "" for none; no ':' (RFC 7617) */
+    const char *password; /**< with username (may be ""); never logged, and masked in all output like
+                             the token, as is the Base64 of username:password. Both are sent as
+                             they are (UTF-8 or any other bytes), Base64-encoded, so that no byte
+                             of them reaches the request's framing; username ':' password is at
+                             most DBTOK_MAX_PROXY_CREDENTIALS_LEN bytes */
+} dbtok_proxy;
 
 /** How to reach the workspace. Every pointer must stay valid while the client
  * lives; dbtok keeps a copy of this struct, not of the strings. */
@@ -110,6 +136,8 @@ typedef struct {
                                   run. A certificate that expired before it is refused even
                                   without port.unix_time (see dbtok_trusted_time_s()). Negative:
                                   refused by dbtok_init() */
+    dbtok_proxy proxy;         /**< optional: an HTTP proxy to tunnel through; all zero for none.
+                                  Refused by dbtok_init() when DBTOK_ENABLE_PROXY is 0 */
 } dbtok_config;
 
 /** One token's metadata, as create and list report it. Views into the work
@@ -243,7 +271,8 @@ typedef union dbtok_client {
  * Errors: DBTOK_ERR_INVALID_ARG (NULL or empty host/token, a host that is
  * not a DNS name or IP address (no scheme, port or path), a token that is not
  * visible ASCII, user_agent_extra with control characters, a negative
- * time_floor_s, a port missing connect/send/recv/close/now_ms/entropy),
+ * time_floor_s, a proxy host outside the host rule or credentials outside
+ * theirs (or any proxy when DBTOK_ENABLE_PROXY is 0), a port missing connect/send/recv/close/now_ms/entropy),
  * DBTOK_ERR_BUFFER_TOO_SMALL,
  * DBTOK_ERR_CRYPTO (the CA bytes do not parse, the entropy source fails).
  * On error the client needs no dbtok_close(); dbtok_last_error() still

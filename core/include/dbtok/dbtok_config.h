@@ -223,6 +223,23 @@
 #define DBTOK_OAUTH_REFRESH_MARGIN_S 60u
 #endif
 
+/**
+ * 1: dbtok_config.proxy: requests go through an HTTP proxy's CONNECT tunnel
+ * (with optional Basic credentials), TLS to the workspace running inside it
+ * with the same verification. 0 leaves it out; dbtok_init() then refuses a
+ * config that names a proxy rather than connect around it.
+ */
+#ifndef DBTOK_ENABLE_PROXY
+#define DBTOK_ENABLE_PROXY 1
+#endif
+
+/** Longest proxy credential, `username:password`, in bytes. It is kept
+ * Base64-encoded inside dbtok_client (4/3 of this), so that the masking
+ * routine finds the form a proxy could echo. */
+#ifndef DBTOK_MAX_PROXY_CREDENTIALS_LEN
+#define DBTOK_MAX_PROXY_CREDENTIALS_LEN 128u
+#endif
+
 /** Longest workspace id, in decimal digits (a workspace id is an int64). */
 #define DBTOK_MAX_WORKSPACE_ID_LEN 19u
 
@@ -283,7 +300,8 @@
     (DBTOK_ENABLE_UPDATE != 0 && DBTOK_ENABLE_UPDATE != 1) || \
     (DBTOK_ENABLE_OAUTH_M2M != 0 && DBTOK_ENABLE_OAUTH_M2M != 1) || \
     (DBTOK_ENABLE_STORE != 0 && DBTOK_ENABLE_STORE != 1) || \
-    (DBTOK_ENABLE_ROTATION != 0 && DBTOK_ENABLE_ROTATION != 1)
+    (DBTOK_ENABLE_ROTATION != 0 && DBTOK_ENABLE_ROTATION != 1) || \
+    (DBTOK_ENABLE_PROXY != 0 && DBTOK_ENABLE_PROXY != 1)
 #error "each DBTOK_ENABLE_* switch must be 0 or 1"
 #endif
 #if DBTOK_ROTATE_SWEEP_MAX < 1 || DBTOK_ROTATE_SWEEP_MAX > 64
@@ -294,6 +312,9 @@
 #endif
 #if DBTOK_ENABLE_OAUTH_M2M && !DBTOK_ENABLE_OLDER_ERRORS
 #error "DBTOK_ENABLE_OAUTH_M2M needs DBTOK_ENABLE_OLDER_ERRORS: a refused client credential is told in OAuth's error shape"
+#endif
+#if DBTOK_MAX_PROXY_CREDENTIALS_LEN < 2 || DBTOK_MAX_PROXY_CREDENTIALS_LEN > 1024
+#error "DBTOK_MAX_PROXY_CREDENTIALS_LEN must be between 2 and 1024"
 #endif
 #if DBTOK_MAX_OAUTH_TOKEN_LEN < 64 || DBTOK_MAX_OAUTH_TOKEN_LEN > 65536
 #error "DBTOK_MAX_OAUTH_TOKEN_LEN must be between 64 and 65536"

@@ -38,7 +38,9 @@ typedef enum {
     DBTOK_ERR_ABORTED = -15,         /**< the list callback asked to stop */
     DBTOK_ERR_CRYPTO = -16,          /**< TLS setup failed: entropy source, CA parse, out of arena */
     DBTOK_ERR_NOT_FOUND = -17,       /**< the store holds no valid record (dbtok_store.h) */
-    DBTOK_ERR_STORAGE = -18          /**< the port's store could not be read or written */
+    DBTOK_ERR_STORAGE = -18,         /**< the port's store could not be read or written */
+    DBTOK_ERR_PROXY = -19,           /**< the HTTP proxy refused the tunnel or did not answer in HTTP */
+    DBTOK_ERR_PROXY_AUTH = -20       /**< the HTTP proxy answered 407: its credentials are missing or wrong */
 } dbtok_err;
 
 /** A view of bytes owned by someone else (usually the work buffer). When it

@@ -4,7 +4,7 @@
  * application's to retry at its next cycle. No trace log, no error texts, no
  * HTTP-date parser, no create recovery, no workspace id (a plain workspace
  * host), no older error shapes, no scopes, no raw JSON, no update, no
- * OAuth, no record store, no rotation. Used as DBTOK_USER_CONFIG_FILE.
+ * OAuth, no record store, no rotation, no proxy. Used as DBTOK_USER_CONFIG_FILE.
  */
 #ifndef DBTOK_MINIMAL_H
 #define DBTOK_MINIMAL_H
@@ -22,5 +22,6 @@
 #define DBTOK_ENABLE_OAUTH_M2M 0
 #define DBTOK_ENABLE_STORE 0
 #define DBTOK_ENABLE_ROTATION 0
+#define DBTOK_ENABLE_PROXY 0
 
 #endif /* DBTOK_MINIMAL_H */
