@@ -262,7 +262,33 @@ def seeds():
             answers=["C" + response(400, TEXT_400, ctype="text/plain"), "N", "T" + response(200, CREATE)]),
     }
     return {"fuzz_http_reader": http, "fuzz_json": json, "fuzz_list_reader": lists, "fuzz_request": requests,
-            "fuzz_session": sessions, "fuzz_rotate": rotate_seeds()}
+            "fuzz_session": sessions, "fuzz_rotate": rotate_seeds(), "fuzz_proxy": proxy_seeds()}
+
+
+# ---- fuzz_proxy -------------------------------------------------------------
+
+def proxy_input(answer, credentials=True, trace=True, keep=4, split=0, end=0, work=64):
+    """fuzz_proxy.c's layout: flags (credentials, trace, the request kept in
+    front), a split size, what follows the answer, the work buffer."""
+    flags = (1 if credentials else 0) | (2 if trace else 0) | (keep << 2)
+    return bytes([flags, split, end, work]) + answer.encode("latin-1")
+
+
+def proxy_seeds():
+    basic = "dXNlcjpmdXp6LXByb3h5LXBhc3N3b3Jk"  # fuzz_proxy.c's credential, as sent
+    return {
+        "200": proxy_input("HTTP/1.1 200 Connection established\r\n\r\n"),
+        "200-bytewise-after-100": proxy_input("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\nVia: 1.1 p\r\n\r\n",
+                                              split=1, keep=0),
+        "407-echoing-the-credential": proxy_input(
+            "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n"
+            "X-Echo: Basic %s\r\nX-Raw: fuzz-proxy-password\r\nContent-Length: 5\r\n\r\nnope!" % basic, split=7),
+        "403-html": proxy_input("HTTP/1.1 403 Forbidden\r\nContent-Type: text/html\r\n\r\n<html>no</html>",
+                                credentials=False),
+        "200-with-a-body": proxy_input("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc", keep=60),
+        "garbage": proxy_input("SSH-2.0-OpenSSH_9.2\r\n", end=1),
+        "cut-then-reset": proxy_input("HTTP/1.1 200 OK\r\nVia:", end=2, work=0),
+    }
 
 
 # ---- fuzz_rotate ------------------------------------------------------------

@@ -53,6 +53,7 @@ typedef struct {
     size_t piece;
     int recv_err; /* returned once the answer is out (0: orderly close) */
     int connect_err;
+    int send_err; /* returned by every send instead of taking the bytes (0: none) */
 } proxy_turn;
 
 typedef struct {
@@ -94,6 +95,9 @@ static int p_send(void *ctx, const uint8_t *buf, size_t len, uint32_t timeout_ms
     proxy_port *p = ctx;
     size_t room = sizeof p->sent - p->sent_len;
     (void)timeout_ms;
+    if (turn(p)->send_err != 0) {
+        return turn(p)->send_err;
+    }
     memcpy(p->sent + p->sent_len, buf, len < room ? len : room);
     p->sent_len += len < room ? len : room;
     return (int)len;
@@ -236,7 +240,7 @@ static bool sent_contains(const proxy_port *p, const char *needle)
 static void test_connect_request_and_sni(void **state)
 {
     fixture *fx = *state;
-    static const proxy_turn ok[] = {{"HTTP/1.1 200 Connection established\r\n\r\n", 0, 0, 0}};
+    static const proxy_turn ok[] = {{"HTTP/1.1 200 Connection established\r\n\r\n", 0, 0, 0, 0}};
     static const char expected[] = "CONNECT " WORKSPACE ":443 HTTP/1.1\r\nHost: " WORKSPACE ":443\r\n\r\n";
     dbtok_err err = revoke_through(fx, ok, 1);
 
@@ -258,7 +262,7 @@ static void test_default_port_and_answer_in_pieces(void **state)
 {
     fixture *fx = *state;
     /* an interim 1xx, then the 200, one byte per read */
-    static const proxy_turn ok[] = {{"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\nVia: x\r\n\r\n", 1, 0, 0}};
+    static const proxy_turn ok[] = {{"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\nVia: x\r\n\r\n", 1, 0, 0, 0}};
     dbtok_err err;
     fx->cfg.proxy.port = 0;
     fx->cfg.port = 8443;
@@ -272,7 +276,7 @@ static void test_default_port_and_answer_in_pieces(void **state)
 static void test_basic_credentials(void **state)
 {
     fixture *fx = *state;
-    static const proxy_turn ok[] = {{"HTTP/1.1 200 OK\r\n\r\n", 0, 0, 0}};
+    static const proxy_turn ok[] = {{"HTTP/1.1 200 OK\r\n\r\n", 0, 0, 0, 0}};
     static const struct {
         const char *user;
         const char *pass;
@@ -310,18 +314,20 @@ static void test_refusals_are_proxy_errors(void **state)
         int status;
     } cases[] = {
         {"407", {"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"x\"\r\n"
-                 "Content-Length: 5\r\n\r\nnope!", 0, 0, 0}, DBTOK_ERR_PROXY_AUTH, 407},
-        {"403 (port refused)", {"HTTP/1.1 403 Forbidden\r\n\r\n<html>no</html>", 0, 0, 0}, DBTOK_ERR_PROXY, 403},
-        {"3xx", {"HTTP/1.1 302 Found\r\nLocation: https://evil.example/\r\n\r\n", 0, 0, 0}, DBTOK_ERR_PROXY, 302},
-        {"garbage", {"SSH-2.0-OpenSSH_9.2\r\n", 0, 0, 0}, DBTOK_ERR_PROXY, 0},
-        {"200 with a body", {"HTTP/1.1 200 OK\r\n\r\n\x16\x03\x03 injected", 0, 0, 0}, DBTOK_ERR_PROXY, 200},
-        {"200 with a length", {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc", 0, 0, 0}, DBTOK_ERR_PROXY, 200},
-        {"closed before the head ended", {"HTTP/1.1 200 OK\r\n", 0, 0, 0}, DBTOK_ERR_PROXY, 0},
-        {"closed at once", {"", 0, 0, 0}, DBTOK_ERR_PROXY, 0},
-        {"control character", {"HTTP/1.1 200 OK\r\nX: a\x01\r\n\r\n", 0, 0, 0}, DBTOK_ERR_PROXY, 0},
-        {"reset", {"HTTP/1.1 2", 0, DBTOK_PORT_ERR_IO, 0}, DBTOK_ERR_IO, 0},
-        {"silent", {"", 0, DBTOK_PORT_ERR_TIMEOUT, 0}, DBTOK_ERR_TIMEOUT, 0},
-        {"unreachable proxy", {"", 0, 0, DBTOK_PORT_ERR_CONNECT}, DBTOK_ERR_CONNECT, 0},
+                 "Content-Length: 5\r\n\r\nnope!", 0, 0, 0, 0}, DBTOK_ERR_PROXY_AUTH, 407},
+        {"403 (port refused)", {"HTTP/1.1 403 Forbidden\r\n\r\n<html>no</html>", 0, 0, 0, 0}, DBTOK_ERR_PROXY, 403},
+        {"3xx", {"HTTP/1.1 302 Found\r\nLocation: https://evil.example/\r\n\r\n", 0, 0, 0, 0}, DBTOK_ERR_PROXY, 302},
+        {"garbage", {"SSH-2.0-OpenSSH_9.2\r\n", 0, 0, 0, 0}, DBTOK_ERR_PROXY, 0},
+        {"200 with a body", {"HTTP/1.1 200 OK\r\n\r\n\x16\x03\x03 injected", 0, 0, 0, 0}, DBTOK_ERR_PROXY, 200},
+        {"200 with a length", {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc", 0, 0, 0, 0}, DBTOK_ERR_PROXY, 200},
+        {"closed before the head ended", {"HTTP/1.1 200 OK\r\n", 0, 0, 0, 0}, DBTOK_ERR_PROXY, 0},
+        {"closed at once", {"", 0, 0, 0, 0}, DBTOK_ERR_PROXY, 0},
+        {"control character", {"HTTP/1.1 200 OK\r\nX: a\x01\r\n\r\n", 0, 0, 0, 0}, DBTOK_ERR_PROXY, 0},
+        {"reset", {"HTTP/1.1 2", 0, DBTOK_PORT_ERR_IO, 0, 0}, DBTOK_ERR_IO, 0},
+        {"silent", {"", 0, DBTOK_PORT_ERR_TIMEOUT, 0, 0}, DBTOK_ERR_TIMEOUT, 0},
+        {"unreachable proxy", {"", 0, 0, DBTOK_PORT_ERR_CONNECT, 0}, DBTOK_ERR_CONNECT, 0},
+        {"reset while the CONNECT goes out", {"", 0, 0, 0, DBTOK_PORT_ERR_IO}, DBTOK_ERR_IO, 0},
+        {"stalled while the CONNECT goes out", {"", 0, 0, 0, DBTOK_PORT_ERR_TIMEOUT}, DBTOK_ERR_TIMEOUT, 0},
     };
     size_t i;
     fx->cfg.retry.max_attempts = 1;
@@ -348,7 +354,7 @@ static void test_header_limits(void **state)
 {
     fixture *fx = *state;
     static char long_line[DBTOK_HTTP_MAX_HEADER_BYTES + 64];
-    proxy_turn t = {long_line, 0, 0, 0};
+    proxy_turn t = {long_line, 0, 0, 0, 0};
     size_t n;
     fx->cfg.retry.max_attempts = 1;
     n = (size_t)snprintf(long_line, sizeof long_line, "HTTP/1.1 200 OK\r\nX-Pad: ");
@@ -361,10 +367,11 @@ static void test_header_limits(void **state)
 static void test_what_is_retried(void **state)
 {
     fixture *fx = *state;
-    static const proxy_turn bad_gateway[] = {{"HTTP/1.1 502 Bad Gateway\r\n\r\n", 0, 0, 0}};
-    static const proxy_turn auth[] = {{"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n", 0, 0, 0}};
-    static const proxy_turn then_ok[] = {{"HTTP/1.1 503 Service Unavailable\r\n\r\n", 0, 0, 0},
-                                         {"HTTP/1.1 200 OK\r\n\r\n", 0, 0, 0}};
+    static const proxy_turn bad_gateway[] = {{"HTTP/1.1 502 Bad Gateway\r\n\r\n", 0, 0, 0, 0}};
+    static const proxy_turn auth[] = {{"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n", 0, 0, 0, 0}};
+    static const proxy_turn garbage[] = {{"\x16\x03\x01 not HTTP\r\n\r\n", 0, 0, 0, 0}};
+    static const proxy_turn then_ok[] = {{"HTTP/1.1 503 Service Unavailable\r\n\r\n", 0, 0, 0, 0},
+                                         {"HTTP/1.1 200 OK\r\n\r\n", 0, 0, 0, 0}};
     dbtok_err err;
 
     fx->cfg.retry.max_attempts = 3;
@@ -373,6 +380,13 @@ static void test_what_is_retried(void **state)
     assert_int_equal(last(fx)->attempts, 3);
     assert_int_equal(fx->pp.connects, 3);
     assert_int_equal(last(fx)->http_status, 502);
+    dbtok_close(&fx->client);
+
+    /* no HTTP at all from the proxy: it may be restarting; tried again */
+    fx->pp.connects = 0;
+    assert_int_equal(revoke_through(fx, garbage, 1), DBTOK_ERR_PROXY);
+    assert_int_equal(last(fx)->attempts, 3);
+    assert_int_equal(last(fx)->http_status, 0);
     dbtok_close(&fx->client);
 
     /* the proxy refused the credentials: asking again changes nothing */
@@ -405,7 +419,7 @@ static void test_echoed_credentials_never_leak(void **state)
          "X-Pct: %73%33%63%72%65%74%2d%70%72%6f%78%79\r\n"
          "X-Cut: " "dXNlcjpzM2NyZXQt" "\r\n"
          "\r\n",
-         7, 0, 0}};
+         7, 0, 0, 0}};
     char masked[256];
     char text[128];
     fx->cfg.proxy.username = "user";
@@ -487,11 +501,30 @@ static void test_init_refuses_bad_proxies(void **state)
     dbtok_close(&fx->client);
 }
 
+/* The CONNECT is written past the request waiting for the tunnel; when the
+ * two do not fit the work buffer together, nothing is sent. */
+static void test_connect_that_does_not_fit(void **state)
+{
+    fixture *fx = *state;
+    static const proxy_turn ok[] = {{"HTTP/1.1 200 OK\r\n\r\n", 0, 0, 0, 0}};
+    static char host[DBTOK_MAX_HOST_LEN + 1];
+    memset(host, 'h', DBTOK_MAX_HOST_LEN);
+    fx->cfg.host = host;
+    fx->cfg.retry.max_attempts = 1;
+    fx->pp.turns = ok;
+    fx->pp.n_turns = 1;
+    assert_int_equal(dbtok_init(&fx->client, &fx->cfg, &fx->port, fx->work, DBTOK_MIN_WORK_BUFFER), DBTOK_OK);
+    assert_int_equal(dbtok_token_revoke(&fx->client, "0123456789abcdef"), DBTOK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(fx->pp.sent_len, 0);
+    assert_int_equal(fx->pp.closes, fx->pp.connects);
+    dbtok_close(&fx->client);
+}
+
 /* Without a proxy nothing changes: the port is asked for the workspace. */
 static void test_direct_without_proxy(void **state)
 {
     fixture *fx = *state;
-    static const proxy_turn none[] = {{"", 0, 0, 0}};
+    static const proxy_turn none[] = {{"", 0, 0, 0, 0}};
     fx->cfg.proxy.host = NULL;
     fx->cfg.retry.max_attempts = 1;
     (void)revoke_through(fx, none, 1);
@@ -512,6 +545,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_what_is_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_echoed_credentials_never_leak, setup, teardown),
         cmocka_unit_test_setup_teardown(test_init_refuses_bad_proxies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connect_that_does_not_fit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_direct_without_proxy, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
