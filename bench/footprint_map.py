@@ -22,7 +22,8 @@ SECTIONS = (".text", ".rodata", ".data", ".bss")
 # Which component an input file belongs to, by the archive or object it came from.
 COMPONENTS = (
     ("core", re.compile(r"libdbtok_core\.a\(")),
-    ("port", re.compile(r"libdbtok_(baremetal|uart_cmsdk|freestanding|bm_psa_rng)\.a\(")),
+    ("port", re.compile(r"libdbtok_(baremetal|uart_cmsdk|freestanding|bm_psa_rng|lwip)\.a\(")),
+    ("lwIP", re.compile(r"libdbtok_lwipcore\.a\(")),
     ("mbedTLS", re.compile(r"libdbtok_mbedtls\.a\(|memory_buffer_alloc\.c\.obj")),
     ("libgcc", re.compile(r"libgcc\.a\(")),
     ("firmware", re.compile(r"/dbtok_fw[a-z_]*\.dir/|dbtok_fw_measure_alloc")),

@@ -6,13 +6,22 @@ semihosting arguments, the exit code comes back through SYS_EXIT_EXTENDED, and t
 firmware's output arrives on QEMU's stderr. Every run is bounded by a timeout and
 QEMU is killed on every way out. Used by test_firmware.py and bench/footprint.
 
+Ethernet mode (dbtok_fw_eth.elf): the board's LAN9118 is on QEMU's user-mode network,
+closed off (restrict=on: the guest reaches nothing but what is forwarded), in the
+documentation range 192.0.2.0/24: QEMU's DHCP server leases from 192.0.2.15, and each
+TCP connection the guest opens to 192.0.2.100:443 starts eth_connector.py, which relays
+it to the emulator. The firmware finds that address in its host table (--resolve): no
+DNS gets through restrict=on.
+
 Python standard library only.
 """
 
 import os
 import re
+import shlex
 import signal
 import subprocess
+import sys
 import tempfile
 
 # The QEMU board for each Cortex-M build: an ARMv6-M image runs unchanged on the M3.
@@ -23,6 +32,16 @@ MACHINES = {
 }
 
 QEMU = "qemu-system-arm"
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CONNECTOR = os.path.join(HERE, "eth_connector.py")
+# The test network, all of it in 192.0.2.0/24 (RFC 5737, documentation): never a private
+# range, which could be a real network's.
+NETWORK = "192.0.2.0/24"
+GATEWAY = "192.0.2.2"
+DHCP_START = "192.0.2.15"
+SERVER_ADDRESS = "192.0.2.100"
+SERVER_PORT = 443
 
 
 class Run:
@@ -49,23 +68,47 @@ def der_ca(emu):
     return path
 
 
-def command(elf, cpu, args, serial_port):
+def qemu_value(text):
+    """text as a value in a QEMU option: a comma is written twice."""
+    return text.replace(",", ",,")
+
+
+def nic_option(emu_port):
+    """-nic for the Ethernet mode: the closed user-mode network whose 192.0.2.100:443
+    leads to the emulator on 127.0.0.1:emu_port, one connector per connection."""
+    # QEMU splits the command like a shell (no shell runs it): quote the paths.
+    connector = " ".join(shlex.quote(a) for a in (sys.executable, CONNECTOR, str(emu_port)))
+    return ("user,model=lan9118,net=%s,host=%s,dhcpstart=%s,restrict=on,guestfwd=tcp:%s:%d-cmd:%s"
+            % (NETWORK, GATEWAY, DHCP_START, SERVER_ADDRESS, SERVER_PORT, qemu_value(connector)))
+
+
+def command(elf, cpu, args, serial_port=None, emu_port=None):
     """The QEMU command line that boots elf on the board for cpu with the semihosting
-    arguments args and UART0 connected to 127.0.0.1:serial_port."""
-    # QEMU's option syntax: a comma inside a value is written twice.
-    semihosting = "enable=on,target=native," + ",".join("arg=" + a.replace(",", ",,") for a in args)
+    arguments args and UART0 connected to 127.0.0.1:serial_port, or (Ethernet mode,
+    emu_port) the LAN9118 on the test network that leads to 127.0.0.1:emu_port."""
+    semihosting = "enable=on,target=native," + ",".join("arg=" + qemu_value(a) for a in args)
+    if emu_port is None:
+        link = ["-serial", "tcp:127.0.0.1:%d" % serial_port]
+    else:
+        link = ["-serial", "null", "-nic", nic_option(emu_port)]
     return [QEMU, "-M", MACHINES[cpu], "-display", "none", "-monitor", "none",
-            "-semihosting-config", semihosting,
-            "-serial", "tcp:127.0.0.1:%d" % serial_port,
-            "-kernel", elf]
+            "-semihosting-config", semihosting] + link + ["-kernel", elf]
 
 
-def run(elf, cpu, emu, ca_file=None, extra_args=(), host="localhost", timeout=60):
-    """Boot elf on the board for cpu with UART0 wired to emu; returns a Run. The CA
-    file defaults to the emulator's CA in DER."""
-    args = ["dbtok_fw", host, str(emu.port), emu.token, ca_file or der_ca(emu)]
+def run(elf, cpu, emu, ca_file=None, extra_args=(), host="localhost", timeout=60, ethernet=False,
+        resolve=True):
+    """Boot elf on the board for cpu with UART0 wired to emu, or with ethernet over the
+    test network (the host table maps host to the emulator's address unless resolve is
+    False); returns a Run. The CA file defaults to the emulator's CA in DER."""
+    port = SERVER_PORT if ethernet else emu.port
+    args = ["dbtok_fw", host, str(port), emu.token, ca_file or der_ca(emu)]
+    if ethernet and resolve:
+        args.append("--resolve=%s=%s" % (host, SERVER_ADDRESS))
     args += list(extra_args)
-    cmd = command(elf, cpu, args, emu.port)
+    if ethernet:
+        cmd = command(elf, cpu, args, emu_port=emu.port)
+    else:
+        cmd = command(elf, cpu, args, serial_port=emu.port)
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)

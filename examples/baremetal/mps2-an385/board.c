@@ -8,7 +8,14 @@
  */
 #include "board.h"
 
+#include "firmware.h"
 #include "semihost.h"
+
+#if defined(DBTOK_FW_ETHERNET)
+#include "lwip/dhcp.h"
+#include "lwip/init.h"
+#include "netif/ethernet.h"
+#endif
 
 #define CPU_HZ 25000000u          /* MPS2 FPGA images clock the core at 25 MHz */
 #define UART0_BASE 0x40004000u
@@ -24,17 +31,21 @@
 
 /* Written by the interrupt handlers, which get no context argument. */
 static volatile uint32_t ticks_ms;
+#if !defined(DBTOK_FW_ETHERNET)
 static dbtok_uart_cmsdk *uart0;
+#endif
 
 void mps2_systick_handler(void)
 {
     ticks_ms++;
 }
 
+#if !defined(DBTOK_FW_ETHERNET)
 void mps2_uart0_rx_handler(void)
 {
     dbtok_uart_cmsdk_rx_isr(uart0);
 }
+#endif
 
 static uint32_t board_millis(void *ctx)
 {
@@ -64,13 +75,66 @@ static void board_log(void *ctx, int level, const char *text, size_t len)
 }
 
 /* Sleep until the next interrupt: SysTick within a millisecond, or UART0 RX. */
-static void board_idle(void *ctx)
+static void board_wfi(void *ctx)
 {
     (void)ctx;
     __asm__ volatile("wfi");
 }
 
-#if defined(DBTOK_FW_PROVISIONING)
+#if defined(DBTOK_FW_ETHERNET)
+/* lwIP's LWIP_RAND() takes no context: the board whose entropy it draws on. */
+static mps2_board *lwip_board;
+
+/* lwIP's NO_SYS clock (port/lwip/arch/cc.h). */
+u32_t sys_now(void)
+{
+    return ticks_ms;
+}
+
+/* TEST ONLY, as board_entropy: TCP's initial sequence numbers and ports, DHCP's
+ * transaction ids. */
+uint32_t dbtok_lwip_rand(void)
+{
+    uint8_t bytes[4] = {0, 0, 0, 0};
+    (void)board_entropy(lwip_board, bytes, sizeof bytes);
+    return (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 | (uint32_t)bytes[3] << 24;
+}
+
+/* "dbtok-fw: address A.B.C.D" once the netif has one (the DHCP lease): the tests
+ * read it. */
+static void report_address(struct netif *netif)
+{
+    uint32_t a = lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(netif)));
+    int shift;
+    if (a == 0) {
+        return;
+    }
+    dbtok_fw_say("address ");
+    for (shift = 24; shift >= 0; shift -= 8) {
+        semihost_put_uint((a >> shift) & 0xFFu);
+        semihost_puts(shift > 0 ? "." : "\n");
+    }
+}
+
+static int board_link(mps2_board *b)
+{
+    lwip_board = b;
+    lwip_init();
+    dbtok_lan9118_init(&b->nic, DBTOK_LAN9118_MPS2_BASE);
+    if (netif_add(&b->netif, NULL, NULL, NULL, &b->nic, dbtok_lan9118_netif_init, ethernet_input) == NULL) {
+        return MPS2_BOARD_NO_NETWORK;
+    }
+    netif_set_status_callback(&b->netif, report_address);
+    netif_set_default(&b->netif);
+    netif_set_up(&b->netif);
+    if (dhcp_start(&b->netif) != ERR_OK) {
+        return MPS2_BOARD_NO_NETWORK;
+    }
+    dbtok_lwip_link_init(&b->link, &b->netif, dbtok_lan9118_poll, &b->host, b->host_count, board_wfi, b);
+    dbtok_lwip_link_fill(&b->link, &b->board.link);
+    return 0;
+}
+#elif defined(DBTOK_FW_PROVISIONING)
 /* Before a second stream: the line counts as quiet after this long without a byte,
  * waiting at most REDIAL_MAX_MS. */
 #define REDIAL_QUIET_MS 50u
@@ -122,7 +186,7 @@ static void board_link_close(void *ctx)
     (void)ctx;
 }
 
-static void board_link(mps2_board *b)
+static int board_link(mps2_board *b)
 {
     dbtok_uart_cmsdk_link(&b->uart0, &b->uart_link);
     b->sessions = 0;
@@ -131,32 +195,51 @@ static void board_link(mps2_board *b)
     b->board.link.write = board_link_write;
     b->board.link.read = board_link_read;
     b->board.link.close = board_link_close;
+    return 0;
 }
 #else
 /* The demo's one stream per boot: UART0's own link. */
-static void board_link(mps2_board *b)
+static int board_link(mps2_board *b)
 {
     dbtok_uart_cmsdk_link(&b->uart0, &b->board.link);
+    return 0;
 }
 #endif
+
+/* While dbtok waits. The Ethernet image lets lwIP work first: the driver's frames and
+ * lwIP's timers (the LAN9118 is polled, its interrupt stays masked). */
+static void board_idle(void *ctx)
+{
+#if defined(DBTOK_FW_ETHERNET)
+    mps2_board *b = ctx;
+    dbtok_lwip_poll(&b->link);
+#endif
+    board_wfi(ctx);
+}
 
 int mps2_board_init(mps2_board *b, int64_t clock_offset_s, bool trace)
 {
     b->clock_offset_s = clock_offset_s;
+    int err;
     b->urandom = semihost_open("/dev/urandom", SEMIHOST_OPEN_RB);
     if (b->urandom < 0) {
-        return -1;
+        return MPS2_BOARD_NO_ENTROPY;
     }
 
+#if !defined(DBTOK_FW_ETHERNET)
     uart0 = &b->uart0;
     dbtok_uart_cmsdk_init(&b->uart0, UART0_BASE, CPU_HZ / UART_BAUD);
     NVIC_ISER0 = 1u << MPS2_IRQ_UART0_RX;
+#endif
 
     SYST_RVR = CPU_HZ / 1000u - 1u;
     SYST_CVR = 0;
     SYST_CSR = SYST_CSR_CLKSOURCE_CPU | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
 
-    board_link(b);
+    err = board_link(b);
+    if (err != 0) {
+        return err;
+    }
     b->board.ctx = b;
     b->board.millis = board_millis;
     b->board.entropy = board_entropy;

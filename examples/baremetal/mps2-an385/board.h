@@ -8,6 +8,10 @@
  * second (a client closed and started again with the bootstrap credential), gets it
  * through the bridge, which dials the server again when it sees the next TLS
  * ClientHello, as a modem dials again per session.
+ *
+ * The Ethernet image (DBTOK_FW_ETHERNET) carries the stream over the board's LAN9118
+ * instead: lwIP (port/lwip/) with a DHCP lease, one TCP connection per stream, as many
+ * as the client opens. Its host table (no DNS) is set before mps2_board_init().
  */
 #ifndef DBTOK_FW_BOARD_H
 #define DBTOK_FW_BOARD_H
@@ -16,11 +20,25 @@
 #include <stdint.h>
 
 #include "dbtok_baremetal.h"
+#if defined(DBTOK_FW_ETHERNET)
+#include "dbtok_lwip_link.h"
+#include "lan9118.h"
+#include "lwip/netif.h"
+#else
 #include "uart_cmsdk.h"
+#endif
 
 typedef struct {
     dbtok_bm_board board;
+#if defined(DBTOK_FW_ETHERNET)
+    dbtok_lan9118 nic;
+    struct netif netif;
+    dbtok_lwip_link link;   /* board.link's state */
+    dbtok_lwip_host host;   /* the host table: one entry, set before mps2_board_init */
+    size_t host_count;      /* 0 or 1 */
+#else
     dbtok_uart_cmsdk uart0;
+#endif
 #if defined(DBTOK_FW_PROVISIONING)
     dbtok_bm_link uart_link; /* UART0's own link; board.link wraps it (board.c) */
     uint32_t sessions;       /* streams opened on the link in this boot */
@@ -29,14 +47,20 @@ typedef struct {
     int64_t clock_offset_s;  /* added to the host clock: lets a test move time */
 } mps2_board;
 
-/* Start SysTick and UART0, open the entropy source; with trace, dbtok's log (requests
- * and responses, secrets redacted) goes to semihosting. Returns 0, or -1 when the
- * host's entropy source cannot be opened. */
+/* Start SysTick and UART0 (Ethernet image: the LAN9118, lwIP and its DHCP client),
+ * open the entropy source; with trace, dbtok's log (requests and responses, secrets
+ * redacted) goes to semihosting. Returns 0, MPS2_BOARD_NO_ENTROPY when the host's
+ * entropy source cannot be opened, or MPS2_BOARD_NO_NETWORK when no Ethernet
+ * controller answers. */
+#define MPS2_BOARD_NO_ENTROPY (-1)
+#define MPS2_BOARD_NO_NETWORK (-2)
 int mps2_board_init(mps2_board *b, int64_t clock_offset_s, bool trace);
 
 /* Interrupt handlers for the vector table in startup.c. */
 void mps2_systick_handler(void);
+#if !defined(DBTOK_FW_ETHERNET)
 void mps2_uart0_rx_handler(void);
+#endif
 
 /* The UART0 RX interrupt's number on the MPS2 FPGA images. */
 #define MPS2_IRQ_UART0_RX 0

@@ -16,6 +16,20 @@ typedef struct {
     bool found;
 } search;
 
+/* Ethernet image, --idle-ms: the connection idles between calls, as a device's does,
+ * so that a server's idle close arrives before the next call. */
+static void idle_between_calls(const dbtok_fw_settings *s, const dbtok_fw_env *env)
+{
+#if defined(DBTOK_FW_ETHERNET)
+    if (s->idle_ms != 0) {
+        env->port->sleep_ms(env->port->ctx, s->idle_ms);
+    }
+#else
+    (void)s;
+    (void)env;
+#endif
+}
+
 static int find_token(void *user, const dbtok_token_info *info)
 {
     search *q = user;
@@ -57,6 +71,7 @@ uint32_t dbtok_fw_demo(const dbtok_fw_settings *s, const dbtok_fw_env *env)
     semihost_put_uint((uint32_t)created.token_value.len);
     semihost_puts(" bytes)\n");
     dbtok_result_wipe(client);
+    idle_between_calls(s, env);
 
     q.token_id = token_id;
     q.found = false;
@@ -69,12 +84,14 @@ uint32_t dbtok_fw_demo(const dbtok_fw_settings *s, const dbtok_fw_env *env)
         return DBTOK_FW_EXIT_NOT_LISTED;
     }
     dbtok_fw_say("listed it\n");
+    idle_between_calls(s, env);
 
     err = dbtok_token_revoke(client, token_id);
     if (err != DBTOK_OK) {
         return dbtok_fw_step_failed(client, "revoke", err, DBTOK_FW_EXIT_REVOKE);
     }
     dbtok_fw_say("revoked it\n");
+    idle_between_calls(s, env);
 
     q.found = false;
     err = dbtok_token_list(client, find_token, &q);

@@ -17,6 +17,7 @@
 #define DBTOK_FW_EXIT_USAGE 10       /* missing or malformed semihosting arguments */
 #define DBTOK_FW_EXIT_CA_FILE 11     /* the CA certificate cannot be read or is too large */
 #define DBTOK_FW_EXIT_BOARD 12       /* no entropy source */
+#define DBTOK_FW_EXIT_NETWORK 14     /* Ethernet image: no Ethernet controller, or lwIP failed to start */
 #define DBTOK_FW_EXIT_INIT 13        /* dbtok_init failed (a CA that does not parse) */
 #define DBTOK_FW_EXIT_CREATE 20      /* dbtok_token_create failed */
 #define DBTOK_FW_EXIT_LIST 30        /* the first list failed */
@@ -46,6 +47,12 @@ typedef struct {
     const char *ca_file;
     int64_t clock_offset_s;
     bool trace;
+#if defined(DBTOK_FW_ETHERNET)
+    const char *resolve_name; /* --resolve=NAME=A.B.C.D: the host table's entry, or NULL */
+    uint8_t resolve_ipv4[4];
+    uint32_t timeout_ms;      /* --timeout=SECONDS: each call's deadline; 0 the default */
+    uint32_t idle_ms;         /* --idle-ms=N: the demo's connection idles this long between calls */
+#endif
     /* Provisioning: store is NULL in the demo. */
     const char *store;      /* the host file that is the flash */
     const char *flash_gate; /* the host FIFO each page write waits on, or NULL */

@@ -1,6 +1,7 @@
 /*
  * Firmware for QEMU's mps2-an385 (Cortex-M3; mps2-an386 for the M4F build), in one of
- * two modes, over one TLS session per boot carried by UART0. Every byte is static;
+ * two modes, over one TLS session per boot carried by UART0 (dbtok_fw_eth.elf: over
+ * Ethernet, lwIP and TCP, as many sessions as the client opens). Every byte is static;
  * nothing is allocated.
  *
  * Settings come from semihosting arguments, standing in for a real device's own
@@ -10,8 +11,11 @@
  *              [--client-id=ID] [--rotate-below=SECONDS] [--lifetime=SECONDS]
  *              [--scope=NAME]... [--flash-gate=FIFO] [--trace]
  *              (dbtok_fw_provision.elf only)
+ *   ethernet:  the demo's arguments and [--resolve=HOST=A.B.C.D] [--timeout=SECONDS]
+ *              [--idle-ms=N] (dbtok_fw_eth.elf only)
  * HOST is the name the server's certificate must carry, PORT goes into the Host
- * header (the UART is already wired to the server), CA_FILE is the trust anchor, a CA
+ * header (the UART is already wired to the server; over Ethernet it is the TCP port
+ * too, and --resolve the host table lwIP's link looks HOST up in: no DNS), CA_FILE is the trust anchor, a CA
  * certificate in DER, on the host. The demo (demo.c) creates, lists, revokes and lists
  * with TOKEN; --clock-offset moves its wall clock (tests of certificate dates).
  * --store makes it a provisioning device (provision.c) whose flash is FILE: BOOTSTRAP
@@ -104,6 +108,37 @@ char *dbtok_fw_option_value(char *opt, const char *name)
     return strlen(opt) > n && memcmp(opt, name, n) == 0 ? opt + n : NULL;
 }
 
+#if defined(DBTOK_FW_ETHERNET)
+/* NAME=A.B.C.D, split in place. */
+static bool read_resolve(dbtok_fw_settings *s, char *v)
+{
+    char *at = strchr(v, '=');
+    size_t i;
+    if (at == NULL || at == v) {
+        return false;
+    }
+    *at++ = '\0';
+    s->resolve_name = v;
+    for (i = 0; i < 4; i++) {
+        char *end = at;
+        uint32_t octet;
+        while (*end != '\0' && *end != '.') {
+            end++;
+        }
+        if ((*end == '.') != (i < 3)) {
+            return false;
+        }
+        *end = '\0';
+        if (!dbtok_fw_parse_decimal(at, 255u, &octet)) {
+            return false;
+        }
+        s->resolve_ipv4[i] = (uint8_t)octet;
+        at = end + 1;
+    }
+    return true;
+}
+#endif
+
 static bool read_option(dbtok_fw_settings *s, char *opt)
 {
     char *v;
@@ -113,6 +148,21 @@ static bool read_option(dbtok_fw_settings *s, char *opt)
         s->trace = true;
         return true;
     }
+#if defined(DBTOK_FW_ETHERNET)
+    if ((v = dbtok_fw_option_value(opt, "--resolve=")) != NULL) {
+        return read_resolve(s, v);
+    }
+    if ((v = dbtok_fw_option_value(opt, "--timeout=")) != NULL) {
+        if (!dbtok_fw_parse_decimal(v, TIMEOUT_MS / 1000u, &number) || number == 0) {
+            return false;
+        }
+        s->timeout_ms = number * 1000u;
+        return true;
+    }
+    if ((v = dbtok_fw_option_value(opt, "--idle-ms=")) != NULL) {
+        return dbtok_fw_parse_decimal(v, TIMEOUT_MS, &s->idle_ms);
+    }
+#endif
     if ((v = dbtok_fw_option_value(opt, "--clock-offset=")) != NULL) {
         bool negative = *v == '-';
         if (!dbtok_fw_parse_decimal(v + (negative ? 1 : 0), 0x7fffffffu, &number)) {
@@ -184,6 +234,11 @@ void dbtok_fw_config(const dbtok_fw_settings *s, const dbtok_fw_env *env, dbtok_
     config->ca = env->ca;
     config->ca_len = env->ca_len;
     config->timeout_ms = TIMEOUT_MS;
+#if defined(DBTOK_FW_ETHERNET)
+    if (s->timeout_ms != 0) {
+        config->timeout_ms = s->timeout_ms;
+    }
+#endif
     config->user_agent_extra = "board/mps2-an385";
 }
 
@@ -264,6 +319,9 @@ uint32_t dbtok_fw_main(void)
 
     if (!read_settings(&s)) {
         dbtok_fw_say("usage: PROGRAM HOST PORT TOKEN CA_FILE [--clock-offset=SECONDS] [--trace]\n");
+#if defined(DBTOK_FW_ETHERNET)
+        dbtok_fw_say("       [--resolve=HOST=A.B.C.D] [--timeout=SECONDS] [--idle-ms=N]\n");
+#endif
 #if defined(DBTOK_FW_PROVISIONING)
         dbtok_fw_provision_usage();
 #endif
@@ -278,7 +336,18 @@ uint32_t dbtok_fw_main(void)
         dbtok_fw_say("cannot read the CA certificate, or it is 2 KiB or larger\n");
         return DBTOK_FW_EXIT_CA_FILE;
     }
-    if (mps2_board_init(&board, s.clock_offset_s, s.trace) != 0) {
+#if defined(DBTOK_FW_ETHERNET)
+    board.host.name = s.resolve_name;
+    memcpy(board.host.ipv4, s.resolve_ipv4, sizeof board.host.ipv4);
+    board.host_count = s.resolve_name != NULL ? 1u : 0u;
+#endif
+    switch (mps2_board_init(&board, s.clock_offset_s, s.trace)) {
+    case 0:
+        break;
+    case MPS2_BOARD_NO_NETWORK:
+        dbtok_fw_say("no Ethernet controller, or lwIP did not start\n");
+        return DBTOK_FW_EXIT_NETWORK;
+    default:
         dbtok_fw_say("no entropy source\n");
         return DBTOK_FW_EXIT_BOARD;
     }

@@ -107,6 +107,10 @@ static const struct {
         mps2_systick_handler,  /* SysTick */
     },
     {
+#if defined(DBTOK_FW_ETHERNET)
+        fault,                 /* IRQ 0: UART0 RX, never enabled (the stream is on Ethernet) */
+#else
         mps2_uart0_rx_handler, /* IRQ 0: UART0 RX */
+#endif
     },
 };
