@@ -20,6 +20,7 @@ typedef enum {
     OPT_TOKEN,
     OPT_CA_FILE,
     OPT_WORKSPACE_ID,
+    OPT_PROXY,
     OPT_OUTPUT,
     OPT_TIMEOUT,
     OPT_RETRIES,
@@ -52,6 +53,7 @@ static const option OPTIONS[] = {
     {"token", 0, true, OPT_TOKEN},
     {"ca-file", 0, true, OPT_CA_FILE},
     {"workspace-id", 0, true, OPT_WORKSPACE_ID},
+    {"proxy", 0, true, OPT_PROXY},
     {"output", 'o', true, OPT_OUTPUT},
     {"timeout", 0, true, OPT_TIMEOUT},
     {"retries", 0, true, OPT_RETRIES},
@@ -133,6 +135,9 @@ static void apply_option(cli_args *a, const option *opt, const char *value, cons
             cli_usage_error(a, "--min-remaining-seconds must be a whole number of seconds, 0 or more, not '%s'",
                             value);
         }
+        return;
+    case OPT_PROXY:
+        a->flags.proxy = value; /* "" is allowed: no proxy, whatever the environment says */
         return;
     case OPT_HOST:
     case OPT_PROFILE:

@@ -17,6 +17,7 @@
 
 #include "dbtok_posix.h"
 
+#include "cli_host.h"
 #include "cli_output.h"
 #include "cli_text.h"
 
@@ -37,7 +38,6 @@ int cli_write_all(int fd, const char *buf, size_t len)
 }
 
 /* Secrets the tool knows itself (see cli_remember_secret()). */
-#define CLI_SECRETS_MAX 6
 static dbtok_str g_secrets[CLI_SECRETS_MAX];
 static size_t g_n_secrets;
 static const dbtok_client *g_client; /* set while dbtok_mask() may read it */
@@ -111,6 +111,56 @@ void cli_say(const char *prefix, const char *fmt, ...)
     va_end(ap);
     if (n >= 0) {
         emit_line(prefix, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+    }
+}
+
+bool cli_say_proxy_error(const cli_settings *s, dbtok_err err, int http_status)
+{
+    char proxy[CLI_HOST_MAX + 16], where[CLI_HOST_MAX + 16];
+    const cli_proxy_url *p = &s->proxy;
+    const char *from = s->proxy_from != NULL ? s->proxy_from : "the settings";
+    if (p->host[0] == '\0') {
+        return false;
+    }
+    /* cli_host_label() leaves out :443, which a proxy seldom listens on. */
+    (void)snprintf(proxy, sizeof proxy, strchr(p->host, ':') != NULL ? "[%s]:%u" : "%s:%u", p->host,
+                   (unsigned)p->port);
+    (void)snprintf(where, sizeof where, strchr(s->host, ':') != NULL ? "[%s]:%u" : "%s:%u", s->host,
+                   (unsigned)s->port);
+    /* tinyproxy, for one, answers wrong credentials with 401, not 407. */
+    if (err == DBTOK_ERR_PROXY_AUTH || (err == DBTOK_ERR_PROXY && http_status == 401)) {
+        int status = http_status != 0 ? http_status : 407;
+        if (p->username[0] == '\0') {
+            cli_error_line("proxy %s (from %s) wants credentials (HTTP %d) and none were given: put them in "
+                           "the proxy URL, http://USER:PASSWORD@HOST:PORT", proxy, from, status);
+        } else {
+            cli_error_line("proxy %s (from %s) refused the credentials of user '%s' (HTTP %d): the proxy "
+                           "user name or password is wrong", proxy, from, p->username, status);
+        }
+        return true;
+    }
+    switch (err) {
+    case DBTOK_ERR_PROXY:
+        if (http_status == 0) {
+            cli_error_line("proxy %s (from %s) answered no HTTP to the request for a tunnel to %s: is it an "
+                           "HTTP proxy?", proxy, from, where);
+        } else if (http_status >= 200 && http_status < 300) {
+            cli_error_line("proxy %s (from %s) answered HTTP %d to the request for a tunnel to %s, but sent "
+                           "bytes after its answer before TLS began: no tunnel dbtok can use", proxy, from,
+                           http_status, where);
+        } else {
+            cli_error_line("proxy %s (from %s) refused the tunnel to %s (HTTP %d)", proxy, from, where,
+                           http_status);
+        }
+        return true;
+    case DBTOK_ERR_DNS:
+        cli_error_line("cannot resolve the proxy host %s (from %s)", p->host, from);
+        return true;
+    case DBTOK_ERR_CONNECT:
+        cli_error_line("cannot connect to proxy %s (from %s): connection refused or unreachable", proxy, from);
+        return true;
+    default:
+        return false;
     }
 }
 

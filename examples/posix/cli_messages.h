@@ -9,9 +9,12 @@
 #ifndef CLI_MESSAGES_H
 #define CLI_MESSAGES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dbtok/dbtok.h"
+
+#include "cli_settings.h"
 
 /* Write all of buf to fd (retrying short writes and EINTR); 0, or -1 with
  * errno set. */
@@ -20,10 +23,12 @@ int cli_write_all(int fd, const char *buf, size_t len);
 /*
  * A secret the tool knows itself, masked from everything printed: --token,
  * DATABRICKS_TOKEN (even when --token won), the token the settings resolved
- * to (from a profile, say). s is borrowed (argv, the environment, the
- * settings): call cli_forget_secrets() before it goes away. NULL or ""
- * is ignored; up to three are kept.
+ * to (from a profile, say), the client secret, the proxy password and the
+ * Base64 of the proxy's user:password. s is borrowed (argv, the environment,
+ * the settings): call cli_forget_secrets() before it goes away. NULL or ""
+ * is ignored; up to CLI_SECRETS_MAX are kept.
  */
+#define CLI_SECRETS_MAX 8
 void cli_remember_secret(const char *s);
 void cli_forget_secrets(void);
 
@@ -46,6 +51,17 @@ void cli_say(const char *prefix, const char *fmt, ...);
 
 /* Ends a usage or configuration error: where to read more. */
 #define CLI_HELP_HINT " (see 'dbtok --help')"
+
+/*
+ * The line for a failure that is the proxy's (s->proxy.host set): its refusal
+ * of the tunnel (DBTOK_ERR_PROXY, http_status its status, 0 when it answered
+ * no HTTP), its 407 (DBTOK_ERR_PROXY_AUTH), and a proxy that cannot be
+ * resolved or connected to (DBTOK_ERR_DNS, DBTOK_ERR_CONNECT: with a proxy,
+ * dbtok connects to nothing else). Each names the proxy and where its
+ * address came from, never its credentials. Returns whether it said one
+ * (the exit code is then CLI_EXIT_EXCHANGE); false for any other failure.
+ */
+bool cli_say_proxy_error(const cli_settings *s, dbtok_err err, int http_status);
 
 /* The port's log for -v (a dbtok_port.log; ctx is the dbtok_posix_ctx): the
  * core hands the trace over in fragments, a line ending in '\n'; each whole

@@ -110,6 +110,9 @@ int cli_report(const cli_run *r, dbtok_err err, const dbtok_error_info *e, const
     unsigned secs = a->timeout_ms != 0 ? a->timeout_ms / 1000u : DBTOK_DEFAULT_TIMEOUT_MS / 1000u;
     int status = e != NULL ? e->http_status : 0;
     cli_host_label(s->host, s->port, where, sizeof where);
+    if (cli_say_proxy_error(s, err, status)) {
+        return CLI_EXIT_EXCHANGE;
+    }
 
     switch (err) {
     case DBTOK_OK:

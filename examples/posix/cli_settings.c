@@ -583,6 +583,57 @@ static int resolve_body(const cli_flags *flags, const cli_env *env, cli_settings
     return resolve_workspace_id(flags, env, profile_wins, url, out, err, err_cap);
 }
 
+/*
+ * The proxy for the resolved host (see cli_settings.h): --proxy, else
+ * https_proxy, else HTTPS_PROXY; then no_proxy, else NO_PROXY, may exempt
+ * the host. Only a proxy that is used is parsed.
+ */
+static int resolve_proxy(const cli_flags *flags, const cli_env *env, cli_settings *out, char *err,
+                         size_t err_cap)
+{
+    static char url[CLI_PATH_MAX]; /* static: keeps a 4 KiB copy off the stack; wiped after use */
+    char why[768];
+    const char *v = flags->proxy;
+    const char *from = "--proxy";
+    const char *list = env_get(env, "no_proxy");
+    const char *list_from = "no_proxy";
+    int rc = 0;
+
+    if (v == NULL) {
+        v = env_get(env, "https_proxy");
+        from = "https_proxy";
+    }
+    if (v == NULL) {
+        v = env_get(env, "HTTPS_PROXY");
+        from = "HTTPS_PROXY";
+    }
+    if (list == NULL) {
+        list = env_get(env, "NO_PROXY");
+        list_from = "NO_PROXY";
+    }
+    if (v == NULL) {
+        return 0;
+    }
+    if (copy_trimmed(url, sizeof url, v) != 0) {
+        cli_set_err(err, err_cap, "the proxy URL from %s is too long", from);
+        return -1;
+    }
+    if (url[0] == '\0') {
+        return 0; /* --proxy "" (or only spaces): no proxy */
+    }
+    if (cli_no_proxy_matches(list, out->host, out->port)) {
+        out->bypassed_from = from;
+        out->no_proxy_from = list_from;
+    } else if (cli_parse_proxy_url(url, &out->proxy, why, sizeof why) != 0) {
+        cli_set_err(err, err_cap, "%s (from %s)", why, from);
+        rc = -1;
+    } else {
+        out->proxy_from = from;
+    }
+    cli_wipe(url, sizeof url);
+    return rc;
+}
+
 int cli_resolve(const cli_flags *flags, const cli_env *env, cli_settings *out, char *err,
                 size_t err_cap)
 {
@@ -593,6 +644,9 @@ int cli_resolve(const cli_flags *flags, const cli_env *env, cli_settings *out, c
         err[0] = '\0';
     }
     rc = resolve_body(flags, env, out, err, err_cap);
+    if (rc == 0) {
+        rc = resolve_proxy(flags, env, out, err, err_cap);
+    }
     /* The file and the profile copy may hold a token: keep it in one place. */
     cli_wipe(&g_profile, sizeof g_profile);
     cli_wipe(g_file_buf, sizeof g_file_buf);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "cli_host.h"
+#include "cli_proxy.h"
 
 /* Capacities, NUL included. A token's format is undocumented and may grow,
  * so its room is generous; paths follow the usual Linux PATH_MAX. */
@@ -45,6 +46,7 @@ typedef struct {
     const char *ca_file;
     const char *output;
     const char *workspace_id;
+    const char *proxy; /* --proxy URL; "" (given empty) means no proxy, whatever the environment says */
     bool credential_optional; /* rotate: a stored token may be the only credential, so none is
                                  required (token "" and token_from CLI_FROM_NONE then) */
 } cli_flags;
@@ -77,6 +79,15 @@ typedef struct {
     char client_secret[CLI_TOKEN_MAX];
     cli_source host_from, token_from, ca_file_from, output_from, workspace_id_from;
     cli_source secret_from; /* where client_id and client_secret came from; CLI_FROM_NONE: a token is used */
+    /* The HTTP proxy (host "" for none) and the names that decided it, for -v
+     * and for messages: proxy_from is "--proxy", "https_proxy" or
+     * "HTTPS_PROXY" when one is used; when a proxy was configured but
+     * NO_PROXY exempts the host, proxy.host is "", bypassed_from names the
+     * proxy's variable and no_proxy_from "no_proxy" or "NO_PROXY". */
+    cli_proxy_url proxy;
+    const char *proxy_from;
+    const char *bypassed_from;
+    const char *no_proxy_from;
 } cli_settings;
 
 /*
@@ -109,6 +120,13 @@ typedef struct {
  * if the host resolved to anything else (a --host or DATABRICKS_HOST that is
  * not the profile's host once both are normalised, or a profile without a
  * host), resolution fails rather than send the token elsewhere.
+ *
+ * The proxy, as curl reads it: --proxy URL (--proxy "" for none), else
+ * https_proxy, else HTTPS_PROXY (curl looks at the lowercase name first; the
+ * Go tools at the uppercase one), whatever the command; then no_proxy, else
+ * NO_PROXY, exempts the workspace host from it, --proxy's included (curl
+ * does the same), see cli_no_proxy_matches(). A proxy URL that is not used
+ * is not parsed; one that is used must parse (cli_parse_proxy_url()).
  *
  * The profile file is read only when it can matter: when a profile is named
  * (so a misspelt name is always reported), or when no host is given. It must

@@ -61,10 +61,12 @@
 #include "cli_host.h"
 #include "cli_messages.h"
 #include "cli_output.h"
+#include "cli_proxy.h"
 #include "cli_read_file.h"
 #include "cli_report.h"
 #include "cli_rotate.h"
 #include "cli_settings.h"
+#include "cli_text.h"
 
 #define MIB (1024u * 1024u)
 
@@ -86,6 +88,7 @@ static unsigned char g_arena[2 * MIB];
 
 static dbtok_client g_client; /* large (mbedTLS contexts): not on the stack */
 static cli_settings g_settings;
+static char g_proxy_basic[CLI_PROXY_BASIC_MAX]; /* the Base64 of the proxy's user:password, masked */
 
 static const char *real_getenv(void *user, const char *name)
 {
@@ -186,6 +189,16 @@ static void verbose_settings(void)
     if (g_settings.workspace_id[0] != '\0') {
         cli_say("dbtok: ", "workspace id %s (from %s)", g_settings.workspace_id,
                 cli_source_name(g_settings.workspace_id_from, 'w'));
+    }
+    if (g_settings.proxy.host[0] != '\0') {
+        char proxy[CLI_HOST_MAX + 16];
+        cli_host_label(g_settings.proxy.host, g_settings.proxy.port, proxy, sizeof proxy);
+        cli_say("dbtok: ", "proxy %s (from %s), %s%s%s", proxy, g_settings.proxy_from,
+                g_settings.proxy.username[0] != '\0' ? "Basic credentials of user '" : "no credentials",
+                g_settings.proxy.username, g_settings.proxy.username[0] != '\0' ? "'" : "");
+    } else if (g_settings.bypassed_from != NULL) {
+        cli_say("dbtok: ", "no proxy: %s exempts %s from the one %s names", g_settings.no_proxy_from,
+                g_settings.host, g_settings.bypassed_from);
     }
 }
 
@@ -293,6 +306,12 @@ static int run(const cli_args *a)
         config.client_secret = g_settings.client_secret;
     }
     config.workspace_id = g_settings.workspace_id;
+    if (g_settings.proxy.host[0] != '\0') {
+        config.proxy.host = g_settings.proxy.host;
+        config.proxy.port = g_settings.proxy.port;
+        config.proxy.username = g_settings.proxy.username;
+        config.proxy.password = g_settings.proxy.password;
+    }
     config.ca = g_ca;
     config.ca_len = ca_len;
     /* One deadline per call: its requests and all its retries. */
@@ -433,10 +452,14 @@ int main(int argc, char **argv)
      * also out of the message of a resolution that failed. */
     cli_remember_secret(g_settings.token);
     cli_remember_secret(g_settings.client_secret);
+    cli_remember_secret(g_settings.proxy.password);
+    cli_proxy_basic(&g_settings.proxy, g_proxy_basic, sizeof g_proxy_basic);
+    cli_remember_secret(g_proxy_basic);
     if (rc != 0) {
         cli_error_line("%s" CLI_HELP_HINT, err);
         cli_forget_secrets();
         cli_settings_wipe(&g_settings);
+        cli_wipe(g_proxy_basic, sizeof g_proxy_basic);
         return CLI_EXIT_USAGE;
     }
     /* With -o json a create keeps its answer's text too, which needs room. */
@@ -445,6 +468,7 @@ int main(int argc, char **argv)
         cli_error_line("%s" CLI_HELP_HINT, a.err);
         cli_forget_secrets();
         cli_settings_wipe(&g_settings);
+        cli_wipe(g_proxy_basic, sizeof g_proxy_basic);
         return CLI_EXIT_USAGE;
     }
     if (a.verbose) {
@@ -453,6 +477,7 @@ int main(int argc, char **argv)
     rc = run(&a);
     cli_forget_secrets();
     cli_settings_wipe(&g_settings);
+    cli_wipe(g_proxy_basic, sizeof g_proxy_basic);
     cli_rotate_wipe();
     return rc;
 }

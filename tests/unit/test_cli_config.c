@@ -1,9 +1,10 @@
 /*
  * Unit tests of the dbtok tool's settings (examples/posix): the INI reader
  * (cli_ini.c), host URL normalisation (cli_host.c), reading a settings file
- * (cli_read_file.c), and the flag > environment > profile precedence
- * (cli_settings.c). The environment is a table handed in through cli_env,
- * profile files are written into a private temporary folder.
+ * (cli_read_file.c), the flag > environment > profile precedence
+ * (cli_settings.c), and which proxy, if any, NO_PROXY leaves. The environment
+ * is a table handed in through cli_env, profile files are written into a
+ * private temporary folder.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -702,6 +703,142 @@ static void test_output_and_ca_file(void **state)
     assert_contains(g_err, "DATABRICKS_OUTPUT_FORMAT");
 }
 
+/* The proxy (issue 14): --proxy, else https_proxy, else HTTPS_PROXY, as
+ * curl reads them; then no_proxy, else NO_PROXY, exempts the host, from
+ * --proxy too; only a proxy that is used is parsed. */
+static void test_proxy_sources(void **state)
+{
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+    memset(&e, 0, sizeof e);
+    env_set(&e, "DATABRICKS_HOST", "https://www.h.example:8443");
+    env_set(&e, "DATABRICKS_TOKEN", "t");
+    env_set(&e, "http_proxy", "http://plain-http-only:1"); /* never for https */
+    env_set(&e, "ALL_PROXY", "http://all:1");              /* not read */
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("", g_s.proxy.host);
+    assert_null(g_s.proxy_from);
+
+    env_set(&e, "HTTPS_PROXY", "http://upper:3128");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("upper", g_s.proxy.host);
+    assert_int_equal(3128, g_s.proxy.port);
+    assert_string_equal("HTTPS_PROXY", g_s.proxy_from);
+
+    /* Both set: the lowercase one wins, as in curl. */
+    env_set(&e, "https_proxy", " lower ");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("lower", g_s.proxy.host);
+    assert_int_equal(1080, g_s.proxy.port);
+    assert_string_equal("https_proxy", g_s.proxy_from);
+
+    /* An empty https_proxy counts as unset, as every empty variable does. */
+    env_unset(&e, "https_proxy");
+    env_set(&e, "https_proxy", "");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("upper", g_s.proxy.host);
+
+    /* The flag wins; --proxy "" means none, whatever the environment says. */
+    f.proxy = "http://u:p%40ss@flag:8080/";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("flag", g_s.proxy.host);
+    assert_int_equal(8080, g_s.proxy.port);
+    assert_string_equal("u", g_s.proxy.username);
+    assert_string_equal("p@ss", g_s.proxy.password);
+    assert_string_equal("--proxy", g_s.proxy_from);
+    f.proxy = "";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("", g_s.proxy.host);
+    assert_null(g_s.proxy_from);
+    assert_null(g_s.bypassed_from);
+    f.proxy = "  ";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("", g_s.proxy.host);
+}
+
+static void test_proxy_no_proxy(void **state)
+{
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+    memset(&e, 0, sizeof e);
+    env_set(&e, "DATABRICKS_HOST", "https://WWW.H.example:8443/path");
+    env_set(&e, "DATABRICKS_TOKEN", "t");
+    env_set(&e, "HTTPS_PROXY", "http://proxy:3128");
+    env_set(&e, "NO_PROXY", "other.example, .h.example");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("", g_s.proxy.host);
+    assert_null(g_s.proxy_from);
+    assert_string_equal("HTTPS_PROXY", g_s.bypassed_from);
+    assert_string_equal("NO_PROXY", g_s.no_proxy_from);
+
+    /* no_proxy wins over NO_PROXY, as in curl: here it exempts nothing. */
+    env_set(&e, "no_proxy", "other.example");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("proxy", g_s.proxy.host);
+    assert_null(g_s.bypassed_from);
+    env_unset(&e, "no_proxy");
+
+    /* The port of an entry counts; the workspace's is 8443. */
+    env_unset(&e, "NO_PROXY");
+    env_set(&e, "NO_PROXY", "h.example:443");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("proxy", g_s.proxy.host);
+    env_unset(&e, "NO_PROXY");
+    env_set(&e, "NO_PROXY", "h.example:8443");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("", g_s.proxy.host);
+
+    /* NO_PROXY applies to --proxy too (curl does the same). */
+    f.proxy = "http://flag:1";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("", g_s.proxy.host);
+    assert_string_equal("--proxy", g_s.bypassed_from);
+    env_unset(&e, "NO_PROXY");
+    env_set(&e, "NO_PROXY", "*");
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("", g_s.proxy.host);
+
+    /* A proxy that is not used is not parsed, so a bad one is no error. */
+    f.proxy = "socks5://u:secretsecret@flag:1";
+    assert_int_equal(0, resolve(&f, &e));
+    assert_string_equal("", g_s.proxy.host);
+}
+
+static void test_proxy_bad_url_names_its_origin(void **state)
+{
+    fake_env e;
+    cli_flags f;
+    (void)state;
+    memset(&f, 0, sizeof f);
+    memset(&e, 0, sizeof e);
+    env_set(&e, "DATABRICKS_HOST", "h.example");
+    env_set(&e, "DATABRICKS_TOKEN", "t");
+    env_set(&e, "HTTPS_PROXY", "https://alice:Secret-Secret@proxy:3128");
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "(from HTTPS_PROXY)");
+    assert_contains(g_err, "https:// proxies");
+    assert_contains(g_err, "'https://***@proxy:3128'");
+    assert_null(strstr(g_err, "Secret"));
+    assert_string_equal("", g_s.proxy.password);
+
+    f.proxy = "http://alice:Secret-Secret@proxy:65536";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "(from --proxy)");
+    assert_contains(g_err, "port");
+    assert_null(strstr(g_err, "Secret"));
+    assert_null(strstr(g_err, "alice"));
+    assert_string_equal("", g_s.proxy.password);
+
+    /* The rest of the settings are still checked first. */
+    f.host = "http://h.example";
+    assert_int_equal(-1, resolve(&f, &e));
+    assert_contains(g_err, "http:// is refused");
+}
+
 static void test_unreadable_or_large_file(void **state)
 {
     fake_env e;
@@ -1217,6 +1354,9 @@ int main(void)
                                         remove_dir),
         cmocka_unit_test_setup_teardown(test_bad_host_names_its_origin, make_dir, remove_dir),
         cmocka_unit_test(test_output_and_ca_file),
+        cmocka_unit_test(test_proxy_sources),
+        cmocka_unit_test(test_proxy_no_proxy),
+        cmocka_unit_test(test_proxy_bad_url_names_its_origin),
         cmocka_unit_test_setup_teardown(test_unreadable_or_large_file, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_host_given_skips_default_profile, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_profile_flag_beats_environment, make_dir, remove_dir),
