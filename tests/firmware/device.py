@@ -13,6 +13,10 @@ boots, and the power cuts a test makes in them.
 - Device.boot(): one boot with the provisioning arguments; with cut_after_page=N the flash
   driver's gate holds the firmware after each page write until the test lets it go on,
   and QEMU is killed right after the N-th.
+- Ethernet (Device(..., ethernet=True), dbtok_fw_provision_eth.elf): the device reaches
+  the emulator over QEMU's test network (qemu_run.py), each TLS session a TCP connection
+  of its own, so no bridge: the cuts in a TLS record or on the emulator's close are the
+  UART's alone; the flash and its gate are the same.
 
 Python standard library only.
 """
@@ -294,6 +298,10 @@ class Boot:
         self.pages = pages      # (n, offset) of each page write the firmware reported
         self.records = records  # (type, length) of each TLS record the device began
 
+    def values(self, kind):
+        """The firmware's 'dbtok-fw: <kind> k=N ...' line (stats, stack) as ints, or None."""
+        return qemu_run.line_values(self.output, kind)
+
     def result(self):
         """The 'dbtok-fw: result ...' line as a dict, or None."""
         m = re.search(r"^dbtok-fw: result (.*)$", self.output, re.M)
@@ -301,10 +309,12 @@ class Boot:
 
 
 class Device:
-    """A device called name with its flash in a temporary directory."""
+    """A device called name with its flash in a temporary directory, on UART0 or (ethernet)
+    on the test network."""
 
-    def __init__(self, elf, cpu, emu, name, workdir=None):
+    def __init__(self, elf, cpu, emu, name, workdir=None, ethernet=False):
         self.elf, self.cpu, self.emu, self.name = elf, cpu, emu, name
+        self.ethernet = ethernet
         self.dir = workdir or tempfile.mkdtemp(prefix="dbtok-dev-")
         self.flash = os.path.join(self.dir, "flash.bin")
         self.gate = os.path.join(self.dir, "gate")
@@ -332,14 +342,23 @@ class Device:
         settle_requests: once QEMU is gone, wait until the emulator has received this
         many requests in all (since its reset) and answered the last, before the
         device's connection is closed: a request the device sent whole before its power
-        was cut is then processed, as it would be."""
-        args = ["dbtok_fw", "localhost", str(self.emu.port), bootstrap or "-", self.ca,
-                "--store=" + self.flash, "--device=" + self.name] + list(extra)
+        was cut is then processed, as it would be. Over Ethernet there is no bridge to
+        cut in a record or on a close, nor to count records (Boot.records is empty)."""
+        if self.ethernet and (cut_record is not None or cut_on_close):
+            raise ValueError("the bridge's cuts are UART0's: an Ethernet device has no bridge")
+        port, link_options = qemu_run.server_args(self.emu, "localhost", self.ethernet)
+        args = ["dbtok_fw", "localhost", port, bootstrap or "-", self.ca,
+                "--store=" + self.flash, "--device=" + self.name] + link_options + list(extra)
         if cut_after_page is not None:
             args.append("--flash-gate=" + self.gate)
-        bridge = Bridge(self.emu.port)
-        bridge.cut_record = cut_record
-        bridge.cut_on_close = cut_on_close
+        if self.ethernet:
+            bridge = None
+            cmd = qemu_run.command(self.elf, self.cpu, args, emu_port=self.emu.port)
+        else:
+            bridge = Bridge(self.emu.port)
+            bridge.cut_record = cut_record
+            bridge.cut_on_close = cut_on_close
+            cmd = qemu_run.command(self.elf, self.cpu, args, serial_port=bridge.port)
         gate = os.open(self.gate, os.O_RDWR) if cut_after_page is not None else None
         killed = threading.Event()
         started = []
@@ -351,9 +370,9 @@ class Device:
             except ProcessLookupError:
                 pass
 
-        bridge.kill = kill
-        proc = subprocess.Popen(qemu_run.command(self.elf, self.cpu, args, bridge.port),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        if bridge is not None:
+            bridge.kill = kill
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         started.append(proc)
         lines, pages = [], []
@@ -386,9 +405,10 @@ class Device:
                 os.close(gate)
             if settle_requests is not None:
                 self._settle(settle_requests)
-            bridge.close()
+            if bridge is not None:
+                bridge.close()
         return Boot(None if killed.is_set() else proc.returncode, "".join(lines), killed.is_set(), pages,
-                    bridge.device_records)
+                    bridge.device_records if bridge is not None else [])
 
     def _settle(self, count):
         deadline = time.monotonic() + 10

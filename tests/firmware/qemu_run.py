@@ -1,12 +1,12 @@
-"""Run the provisioning firmware under qemu-system-arm against the Token API emulator.
+"""Run the firmware under qemu-system-arm against the Token API emulator.
 
 QEMU connects UART0 to the emulator's TLS port as a TCP client (-serial tcp:...), so
 the firmware's TLS session reaches the emulator with no relay; settings go in as
 semihosting arguments, the exit code comes back through SYS_EXIT_EXTENDED, and the
 firmware's output arrives on QEMU's stderr. Every run is bounded by a timeout and
-QEMU is killed on every way out. Used by test_firmware.py and bench/footprint.
+QEMU is killed on every way out. Used by test_firmware.py, device.py and bench/footprint.
 
-Ethernet mode (dbtok_fw_eth.elf): the board's LAN9118 is on QEMU's user-mode network,
+Ethernet mode (dbtok_fw_eth.elf, dbtok_fw_provision_eth.elf): the board's LAN9118 is on QEMU's user-mode network,
 closed off (restrict=on: the guest reaches nothing but what is forwarded), in the
 documentation range 192.0.2.0/24: QEMU's DHCP server leases from 192.0.2.15, and each
 TCP connection the guest opens to 192.0.2.100:443 starts eth_connector.py, which relays
@@ -51,11 +51,15 @@ class Run:
         self.timed_out = timed_out
 
     def values(self, kind):
-        """The key=value pairs of the firmware's 'dbtok-fw: <kind> ...' line, as ints."""
-        m = re.search(r"^dbtok-fw: %s((?: [a-z-]+=\d+)+)$" % re.escape(kind), self.output, re.M)
-        if not m:
-            return None
-        return {k: int(v) for k, v in re.findall(r"([a-z-]+)=(\d+)", m.group(1))}
+        return line_values(self.output, kind)
+
+
+def line_values(output, kind):
+    """The key=value pairs of the firmware's 'dbtok-fw: <kind> ...' line, as ints, or None."""
+    m = re.search(r"^dbtok-fw: %s((?: [a-z-]+=\d+)+)$" % re.escape(kind), output, re.M)
+    if not m:
+        return None
+    return {k: int(v) for k, v in re.findall(r"([a-z-]+)=(\d+)", m.group(1))}
 
 
 def der_ca(emu):
@@ -82,6 +86,15 @@ def nic_option(emu_port):
             % (NETWORK, GATEWAY, DHCP_START, SERVER_ADDRESS, SERVER_PORT, qemu_value(connector)))
 
 
+def server_args(emu, host, ethernet, resolve=True):
+    """The firmware's PORT argument and the options that lead it to emu: UART0 is wired
+    to emu already; over Ethernet, the forwarded port and (unless resolve is False) the
+    host table's entry that maps host to the forwarded address."""
+    if not ethernet:
+        return str(emu.port), []
+    return str(SERVER_PORT), ["--resolve=%s=%s" % (host, SERVER_ADDRESS)] if resolve else []
+
+
 def command(elf, cpu, args, serial_port=None, emu_port=None):
     """The QEMU command line that boots elf on the board for cpu with the semihosting
     arguments args and UART0 connected to 127.0.0.1:serial_port, or (Ethernet mode,
@@ -100,11 +113,8 @@ def run(elf, cpu, emu, ca_file=None, extra_args=(), host="localhost", timeout=60
     """Boot elf on the board for cpu with UART0 wired to emu, or with ethernet over the
     test network (the host table maps host to the emulator's address unless resolve is
     False); returns a Run. The CA file defaults to the emulator's CA in DER."""
-    port = SERVER_PORT if ethernet else emu.port
-    args = ["dbtok_fw", host, str(port), emu.token, ca_file or der_ca(emu)]
-    if ethernet and resolve:
-        args.append("--resolve=%s=%s" % (host, SERVER_ADDRESS))
-    args += list(extra_args)
+    port, link_options = server_args(emu, host, ethernet, resolve)
+    args = ["dbtok_fw", host, port, emu.token, ca_file or der_ca(emu)] + link_options + list(extra_args)
     if ethernet:
         cmd = command(elf, cpu, args, emu_port=emu.port)
     else:

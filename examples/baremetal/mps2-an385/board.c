@@ -116,6 +116,8 @@ static void report_address(struct netif *netif)
     }
 }
 
+/* Each stream is a TCP connection of its own: the provisioning image's second one in a
+ * boot (a client started again) is a new connection, with nothing to redial. */
 static int board_link(mps2_board *b)
 {
     lwip_board = b;

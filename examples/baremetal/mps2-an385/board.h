@@ -9,9 +9,10 @@
  * through the bridge, which dials the server again when it sees the next TLS
  * ClientHello, as a modem dials again per session.
  *
- * The Ethernet image (DBTOK_FW_ETHERNET) carries the stream over the board's LAN9118
- * instead: lwIP (port/lwip/) with a DHCP lease, one TCP connection per stream, as many
- * as the client opens. Its host table (no DNS) is set before mps2_board_init().
+ * The Ethernet images (DBTOK_FW_ETHERNET: the demo's, and the provisioning one's with
+ * DBTOK_FW_PROVISIONING too) carry the stream over the board's LAN9118 instead: lwIP
+ * (port/lwip/) with a DHCP lease, one TCP connection per stream, as many as the client
+ * opens, so no redial. Its host table (no DNS) is set before mps2_board_init().
  */
 #ifndef DBTOK_FW_BOARD_H
 #define DBTOK_FW_BOARD_H
@@ -39,7 +40,7 @@ typedef struct {
 #else
     dbtok_uart_cmsdk uart0;
 #endif
-#if defined(DBTOK_FW_PROVISIONING)
+#if defined(DBTOK_FW_PROVISIONING) && !defined(DBTOK_FW_ETHERNET)
     dbtok_bm_link uart_link; /* UART0's own link; board.link wraps it (board.c) */
     uint32_t sessions;       /* streams opened on the link in this boot */
 #endif

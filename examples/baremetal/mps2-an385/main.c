@@ -1,8 +1,8 @@
 /*
  * Firmware for QEMU's mps2-an385 (Cortex-M3; mps2-an386 for the M4F build), in one of
- * two modes, over one TLS session per boot carried by UART0 (dbtok_fw_eth.elf: over
- * Ethernet, lwIP and TCP, as many sessions as the client opens). Every byte is static;
- * nothing is allocated.
+ * two modes, over one TLS session per boot carried by UART0 (the Ethernet images,
+ * dbtok_fw_eth.elf and dbtok_fw_provision_eth.elf: over lwIP and TCP, as many sessions
+ * as the client opens). Every byte is static; nothing is allocated.
  *
  * Settings come from semihosting arguments, standing in for a real device's own
  * storage and its factory link:
@@ -10,9 +10,9 @@
  *   provision: PROGRAM HOST PORT BOOTSTRAP CA_FILE --store=FILE --device=NAME
  *              [--client-id=ID] [--rotate-below=SECONDS] [--lifetime=SECONDS]
  *              [--scope=NAME]... [--flash-gate=FIFO] [--trace]
- *              (dbtok_fw_provision.elf only)
- *   ethernet:  the demo's arguments and [--resolve=HOST=A.B.C.D] [--timeout=SECONDS]
- *              [--idle-ms=N] (dbtok_fw_eth.elf only)
+ *              (dbtok_fw_provision.elf and dbtok_fw_provision_eth.elf only)
+ *   ethernet:  either mode's arguments and [--resolve=HOST=A.B.C.D] [--timeout=SECONDS],
+ *              the demo's also [--idle-ms=N] (the Ethernet images only)
  * HOST is the name the server's certificate must carry, PORT goes into the Host
  * header (the UART is already wired to the server; over Ethernet it is the TCP port
  * too, and --resolve the host table lwIP's link looks HOST up in: no DNS), CA_FILE is the trust anchor, a CA
