@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <mbedtls/build_info.h>
+#include <mbedtls/version.h> /* the configuration, in 2.28 and 3.x alike */
 #if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C)
 #include <mbedtls/memory_buffer_alloc.h>
 #endif
