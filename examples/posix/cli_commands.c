@@ -1,7 +1,8 @@
 /*
- * The commands: create, list, update and delete on a client dbtok_init() has set up,
- * each composing its output first and writing it only once the call
- * succeeded, and making sure stdout really took it.
+ * The commands: create, list, update and delete on a client dbtok_init() has set up.
+ * A create composes its output first and writes it only once the call
+ * succeeded; a list writes each entry as it arrives. Either way stdout must
+ * really have taken it.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -118,25 +119,46 @@ int cli_do_create(const cli_run *r, cli_out *out)
     return delivered ? 0 : revoke_undelivered(r->client, have_id ? id : NULL, why);
 }
 
+static int write_stdout(void *user, const char *buf, size_t len)
+{
+    (void)user;
+    return cli_write_all(STDOUT_FILENO, buf, len);
+}
+
 int cli_do_list(const cli_run *r, cli_out *out)
 {
     dbtok_err err;
+    int rc;
 
     out->limit = (size_t)r->args->limit_entries;
+    cli_out_set_stream(out, write_stdout, NULL);
     err = out->format == CLI_OUTPUT_JSON ? dbtok_token_list_json(r->client, cli_out_list_json_cb, out)
                                          : dbtok_token_list(r->client, cli_out_list_cb, out);
+    if (out->write_errno != 0) {
+        /* A closed pipe (`dbtok list | head -1`) or a full disk: the rest
+         * is not read (and the connection not kept). */
+        cli_error_line("cannot write the output: %s", strerror(out->write_errno));
+        return CLI_EXIT_EXCHANGE;
+    }
     /* Stopped by --limit, with the entries asked for: the rest is not read
      * (and the connection not kept). */
     if (err == DBTOK_ERR_ABORTED && !out->overflow && out->limit != 0 && out->count == out->limit) {
         err = DBTOK_OK;
     }
     if (err != DBTOK_OK) {
-        return cli_report(r, err, dbtok_last_error(r->client), out);
+        rc = cli_report(r, err, dbtok_last_error(r->client), out);
+        if (out->count > 0) {
+            /* Entries are on stdout already; only the exit code and this line
+             * tell that they are not all. The core never sends a list again
+             * once an entry was handed out, so none is printed twice. */
+            cli_error_line("the list is incomplete: it broke after %zu entr%s, printed on stdout%s", out->count,
+                           out->count == 1 ? "y" : "ies",
+                           out->format == CLI_OUTPUT_JSON ? " as an array without its closing ']'" : "");
+            rc = CLI_EXIT_EXCHANGE;
+        }
+        return rc;
     }
     cli_out_list_end(out);
-    if (out->overflow) {
-        return cli_output_too_large(r);
-    }
     if (cli_write_output(out) != 0) {
         cli_error_line("cannot write the output: %s", strerror(errno));
         return CLI_EXIT_EXCHANGE;

@@ -16,7 +16,8 @@ int cli_write_output(const cli_out *out);
 /* create: print the new token (a value nobody received is revoked again). */
 int cli_do_create(const cli_run *r, cli_out *out);
 
-/* list: print every token, or nothing when the listing failed. */
+/* list: print each token as it arrives; a listing that fails after the first
+ * leaves those printed on stdout, and says so (CLI_EXIT_EXCHANGE). */
 int cli_do_list(const cli_run *r, cli_out *out);
 
 /* delete (revoke): nothing on stdout. */

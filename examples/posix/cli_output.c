@@ -1,5 +1,6 @@
 /*
- * Text and JSON output of the dbtok tool, composed into a caller buffer (see
+ * Text and JSON output of the dbtok tool, composed into a caller buffer (a
+ * create or rotate result whole, a listing one entry at a time: see
  * cli_output.h for why), and the tool's one escaping routine. No heap, no
  * stdio streams: only snprintf into small stack buffers.
  */
@@ -7,6 +8,7 @@
 
 #include "cli_output.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -509,191 +511,118 @@ void cli_out_rotation(cli_out *o, const char *action, const char *token_id, int6
     puts_(o, ")\n");
 }
 
-/* ---- list: JSON ---------------------------------------------------------- */
+/* ---- list: streamed ------------------------------------------------------
+ *
+ * A listing is written entry by entry as the entries arrive, so its memory
+ * is one entry's whatever the list's length: the buffer holds one entry's
+ * lines at a time, written out through o->write before the next is asked
+ * for. The first write carries the table's header or the array's `[`, so a
+ * listing that fails before its first entry has written nothing.
+ */
+
+void cli_out_set_stream(cli_out *o, cli_write_fn write_fn, void *user)
+{
+    o->write_fn = write_fn;
+    o->write_user = user;
+}
+
+/* Write what the entry composed, and say whether the listing goes on. */
+static int list_entry_done(cli_out *o)
+{
+    if (o->overflow) {
+        return 1;
+    }
+    if (o->write_fn(o->write_user, o->buf, o->len) != 0) {
+        o->write_errno = errno != 0 ? errno : EIO;
+        return 1;
+    }
+    o->len = 0;
+    o->count++;
+    return o->limit != 0 && o->count >= o->limit ? 1 : 0;
+}
 
 int cli_out_list_json_cb(void *user, dbtok_str entry)
 {
     cli_out *o = user;
+    o->len = 0;
     puts_(o, o->count == 0 ? "[\n  " : ",\n  ");
     put_json_value(o, entry, 1, NULL);
-    o->count++;
-    return o->overflow || (o->limit != 0 && o->count >= o->limit) ? 1 : 0;
+    return list_entry_done(o);
 }
 
-/* ---- list: text -----------------------------------------------------------
- *
- * Column widths are known only after the last token, and each token's views
- * die when its callback returns. So each token is first staged as one row
- * `id TAB created TAB expires TAB comment LF` (cells escaped, so they hold no
- * TAB or LF), and cli_out_list_end() then lays the rows out in place, last
- * row first. That is safe because every laid-out row is longer than its
- * staged form (a TAB becomes at least two spaces) and starts no earlier, so
- * moving a row's cells back to front never overwrites bytes not yet moved.
+/*
+ * The text table has fixed columns, since no width can wait for the last
+ * entry: a token id is 64 hex digits (a SHA-256) and a time 20 characters
+ * (2026-11-28T15:27:22Z), the comment comes last, unpadded. A cell longer
+ * than its column (an id of another form) is followed by the gap alone, so
+ * the row still splits on whitespace.
  */
-
 #define COL_GAP 2u
-#define ID_HEAD "ID"
-#define CREATED_HEAD "CREATED"
-#define EXPIRES_HEAD "EXPIRES"
-#define COMMENT_HEAD "COMMENT"
+#define ID_WIDTH 64u
+#define TIME_WIDTH 20u
 
-static size_t max_sz(size_t a, size_t b)
+static void put_spaces(cli_out *o, size_t n)
 {
-    return a > b ? a : b;
+    static const char spaces[] = "                                ";
+    while (n > 0) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        put(o, spaces, k);
+        n -= k;
+    }
 }
 
-static void list_text_item(cli_out *o, const dbtok_token_info *info)
+/* Pad the cell that started at `start` to width, then the gap. */
+static void end_cell(cli_out *o, size_t start, size_t width)
 {
-    char created[32], expires[32];
-    size_t start = o->len, id_len, c_len, e_len;
-    c_len = cli_format_time(created, sizeof created, info->creation_time_ms);
-    e_len = expiry_text(expires, sizeof expires, info->expiry_time_ms);
-    put_text_escaped(o, info->token_id);
-    id_len = o->len - start;
-    put(o, "\t", 1);
-    put(o, created, c_len);
-    put(o, "\t", 1);
-    put(o, expires, e_len);
-    put(o, "\t", 1);
-    put_text_escaped(o, info->comment);
-    put(o, "\n", 1);
-    o->w_id = max_sz(o->w_id, id_len);
-    o->w_created = max_sz(o->w_created, c_len);
-    o->w_expires = max_sz(o->w_expires, e_len);
+    size_t used = o->len - start;
+    put_spaces(o, (used < width ? width - used : 0) + COL_GAP);
 }
 
-/* The four cells of the staged row starting at `start`: offsets and lengths. */
-typedef struct {
-    size_t at[4], len[4];
-    size_t end; /* one past the row's LF */
-} staged_row;
-
-static void split_row(const char *buf, size_t start, staged_row *r)
+static void put_header(cli_out *o)
 {
-    size_t p = start;
-    int k;
-    for (k = 0; k < 4; k++) {
-        size_t q = p;
-        while (buf[q] != (k < 3 ? '\t' : '\n')) {
-            q++;
-        }
-        r->at[k] = p;
-        r->len[k] = q - p;
-        p = q + 1;
-    }
-    r->end = p;
+    size_t start = o->len;
+    puts_(o, "ID");
+    end_cell(o, start, ID_WIDTH);
+    start = o->len;
+    puts_(o, "CREATED");
+    end_cell(o, start, TIME_WIDTH);
+    start = o->len;
+    puts_(o, "EXPIRES");
+    end_cell(o, start, TIME_WIDTH);
+    puts_(o, "COMMENT\n");
 }
-
-/* Laid-out length of a row; a row without comment ends after its expiry,
- * with no trailing padding. */
-static size_t row_width(const cli_out *o, const staged_row *r)
-{
-    size_t n = o->w_id + COL_GAP + o->w_created + COL_GAP;
-    if (r->len[3] == 0) {
-        return n + r->len[2] + 1;
-    }
-    return n + o->w_expires + COL_GAP + r->len[3] + 1;
-}
-
-/* Lay one staged row out at dst (dst >= its staged start, see above). */
-static void place_row(cli_out *o, const staged_row *r, size_t dst)
-{
-    size_t width[3];
-    size_t pos[4];
-    int k;
-    width[0] = o->w_id;
-    width[1] = o->w_created;
-    width[2] = r->len[3] == 0 ? r->len[2] : o->w_expires;
-    pos[0] = dst;
-    for (k = 1; k < 4; k++) {
-        pos[k] = pos[k - 1] + width[k - 1] + COL_GAP;
-    }
-    for (k = 3; k >= 0; k--) { /* back to front: each cell moves right or stays */
-        memmove(o->buf + pos[k], o->buf + r->at[k], r->len[k]);
-    }
-    for (k = 0; k < 3; k++) {
-        if (k == 2 && r->len[3] == 0) {
-            break;
-        }
-        memset(o->buf + pos[k] + r->len[k], ' ', width[k] - r->len[k] + COL_GAP);
-    }
-    o->buf[(r->len[3] == 0 ? pos[2] + r->len[2] : pos[3] + r->len[3])] = '\n';
-}
-
-static size_t header_width(const cli_out *o)
-{
-    return o->w_id + COL_GAP + o->w_created + COL_GAP + o->w_expires + COL_GAP +
-           (sizeof COMMENT_HEAD - 1) + 1;
-}
-
-static void place_header(cli_out *o)
-{
-    size_t at = 0;
-    memset(o->buf, ' ', header_width(o));
-    memcpy(o->buf + at, ID_HEAD, sizeof ID_HEAD - 1);
-    at += o->w_id + COL_GAP;
-    memcpy(o->buf + at, CREATED_HEAD, sizeof CREATED_HEAD - 1);
-    at += o->w_created + COL_GAP;
-    memcpy(o->buf + at, EXPIRES_HEAD, sizeof EXPIRES_HEAD - 1);
-    at += o->w_expires + COL_GAP;
-    memcpy(o->buf + at, COMMENT_HEAD, sizeof COMMENT_HEAD - 1);
-    o->buf[at + sizeof COMMENT_HEAD - 1] = '\n';
-}
-
-static void list_text_end(cli_out *o)
-{
-    size_t total, p, end;
-    o->w_id = max_sz(o->w_id, sizeof ID_HEAD - 1);
-    o->w_created = max_sz(o->w_created, sizeof CREATED_HEAD - 1);
-    o->w_expires = max_sz(o->w_expires, sizeof EXPIRES_HEAD - 1);
-
-    /* First pass: the laid-out size, to fail before moving anything. */
-    total = header_width(o);
-    for (p = 0; p < o->len;) {
-        staged_row r;
-        split_row(o->buf, p, &r);
-        total += row_width(o, &r);
-        p = r.end;
-    }
-    if (total > o->cap) {
-        o->overflow = true;
-        return;
-    }
-    /* Second pass, last row first; the header goes in front at the end. */
-    end = total;
-    while (o->len > 0) {
-        staged_row r;
-        size_t start = o->len - 1; /* the row's LF */
-        while (start > 0 && o->buf[start - 1] != '\n') {
-            start--;
-        }
-        split_row(o->buf, start, &r);
-        end -= row_width(o, &r);
-        place_row(o, &r, end);
-        o->len = start;
-    }
-    place_header(o);
-    o->len = total;
-}
-
-/* ---- list: dispatch ------------------------------------------------------ */
 
 int cli_out_list_cb(void *user, const dbtok_token_info *info)
 {
     cli_out *o = user;
-    list_text_item(o, info);
-    o->count++;
-    return o->overflow || (o->limit != 0 && o->count >= o->limit) ? 1 : 0;
+    char created[32], expires[32];
+    size_t start;
+    o->len = 0;
+    if (o->count == 0) {
+        put_header(o);
+    }
+    start = o->len;
+    put_text_escaped(o, info->token_id);
+    end_cell(o, start, ID_WIDTH);
+    start = o->len;
+    put(o, created, cli_format_time(created, sizeof created, info->creation_time_ms));
+    end_cell(o, start, TIME_WIDTH);
+    start = o->len;
+    put(o, expires, expiry_text(expires, sizeof expires, info->expiry_time_ms));
+    if (info->comment.len > 0) { /* a row without comment has no trailing blanks */
+        end_cell(o, start, TIME_WIDTH);
+        put_text_escaped(o, info->comment);
+    }
+    puts_(o, "\n");
+    return list_entry_done(o);
 }
 
 void cli_out_list_end(cli_out *o)
 {
-    if (o->overflow) {
-        return;
-    }
+    o->len = 0;
     if (o->format == CLI_OUTPUT_JSON) {
         puts_(o, o->count == 0 ? "[]\n" : "\n]\n");
-        return;
+    } else if (o->count == 0) {
+        put_header(o);
     }
-    list_text_end(o);
 }

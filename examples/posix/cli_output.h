@@ -1,11 +1,14 @@
 /*
  * What the dbtok tool prints on stdout, as text or JSON.
  *
- * Nothing is written to stdout directly: results are composed into a
- * caller-supplied buffer, and the caller writes that buffer only once the
- * operation has succeeded, so a failed call never leaves half a listing (or
- * a token value nobody will see an error for) on stdout. A result that does
- * not fit sets `overflow` instead of being cut.
+ * A create's or a rotation's result is composed into a caller-supplied
+ * buffer, and the caller writes that buffer only once the operation has
+ * succeeded, so a failed call never leaves a token value nobody will see an
+ * error for on stdout. A listing cannot wait for its end (it may hold
+ * 100,000 entries): each entry is composed into the same buffer and written
+ * at once through a write function (cli_out_set_stream), so its memory is
+ * one entry's. A result or entry that does not fit sets `overflow` instead of
+ * being cut.
  */
 #ifndef CLI_OUTPUT_H
 #define CLI_OUTPUT_H
@@ -58,6 +61,10 @@ size_t cli_escape(cli_escape_mode mode, const char *src, size_t len, char *dst, 
  * form, no surrogates, nothing above U+10FFFF): len when all of it is. */
 size_t cli_utf8_valid_len(const char *s, size_t len);
 
+/* Where a listing's bytes go as they are composed: 0 once all of buf[0..len)
+ * was written, or -1 with errno set. */
+typedef int (*cli_write_fn)(void *user, const char *buf, size_t len);
+
 typedef struct {
     char *buf;
     size_t cap;
@@ -65,9 +72,11 @@ typedef struct {
     bool overflow; /* something did not fit: the contents must not be printed */
     cli_output_format format;
     /* list state */
-    size_t count;                     /* tokens seen */
-    size_t limit;                     /* stop the listing after this many; 0: never */
-    size_t w_id, w_created, w_expires; /* text table column widths so far */
+    size_t count;          /* entries written */
+    size_t limit;          /* stop the listing after this many; 0: never */
+    cli_write_fn write_fn; /* where the entries go (cli_out_set_stream) */
+    void *write_user;
+    int write_errno; /* why a write failed and stopped the listing; 0: none did */
     /* masking (see cli_out_set_mask) */
     cli_mask_fn mask;
     void *mask_user;
@@ -93,19 +102,27 @@ void cli_out_set_mask(cli_out *o, cli_mask_fn mask, void *user, char *scratch, s
 void cli_out_created(cli_out *o, const dbtok_created_token *t);
 
 /*
- * A listing: cli_out_list_cb() is a dbtok_token_cb taking the cli_out as
- * `user`; it copies what it needs (views die after the call) and returns
- * non-zero to stop the listing once the buffer overflowed. After the call
- * succeeded, cli_out_list_end() finishes the table or array.
+ * A listing, streamed: cli_out_set_stream() first names where it goes. Each
+ * callback composes its entry (the views die after the call), writes it,
+ * and returns non-zero to stop the listing when the entry did not fit
+ * (overflow), the write failed (write_errno) or --limit was reached (count
+ * == limit). After the call succeeded, cli_out_list_end() composes what
+ * ends the listing, for the caller to write: the array's `]`, or the
+ * header of an empty table. Nothing is written before the first entry, so
+ * a listing that failed before it leaves nothing; one that fails later
+ * leaves the entries written so far (in JSON, an array without its `]`).
  *
  * Text (cli_out_list_cb, a dbtok_token_cb): a table
- * `ID  CREATED  EXPIRES  COMMENT` with ISO 8601 UTC times, `never` for an
- * expiry of -1, and ids and comments masked and escaped (CLI_ESC_TEXT) so
- * each token stays on one line and a terminal receives no control sequence.
+ * `ID  CREATED  EXPIRES  COMMENT` with fixed columns (64 characters for the
+ * id, 20 for each time, two blanks between; the comment last, unpadded),
+ * ISO 8601 UTC times, `never` for an expiry of -1, and ids and comments
+ * masked and escaped (CLI_ESC_TEXT) so each token stays on one line and a
+ * terminal receives no control sequence.
  * JSON (cli_out_list_json_cb, for dbtok_token_list_json): an array of the
  * entries as the service sent them, every member kept and none added,
  * 2-space indented, strings masked and escaped (CLI_ESC_JSON_RAW).
  */
+void cli_out_set_stream(cli_out *o, cli_write_fn write_fn, void *user);
 int cli_out_list_cb(void *user, const dbtok_token_info *info);
 int cli_out_list_json_cb(void *user, dbtok_str entry);
 void cli_out_list_end(cli_out *o);

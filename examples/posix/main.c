@@ -74,14 +74,16 @@
  * over 1 MiB of arena once parsed; the work buffer needs to hold one request,
  * one create answer and one list entry (the list streams through it), so
  * 64 KiB leaves room for any entry a server could reasonably send; the
- * output buffer holds the whole list, formatted, since nothing is printed
- * before the call has succeeded (10,000 tokens fit). */
+ * output buffer holds one formatted create answer, rotation line or list
+ * entry (a list is printed entry by entry): an answer or entry of at most
+ * half the work buffer, masked (half as long again at most) and escaped (6
+ * bytes for 1 at most), stays under 300 KiB before indentation. */
 static uint8_t g_ca[1 * MIB];
 static uint8_t g_work[64 * 1024];
 /* One service field (a comment, up to the work buffer) once masked: masking
  * may lengthen it (a short run becomes DBTOK_MASK_TEXT). */
 static char g_field_masked[sizeof g_work + sizeof g_work / 2];
-static char g_out_buf[4 * MIB];
+static char g_out_buf[1 * MIB];
 #if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C)
 static unsigned char g_arena[2 * MIB];
 #endif

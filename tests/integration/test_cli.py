@@ -15,7 +15,8 @@ The contract under test (fixed):
           --timeout SECONDS, -v/--verbose, --help, --version
   exit 0 ok; 1 the service answered with an error; 2 usage/config error; 3 the exchange
   could not complete; 4 a create was sent and its outcome is unknown.
-  stdout is empty on every failure; secrets never reach stderr.
+  stdout is empty on every failure, but for a list that broke after printing entries
+  (the list streams: those entries stay, exit 3); secrets never reach stderr.
 
 Every invocation runs with a scrubbed environment and a temporary HOME so the
 developer's own ~/.databrickscfg and DATABRICKS_* variables cannot leak in, and every
@@ -739,9 +740,20 @@ class FaultTests(CliTestCase):
         for where, params in (("body", {}), ("headers", {"bytes": 40}),
                               ("status line", {"bytes": 5})):
             with self.subTest(cut_in=where):
-                # times=5: this checks the verdict, not the retry policy.
-                self.fault(LIST, "truncate", times=5, **params)
-                self.assertFails(self.dbtok("-o", "json", "list"), TRANSPORT)
+                # times=5: this checks the verdict, not the retry policy; replace: a
+                # cut the subtest before left pending must not meet this one.
+                self.emu.faults([dict(path=LIST, kind="truncate", times=5, **params)], replace=True)
+                r = self.dbtok("-o", "json", "list")
+                if where != "body":
+                    self.assertFails(r, TRANSPORT)
+                    continue
+                # Cut after entries were printed (the list streams): they stay on
+                # stdout, an array without its ']', and exit 3 and the last stderr
+                # line say that the list is incomplete (test_cli_stream.py has more).
+                self.assertEqual(r.rc, TRANSPORT, r.describe())
+                self.assertTrue(r.out.startswith("[\n  {"), r.describe())
+                self.assertTrue(r.out.endswith("}"), r.describe())
+                self.assertIn("the list is incomplete", r.err.splitlines()[-1], r.describe())
 
     def test_truncated_create(self):
         self.fault(CREATE, "truncate", times=5)
