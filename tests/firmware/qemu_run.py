@@ -109,16 +109,18 @@ def command(elf, cpu, args, serial_port=None, emu_port=None):
 
 
 def run(elf, cpu, emu, ca_file=None, extra_args=(), host="localhost", timeout=60, ethernet=False,
-        resolve=True):
+        resolve=True, qemu_options=()):
     """Boot elf on the board for cpu with UART0 wired to emu, or with ethernet over the
     test network (the host table maps host to the emulator's address unless resolve is
-    False); returns a Run. The CA file defaults to the emulator's CA in DER."""
+    False); returns a Run. The CA file defaults to the emulator's CA in DER. qemu_options
+    go to QEMU before the rest (bench/device's -plugin)."""
     port, link_options = server_args(emu, host, ethernet, resolve)
     args = ["dbtok_fw", host, port, emu.token, ca_file or der_ca(emu)] + link_options + list(extra_args)
     if ethernet:
         cmd = command(elf, cpu, args, emu_port=emu.port)
     else:
         cmd = command(elf, cpu, args, serial_port=emu.port)
+    cmd[1:1] = list(qemu_options)
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
