@@ -109,21 +109,26 @@ static int uart_write(void *ctx, const uint8_t *buf, size_t len)
 static int uart_read(void *ctx, uint8_t *buf, size_t len)
 {
     dbtok_uart_cmsdk *u = ctx;
-    uint32_t primask;
+    bool was_full;
     size_t n = 0;
 
     if (u->closed) {
         return DBTOK_PORT_ERR_IO;
     }
-    primask = irq_save();
-    drain(u);
-    irq_restore(primask);
     if (u->overrun) {
         return DBTOK_PORT_ERR_IO;
     }
+    /* The interrupt drains the UART while the ring has room; a full ring leaves a byte
+     * in DATA, which is fetched here once room has been made. */
+    was_full = u->rx_head - u->rx_tail == DBTOK_UART_RX_RING;
     while (n < len && n < 0x7fffffffu && u->rx_tail != u->rx_head) {
         buf[n++] = u->rx_ring[u->rx_tail & (DBTOK_UART_RX_RING - 1u)];
         u->rx_tail++;
+    }
+    if (was_full) {
+        uint32_t primask = irq_save();
+        drain(u);
+        irq_restore(primask);
     }
     return (int)n;
 }
