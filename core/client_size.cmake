@@ -41,7 +41,8 @@ function(dbtok_client_size_header include_dir)
     foreach(_probe client_size error_code_len error_message_len enable_trace enable_error_texts
                    enable_create_recover enable_retries enable_http_dates enable_workspace_id
                    enable_older_errors enable_scopes enable_raw_json
-                   enable_update enable_oauth_m2m enable_store enable_rotation enable_proxy)
+                   enable_update enable_oauth_m2m enable_store enable_rotation enable_proxy
+                   enable_session_resumption)
         string(REGEX MATCH "([0-9a-fA-F]+) [A-Za-z] dbtok__${_probe}_probe" _line "${_nm}")
         if(NOT _rc EQUAL 0 OR NOT _line)
             message(FATAL_ERROR "dbtok: ${CMAKE_NM} found no size of dbtok__${_probe}_probe in "
@@ -49,7 +50,8 @@ function(dbtok_client_size_header include_dir)
         endif()
         math(EXPR _${_probe} "0x${CMAKE_MATCH_1}")
     endforeach()
-    foreach(_switch trace error_texts create_recover retries http_dates workspace_id older_errors scopes raw_json update oauth_m2m store rotation proxy)
+    foreach(_switch trace error_texts create_recover retries http_dates workspace_id older_errors scopes raw_json update oauth_m2m store rotation proxy
+                    session_resumption)
         math(EXPR _enable_${_switch} "${_enable_${_switch}} - 1")
     endforeach()
     file(CONFIGURE OUTPUT "${include_dir}/dbtok/dbtok_client_size.h" CONTENT [=[
@@ -77,6 +79,7 @@ function(dbtok_client_size_header include_dir)
 #define DBTOK_BUILT_ENABLE_STORE @_enable_store@
 #define DBTOK_BUILT_ENABLE_ROTATION @_enable_rotation@
 #define DBTOK_BUILT_ENABLE_PROXY @_enable_proxy@
+#define DBTOK_BUILT_ENABLE_SESSION_RESUMPTION @_enable_session_resumption@
 #endif
 ]=] @ONLY)
     message(STATUS "dbtok: client state ${_client_size} bytes")

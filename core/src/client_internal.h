@@ -63,6 +63,11 @@ typedef struct dbtok__state {
     mbedtls_ssl_context ssl;
     mbedtls_ssl_config ssl_conf;
     mbedtls_x509_crt ca_chain;
+#if DBTOK_ENABLE_SESSION_RESUMPTION
+    mbedtls_ssl_session session; /* tls.c: what the next connection offers, when have_session */
+    bool have_session;
+    bool chain_verified;         /* tls.c: the running handshake checked a chain (it did not resume) */
+#endif
 #if defined(MBEDTLS_CTR_DRBG_C)
     mbedtls_ctr_drbg_context drbg; /* else the TLS layer uses PSA's generator */
 #endif

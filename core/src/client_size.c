@@ -28,3 +28,4 @@ const unsigned char dbtok__enable_oauth_m2m_probe[DBTOK_ENABLE_OAUTH_M2M + 1] = 
 const unsigned char dbtok__enable_store_probe[DBTOK_ENABLE_STORE + 1] = {0};
 const unsigned char dbtok__enable_rotation_probe[DBTOK_ENABLE_ROTATION + 1] = {0};
 const unsigned char dbtok__enable_proxy_probe[DBTOK_ENABLE_PROXY + 1] = {0};
+const unsigned char dbtok__enable_session_resumption_probe[DBTOK_ENABLE_SESSION_RESUMPTION + 1] = {0};

@@ -115,6 +115,9 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
         c->server_not_after_s = not_after;
     }
 #endif
+#if DBTOK_ENABLE_SESSION_RESUMPTION
+    c->chain_verified = true;
+#endif
     if (c->port.unix_time != NULL) {
         clock_s = c->port.unix_time(c->port.ctx);
         if (clock_s < x509_time_to_unix(&crt->valid_from)) {
@@ -184,6 +187,31 @@ static int parse_anchors(dbtok__state *c)
     return ret;
 }
 
+#if DBTOK_ENABLE_SESSION_RESUMPTION
+#if MBEDTLS_VERSION_MAJOR < 3 || !defined(MBEDTLS_SSL_SESSION_TICKETS) || \
+    (defined(MBEDTLS_SSL_PROTO_TLS1_3) && !defined(MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED))
+#error "DBTOK_ENABLE_SESSION_RESUMPTION needs mbedTLS 3 with MBEDTLS_SSL_SESSION_TICKETS (and TLS 1.3's PSK_EPHEMERAL)"
+#endif
+static void forget_session(dbtok__state *c)
+{
+    mbedtls_ssl_session_free(&c->session); /* zeroizes the master secret or resumption key */
+    mbedtls_ssl_session_init(&c->session);
+    c->have_session = false;
+}
+
+/* The connection's session replaces the one held: after a TLS 1.2
+ * handshake, and for each TLS 1.3 ticket (which comes after it). A session
+ * mbedTLS cannot hand out (the arena is full) leaves none rather than an old one. */
+static void keep_session(dbtok__state *c)
+{
+    forget_session(c);
+    c->have_session = mbedtls_ssl_get_session(&c->ssl, &c->session) == 0;
+    if (!c->have_session) {
+        forget_session(c);
+    }
+}
+#endif
+
 dbtok_err dbtok__tls_init(dbtok__state *c)
 {
     int ret;
@@ -193,6 +221,9 @@ dbtok_err dbtok__tls_init(dbtok__state *c)
     mbedtls_x509_crt_init(&c->ca_chain);
 #if defined(MBEDTLS_CTR_DRBG_C)
     mbedtls_ctr_drbg_init(&c->drbg);
+#endif
+#if DBTOK_ENABLE_SESSION_RESUMPTION
+    mbedtls_ssl_session_init(&c->session);
 #endif
 
 #if defined(MBEDTLS_PSA_CRYPTO_C)
@@ -235,6 +266,19 @@ dbtok_err dbtok__tls_init(dbtok__state *c)
         mbedtls_ssl_conf_sig_algs(&c->ssl_conf, sig_algs);
 #else
         mbedtls_ssl_conf_min_version(&c->ssl_conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+#endif
+#if DBTOK_ENABLE_SESSION_RESUMPTION && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+        /* TLS 1.3 tickets come after the handshake: mbedtls_ssl_read() says so, and keep_session() takes each. */
+        mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(&c->ssl_conf,
+                                                                 MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+#elif !DBTOK_ENABLE_SESSION_RESUMPTION && defined(MBEDTLS_SSL_SESSION_TICKETS)
+        /* An mbedTLS built with tickets (the host's, for the resumption
+         * test) asks for none and offers no TLS 1.3 PSK mode: every
+         * connection is a full handshake, as the switch promises. */
+        mbedtls_ssl_conf_session_tickets(&c->ssl_conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+        mbedtls_ssl_conf_tls13_key_exchange_modes(&c->ssl_conf, MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL);
+#endif
 #endif
         ret = mbedtls_ssl_setup(&c->ssl, &c->ssl_conf);
     }
@@ -315,6 +359,12 @@ static int connect_and_handshake(dbtok__state *c, size_t keep, dbtok_err *port_e
     if (ret == 0) {
         ret = mbedtls_ssl_set_hostname(&c->ssl, c->config.host);
     }
+#if DBTOK_ENABLE_SESSION_RESUMPTION
+    c->chain_verified = false;
+    if (ret == 0 && c->have_session && mbedtls_ssl_set_session(&c->ssl, &c->session) != 0) {
+        forget_session(c); /* one mbedTLS will not offer is never offered */
+    }
+#endif
     if (ret == 0) {
         mbedtls_ssl_set_bio(&c->ssl, c, bio_send, NULL, bio_recv);
         do {
@@ -322,6 +372,9 @@ static int connect_and_handshake(dbtok__state *c, size_t keep, dbtok_err *port_e
         } while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
     }
     if (ret != 0) {
+#if DBTOK_ENABLE_SESSION_RESUMPTION
+        forget_session(c); /* the next try is a full handshake, whatever broke this one */
+#endif
         c->port.close(c->port.ctx);
     }
     return ret;
@@ -345,6 +398,21 @@ dbtok_err dbtok__tls_connect(dbtok__state *c, size_t keep)
     }
     c->connected = true;
     c->stats.handshakes++;
+#if DBTOK_ENABLE_SESSION_RESUMPTION
+    if (!c->chain_verified) {
+        c->stats.resumptions++;
+#if DBTOK_ENABLE_HTTP_DATES
+        /* The session's certificate, checked by the handshake that made it, bounds the Date believed. */
+        const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&c->ssl);
+        if (peer != NULL) {
+            c->server_not_after_s = x509_time_to_unix(&peer->valid_to);
+        }
+#endif
+    }
+    if (mbedtls_ssl_get_version_number(&c->ssl) == MBEDTLS_SSL_VERSION_TLS1_2) {
+        keep_session(c);
+    }
+#endif
     return DBTOK_OK;
 }
 
@@ -369,6 +437,9 @@ bool dbtok__tls_is_reusable(dbtok__state *c)
         ret = mbedtls_ssl_read(&c->ssl, &probe, 1);
 #if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
         if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+#if DBTOK_ENABLE_SESSION_RESUMPTION
+            keep_session(c);
+#endif
             continue;
         }
 #endif
@@ -414,10 +485,15 @@ int dbtok__tls_recv(dbtok__state *c, uint8_t *buf, size_t len)
         switch (ret) {
         case MBEDTLS_ERR_SSL_WANT_READ:
         case MBEDTLS_ERR_SSL_WANT_WRITE:
-#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) && !DBTOK_ENABLE_SESSION_RESUMPTION
         case MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET:
 #endif
             continue;
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) && DBTOK_ENABLE_SESSION_RESUMPTION
+        case MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET:
+            keep_session(c);
+            continue;
+#endif
         case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
             return 0;
         default:
@@ -450,4 +526,77 @@ void dbtok__tls_free(dbtok__state *c)
 #if defined(MBEDTLS_CTR_DRBG_C)
     mbedtls_ctr_drbg_free(&c->drbg);
 #endif
+#if DBTOK_ENABLE_SESSION_RESUMPTION
+    forget_session(c);
+#endif
 }
+
+#if DBTOK_ENABLE_SESSION_RESUMPTION
+/* The saved bytes: the port (2 bytes, big-endian), the host's length (1
+ * byte) and its bytes, then mbedTLS's serialised session. */
+#define SESSION_HEAD_MAX (3u + DBTOK_MAX_HOST_LEN)
+
+static size_t session_head(const dbtok__state *c, uint8_t *out)
+{
+    size_t host_len = strlen(c->config.host);
+    out[0] = (uint8_t)(c->config.port >> 8);
+    out[1] = (uint8_t)(c->config.port & 0xffu);
+    out[2] = (uint8_t)host_len;
+    memcpy(out + 3, c->config.host, host_len);
+    return 3u + host_len;
+}
+
+dbtok_err dbtok_session_save(const dbtok_client *client, uint8_t *buf, size_t cap, size_t *len)
+{
+    const dbtok__state *c = dbtok__cstate_of(client);
+    uint8_t head[SESSION_HEAD_MAX];
+    size_t head_len;
+    size_t blob_len = 0;
+    int ret;
+
+    if (c == NULL || c->work == NULL || len == NULL || (buf == NULL && cap > 0) || !c->have_session) {
+        return DBTOK_ERR_INVALID_ARG;
+    }
+    head_len = session_head(c, head);
+    ret = mbedtls_ssl_session_save(&c->session, cap > head_len ? buf + head_len : NULL,
+                                   cap > head_len ? cap - head_len : 0, &blob_len);
+    *len = head_len + blob_len;
+    if (ret == MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL || cap < head_len) {
+        if (buf != NULL) {
+            mbedtls_platform_zeroize(buf, cap);
+        }
+        return DBTOK_ERR_BUFFER_TOO_SMALL;
+    }
+    if (ret != 0) {
+        mbedtls_platform_zeroize(buf, cap);
+        *len = 0;
+        return DBTOK_ERR_CRYPTO;
+    }
+    memcpy(buf, head, head_len);
+    return DBTOK_OK;
+}
+
+dbtok_err dbtok_session_load(dbtok_client *client, const uint8_t *buf, size_t len)
+{
+    dbtok__state *c = dbtok__state_of(client);
+    uint8_t head[SESSION_HEAD_MAX];
+    size_t head_len;
+
+    if (c == NULL || c->work == NULL || buf == NULL) {
+        return DBTOK_ERR_INVALID_ARG;
+    }
+    forget_session(c);
+    head_len = session_head(c, head);
+    /* Byte for byte: the session goes only where it was made, never to a
+     * name that merely resolves to the same place. */
+    if (len <= head_len || memcmp(buf, head, head_len) != 0) {
+        return DBTOK_ERR_INVALID_ARG;
+    }
+    if (mbedtls_ssl_session_load(&c->session, buf + head_len, len - head_len) != 0) {
+        forget_session(c);
+        return DBTOK_ERR_INVALID_ARG;
+    }
+    c->have_session = true;
+    return DBTOK_OK;
+}
+#endif

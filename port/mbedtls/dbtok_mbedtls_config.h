@@ -191,9 +191,14 @@
 #define MBEDTLS_SSL_PROTO_TLS1_2
 #define MBEDTLS_SSL_PROTO_TLS1_3
 
-/* TLS 1.3: (EC)DHE key exchange with certificates only. No PSK modes: we do not resume
- * sessions (one long-lived keep-alive connection instead), so no tickets either. */
+/* TLS 1.3: (EC)DHE key exchange with certificates. Session tickets (1.2 and 1.3) and
+ * the 1.3 ticket's PSK-with-(EC)DHE mode are built in on the host so that a core built
+ * with DBTOK_ENABLE_SESSION_RESUMPTION (its test) can resume; a core built without it
+ * asks for no ticket and offers no PSK mode (core/src/tls.c), so every connection is a
+ * full handshake, as before. PSK-only mode (no forward secrecy) stays out. */
 #define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ENABLED
+#define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED
+#define MBEDTLS_SSL_SESSION_TICKETS
 
 /* Middlebox compatibility mode (RFC 8446 D.4): TLS 1.3 through proxies and firewalls
  * that would otherwise drop the handshake. Costs a few bytes per handshake. */

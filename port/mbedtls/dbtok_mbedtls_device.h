@@ -191,6 +191,16 @@ int dbtok_measure_fprintf(void *stream, const char *format, ...);
 #define MBEDTLS_SSL_SERVER_NAME_INDICATION
 /* Required by TLS 1.3 in 3.6 (check_config.h). */
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
+/* Session resumption, only when dbtok is built with DBTOK_ENABLE_SESSION_RESUMPTION
+ * (its user configuration file, which mbedtls.cmake hands this build too): tickets for
+ * 1.2 and 1.3, and 1.3's PSK-with-(EC)DHE mode, which keeps forward secrecy. */
+#if defined(DBTOK_USER_CONFIG_FILE)
+#include DBTOK_USER_CONFIG_FILE
+#endif
+#if defined(DBTOK_ENABLE_SESSION_RESUMPTION) && DBTOK_ENABLE_SESSION_RESUMPTION
+#define MBEDTLS_SSL_SESSION_TICKETS
+#define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED
+#endif
 
 /* Offer only the AES-GCM suites, in this order: the TLS 1.3 suites every server must
  * support, then forward-secret TLS 1.2 suites for ECDSA and RSA certificates. A short

@@ -188,6 +188,12 @@ target_include_directories(dbtok_mbedtls PUBLIC "$<BUILD_INTERFACE:${_dbtok_mbed
 # SYSTEM: mbedTLS's headers must not trip the project's -Wconversion and friends.
 target_include_directories(dbtok_mbedtls SYSTEM PUBLIC "$<BUILD_INTERFACE:${_dbtok_mbedtls_dir}/include>")
 target_include_directories(dbtok_mbedtls PRIVATE "${_dbtok_mbedtls_dir}/library")
+# The device configuration reads dbtok's switches that shape it (DBTOK_ENABLE_SESSION_RESUMPTION)
+# from dbtok's user configuration file, as the core does.
+if(DBTOK_USER_CONFIG_FILE)
+  get_filename_component(_dbtok_user_config "${DBTOK_USER_CONFIG_FILE}" ABSOLUTE)
+  target_compile_definitions(dbtok_mbedtls PRIVATE "DBTOK_USER_CONFIG_FILE=\"${_dbtok_user_config}\"")
+endif()
 set_target_properties(dbtok_mbedtls PROPERTIES
     C_STANDARD 99
     C_STANDARD_REQUIRED ON

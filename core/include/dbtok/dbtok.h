@@ -48,7 +48,8 @@
     DBTOK_ENABLE_SCOPES != DBTOK_BUILT_ENABLE_SCOPES || DBTOK_ENABLE_RAW_JSON != DBTOK_BUILT_ENABLE_RAW_JSON || \
     DBTOK_ENABLE_UPDATE != DBTOK_BUILT_ENABLE_UPDATE || DBTOK_ENABLE_OAUTH_M2M != DBTOK_BUILT_ENABLE_OAUTH_M2M || \
     DBTOK_ENABLE_STORE != DBTOK_BUILT_ENABLE_STORE || DBTOK_ENABLE_ROTATION != DBTOK_BUILT_ENABLE_ROTATION || \
-    DBTOK_ENABLE_PROXY != DBTOK_BUILT_ENABLE_PROXY
+    DBTOK_ENABLE_PROXY != DBTOK_BUILT_ENABLE_PROXY || \
+    DBTOK_ENABLE_SESSION_RESUMPTION != DBTOK_BUILT_ENABLE_SESSION_RESUMPTION
 #error "dbtok_config.h DBTOK_ENABLE_* switches differ from the library's build: use its DBTOK_USER_CONFIG_FILE"
 #endif
 #endif
@@ -234,6 +235,9 @@ typedef struct {
     uint32_t requests;       /**< HTTP requests sent */
     uint32_t bytes_sent;     /**< HTTP bytes (before TLS) */
     uint32_t bytes_received; /**< HTTP bytes (after TLS) */
+#if DBTOK_ENABLE_SESSION_RESUMPTION
+    uint32_t resumptions;    /**< of the handshakes, those that resumed a session (no certificate chain) */
+#endif
 } dbtok_stats;
 
 /**
@@ -494,6 +498,42 @@ int64_t dbtok_trusted_time_s(const dbtok_client *client);
 
 /** Details of the last failed call on this client. Valid until the next call. */
 const dbtok_error_info *dbtok_last_error(const dbtok_client *client);
+
+#if DBTOK_ENABLE_SESSION_RESUMPTION
+/**
+ * Session resumption across boots (DBTOK_ENABLE_SESSION_RESUMPTION).
+ *
+ * The client keeps the session of its last full handshake (TLS 1.2: the
+ * session id or ticket; TLS 1.3: the last ticket the server sent) and offers
+ * it on its next connection; a server that no longer knows it answers with a
+ * full handshake, which costs nothing but the bytes of the offer.
+ *
+ * dbtok_session_save() writes that session, with the host and port it was
+ * made for, into buf (cap bytes, the caller's); *len is the bytes written, or
+ * with DBTOK_ERR_BUFFER_TOO_SMALL the bytes needed. A TLS 1.2 session carries
+ * the server's certificate (1 to 2 KB with a real chain's leaf); 4 KiB holds
+ * any. DBTOK_ERR_INVALID_ARG: no session is held (no handshake yet, or a TLS
+ * 1.3 server that sent no ticket).
+ *
+ * dbtok_session_load() reads such bytes back (after dbtok_init(), before the
+ * first call) and offers them on the next connection. Refused with
+ * DBTOK_ERR_INVALID_ARG, and nothing is offered, when they were saved for
+ * another host or port than config's (a session is never offered to another
+ * workspace), or do not parse (another build's mbedTLS, cut bytes). The
+ * client copies what it needs: buf may be wiped once the call returns.
+ *
+ * The bytes are a secret: they hold the session's master secret or
+ * resumption key, with which anyone can resume as the device until the
+ * server expires the session. Store them where the token is stored, wipe
+ * every copy once written, and never log them. A resumed connection skips
+ * the server's certificate chain: it is trusted because the full handshake
+ * that made the session verified it (mbedTLS keeps that result in the
+ * session), so a session saved before a CA was withdrawn is still accepted
+ * until the server lets it expire. dbtok_close() wipes the session held.
+ */
+dbtok_err dbtok_session_save(const dbtok_client *client, uint8_t *buf, size_t cap, size_t *len);
+dbtok_err dbtok_session_load(dbtok_client *client, const uint8_t *buf, size_t len);
+#endif
 
 /** Counters since dbtok_init(). */
 const dbtok_stats *dbtok_get_stats(const dbtok_client *client);

@@ -233,6 +233,27 @@
 #define DBTOK_ENABLE_PROXY 1
 #endif
 
+/**
+ * 1: TLS session resumption. After a full handshake the client keeps the
+ * session (a TLS 1.2 session id or ticket, or the last TLS 1.3 ticket) and
+ * offers it on its next connection to the same host, so that a reconnect
+ * after the service closed an idle connection skips the certificate chain
+ * and the key exchange's signature; dbtok_session_save() and
+ * dbtok_session_load() carry it across boots, and dbtok_stats.resumptions
+ * counts the handshakes that resumed. The trade-off: the session is a
+ * secret. Whoever steals it (from the client's memory or the caller's
+ * storage) can resume as the device until the server lets the ticket or
+ * session expire (commonly hours to a week), and a resumed connection
+ * trusts the certificate check of the full handshake that made the session
+ * rather than checking the chain again. Needs MBEDTLS_SSL_SESSION_TICKETS
+ * (and, with TLS 1.3, MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED),
+ * which dbtok's device mbedTLS configuration turns on only with this switch.
+ * 0 (the default) leaves it all out: every connection is a full handshake.
+ */
+#ifndef DBTOK_ENABLE_SESSION_RESUMPTION
+#define DBTOK_ENABLE_SESSION_RESUMPTION 0
+#endif
+
 /** Longest proxy credential, `username:password`, in bytes. It is kept
  * Base64-encoded inside dbtok_client (4/3 of this), so that the masking
  * routine finds the form a proxy could echo. */
@@ -301,7 +322,8 @@
     (DBTOK_ENABLE_OAUTH_M2M != 0 && DBTOK_ENABLE_OAUTH_M2M != 1) || \
     (DBTOK_ENABLE_STORE != 0 && DBTOK_ENABLE_STORE != 1) || \
     (DBTOK_ENABLE_ROTATION != 0 && DBTOK_ENABLE_ROTATION != 1) || \
-    (DBTOK_ENABLE_PROXY != 0 && DBTOK_ENABLE_PROXY != 1)
+    (DBTOK_ENABLE_PROXY != 0 && DBTOK_ENABLE_PROXY != 1) || \
+    (DBTOK_ENABLE_SESSION_RESUMPTION != 0 && DBTOK_ENABLE_SESSION_RESUMPTION != 1)
 #error "each DBTOK_ENABLE_* switch must be 0 or 1"
 #endif
 #if DBTOK_ROTATE_SWEEP_MAX < 1 || DBTOK_ROTATE_SWEEP_MAX > 64
