@@ -21,31 +21,8 @@ if(NOT DBTOK_WITH_LWIP)
 endif()
 
 get_filename_component(_dbtok_lwip_port_dir "${CMAKE_CURRENT_LIST_DIR}" ABSOLUTE)
-get_filename_component(_dbtok_lwip_repo_root "${CMAKE_CURRENT_LIST_DIR}/../.." ABSOLUTE)
-
-# The version is pinned in one place, scripts/fetch-deps; read it from there.
-file(STRINGS "${_dbtok_lwip_repo_root}/scripts/fetch-deps" _dbtok_lwip_pin_line
-     REGEX "^LWIP_VERSION=[0-9]+\\.[0-9]+\\.[0-9]+$")
-string(REGEX REPLACE "^LWIP_VERSION=" "" DBTOK_LWIP_PINNED_VERSION "${_dbtok_lwip_pin_line}")
-if(NOT DBTOK_LWIP_PINNED_VERSION)
-  message(FATAL_ERROR "lwip.cmake: no LWIP_VERSION=x.y.z line in scripts/fetch-deps")
-endif()
-if(DEFINED ENV{DBTOK_DEPS_DIR} AND NOT "$ENV{DBTOK_DEPS_DIR}" STREQUAL "")
-  set(_dbtok_lwip_deps_dir "$ENV{DBTOK_DEPS_DIR}")
-else()
-  set(_dbtok_lwip_deps_dir "${_dbtok_lwip_repo_root}/.deps")
-endif()
-set(_dbtok_lwip_default_dir "${_dbtok_lwip_deps_dir}/lwip-${DBTOK_LWIP_PINNED_VERSION}")
-
-# Follow a pin update in an existing build tree, unless the user chose another tree.
-if(DEFINED _DBTOK_LWIP_DEFAULT_DIR
-   AND DBTOK_LWIP_SOURCE_DIR STREQUAL _DBTOK_LWIP_DEFAULT_DIR
-   AND NOT _DBTOK_LWIP_DEFAULT_DIR STREQUAL _dbtok_lwip_default_dir)
-  set(DBTOK_LWIP_SOURCE_DIR "${_dbtok_lwip_default_dir}" CACHE PATH "lwIP 2.2 source tree" FORCE)
-endif()
-set(_DBTOK_LWIP_DEFAULT_DIR "${_dbtok_lwip_default_dir}" CACHE INTERNAL "")
-set(DBTOK_LWIP_SOURCE_DIR "${_dbtok_lwip_default_dir}" CACHE PATH
-    "lwIP 2.2 source tree (scripts/fetch-deps provides one)")
+include("${CMAKE_CURRENT_LIST_DIR}/../pinned_source.cmake")
+dbtok_pinned_source_dir(LWIP lwip DBTOK_LWIP_SOURCE_DIR "lwIP 2.2 source tree")
 
 get_filename_component(_dbtok_lwip_dir "${DBTOK_LWIP_SOURCE_DIR}" ABSOLUTE)
 if(NOT EXISTS "${_dbtok_lwip_dir}/src/include/lwip/init.h" OR NOT EXISTS "${_dbtok_lwip_dir}/src/core/tcp.c")

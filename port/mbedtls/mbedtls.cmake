@@ -73,34 +73,8 @@ if(DBTOK_USE_SYSTEM_MBEDTLS)
 endif()
 
 get_filename_component(_dbtok_mbedtls_port_dir "${CMAKE_CURRENT_LIST_DIR}" ABSOLUTE)
-get_filename_component(_dbtok_repo_root "${CMAKE_CURRENT_LIST_DIR}/../.." ABSOLUTE)
-
-# The version is pinned in one place, scripts/fetch-deps; read it from there.
-file(STRINGS "${_dbtok_repo_root}/scripts/fetch-deps" _dbtok_pin_line
-     REGEX "^MBEDTLS_VERSION=[0-9]+\\.[0-9]+\\.[0-9]+$")
-string(REGEX REPLACE "^MBEDTLS_VERSION=" "" DBTOK_MBEDTLS_PINNED_VERSION "${_dbtok_pin_line}")
-if(NOT DBTOK_MBEDTLS_PINNED_VERSION)
-  message(FATAL_ERROR "mbedtls.cmake: no MBEDTLS_VERSION=x.y.z line in scripts/fetch-deps")
-endif()
-
-if(DEFINED ENV{DBTOK_DEPS_DIR} AND NOT "$ENV{DBTOK_DEPS_DIR}" STREQUAL "")
-  set(_dbtok_deps_dir "$ENV{DBTOK_DEPS_DIR}")
-else()
-  set(_dbtok_deps_dir "${_dbtok_repo_root}/.deps")
-endif()
-set(_dbtok_mbedtls_default_dir "${_dbtok_deps_dir}/mbedtls-${DBTOK_MBEDTLS_PINNED_VERSION}")
-
-# Follow a pin update in an existing build tree, unless the user chose another tree.
-if(DEFINED _DBTOK_MBEDTLS_DEFAULT_DIR
-   AND DBTOK_MBEDTLS_SOURCE_DIR STREQUAL _DBTOK_MBEDTLS_DEFAULT_DIR
-   AND NOT _DBTOK_MBEDTLS_DEFAULT_DIR STREQUAL _dbtok_mbedtls_default_dir)
-  set(DBTOK_MBEDTLS_SOURCE_DIR "${_dbtok_mbedtls_default_dir}" CACHE PATH
-      "mbedTLS 3.6 source tree" FORCE)
-endif()
-set(_DBTOK_MBEDTLS_DEFAULT_DIR "${_dbtok_mbedtls_default_dir}" CACHE INTERNAL "")
-
-set(DBTOK_MBEDTLS_SOURCE_DIR "${_dbtok_mbedtls_default_dir}" CACHE PATH
-    "mbedTLS 3.6 source tree (scripts/fetch-deps provides one)")
+include("${CMAKE_CURRENT_LIST_DIR}/../pinned_source.cmake")
+dbtok_pinned_source_dir(MBEDTLS mbedtls DBTOK_MBEDTLS_SOURCE_DIR "mbedTLS 3.6 source tree")
 set(DBTOK_MBEDTLS_CONFIG_FILE "${_dbtok_mbedtls_port_dir}/dbtok_mbedtls_config.h" CACHE
     FILEPATH "mbedTLS configuration header (used as MBEDTLS_CONFIG_FILE)")
 option(DBTOK_MBEDTLS_WARNINGS "Show compiler warnings for mbedTLS's own sources" OFF)
