@@ -615,6 +615,7 @@ static int resolve_proxy(const cli_flags *flags, const cli_env *env, cli_setting
         return 0;
     }
     if (copy_trimmed(url, sizeof url, v) != 0) {
+        cli_wipe(url, sizeof url); /* what part of it was copied may hold the password */
         cli_set_err(err, err_cap, "the proxy URL from %s is too long", from);
         return -1;
     }
