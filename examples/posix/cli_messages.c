@@ -9,6 +9,7 @@
 #include "cli_messages.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +28,14 @@ int cli_write_all(int fd, const char *buf, size_t len)
         ssize_t n = write(fd, buf, len);
         if (n < 0 && errno == EINTR) {
             continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* A non-blocking stdout (inherited so) that is full: wait for room, as a
+             * blocking one would, rather than call a long streamed list broken. */
+            struct pollfd p = {fd, POLLOUT, 0};
+            if (poll(&p, 1, -1) >= 0 || errno == EINTR) {
+                continue;
+            }
         }
         if (n <= 0) {
             return -1;

@@ -23,6 +23,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -240,6 +241,28 @@ class StreamTests(unittest.TestCase):
                 self.assertTrue(first, "nothing was printed before the pipe closed")
                 self.assertEqual(rc, TRANSPORT, err)
                 self.assertIn(b"Error: cannot write the output: Broken pipe", err)
+
+    def test_non_blocking_stdout_waits_for_room(self):
+        # A stdout inherited non-blocking (O_NONBLOCK on the pipe) that a slow reader
+        # drains: a full pipe is EAGAIN, which must mean "wait", not "broken".
+        self.emu.list_size(30_000)
+        read_end, write_end = os.pipe()
+        os.set_blocking(write_end, False)
+        with subprocess.Popen(self.argv(["list"]), env=self.env(), stdin=subprocess.DEVNULL,
+                              stdout=write_end, stderr=subprocess.PIPE) as p:
+            os.close(write_end)
+            try:
+                with os.fdopen(read_end, "rb") as r:
+                    first = r.read(1)
+                    time.sleep(0.5)  # the pipe fills while nobody reads
+                    out = first + r.read()
+                err = p.stderr.read()
+                rc = p.wait(timeout=120)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+        self.assertEqual(rc, OK, err)
+        self.assertEqual(out.count(b"\n"), 30_000 + 1, err)  # the header and every entry
 
     def test_full_disk_ends_the_list(self):
         self.emu.list_size(SMALL)
