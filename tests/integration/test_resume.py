@@ -8,6 +8,9 @@ mbedTLS and the POSIX port in resume_client.c, against the emulator.
 - A session saved by one client lifetime and loaded by the next resumes at once.
 - A session saved for one host is refused for another (same server, same port) and
   nothing is offered: a full handshake.
+- Every run also checks, in the client, what save and load refuse (NULL arguments, no
+  session, buffers too small, cut or spoilt bytes, another port) and the sizes a save
+  reports.
 
 Usage: test_resume.py --client PATH/TO/resume_client
 """
@@ -23,7 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from harness import Emulator  # noqa: E402
 
 CLIENT = None
-LINE = re.compile(r"load=(-?\d+) calls=(-?\d+) handshakes=(\d+) resumptions=(\d+) save=(-?\d+)$")
+LINE = re.compile(r"load=(-?\d+) calls=(-?\d+) handshakes=(\d+) resumptions=(\d+) save=(-?\d+) refusals=(\d+)$")
 INVALID_ARG = None  # read from the first run's refused load
 
 
@@ -37,7 +40,11 @@ def run(emu, calls, host="localhost", load="-", save=None):
     m = LINE.match(r.stdout.strip())
     if m is None:
         raise AssertionError("unexpected output: %r" % r.stdout)
-    return dict(zip(("load", "calls", "handshakes", "resumptions", "save"), (int(v) for v in m.groups())))
+    r = dict(zip(("load", "calls", "handshakes", "resumptions", "save", "refusals"), (int(v) for v in m.groups())))
+    if r["refusals"] != 0:
+        raise AssertionError("%d of the API's refusals did not hold (resume_client.c, check_refusals)"
+                             % r["refusals"])
+    return r
 
 
 class Resumption(unittest.TestCase):
